@@ -1,0 +1,94 @@
+import { spawn, type ChildProcess } from 'node:child_process'
+import { rmSync } from 'node:fs'
+
+/**
+ * A watchdog process that outlives us by a moment: it reads commands on stdin and, when stdin
+ * closes (we exited, even by SIGKILL), kills every tracked process group and removes every
+ * tracked dir. An `exit` hook does the same synchronously for an orderly exit.
+ */
+const REAPER_SOURCE = `
+const { rmSync } = require('node:fs');
+const groups = new Set(); const dirs = new Set(); let buffer = '';
+process.stdin.setEncoding('utf8');
+process.stdin.on('data', (chunk) => {
+  buffer += chunk; let nl;
+  while ((nl = buffer.indexOf('\\n')) >= 0) {
+    const line = buffer.slice(0, nl); buffer = buffer.slice(nl + 1);
+    const [op, ...rest] = line.split(' '); const arg = rest.join(' ');
+    if (op === '+pid') groups.add(Number(arg)); if (op === '-pid') groups.delete(Number(arg));
+    if (op === '+dir') dirs.add(arg); if (op === '-dir') dirs.delete(arg);
+  }
+});
+process.stdin.on('end', () => {
+  for (const pid of groups) { try { process.kill(-pid, 'SIGKILL'); } catch {} }
+  setTimeout(() => { for (const d of dirs) { try { rmSync(d, { recursive: true, force: true }); } catch {} } process.exit(0); }, 300);
+});
+`
+
+const groups = new Set<number>()
+const dirs = new Set<string>()
+let reaper: ChildProcess | undefined
+let hooked = false
+
+function send(line: string): void {
+  if (reaper === undefined) {
+    reaper = spawn(process.execPath, ['-e', REAPER_SOURCE], {
+      stdio: ['pipe', 'ignore', 'ignore'],
+      detached: true,
+    })
+    reaper.unref()
+    reaper.stdin?.on('error', () => undefined)
+    ;(reaper.stdin as unknown as { unref?: () => void } | null)?.unref?.()
+  }
+  reaper.stdin?.write(`${line}\n`)
+}
+
+function cleanupNow(): void {
+  for (const pid of groups) signalGroup(pid, 'SIGKILL')
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true, maxRetries: 3 })
+  groups.clear()
+  dirs.clear()
+}
+
+function hookExit(): void {
+  if (hooked) return
+  hooked = true
+  process.once('exit', cleanupNow)
+}
+
+/** Sends `signal` to a whole process group; a group that is already gone is not an error. */
+export function signalGroup(pid: number, signal: NodeJS.Signals): boolean {
+  try {
+    process.kill(-pid, signal)
+    return true
+  } catch {
+    return false
+  }
+}
+
+/** Kills this process group when the test process exits, however it exits. */
+export function trackProcessGroup(pid: number): void {
+  hookExit()
+  groups.add(pid)
+  send(`+pid ${pid}`)
+}
+
+/** Forgets a process group that has already stopped. */
+export function untrackProcessGroup(pid: number): void {
+  groups.delete(pid)
+  send(`-pid ${pid}`)
+}
+
+/** Removes this directory when the test process exits, however it exits. */
+export function trackDir(dir: string): void {
+  hookExit()
+  dirs.add(dir)
+  send(`+dir ${dir}`)
+}
+
+/** Removes a tracked directory now and forgets it. */
+export function removeTrackedDir(dir: string): void {
+  rmSync(dir, { recursive: true, force: true, maxRetries: 3 })
+  dirs.delete(dir)
+  send(`-dir ${dir}`)
+}

@@ -1,0 +1,147 @@
+import { spawn } from 'node:child_process'
+import { closeSync, openSync } from 'node:fs'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { InfraError } from '../errors.js'
+import { signalGroup, trackProcessGroup, untrackProcessGroup } from './cleanup.js'
+import { tailFile } from './log-tail.js'
+
+/** What to run, as whom, and where its output goes. */
+export interface ServerSpec {
+  readonly service: string
+  readonly command: string
+  readonly args: readonly string[]
+  readonly logFile: string
+  readonly env?: NodeJS.ProcessEnv
+  readonly cwd?: string
+  readonly uid?: number
+  readonly gid?: number
+}
+
+/** Options for {@link ServerProcess.waitUntilReady}. */
+export interface ReadyOptions {
+  readonly timeoutMs: number
+  readonly port?: number
+  readonly intervalMs?: number
+}
+
+/**
+ * One server process in its own process group, so that kill/pause/resume reach its children too
+ * (Postgres backends, the JVM's threads). Output goes to a log file whose tail is in every error.
+ */
+export class ServerProcess {
+  private pid: number | undefined
+  private exit: Promise<number | null> = Promise.resolve(null)
+  private exited = true
+
+  constructor(readonly spec: ServerSpec) {}
+
+  /** Whether the process is alive (it may be paused). */
+  get running(): boolean {
+    return !this.exited
+  }
+
+  /** Spawns the server; it is not ready yet, see {@link waitUntilReady}. */
+  start(): void {
+    const fd = openSync(this.spec.logFile, 'a')
+    try {
+      const child = spawn(this.spec.command, [...this.spec.args], {
+        stdio: ['ignore', fd, fd],
+        detached: true,
+        env: this.spec.env ?? process.env,
+        cwd: this.spec.cwd,
+        uid: this.spec.uid,
+        gid: this.spec.gid,
+      })
+      child.unref()
+      this.exited = false
+      this.exit = new Promise((resolve) => {
+        child.once('error', () => resolve(this.markExited(-1)))
+        child.once('exit', (code) => resolve(this.markExited(code)))
+      })
+      if (child.pid !== undefined) {
+        this.pid = child.pid
+        trackProcessGroup(child.pid)
+      }
+    } finally {
+      closeSync(fd)
+    }
+  }
+
+  private markExited(code: number | null): number | null {
+    this.exited = true
+    if (this.pid !== undefined) untrackProcessGroup(this.pid)
+    return code
+  }
+
+  /** Polls `isReady` until it answers true; fails fast with the log tail if the process exits. */
+  async waitUntilReady(isReady: () => Promise<boolean>, options: ReadyOptions): Promise<void> {
+    const deadline = Date.now() + options.timeoutMs
+    while (Date.now() < deadline) {
+      if (this.exited) throw await this.startupError('E_INFRA_STARTUP_FAILED', options.port)
+      if (await isReady().catch(() => false)) return
+      await sleep(options.intervalMs ?? 100)
+    }
+    await this.kill()
+    throw await this.startupError('E_INFRA_STARTUP_TIMEOUT', options.port)
+  }
+
+  private async startupError(
+    code: 'E_INFRA_STARTUP_FAILED' | 'E_INFRA_STARTUP_TIMEOUT',
+    port: number | undefined,
+  ): Promise<InfraError> {
+    const logTail = await this.logs(30)
+    const portInUse = /address already in use|could not bind|BindException/i.test(logTail)
+    const what = code === 'E_INFRA_STARTUP_FAILED' ? 'exited during startup' : 'did not become ready in time'
+    return new InfraError(
+      portInUse ? 'E_INFRA_PORT_IN_USE' : code,
+      `${this.spec.service} ${what}${port === undefined ? '' : ` on port ${port}`}. Last lines of its log:\n${logTail}`,
+      { context: { service: this.spec.service, port, logTail }, retryable: portInUse },
+    )
+  }
+
+  /** Sends SIGTERM (or `signal`) to the group and waits; escalates to SIGKILL after `graceMs`. */
+  async stop(signal: NodeJS.Signals = 'SIGTERM', graceMs = 15_000): Promise<void> {
+    if (this.exited || this.pid === undefined) return
+    signalGroup(this.pid, 'SIGCONT')
+    signalGroup(this.pid, signal)
+    const timedOut = await Promise.race([this.exit.then(() => false), sleep(graceMs, true)])
+    if (timedOut) await this.kill()
+  }
+
+  /** SIGKILLs the whole group and waits for the leader to be reaped. */
+  async kill(): Promise<void> {
+    if (this.exited || this.pid === undefined) return
+    signalGroup(this.pid, 'SIGKILL')
+    await this.exit
+  }
+
+  /** SIGSTOPs the whole group. */
+  pause(): void {
+    if (this.pid !== undefined && !this.exited) signalGroup(this.pid, 'SIGSTOP')
+  }
+
+  /** SIGCONTs the whole group. */
+  resume(): void {
+    if (this.pid !== undefined && !this.exited) signalGroup(this.pid, 'SIGCONT')
+  }
+
+  /** Tail of the server's log. */
+  logs(lines = 30): Promise<string> {
+    return tailFile(this.spec.logFile, lines)
+  }
+}
+
+/**
+ * Runs `attempt` with fresh ports until one binds: a port chosen free can be taken before the
+ * server binds it, and that race deserves a retry rather than a failed test.
+ */
+export async function withPortRetry<T>(attempt: () => Promise<T>, tries = 4): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await attempt()
+    } catch (error) {
+      const retry = error instanceof InfraError && error.code === 'E_INFRA_PORT_IN_USE'
+      if (!retry || i >= tries) throw error
+    }
+  }
+}
