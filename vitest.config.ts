@@ -20,6 +20,7 @@ export default defineConfig({
   resolve: { alias },
   test: {
     reporters: ['default', 'json'],
+    outputFile: { json: 'reports/vitest.json' },
     projects: [
       {
         resolve: { alias },

@@ -1,0 +1,51 @@
+import pg from 'pg'
+
+/** Runs one statement on a short-lived connection; for control queries, not for load. */
+export async function queryOnce<R extends pg.QueryResultRow = pg.QueryResultRow>(
+  url: string,
+  sql: string,
+  params: unknown[] = [],
+  timeoutMs = 5_000,
+): Promise<R[]> {
+  const client = new pg.Client({
+    connectionString: url,
+    connectionTimeoutMillis: timeoutMs,
+    query_timeout: timeoutMs,
+  })
+  client.on('error', () => undefined)
+  await client.connect()
+  try {
+    return (await client.query<R>(sql, params)).rows
+  } finally {
+    await client.end().catch(() => undefined)
+  }
+}
+
+/** Answers true when the server accepts a connection and runs `SELECT 1`. */
+export async function pgAnswers(url: string): Promise<boolean> {
+  try {
+    await queryOnce(url, 'SELECT 1', [], 1_000)
+    return true
+  } catch {
+    return false
+  }
+}
+
+/** Parses a Postgres LSN (`hi/lo` in hex) into a 64-bit number, so LSNs compare correctly. */
+export function lsnToBigInt(lsn: string): bigint {
+  const [hi, lo] = lsn.split('/')
+  if (hi === undefined || lo === undefined) throw new TypeError(`Not an LSN: '${lsn}'`)
+  return (BigInt(`0x${hi}`) << 32n) + BigInt(`0x${lo}`)
+}
+
+/** Builds a trust-auth URL for the `postgres` superuser on loopback. */
+export function postgresUrl(host: string, port: number, database = 'postgres'): string {
+  return `postgres://postgres@${host}:${port}/${database}`
+}
+
+/** Replaces the database name in a Postgres URL. */
+export function withDatabase(url: string, database: string): string {
+  const parsed = new URL(url)
+  parsed.pathname = `/${database}`
+  return parsed.toString()
+}

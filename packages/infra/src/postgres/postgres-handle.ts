@@ -1,0 +1,87 @@
+import { InfraError } from '../errors.js'
+import type { PostgresHandle, ProviderName, ServiceHandle } from '../types.js'
+import { queryOnce, withDatabase } from './pg-query.js'
+import { readReplayLsn, readReplicaLagBytes, waitForReplay } from './replication-status.js'
+
+const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/
+
+/** Extra work to do once both servers are stopped (e.g. remove the cluster's temp dir). */
+export type AfterStop = () => Promise<void> | void
+
+/**
+ * A primary plus an optional standby, as one {@link PostgresHandle}. Process faults act on the
+ * primary; `replica` exposes the standby's own handle for faults there.
+ */
+export class PostgresClusterHandle implements PostgresHandle {
+  readonly service = 'postgres'
+  readonly provider: ProviderName
+  readonly url: string
+  readonly host: string
+  readonly port: number
+  readonly replicaUrl: string | undefined
+
+  constructor(
+    private readonly primary: ServiceHandle,
+    readonly replica: ServiceHandle | undefined,
+    private readonly afterStop: AfterStop = () => undefined,
+  ) {
+    this.provider = primary.provider
+    this.url = primary.url
+    this.host = primary.host
+    this.port = primary.port
+    this.replicaUrl = replica?.url
+  }
+
+  async stop(): Promise<void> {
+    await this.replica?.stop()
+    await this.primary.stop()
+    await this.afterStop()
+  }
+
+  kill(): Promise<void> {
+    return this.primary.kill()
+  }
+
+  pause(): Promise<void> {
+    return this.primary.pause()
+  }
+
+  resume(): Promise<void> {
+    return this.primary.resume()
+  }
+
+  restart(): Promise<void> {
+    return this.primary.restart()
+  }
+
+  logs(lines?: number): Promise<string> {
+    return this.primary.logs(lines)
+  }
+
+  replicaLagBytes(): Promise<bigint> {
+    return readReplicaLagBytes(this.url, this.requireReplica())
+  }
+
+  replayLsn(): Promise<string> {
+    return readReplayLsn(this.requireReplica())
+  }
+
+  /** Creates the database and, with a replica, waits (up to 30 s) until the standby has it too. */
+  async createDatabase(name: string): Promise<{ url: string; replicaUrl: string | undefined }> {
+    if (!IDENTIFIER.test(name)) {
+      throw new InfraError('E_INFRA_BAD_OPTION', `Database name '${name}' must match ${IDENTIFIER.source}.`)
+    }
+    await queryOnce(this.url, `CREATE DATABASE ${name}`)
+    if (this.replicaUrl === undefined) return { url: withDatabase(this.url, name), replicaUrl: undefined }
+    const [row] = await queryOnce<{ lsn: string }>(this.url, 'SELECT pg_current_wal_lsn()::text AS lsn')
+    await waitForReplay(this.replicaUrl, row?.lsn ?? '0/0', 30_000)
+    return { url: withDatabase(this.url, name), replicaUrl: withDatabase(this.replicaUrl, name) }
+  }
+
+  private requireReplica(): string {
+    if (this.replicaUrl === undefined) {
+      throw new InfraError('E_INFRA_BAD_OPTION', 'This Postgres was started without a replica: pass { replica: true }.')
+    }
+    return this.replicaUrl
+  }
+}

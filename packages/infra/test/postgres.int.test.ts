@@ -1,0 +1,104 @@
+import pg from 'pg'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { lsnToBigInt, startPostgres, type PostgresHandle } from '@faultline/infra'
+
+async function withClient<T>(url: string, run: (client: pg.Client) => Promise<T>, timeoutMs = 5_000): Promise<T> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: timeoutMs, query_timeout: timeoutMs })
+  client.on('error', () => undefined)
+  await client.connect()
+  try {
+    return await run(client)
+  } finally {
+    await client.end().catch(() => undefined)
+  }
+}
+
+const count = (url: string, table: string) =>
+  withClient(url, async (c) => Number((await c.query<{ n: string }>(`SELECT count(*) AS n FROM ${table}`)).rows[0]?.n))
+
+describe('startPostgres (local provider)', () => {
+  let pgh: PostgresHandle
+
+  beforeAll(async () => {
+    pgh = await startPostgres({ replica: true, provider: 'local' })
+  })
+  afterAll(() => pgh?.stop())
+
+  test('a row written on the primary appears on the replica and replayLsn advances', async () => {
+    const before = lsnToBigInt(await pgh.replayLsn())
+    await withClient(pgh.url, (c) => c.query('CREATE TABLE items (id int primary key)'))
+    await withClient(pgh.url, (c) => c.query('INSERT INTO items VALUES (1), (2)'))
+    const deadline = Date.now() + 10_000
+    let seen = -1
+    while (Date.now() < deadline && seen !== 2) {
+      seen = await count(pgh.replicaUrl!, 'items').catch(() => -1)
+      await sleep(50)
+    }
+    expect(seen).toBe(2)
+    expect(lsnToBigInt(await pgh.replayLsn())).toBeGreaterThan(before)
+    expect(await pgh.replicaLagBytes()).toBeGreaterThanOrEqual(0n)
+  })
+
+  test('the primary runs with logical WAL and commit timestamps', async () => {
+    const rows = await withClient(pgh.url, (c) =>
+      c.query<{ name: string; setting: string }>(
+        "SELECT name, setting FROM pg_settings WHERE name IN ('wal_level', 'track_commit_timestamp') ORDER BY name",
+      ),
+    )
+    expect(rows.rows).toEqual([
+      { name: 'track_commit_timestamp', setting: 'on' },
+      { name: 'wal_level', setting: 'logical' },
+    ])
+  })
+
+  test('createDatabase() makes a database that is reachable on both servers', async () => {
+    const db = await pgh.createDatabase('catalog')
+    await withClient(db.url, (c) => c.query('SELECT 1'))
+    await withClient(db.replicaUrl!, (c) => c.query('SELECT 1'))
+    await expect(pgh.createDatabase('Robert"; DROP')).rejects.toMatchObject({ code: 'E_INFRA_BAD_OPTION' })
+  })
+
+  test('pause() makes a client time out and resume() recovers it', async () => {
+    await pgh.pause()
+    try {
+      await expect(withClient(pgh.url, (c) => c.query('SELECT 1'), 800)).rejects.toThrow()
+    } finally {
+      await pgh.resume()
+    }
+    const rows = await withClient(pgh.url, (c) => c.query('SELECT 1 AS ok'))
+    expect(rows.rows[0]).toEqual({ ok: 1 })
+  })
+
+  test('kill() drops connections and restart() brings the same port and data back', async () => {
+    await withClient(pgh.url, (c) => c.query('CREATE TABLE survivors (id int); INSERT INTO survivors VALUES (7)'))
+    await pgh.kill()
+    await expect(withClient(pgh.url, (c) => c.query('SELECT 1'), 1_000)).rejects.toThrow()
+    await pgh.restart()
+    expect(await count(pgh.url, 'survivors')).toBe(1)
+    await pgh.restart()
+    expect(await count(pgh.url, 'survivors')).toBe(1)
+  })
+})
+
+describe('startPostgres with replicaApplyDelayMs', () => {
+  let pgh: PostgresHandle
+
+  beforeAll(async () => {
+    pgh = await startPostgres({ replica: true, replicaApplyDelayMs: 500, provider: 'local' })
+    await withClient(pgh.url, (c) => c.query('CREATE TABLE lagged (id int)'))
+    const deadline = Date.now() + 10_000
+    while (Date.now() < deadline && (await count(pgh.replicaUrl!, 'lagged').catch(() => -1)) < 0) await sleep(50)
+  })
+  afterAll(() => pgh?.stop())
+
+  test('a row is not visible on the replica at 100 ms and is visible by 1.5 s', async () => {
+    await withClient(pgh.url, (c) => c.query('INSERT INTO lagged VALUES (1)'))
+    const written = Date.now()
+    await sleep(100 - (Date.now() - written))
+    expect(await count(pgh.replicaUrl!, 'lagged')).toBe(0)
+    expect(await pgh.replicaLagBytes()).toBeGreaterThan(0n)
+    await sleep(1_500 - (Date.now() - written))
+    expect(await count(pgh.replicaUrl!, 'lagged')).toBe(1)
+  })
+})
