@@ -1,0 +1,103 @@
+/**
+ * Every failure the kit reports. Codes are stable strings so callers can switch on them.
+ *
+ * - `E_SYNC_INVALID_EVENT`: an event handed to `appendEvents` cannot be stored (no aggregateId,
+ *   unserializable payload, ...).
+ * - `E_SYNC_MALFORMED_MESSAGE`: a message read from a topic is not a valid envelope.
+ * - `E_SYNC_UNKNOWN_EVENT`: an envelope's `type@version` has no handler or upcaster.
+ * - `E_SYNC_INVALID_LSN`: a string is not a Postgres LSN (`hi/lo` in hex).
+ * - `E_SYNC_INVALID_OPTIONS`: options rejected at construction.
+ * - `E_SYNC_SLOT_IN_USE`: the replication slot is active on another connection.
+ * - `E_SYNC_REPLICATION`: the replication stream failed or sent something unexpected.
+ * - `E_SYNC_PUBLISH_FAILED`: the broker did not durably acknowledge a message.
+ * - `E_SYNC_DATABASE`: a Postgres call failed.
+ * - `E_SYNC_MIGRATION`: a schema migration failed.
+ * - `E_SYNC_HANDLER_FAILED`: a consumer handler threw.
+ * - `E_SYNC_SEQUENCE_GAP`: an aggregate's sequence skipped a number.
+ * - `E_SYNC_UPCAST_FAILED`: an upcaster threw or returned an invalid event.
+ * - `E_SYNC_CHECKSUM_MISMATCH`: a read model differs from its source.
+ * - `E_SYNC_TIMEOUT`: an operation did not finish in time.
+ * - `E_SYNC_CLOSED`: the component was used after `close()`/`stop()`.
+ */
+export type SyncKitErrorCode =
+  | 'E_SYNC_INVALID_EVENT'
+  | 'E_SYNC_MALFORMED_MESSAGE'
+  | 'E_SYNC_UNKNOWN_EVENT'
+  | 'E_SYNC_INVALID_LSN'
+  | 'E_SYNC_INVALID_OPTIONS'
+  | 'E_SYNC_SLOT_IN_USE'
+  | 'E_SYNC_REPLICATION'
+  | 'E_SYNC_PUBLISH_FAILED'
+  | 'E_SYNC_DATABASE'
+  | 'E_SYNC_MIGRATION'
+  | 'E_SYNC_HANDLER_FAILED'
+  | 'E_SYNC_SEQUENCE_GAP'
+  | 'E_SYNC_UPCAST_FAILED'
+  | 'E_SYNC_CHECKSUM_MISMATCH'
+  | 'E_SYNC_TIMEOUT'
+  | 'E_SYNC_CLOSED'
+
+/** Where a failure happened. Every field is optional; set the ones that are known. */
+export interface SyncKitErrorContext {
+  readonly topic?: string
+  readonly partition?: number
+  readonly offset?: string
+  readonly eventId?: string
+  readonly aggregateType?: string
+  readonly aggregateId?: string
+  readonly eventType?: string
+  readonly version?: number
+  readonly sequence?: number
+  /** Index of the offending item in a batch. */
+  readonly index?: number
+  /** The envelope field or option that is wrong. */
+  readonly field?: string
+  readonly slot?: string
+  readonly publication?: string
+  readonly lsn?: string
+  readonly attempt?: number
+  readonly migration?: string
+  readonly projection?: string
+}
+
+const BRAND = Symbol.for('faultline.sync-kit.error')
+
+/** Options for {@link SyncKitError}. */
+export interface SyncKitErrorOptions {
+  /** Whether retrying the same operation may succeed. @default false */
+  retryable?: boolean
+  context?: SyncKitErrorContext
+  cause?: unknown
+}
+
+/** The one error class of sync-kit. Adapters translate driver errors into it at their boundary. */
+export class SyncKitError extends Error {
+  override readonly name = 'SyncKitError'
+  readonly code: SyncKitErrorCode
+  readonly retryable: boolean
+  readonly context: SyncKitErrorContext
+  readonly [BRAND] = true
+
+  constructor(code: SyncKitErrorCode, message: string, options: SyncKitErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause })
+    this.code = code
+    this.retryable = options.retryable ?? false
+    this.context = Object.freeze({ ...options.context })
+  }
+}
+
+/**
+ * True for any SyncKitError, even one made by another copy of the package (the brand is a
+ * registered symbol, so `instanceof` across duplicated installs is not needed).
+ */
+export function isSyncKitError(value: unknown, code?: SyncKitErrorCode): value is SyncKitError {
+  if (typeof value !== 'object' || value === null) return false
+  if ((value as Record<symbol, unknown>)[BRAND] !== true) return false
+  return code === undefined || (value as SyncKitError).code === code
+}
+
+/** A one-line description of any thrown value, for error messages and logs. */
+export function describeError(err: unknown): string {
+  if (err instanceof Error) return err.message
+  return typeof err === 'string' ? err : (JSON.stringify(err) ?? String(err))
+}

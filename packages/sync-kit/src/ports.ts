@@ -1,0 +1,66 @@
+import type { SyncKitError } from './errors.js'
+import type { TransportMessage } from './envelope.js'
+
+/** A message bound for one topic. */
+export interface OutgoingMessage extends TransportMessage {
+  readonly topic: string
+}
+
+/** What the broker said about one message of a batch. */
+export type PublishResult =
+  | { readonly ok: true; readonly partition?: number; readonly offset?: string }
+  | { readonly ok: false; readonly error: SyncKitError }
+
+/**
+ * Sends events to a broker. Relays only move their acknowledged position past a message once its
+ * result is `ok`, so an implementation must keep these guarantees:
+ *
+ * - **Durable ack.** `ok: true` means the broker has persisted the message (Kafka: `acks=-1`;
+ *   RabbitMQ: a publisher confirm). Anything less must be reported as `ok: false`.
+ * - **Per-message results.** The returned array has one entry per input message, same order.
+ * - **Key order.** Within one call, messages with the same key reach the broker in the order
+ *   given; when a message fails, later messages with the same key in that call fail too.
+ * - **Failures are values.** A broker failure becomes `ok: false` with a `SyncKitError`
+ *   (`E_SYNC_PUBLISH_FAILED`, `retryable` set); `publish` rejects only after `close()`.
+ * - **At-least-once.** Retrying a failed message may duplicate it; consumers deduplicate by id.
+ */
+export interface EventPublisher {
+  publish(messages: readonly OutgoingMessage[]): Promise<readonly PublishResult[]>
+  /** Releases what the publisher opened; a client the caller passed in stays open. */
+  close(): Promise<void>
+}
+
+/**
+ * The slice of a pg client the kit needs to run SQL inside the caller's transaction. A
+ * `pg.PoolClient` or `pg.Client` fits; so does anything with the same `query` shape.
+ */
+export interface SqlExecutor {
+  query<R extends object = Record<string, unknown>>(
+    text: string,
+    values?: readonly unknown[],
+  ): Promise<{ rows: R[]; rowCount: number | null }>
+}
+
+/** Source of time in milliseconds; tests inject a fake one. */
+export interface Clock {
+  now(): number
+}
+
+/** The wall clock. */
+export const systemClock: Clock = { now: () => Date.now() }
+
+/** Structured log sink. Fields are plain data; the kit never logs payloads or credentials. */
+export interface Logger {
+  debug(message: string, fields?: Record<string, unknown>): void
+  info(message: string, fields?: Record<string, unknown>): void
+  warn(message: string, fields?: Record<string, unknown>): void
+  error(message: string, fields?: Record<string, unknown>): void
+}
+
+/** A logger that drops everything (the default). */
+export const silentLogger: Logger = {
+  debug: () => undefined,
+  info: () => undefined,
+  warn: () => undefined,
+  error: () => undefined,
+}
