@@ -1,0 +1,97 @@
+import { connect, type Socket } from 'node:net'
+import { ChunkQueue } from './chunk-queue.js'
+import { pipeDirection } from './pipe.js'
+import { ToxicChain } from './toxic-chain.js'
+import type { ToxicInfo, ToxicStream } from './types.js'
+
+/** How long a graceful close may take to flush before the sockets are destroyed anyway. */
+const CLOSE_GRACE_MS = 2_000
+
+/** Where a connection forwards to and how it reports back. */
+export interface ConnectionOptions {
+  readonly host: string
+  readonly port: number
+  readonly toxics: readonly ToxicInfo[]
+  readonly random: () => number
+  readonly onClosed: (connection: ProxyConnection) => void
+}
+
+/**
+ * One client socket paired with its own upstream socket, with a toxic chain per direction. Every
+ * socket error ends the pair instead of escaping: a fault proxy must outlive the faults it makes.
+ */
+export class ProxyConnection {
+  readonly #client: Socket
+  readonly #upstream: Socket
+  readonly #chains: Record<ToxicStream, ToxicChain>
+  #open = 2
+
+  constructor(client: Socket, options: ConnectionOptions) {
+    this.#client = client
+    this.#upstream = connect({ host: options.host, port: options.port, allowHalfOpen: true })
+    const hooks = { close: () => this.close(), reset: () => this.reset(), random: options.random }
+    this.#chains = { upstream: new ToxicChain(hooks), downstream: new ToxicChain(hooks) }
+    for (const toxic of options.toxics) this.addToxic(toxic)
+    this.#wire(options.onClosed)
+  }
+
+  addToxic(toxic: ToxicInfo): void {
+    this.#chains[toxic.stream].add(toxic)
+  }
+
+  updateToxic(toxic: ToxicInfo): void {
+    this.#chains[toxic.stream].replace(toxic)
+  }
+
+  removeToxic(toxic: ToxicInfo): void {
+    this.#chains[toxic.stream].remove(toxic.name)
+  }
+
+  /** Ends both sides with a FIN once what was already written has flushed. */
+  close(): void {
+    this.#stopToxics()
+    for (const socket of [this.#client, this.#upstream]) {
+      if (socket.destroyed) continue
+      socket.end(() => socket.destroy())
+      setTimeout(() => socket.destroy(), CLOSE_GRACE_MS).unref()
+    }
+  }
+
+  /** Resets the client (RST, so it sees ECONNRESET) and drops the upstream side. */
+  reset(): void {
+    this.#stopToxics()
+    if (!this.#client.destroyed) this.#client.resetAndDestroy()
+    this.#upstream.destroy()
+  }
+
+  /** Drops both sides at once, discarding anything in flight. */
+  destroy(): void {
+    this.#stopToxics()
+    this.#client.destroy()
+    this.#upstream.destroy()
+  }
+
+  #stopToxics(): void {
+    this.#chains.upstream.abortAll()
+    this.#chains.downstream.abortAll()
+  }
+
+  #wire(onClosed: (connection: ProxyConnection) => void): void {
+    const ended = (): void => {
+      if (--this.#open === 0) onClosed(this)
+    }
+    for (const socket of [this.#client, this.#upstream]) {
+      socket.setNoDelay(true)
+      socket.on('error', () => this.destroy())
+      socket.once('close', () => {
+        this.destroy()
+        ended()
+      })
+    }
+    const fail = (): void => this.destroy()
+    const up = new ChunkQueue(this.#client)
+    const down = new ChunkQueue(this.#upstream)
+    pipeDirection(up, this.#upstream, this.#chains.upstream).catch(fail)
+    pipeDirection(down, this.#client, this.#chains.downstream).catch(fail)
+  }
+}
