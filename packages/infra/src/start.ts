@@ -16,7 +16,11 @@ import { startLocalKafka } from './local/kafka.js'
 
 type Starters<H> = Record<ProviderName, () => Promise<H>>
 
-async function startWith<H>(service: ServiceKind, options: StartOptions, starters: Starters<H>): Promise<H> {
+async function startWith<H>(
+  service: ServiceKind,
+  options: StartOptions,
+  starters: Starters<H>,
+): Promise<H> {
   const decision = await chooseProvider(service, options.provider)
   logDecision(service, decision, options.log)
   return starters[decision.provider]()

@@ -3,8 +3,16 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { lsnToBigInt, startPostgres, type PostgresHandle } from '@faultline/infra'
 
-async function withClient<T>(url: string, run: (client: pg.Client) => Promise<T>, timeoutMs = 5_000): Promise<T> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: timeoutMs, query_timeout: timeoutMs })
+async function withClient<T>(
+  url: string,
+  run: (client: pg.Client) => Promise<T>,
+  timeoutMs = 5_000,
+): Promise<T> {
+  const client = new pg.Client({
+    connectionString: url,
+    connectionTimeoutMillis: timeoutMs,
+    query_timeout: timeoutMs,
+  })
   client.on('error', () => undefined)
   await client.connect()
   try {
@@ -15,7 +23,9 @@ async function withClient<T>(url: string, run: (client: pg.Client) => Promise<T>
 }
 
 const count = (url: string, table: string) =>
-  withClient(url, async (c) => Number((await c.query<{ n: string }>(`SELECT count(*) AS n FROM ${table}`)).rows[0]?.n))
+  withClient(url, async (c) =>
+    Number((await c.query<{ n: string }>(`SELECT count(*) AS n FROM ${table}`)).rows[0]?.n),
+  )
 
 describe('startPostgres (local provider)', () => {
   let pgh: PostgresHandle
@@ -56,7 +66,9 @@ describe('startPostgres (local provider)', () => {
     const db = await pgh.createDatabase('catalog')
     await withClient(db.url, (c) => c.query('SELECT 1'))
     await withClient(db.replicaUrl!, (c) => c.query('SELECT 1'))
-    await expect(pgh.createDatabase('Robert"; DROP')).rejects.toMatchObject({ code: 'E_INFRA_BAD_OPTION' })
+    await expect(pgh.createDatabase('Robert"; DROP')).rejects.toMatchObject({
+      code: 'E_INFRA_BAD_OPTION',
+    })
   })
 
   test('pause() makes a client time out and resume() recovers it', async () => {
@@ -71,7 +83,9 @@ describe('startPostgres (local provider)', () => {
   })
 
   test('kill() drops connections and restart() brings the same port and data back', async () => {
-    await withClient(pgh.url, (c) => c.query('CREATE TABLE survivors (id int); INSERT INTO survivors VALUES (7)'))
+    await withClient(pgh.url, (c) =>
+      c.query('CREATE TABLE survivors (id int); INSERT INTO survivors VALUES (7)'),
+    )
     await pgh.kill()
     await expect(withClient(pgh.url, (c) => c.query('SELECT 1'), 1_000)).rejects.toThrow()
     await pgh.restart()
@@ -88,7 +102,8 @@ describe('startPostgres with replicaApplyDelayMs', () => {
     pgh = await startPostgres({ replica: true, replicaApplyDelayMs: 500, provider: 'local' })
     await withClient(pgh.url, (c) => c.query('CREATE TABLE lagged (id int)'))
     const deadline = Date.now() + 10_000
-    while (Date.now() < deadline && (await count(pgh.replicaUrl!, 'lagged').catch(() => -1)) < 0) await sleep(50)
+    while (Date.now() < deadline && (await count(pgh.replicaUrl!, 'lagged').catch(() => -1)) < 0)
+      await sleep(50)
   })
   afterAll(() => pgh?.stop())
 

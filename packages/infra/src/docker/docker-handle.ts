@@ -45,7 +45,9 @@ export class DockerHandle implements ServiceHandle {
   }
 
   async logs(lines = 30): Promise<string> {
-    const raw = await (await this.dockerContainer()).logs({ stdout: true, stderr: true, tail: lines, follow: false })
+    const raw = await (
+      await this.dockerContainer()
+    ).logs({ stdout: true, stderr: true, tail: lines, follow: false })
     return stripDockerFrames(Buffer.from(raw))
   }
 }

@@ -12,12 +12,18 @@ export const DOCKER_IMAGES = {
 } as const
 
 const PG_SETTINGS = [
-  '-c', 'wal_level=logical',
-  '-c', 'max_wal_senders=20',
-  '-c', 'max_replication_slots=20',
-  '-c', 'track_commit_timestamp=on',
-  '-c', 'hot_standby=on',
-  '-c', 'fsync=off',
+  '-c',
+  'wal_level=logical',
+  '-c',
+  'max_wal_senders=20',
+  '-c',
+  'max_replication_slots=20',
+  '-c',
+  'track_commit_timestamp=on',
+  '-c',
+  'hot_standby=on',
+  '-c',
+  'fsync=off',
 ]
 
 async function testcontainers() {
@@ -37,7 +43,12 @@ export async function dockerPostgres(options: PostgresOptions): Promise<Postgres
     .withExposedPorts({ container: 5432, host: port })
     .withWaitStrategy(Wait.forLogMessage(/database system is ready to accept connections/, 2))
     .start()
-  const primary = new DockerHandle('postgres', primaryContainer, port, postgresUrl('127.0.0.1', port))
+  const primary = new DockerHandle(
+    'postgres',
+    primaryContainer,
+    port,
+    postgresUrl('127.0.0.1', port),
+  )
   if (options.replica !== true) {
     return new PostgresClusterHandle(primary, undefined, async () => void (await network.stop()))
   }
@@ -52,9 +63,16 @@ export async function dockerPostgres(options: PostgresOptions): Promise<Postgres
     .withUser('postgres')
     .withEntrypoint(['bash', '-c', script])
     .withExposedPorts({ container: 5432, host: replicaPort })
-    .withWaitStrategy(Wait.forLogMessage(/database system is ready to accept read-only connections/))
+    .withWaitStrategy(
+      Wait.forLogMessage(/database system is ready to accept read-only connections/),
+    )
     .start()
-  const replica = new DockerHandle('postgres-replica', replicaContainer, replicaPort, postgresUrl('127.0.0.1', replicaPort))
+  const replica = new DockerHandle(
+    'postgres-replica',
+    replicaContainer,
+    replicaPort,
+    postgresUrl('127.0.0.1', replicaPort),
+  )
   return new PostgresClusterHandle(primary, replica, async () => void (await network.stop()))
 }
 

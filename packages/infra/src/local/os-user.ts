@@ -30,7 +30,7 @@ export function postgresRunAs(): OsUser | undefined {
     throw new InfraError(
       'E_INFRA_MISSING_BINARY',
       "Postgres cannot run as root and there is no 'postgres' user: install 'postgresql' " +
-        "(it creates the user), run as a non-root user, or set FAULTLINE_PG_URL.",
+        '(it creates the user), run as a non-root user, or set FAULTLINE_PG_URL.',
     )
   }
   return user

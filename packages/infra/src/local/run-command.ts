@@ -12,7 +12,11 @@ export interface RunCommandOptions {
 }
 
 /** Runs a command to completion; a non-zero exit becomes `E_INFRA_COMMAND_FAILED` with its output. */
-export function runCommand(command: string, args: readonly string[], options: RunCommandOptions = {}): Promise<string> {
+export function runCommand(
+  command: string,
+  args: readonly string[],
+  options: RunCommandOptions = {},
+): Promise<string> {
   return new Promise((resolve, reject) => {
     execFile(
       command,
@@ -29,10 +33,14 @@ export function runCommand(command: string, args: readonly string[], options: Ru
         if (error === null) return resolve(stdout)
         const output = `${stdout}${stderr}`.split('\n').slice(-30).join('\n').trim()
         reject(
-          new InfraError('E_INFRA_COMMAND_FAILED', `${command} ${args.join(' ')} failed: ${error.message}\n${output}`, {
-            context: { command, logTail: output },
-            cause: error,
-          }),
+          new InfraError(
+            'E_INFRA_COMMAND_FAILED',
+            `${command} ${args.join(' ')} failed: ${error.message}\n${output}`,
+            {
+              context: { command, logTail: output },
+              cause: error,
+            },
+          ),
         )
       },
     )

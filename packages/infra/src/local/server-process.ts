@@ -91,7 +91,8 @@ export class ServerProcess {
   ): Promise<InfraError> {
     const logTail = await this.logs(30)
     const portInUse = /address already in use|could not bind|BindException/i.test(logTail)
-    const what = code === 'E_INFRA_STARTUP_FAILED' ? 'exited during startup' : 'did not become ready in time'
+    const what =
+      code === 'E_INFRA_STARTUP_FAILED' ? 'exited during startup' : 'did not become ready in time'
     return new InfraError(
       portInUse ? 'E_INFRA_PORT_IN_USE' : code,
       `${this.spec.service} ${what}${port === undefined ? '' : ` on port ${port}`}. Last lines of its log:\n${logTail}`,
@@ -104,7 +105,7 @@ export class ServerProcess {
     if (this.exited || this.pid === undefined) return
     signalGroup(this.pid, 'SIGCONT')
     signalGroup(this.pid, signal)
-    const timedOut = await Promise.race([this.exit.then(() => false), sleep(graceMs, true)])
+    const timedOut = await Promise.race([this.exit.then(() => false), sleep(graceMs, true, { ref: false })])
     if (timedOut) await this.kill()
   }
 

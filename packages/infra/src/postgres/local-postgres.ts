@@ -11,7 +11,10 @@ import { makeServerDir } from '../local/temp-dir.js'
 import { pgAnswers, postgresUrl } from './pg-query.js'
 
 const HOST = '127.0.0.1'
-const HINT = { debianPackage: 'postgresql', envVars: ['FAULTLINE_PG_URL', 'FAULTLINE_PG_REPLICA_URL'] }
+const HINT = {
+  debianPackage: 'postgresql',
+  envVars: ['FAULTLINE_PG_URL', 'FAULTLINE_PG_REPLICA_URL'],
+}
 
 /**
  * Settings for a disposable test cluster. `fsync=off` is safe here: a SIGKILLed server still has
@@ -56,16 +59,24 @@ function makeDir(path: string, owner: OsUser | undefined): string {
 async function initPrimary(layout: ClusterLayout): Promise<string> {
   const dataDir = join(layout.root, 'primary')
   const initdb = findBinary('initdb', HINT)
-  await runCommand(initdb, ['-D', dataDir, '-U', 'postgres', '--auth=trust', '--no-locale', '-E', 'UTF8', '--no-sync'], {
-    ...ownerIds(layout.owner),
-    env: { ...process.env, LC_ALL: 'C' },
-  })
+  await runCommand(
+    initdb,
+    ['-D', dataDir, '-U', 'postgres', '--auth=trust', '--no-locale', '-E', 'UTF8', '--no-sync'],
+    {
+      ...ownerIds(layout.owner),
+      env: { ...process.env, LC_ALL: 'C' },
+    },
+  )
   appendFileSync(join(dataDir, 'postgresql.conf'), primarySettings(layout.root))
   return dataDir
 }
 
 /** Starts `postgres -D dataDir` on a fresh port, retrying when another process takes the port. */
-async function startServer(service: string, dataDir: string, layout: ClusterLayout): Promise<LocalServer> {
+async function startServer(
+  service: string,
+  dataDir: string,
+  layout: ClusterLayout,
+): Promise<LocalServer> {
   const postgres = findBinary('postgres', HINT)
   return withPortRetry(async () => {
     const port = await freePort(HOST)
@@ -91,12 +102,29 @@ async function startServer(service: string, dataDir: string, layout: ClusterLayo
   })
 }
 
-async function cloneReplica(primary: LocalServer, layout: ClusterLayout, applyDelayMs: number): Promise<string> {
+async function cloneReplica(
+  primary: LocalServer,
+  layout: ClusterLayout,
+  applyDelayMs: number,
+): Promise<string> {
   const dataDir = join(layout.root, 'replica')
   const basebackup = findBinary('pg_basebackup', { ...HINT, debianPackage: 'postgresql-client' })
   await runCommand(
     basebackup,
-    ['-h', HOST, '-p', String(primary.port), '-U', 'postgres', '-D', dataDir, '-R', '-X', 'stream', '--no-sync'],
+    [
+      '-h',
+      HOST,
+      '-p',
+      String(primary.port),
+      '-U',
+      'postgres',
+      '-D',
+      dataDir,
+      '-R',
+      '-X',
+      'stream',
+      '--no-sync',
+    ],
     ownerIds(layout.owner),
   )
   appendFileSync(

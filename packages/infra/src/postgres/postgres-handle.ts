@@ -69,18 +69,28 @@ export class PostgresClusterHandle implements PostgresHandle {
   /** Creates the database and, with a replica, waits (up to 30 s) until the standby has it too. */
   async createDatabase(name: string): Promise<{ url: string; replicaUrl: string | undefined }> {
     if (!IDENTIFIER.test(name)) {
-      throw new InfraError('E_INFRA_BAD_OPTION', `Database name '${name}' must match ${IDENTIFIER.source}.`)
+      throw new InfraError(
+        'E_INFRA_BAD_OPTION',
+        `Database name '${name}' must match ${IDENTIFIER.source}.`,
+      )
     }
     await queryOnce(this.url, `CREATE DATABASE ${name}`)
-    if (this.replicaUrl === undefined) return { url: withDatabase(this.url, name), replicaUrl: undefined }
-    const [row] = await queryOnce<{ lsn: string }>(this.url, 'SELECT pg_current_wal_lsn()::text AS lsn')
+    if (this.replicaUrl === undefined)
+      return { url: withDatabase(this.url, name), replicaUrl: undefined }
+    const [row] = await queryOnce<{ lsn: string }>(
+      this.url,
+      'SELECT pg_current_wal_lsn()::text AS lsn',
+    )
     await waitForReplay(this.replicaUrl, row?.lsn ?? '0/0', 30_000)
     return { url: withDatabase(this.url, name), replicaUrl: withDatabase(this.replicaUrl, name) }
   }
 
   private requireReplica(): string {
     if (this.replicaUrl === undefined) {
-      throw new InfraError('E_INFRA_BAD_OPTION', 'This Postgres was started without a replica: pass { replica: true }.')
+      throw new InfraError(
+        'E_INFRA_BAD_OPTION',
+        'This Postgres was started without a replica: pass { replica: true }.',
+      )
     }
     return this.replicaUrl
   }

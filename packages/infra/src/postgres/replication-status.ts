@@ -7,7 +7,8 @@ export async function readReplayLsn(replicaUrl: string): Promise<string> {
     'SELECT pg_last_wal_replay_lsn()::text AS lsn',
   )
   const lsn = rows[0]?.lsn
-  if (lsn === null || lsn === undefined) throw new Error('the server is not a standby (no replay LSN)')
+  if (lsn === null || lsn === undefined)
+    throw new Error('the server is not a standby (no replay LSN)')
   return lsn
 }
 
@@ -23,7 +24,11 @@ export async function readReplicaLagBytes(primaryUrl: string, replicaUrl: string
 }
 
 /** Waits until the replica has replayed at least `lsn`, or the timeout passes. */
-export async function waitForReplay(replicaUrl: string, lsn: string, timeoutMs: number): Promise<boolean> {
+export async function waitForReplay(
+  replicaUrl: string,
+  lsn: string,
+  timeoutMs: number,
+): Promise<boolean> {
   const target = lsnToBigInt(lsn)
   const deadline = Date.now() + timeoutMs
   while (Date.now() < deadline) {

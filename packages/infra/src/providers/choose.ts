@@ -23,18 +23,27 @@ function requestedChoice(choice: ProviderChoice | undefined): ProviderChoice {
 }
 
 /** `auto` picks external (its env var is set), then docker (an engine answers), then local. */
-export async function chooseProvider(service: ServiceKind, choice?: ProviderChoice): Promise<ProviderDecision> {
+export async function chooseProvider(
+  service: ServiceKind,
+  choice?: ProviderChoice,
+): Promise<ProviderDecision> {
   const requested = requestedChoice(choice)
   if (requested !== 'auto') return { provider: requested, reason: 'requested explicitly' }
   const externalVar = EXTERNAL_VAR[service]
-  if (readEnv(externalVar) !== undefined) return { provider: 'external', reason: `${externalVar} is set` }
+  if (readEnv(externalVar) !== undefined)
+    return { provider: 'external', reason: `${externalVar} is set` }
   const noDocker = await dockerUnavailableReason()
-  if (noDocker === undefined) return { provider: 'docker', reason: `${externalVar} is unset; a Docker engine answered` }
+  if (noDocker === undefined)
+    return { provider: 'docker', reason: `${externalVar} is unset; a Docker engine answered` }
   return { provider: 'local', reason: `${externalVar} is unset; ${noDocker}` }
 }
 
 /** Writes one decision line to the caller's log, or to stderr. */
-export function logDecision(service: ServiceKind, decision: ProviderDecision, log?: (line: string) => void): void {
+export function logDecision(
+  service: ServiceKind,
+  decision: ProviderDecision,
+  log?: (line: string) => void,
+): void {
   const line = `[faultline/infra] ${service}: provider '${decision.provider}' (${decision.reason})`
   if (log !== undefined) log(line)
   else process.stderr.write(`${line}\n`)

@@ -1,5 +1,11 @@
 import { InfraError, redactUrl } from '../errors.js'
-import type { KafkaHandle, PostgresHandle, PostgresOptions, RedisHandle, ServiceHandle } from '../types.js'
+import type {
+  KafkaHandle,
+  PostgresHandle,
+  PostgresOptions,
+  RedisHandle,
+  ServiceHandle,
+} from '../types.js'
 import { PostgresClusterHandle } from '../postgres/postgres-handle.js'
 import { ENV, readEnv } from './env.js'
 
@@ -54,7 +60,10 @@ class ExternalHandle implements ServiceHandle {
 function required(name: string, service: string): string {
   const value = readEnv(name)
   if (value === undefined) {
-    throw new InfraError('E_INFRA_NO_PROVIDER', `The external provider needs ${name} for ${service}.`)
+    throw new InfraError(
+      'E_INFRA_NO_PROVIDER',
+      `The external provider needs ${name} for ${service}.`,
+    )
   }
   return value
 }
@@ -63,7 +72,11 @@ function required(name: string, service: string): string {
 export function externalPostgres(options: PostgresOptions): PostgresHandle {
   const primary = new ExternalHandle('postgres', required(ENV.pgUrl, 'postgres'), ENV.pgUrl)
   if (options.replica !== true) return new PostgresClusterHandle(primary, undefined)
-  const replica = new ExternalHandle('postgres-replica', required(ENV.pgReplicaUrl, 'a replica'), ENV.pgReplicaUrl)
+  const replica = new ExternalHandle(
+    'postgres-replica',
+    required(ENV.pgReplicaUrl, 'a replica'),
+    ENV.pgReplicaUrl,
+  )
   if ((options.replicaApplyDelayMs ?? 0) > 0) {
     throw new InfraError(
       'E_INFRA_UNSUPPORTED',

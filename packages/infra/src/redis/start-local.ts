@@ -10,7 +10,10 @@ const HOST = '127.0.0.1'
 
 /** Starts `redis-server` on a free loopback port with persistence off. */
 export async function startLocalRedis(): Promise<RedisHandle> {
-  const binary = findBinary('redis-server', { debianPackage: 'redis-server', envVars: ['FAULTLINE_REDIS_URL'] })
+  const binary = findBinary('redis-server', {
+    debianPackage: 'redis-server',
+    envVars: ['FAULTLINE_REDIS_URL'],
+  })
   const dir = makeServerDir('redis')
   return withPortRetry(async () => {
     const port = await freePort(HOST)
@@ -22,7 +25,20 @@ export async function startLocalRedis(): Promise<RedisHandle> {
       process: new ServerProcess({
         service: 'redis',
         command: binary,
-        args: ['--port', String(port), '--bind', HOST, '--save', '', '--appendonly', 'no', '--dir', dir, '--protected-mode', 'no'],
+        args: [
+          '--port',
+          String(port),
+          '--bind',
+          HOST,
+          '--save',
+          '',
+          '--appendonly',
+          'no',
+          '--dir',
+          dir,
+          '--protected-mode',
+          'no',
+        ],
         logFile: `${dir}/redis.log`,
       }),
       isReady: () => redisAnswers(HOST, port),
