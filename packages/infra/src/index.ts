@@ -18,3 +18,21 @@ export { ENV as INFRA_ENV } from './providers/env.js'
 export { dockerUnavailableReason } from './providers/docker-probe.js'
 export { DOCKER_IMAGES } from './docker/docker-services.js'
 export { lsnToBigInt } from './postgres/pg-query.js'
+export { createFaultProxy } from './fault-proxy/index.js'
+export type {
+  BandwidthAttributes,
+  DownAttributes,
+  FaultProxy,
+  FaultProxyOptions,
+  LatencyAttributes,
+  LimitDataAttributes,
+  ResetPeerAttributes,
+  SlicerAttributes,
+  TimeoutAttributes,
+  ToxicAttributesByType,
+  ToxicInfo,
+  ToxicSpec,
+  ToxicStream,
+  ToxicType,
+  ToxicUpdate,
+} from './fault-proxy/index.js'
