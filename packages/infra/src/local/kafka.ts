@@ -1,0 +1,100 @@
+import { join } from 'node:path'
+import { InfraError } from '../errors.js'
+import type { KafkaHandle, KafkaOptions } from '../types.js'
+import { findBinary } from './binaries.js'
+import { removeTrackedDir } from './cleanup.js'
+import { freePort } from './free-port.js'
+import { parseJvmOpts } from './kafka-config.js'
+import { ensureKafkaJars, kafkaAssetsDir } from './kafka-jars.js'
+import { LocalKafkaNode } from './kafka-node.js'
+import { withPortRetry } from './server-process.js'
+import { makeServerDir } from './temp-dir.js'
+
+export { ensureKafkaJars, KAFKA_VERSION } from './kafka-jars.js'
+export type { KafkaJarsOptions } from './kafka-jars.js'
+
+const DEFAULT_HEAP_MB = 512
+/** A cold JVM on 2 busy cores; the usual start is 4–8 s. */
+const READY_TIMEOUT_MS = 120_000
+
+function checkHeap(heapMb: number): number {
+  if (Number.isInteger(heapMb) && heapMb >= 128) return heapMb
+  throw new InfraError(
+    'E_INFRA_BAD_OPTION',
+    `heapMb must be an integer of at least 128, got ${heapMb}.`,
+    {
+      context: { service: 'kafka', provider: 'local' },
+    },
+  )
+}
+
+function findJava(): string {
+  return findBinary('java', {
+    debianPackage: 'default-jre-headless',
+    envVars: ['FAULTLINE_KAFKA_BROKERS'],
+  })
+}
+
+/** Picks two free ports and starts a fresh node there; a lost port race is retried by the caller. */
+async function startNode(java: string, libsDir: string, heapMb: number): Promise<LocalKafkaNode> {
+  const dir = makeServerDir('kafka')
+  const port = await freePort()
+  let controllerPort = await freePort()
+  while (controllerPort === port) controllerPort = await freePort()
+  const node = new LocalKafkaNode({
+    java,
+    dir,
+    port,
+    controllerPort,
+    jvm: {
+      heapMb,
+      libsDir,
+      log4jConfig: join(kafkaAssetsDir(), 'log4j2.properties'),
+      extraFlags: parseJvmOpts(process.env.FAULTLINE_KAFKA_JVM_OPTS),
+    },
+    readyTimeoutMs: READY_TIMEOUT_MS,
+  })
+  try {
+    await node.create()
+    return node
+  } catch (error) {
+    await node.kill()
+    removeTrackedDir(dir)
+    throw error
+  }
+}
+
+function toHandle(node: LocalKafkaNode): KafkaHandle {
+  return {
+    service: 'kafka',
+    provider: 'local',
+    url: node.broker,
+    brokers: [node.broker],
+    host: '127.0.0.1',
+    port: node.spec.port,
+    stop: () => node.stop(),
+    kill: () => node.kill(),
+    pause: () => Promise.resolve(node.pause()),
+    resume: () => Promise.resolve(node.resume()),
+    restart: () => node.restart(),
+    logs: (lines) => node.logs(lines),
+  }
+}
+
+/**
+ * Starts a single-node KRaft Kafka (broker and controller in one JVM) on free loopback ports, with
+ * its data in a temp dir that goes away on `stop()` or process exit. Resolves once a client's
+ * admin request is answered. The first call on a machine resolves the jars with mvn
+ * ({@link ensureKafkaJars}); later calls reuse the cache.
+ *
+ * @throws InfraError `E_INFRA_MISSING_BINARY` without java or mvn, `E_INFRA_COMMAND_FAILED` when
+ *   mvn or the storage format fails, `E_INFRA_STARTUP_FAILED` / `E_INFRA_STARTUP_TIMEOUT` with the
+ *   broker's log tail, `E_INFRA_PORT_IN_USE` after repeated port races.
+ */
+export async function startLocalKafka(options: KafkaOptions = {}): Promise<KafkaHandle> {
+  const heapMb = checkHeap(options.heapMb ?? DEFAULT_HEAP_MB)
+  const java = findJava()
+  const libsDir = await ensureKafkaJars({ log: options.log })
+  const node = await withPortRetry(() => startNode(java, libsDir, heapMb))
+  return toHandle(node)
+}
