@@ -1,0 +1,169 @@
+import { checkFill, isNewer, raiseWatermark, shouldDropEntry } from '../fence.js'
+import type {
+  CacheStore,
+  Clock,
+  FillResult,
+  FillTicket,
+  InvalidateRequest,
+  InvalidateResult,
+  StoreFillOptions,
+  StoredEntry,
+  StoreReadOptions,
+  StoreReadResult,
+  Watermark,
+} from '../ports.js'
+import { systemClock } from '../clock.js'
+
+/** Options for {@link createMemoryStore}. */
+export interface MemoryStoreOptions {
+  /** Time source for expiry. @default systemClock */
+  clock?: Clock
+}
+
+interface Expiring<T> {
+  value: T
+  expiresAt: number
+}
+
+interface Meta {
+  generation: string
+  watermark: Watermark
+}
+
+/**
+ * An in-process {@link CacheStore} with the same fencing as the Redis adapter. Each method runs
+ * synchronously inside its promise, which makes it atomic. For tests and single-node use.
+ */
+export class MemoryStore implements CacheStore {
+  readonly #clock: Clock
+  readonly #entries = new Map<string, Expiring<StoredEntry>>()
+  readonly #meta = new Map<string, Expiring<Meta>>()
+  readonly #leases = new Map<string, Expiring<string>>()
+  readonly #tagMembers = new Map<string, Set<string>>()
+  readonly #tagGenerations = new Map<string, Expiring<string>>()
+  #counter = 0
+
+  constructor(options: MemoryStoreOptions = {}) {
+    this.#clock = options.clock ?? systemClock
+  }
+
+  #live<T>(map: Map<string, Expiring<T>>, key: string): T | undefined {
+    const item = map.get(key)
+    if (item === undefined) return undefined
+    if (item.expiresAt <= this.#clock.now()) {
+      map.delete(key)
+      return undefined
+    }
+    return item.value
+  }
+
+  #nextGeneration(): string {
+    this.#counter += 1
+    return `m${this.#counter}`
+  }
+
+  #tryLease(key: string, owner: string, ttlMs: number): 'acquired' | 'held' {
+    if (this.#live(this.#leases, key) !== undefined) return 'held'
+    this.#leases.set(key, { value: owner, expiresAt: this.#clock.now() + ttlMs })
+    return 'acquired'
+  }
+
+  async read(key: string, options: StoreReadOptions): Promise<StoreReadResult> {
+    await Promise.resolve()
+    const entry = this.#live(this.#entries, key)
+    const meta = this.#live(this.#meta, key)
+    let lease: StoreReadResult['lease'] = 'none'
+    const fresh = entry !== undefined && entry.freshUntil > options.now
+    if (options.leaseOwner !== undefined && (!fresh || options.forceLease === true)) {
+      lease = this.#tryLease(key, options.leaseOwner, options.leaseTtlMs ?? 1000)
+    }
+    const tagGenerations = options.tags.map((t) => this.#live(this.#tagGenerations, t) ?? '')
+    const ticket: FillTicket = {
+      key,
+      generation: meta?.generation ?? '',
+      tagGenerations,
+      tags: options.tags,
+    }
+    return { entry, ticket, watermark: meta?.watermark ?? {}, lease }
+  }
+
+  async fill(
+    ticket: FillTicket,
+    entry: StoredEntry,
+    options: StoreFillOptions,
+  ): Promise<FillResult> {
+    await Promise.resolve()
+    const { key } = ticket
+    const meta = this.#live(this.#meta, key)
+    const valid =
+      (meta?.generation ?? '') === ticket.generation &&
+      ticket.tags.every(
+        (t, i) => (this.#live(this.#tagGenerations, t) ?? '') === ticket.tagGenerations[i],
+      )
+    const reason = checkFill(valid, meta?.watermark ?? {}, this.#live(this.#entries, key), entry)
+    if (options.leaseOwner !== undefined) this.#release(key, options.leaseOwner)
+    if (reason !== undefined) return { ok: false, reason }
+    this.#entries.set(key, { value: entry, expiresAt: this.#clock.now() + options.ttlMs })
+    for (const tag of entry.tags) {
+      const members = this.#tagMembers.get(tag) ?? new Set<string>()
+      members.add(key)
+      this.#tagMembers.set(tag, members)
+    }
+    return { ok: true }
+  }
+
+  async invalidate(key: string, request: InvalidateRequest): Promise<InvalidateResult> {
+    await Promise.resolve()
+    const meta = this.#live(this.#meta, key)
+    const watermark = meta?.watermark ?? {}
+    if (request.mode === 'change' && !isNewer(watermark, request)) {
+      return { applied: false, watermark }
+    }
+    const raised = raiseWatermark(watermark, request)
+    const expiresAt = this.#clock.now() + request.tombstoneTtlMs
+    this.#meta.set(key, {
+      value: { generation: this.#nextGeneration(), watermark: raised },
+      expiresAt,
+    })
+    const current = this.#live(this.#entries, key)
+    if (current !== undefined && shouldDropEntry(current, request)) this.#entries.delete(key)
+    this.#leases.delete(key)
+    return { applied: true, watermark: raised }
+  }
+
+  async invalidateTags(tags: readonly string[], tombstoneTtlMs: number): Promise<string[]> {
+    await Promise.resolve()
+    const keys = new Set<string>()
+    const expiresAt = this.#clock.now() + tombstoneTtlMs
+    for (const tag of tags) {
+      for (const key of this.#tagMembers.get(tag) ?? []) keys.add(key)
+      this.#tagMembers.delete(tag)
+      this.#tagGenerations.set(tag, { value: this.#nextGeneration(), expiresAt })
+    }
+    for (const key of keys) {
+      const watermark = this.#live(this.#meta, key)?.watermark ?? {}
+      this.#meta.set(key, { value: { generation: this.#nextGeneration(), watermark }, expiresAt })
+      this.#entries.delete(key)
+      this.#leases.delete(key)
+    }
+    return [...keys]
+  }
+
+  #release(key: string, owner: string): void {
+    if (this.#live(this.#leases, key) === owner) this.#leases.delete(key)
+  }
+
+  async releaseLease(key: string, owner: string): Promise<void> {
+    await Promise.resolve()
+    this.#release(key, owner)
+  }
+
+  async close(): Promise<void> {
+    await Promise.resolve()
+  }
+}
+
+/** Creates an in-process {@link CacheStore}. */
+export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore {
+  return new MemoryStore(options)
+}

@@ -1,0 +1,140 @@
+import type { CacheCore } from './core.js'
+import { buildEntry, entryState } from './entry.js'
+import { CacheKitError, isCacheKitError } from './errors.js'
+import type { LocalTicket } from './local-fence.js'
+import { checkSource, loaderError, type LoadSource } from './loader.js'
+import type { ResolvedLoadOptions } from './options.js'
+import type { StoredEntry, StoreReadResult, Watermark } from './ports.js'
+import { fill, readL2, serveL2Hit, type Payload } from './read-path.js'
+
+/** What a batch loader receives. */
+export interface BatchLoaderContext {
+  readonly signal: AbortSignal
+  /** Each key's invalidation watermark as known when the batch began. */
+  readonly watermarks: ReadonlyMap<string, Watermark>
+  /** Reports the version and/or LSN of one loaded key. */
+  report(key: string, source: LoadSource): void
+}
+
+/** Loads many keys in one call; keys missing from the result are "not found". */
+export type BatchLoader<T> = (
+  keys: readonly string[],
+  ctx: BatchLoaderContext,
+) => Promise<ReadonlyMap<string, T> | Readonly<Record<string, T>>>
+
+interface Pending {
+  readonly key: string
+  readonly local: LocalTicket
+  readonly read: StoreReadResult | undefined
+  readonly stale: StoredEntry | undefined
+}
+
+function toMap<T>(
+  result: ReadonlyMap<string, T> | Readonly<Record<string, T>>,
+): ReadonlyMap<string, T> {
+  return result instanceof Map ? result : new Map(Object.entries(result))
+}
+
+async function callBatch<T>(
+  loader: BatchLoader<T>,
+  pending: readonly Pending[],
+  hardTimeoutMs: number,
+) {
+  const controller = new AbortController()
+  const sources = new Map<string, LoadSource>()
+  const keys = pending.map((p) => p.key)
+  const ctx: BatchLoaderContext = {
+    signal: controller.signal,
+    watermarks: new Map(pending.map((p) => [p.key, p.read?.watermark ?? {}])),
+    report: (key, source) => sources.set(key, checkSource(source, key)),
+  }
+  let timer: NodeJS.Timeout | undefined
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      const error = new CacheKitError(
+        'E_CACHE_LOADER_TIMEOUT',
+        `Batch loader for ${keys.length} keys did not finish within ${hardTimeoutMs} ms.`,
+        {
+          retryable: true,
+          context: { keys },
+        },
+      )
+      controller.abort(error)
+      reject(error)
+    }, hardTimeoutMs)
+  })
+  try {
+    const result = await Promise.race([Promise.resolve().then(() => loader(keys, ctx)), timeout])
+    return { values: toMap(result), sources }
+  } catch (thrown) {
+    throw isCacheKitError(thrown) ? thrown : loaderError(keys.join(','), thrown)
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
+/**
+ * The miss path of `getManyOrLoad`: one L2 read per key, then one batch load for every key that
+ * missed, then a fenced fill per key. Batch loads take no leases (a page is rarely a herd).
+ */
+export async function resolveMany<T>(
+  core: CacheCore,
+  misses: readonly { key: string; local: LocalTicket; l1Entry: StoredEntry | undefined }[],
+  loader: BatchLoader<T>,
+  options: ResolvedLoadOptions,
+): Promise<Map<string, Payload>> {
+  const out = new Map<string, Payload>()
+  const pending: Pending[] = []
+  await Promise.all(
+    misses.map(async ({ key, local, l1Entry }) => {
+      const read = await readL2(core, key, options.tags)
+      const entry = read?.entry
+      if (entry !== undefined && entryState(entry, core.clock.now()) === 'fresh') {
+        out.set(key, serveL2Hit(core, { key, local, options, loader: () => undefined }, entry))
+        return
+      }
+      const stale = [entry, l1Entry].find(
+        (e) => e !== undefined && entryState(e, core.clock.now()) !== 'expired',
+      )
+      core.emitter.emit('cache:miss', { key })
+      pending.push({ key, local, read, stale })
+    }),
+  )
+  if (pending.length === 0) return out
+  let loaded: Awaited<ReturnType<typeof callBatch<T>>>
+  try {
+    loaded = await callBatch(loader, pending, options.hardTimeoutMs)
+  } catch (error) {
+    if (!pending.every((p) => p.stale !== undefined)) throw error
+    for (const p of pending) {
+      core.emitter.emit('cache:stale-served', { key: p.key, reason: 'loader-failed' })
+      out.set(p.key, p.stale?.payload ?? null)
+    }
+    return out
+  }
+  const now = core.clock.now()
+  const entries = pending.map((p) => ({
+    p,
+    entry: buildEntry(
+      loaded.values.get(p.key),
+      loaded.sources.get(p.key) ?? {},
+      options,
+      core.serializer,
+      now,
+      core.random,
+    ),
+  }))
+  await Promise.all(
+    entries.map(async ({ p, entry }) => {
+      await fill(
+        core,
+        { key: p.key, local: p.local, options, loader: () => undefined },
+        entry,
+        p.read,
+        '',
+      )
+      out.set(p.key, entry.payload)
+    }),
+  )
+  return out
+}

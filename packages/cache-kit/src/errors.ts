@@ -1,0 +1,66 @@
+/** Every error code `@faultline/cache-kit` raises. */
+export type CacheKitErrorCode =
+  | 'E_CACHE_INVALID_KEY'
+  | 'E_CACHE_INVALID_OPTION'
+  | 'E_CACHE_INVALID_CHANGE'
+  | 'E_CACHE_UNSERIALIZABLE'
+  | 'E_CACHE_DESERIALIZE'
+  | 'E_CACHE_LOADER_FAILED'
+  | 'E_CACHE_LOADER_TIMEOUT'
+  | 'E_CACHE_STALE_LOAD'
+  | 'E_CACHE_STORE_UNAVAILABLE'
+  | 'E_CACHE_BUS_UNAVAILABLE'
+  | 'E_CACHE_CLOSED'
+
+const BRAND = Symbol.for('faultline.cache-kit.error')
+
+/** What an error is about; every field is optional and read-only. */
+export interface CacheKitErrorContext {
+  readonly key?: string
+  readonly keys?: readonly string[]
+  readonly tags?: readonly string[]
+  readonly option?: string
+  readonly operation?: string
+  readonly reason?: string
+  readonly value?: unknown
+}
+
+/** Options for constructing a {@link CacheKitError}. */
+export interface CacheKitErrorOptions {
+  readonly context?: CacheKitErrorContext
+  readonly cause?: unknown
+  /** @default false */
+  readonly retryable?: boolean
+}
+
+/** The one error class cache-kit throws; `code` says what went wrong. */
+export class CacheKitError extends Error {
+  override readonly name = 'CacheKitError'
+  readonly [BRAND] = true
+  readonly code: CacheKitErrorCode
+  readonly retryable: boolean
+  readonly context: CacheKitErrorContext
+
+  constructor(code: CacheKitErrorCode, message: string, options: CacheKitErrorOptions = {}) {
+    super(message, { cause: options.cause })
+    this.code = code
+    this.retryable = options.retryable ?? false
+    this.context = Object.freeze({ ...options.context })
+  }
+}
+
+/** True for any {@link CacheKitError}, even one thrown by another copy of this package. */
+export function isCacheKitError(value: unknown): value is CacheKitError {
+  return typeof value === 'object' && value !== null && BRAND in value
+}
+
+/** Describes a thrown value that may not be an Error, for messages. */
+export function describeThrown(value: unknown): string {
+  if (value instanceof Error) return value.message
+  if (typeof value === 'string') return value
+  try {
+    return JSON.stringify(value) ?? String(value)
+  } catch {
+    return String(value)
+  }
+}

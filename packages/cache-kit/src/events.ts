@@ -1,0 +1,65 @@
+import type { CacheKitError } from './errors.js'
+import type { BusState, FillRejectReason } from './ports.js'
+
+/** Why a stale value was returned. */
+export type StaleReason = 'refreshing' | 'loader-failed' | 'soft-timeout' | 'store-unavailable'
+
+/** Why L1 was flushed. */
+export type FlushReason = 'bus-reconnected' | 'tombstone-overflow' | 'manual'
+
+/** Every event a cache emits, with its payload. Names are `noun:pastTense` or `noun:noun`. */
+export interface CacheEvents {
+  'cache:hit': { readonly key: string; readonly tier: 'l1' | 'l2' }
+  'cache:miss': { readonly key: string }
+  'cache:stale-served': { readonly key: string; readonly reason: StaleReason }
+  'cache:loaded': { readonly key: string; readonly durationMs: number }
+  'cache:load-failed': { readonly key: string; readonly error: CacheKitError }
+  'cache:filled': { readonly key: string; readonly tier: 'l1' | 'l2' }
+  'cache:fill-rejected': { readonly key: string; readonly reason: FillRejectReason }
+  'cache:invalidated': {
+    readonly keys: readonly string[]
+    readonly tags?: readonly string[]
+    readonly source: 'local' | 'bus' | 'change'
+  }
+  'cache:store-error': { readonly operation: string; readonly error: CacheKitError }
+  'cache:bus-state': { readonly state: BusState }
+  'cache:l1-flushed': { readonly reason: FlushReason }
+}
+
+/** A cache event name. */
+export type CacheEventName = keyof CacheEvents
+
+/** A listener for event `E`. */
+export type CacheListener<E extends CacheEventName> = (payload: CacheEvents[E]) => void
+
+/**
+ * A small typed emitter. A listener that throws is reported to `onListenerError` and never breaks
+ * the read that emitted the event.
+ */
+export class CacheEmitter {
+  readonly #listeners = new Map<CacheEventName, Set<(payload: never) => void>>()
+  readonly #onListenerError: (error: unknown) => void
+
+  constructor(onListenerError: (error: unknown) => void) {
+    this.#onListenerError = onListenerError
+  }
+
+  on<E extends CacheEventName>(event: E, listener: CacheListener<E>): () => void {
+    const set = this.#listeners.get(event) ?? new Set()
+    set.add(listener)
+    this.#listeners.set(event, set)
+    return () => set.delete(listener)
+  }
+
+  emit<E extends CacheEventName>(event: E, payload: CacheEvents[E]): void {
+    const set = this.#listeners.get(event)
+    if (set === undefined) return
+    for (const listener of set) {
+      try {
+        ;(listener as CacheListener<E>)(payload)
+      } catch (error) {
+        this.#onListenerError(error)
+      }
+    }
+  }
+}

@@ -1,0 +1,116 @@
+import { CacheKitError, describeThrown, isCacheKitError } from './errors.js'
+import { normalizeLsn, type Lsn } from './lsn.js'
+import type { Watermark } from './ports.js'
+
+/** Where a loaded value came from; the fill is fenced on it. */
+export interface LoadSource {
+  /** Row version of the value. */
+  version?: number
+  /** LSN the source had replayed when the value was read (e.g. `pg_last_wal_replay_lsn()`). */
+  lsn?: Lsn
+}
+
+/** What a loader receives. */
+export interface LoaderContext {
+  readonly key: string
+  /** Aborted when `hardTimeoutMs` passes or the cache closes; nothing is cached after that. */
+  readonly signal: AbortSignal
+  /**
+   * The key's invalidation watermark as known when this load began: a replica-aware loader should
+   * read from a source that has replayed at least `watermark.lsn`.
+   */
+  readonly watermark: Watermark
+  /** 0 first; 1, 2, … after a fill was refused as behind the watermark. */
+  readonly attempt: number
+  /** Reports the version and/or LSN of what was loaded. Call before returning. */
+  report(source: LoadSource): void
+}
+
+/** Loads one key; return `undefined` for "not found". */
+export type Loader<T> = (ctx: LoaderContext) => Promise<T | undefined> | T | undefined
+
+/** Outcome of a loader run. */
+export interface LoadOutcome<T> {
+  readonly value: T | undefined
+  readonly source: LoadSource
+  readonly durationMs: number
+}
+
+/** Validates a version number. */
+export function checkVersion(version: unknown, key: string): number | undefined {
+  if (version === undefined) return undefined
+  if (typeof version !== 'number' || !Number.isSafeInteger(version) || version < 0) {
+    throw new CacheKitError(
+      'E_CACHE_INVALID_CHANGE',
+      `Version for "${key}" must be a non-negative safe integer; got ${describeThrown(version)}.`,
+      {
+        context: { key, value: version },
+      },
+    )
+  }
+  return version
+}
+
+/** Validates a reported source and normalises its LSN. */
+export function checkSource(source: LoadSource, key: string): LoadSource {
+  const version = checkVersion(source.version, key)
+  const lsn = source.lsn === undefined ? undefined : normalizeLsn(source.lsn)
+  return { ...(version !== undefined && { version }), ...(lsn !== undefined && { lsn }) }
+}
+
+/** Wraps whatever a loader threw (Error or not) in a CacheKitError. */
+export function loaderError(key: string, thrown: unknown): CacheKitError {
+  if (isCacheKitError(thrown)) return thrown
+  return new CacheKitError(
+    'E_CACHE_LOADER_FAILED',
+    `Loader for "${key}" failed: ${describeThrown(thrown)}.`,
+    {
+      cause: thrown,
+      retryable: true,
+      context: { key },
+    },
+  )
+}
+
+/** Runs a loader under a hard timeout; rejects with a CacheKitError on failure or timeout. */
+export async function runLoader<T>(
+  loader: Loader<T>,
+  key: string,
+  watermark: Watermark,
+  attempt: number,
+  hardTimeoutMs: number,
+): Promise<LoadOutcome<T>> {
+  const controller = new AbortController()
+  let source: LoadSource = {}
+  const ctx: LoaderContext = {
+    key,
+    signal: controller.signal,
+    watermark,
+    attempt,
+    report: (s) => (source = checkSource(s, key)),
+  }
+  const started = performance.now()
+  let timer: NodeJS.Timeout | undefined
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      const error = new CacheKitError(
+        'E_CACHE_LOADER_TIMEOUT',
+        `Loader for "${key}" did not finish within ${hardTimeoutMs} ms.`,
+        {
+          retryable: true,
+          context: { key },
+        },
+      )
+      controller.abort(error)
+      reject(error)
+    }, hardTimeoutMs)
+  })
+  try {
+    const value = await Promise.race([Promise.resolve().then(() => loader(ctx)), timeout])
+    return { value, source, durationMs: performance.now() - started }
+  } catch (thrown) {
+    throw loaderError(key, thrown)
+  } finally {
+    clearTimeout(timer)
+  }
+}

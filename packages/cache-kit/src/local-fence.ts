@@ -1,0 +1,108 @@
+import { LRUCache } from 'lru-cache'
+import { compareLsn } from './lsn.js'
+import type { StoredEntry, Watermark } from './ports.js'
+
+/** What this node knew about a key when a load or an L2 read began. */
+export interface LocalTicket {
+  readonly epoch: number
+  readonly generation: number
+  readonly tagGenerations: readonly number[]
+  readonly tags: readonly string[]
+}
+
+interface Tombstone {
+  generation: number
+  watermark: Watermark
+}
+
+/** Options for {@link LocalFence}. */
+export interface LocalFenceOptions {
+  readonly maxTombstones: number
+  readonly tombstoneTtlMs: number
+  /** Called when a tombstone is evicted for space: every outstanding ticket is then void. */
+  readonly onOverflow: () => void
+}
+
+/**
+ * In-process tombstones: the L1 counterpart of the store's generations. A local fill (into L1 or a
+ * shared single-flight) is accepted only if no invalidation of its key or tags reached this node
+ * since its ticket was taken. Evicting a tombstone for space bumps the epoch, which voids every
+ * ticket, so a full table can cost hit ratio but never correctness.
+ */
+export class LocalFence {
+  #epoch = 0
+  #sequence = 0
+  readonly #keys: LRUCache<string, Tombstone>
+  readonly #tags: LRUCache<string, number>
+
+  constructor(options: LocalFenceOptions) {
+    const dispose = (_v: unknown, _k: string, reason: LRUCache.DisposeReason): void => {
+      if (reason === 'evict') {
+        this.#epoch += 1
+        options.onOverflow()
+      }
+    }
+    const common = { max: options.maxTombstones, ttl: options.tombstoneTtlMs, ttlAutopurge: false }
+    this.#keys = new LRUCache<string, Tombstone>({ ...common, dispose })
+    this.#tags = new LRUCache<string, number>({ ...common, dispose })
+  }
+
+  /** Takes a ticket for `key` with `tags`. */
+  ticket(key: string, tags: readonly string[]): LocalTicket {
+    return {
+      epoch: this.#epoch,
+      generation: this.#keys.get(key)?.generation ?? 0,
+      tagGenerations: tags.map((t) => this.#tags.get(t) ?? 0),
+      tags,
+    }
+  }
+
+  /** True if nothing invalidated the ticket's key or tags since it was taken. */
+  isCurrent(key: string, ticket: LocalTicket): boolean {
+    if (ticket.epoch !== this.#epoch) return false
+    if ((this.#keys.get(key)?.generation ?? 0) !== ticket.generation) return false
+    return ticket.tags.every((t, i) => (this.#tags.get(t) ?? 0) === ticket.tagGenerations[i])
+  }
+
+  /** True if `entry` is behind this node's watermark for `key`. */
+  isBehind(key: string, entry: StoredEntry): boolean {
+    const wm = this.#keys.get(key)?.watermark
+    if (wm === undefined) return false
+    if (entry.version !== undefined && wm.version !== undefined && entry.version < wm.version)
+      return true
+    return entry.lsn !== undefined && wm.lsn !== undefined && compareLsn(entry.lsn, wm.lsn) < 0
+  }
+
+  /** Records an invalidation of `key`, raising its local watermark. */
+  invalidateKey(key: string, watermark: Watermark = {}): void {
+    const old = this.#keys.get(key)?.watermark ?? {}
+    const version = maxDefined(old.version, watermark.version, (a, b) => a - b)
+    const lsn = maxDefined(old.lsn, watermark.lsn, compareLsn)
+    this.#sequence += 1
+    this.#keys.set(key, {
+      generation: this.#sequence,
+      watermark: { ...(version !== undefined && { version }), ...(lsn !== undefined && { lsn }) },
+    })
+  }
+
+  /** Records an invalidation of a tag. */
+  invalidateTag(tag: string): void {
+    this.#sequence += 1
+    this.#tags.set(tag, this.#sequence)
+  }
+
+  /** Voids every outstanding ticket. */
+  bumpEpoch(): void {
+    this.#epoch += 1
+  }
+}
+
+function maxDefined<T>(
+  a: T | undefined,
+  b: T | undefined,
+  cmp: (x: T, y: T) => number,
+): T | undefined {
+  if (a === undefined) return b
+  if (b === undefined) return a
+  return cmp(a, b) >= 0 ? a : b
+}
