@@ -1,2 +1,67 @@
 /** The package version, so callers can log what they run. */
 export const VERSION = '0.0.0'
+
+export { defineSaga, SagaDefinition } from './core/define-saga.js'
+export type { LockConflictPolicy, SagaLockOptions, SagaOptions } from './core/define-saga.js'
+export { command, isCommand } from './core/types.js'
+export type {
+  CommandAction,
+  Direction,
+  LocalAction,
+  LocalStepContext,
+  ParallelStepOptions,
+  RetryPolicy,
+  SagaTx,
+  StepAction,
+  StepContext,
+  StepDefinition,
+  StepGroup,
+  StepKind,
+  StepOptions,
+} from './core/types.js'
+export { backoffDelayMs, DEFAULT_COMPENSATION_RETRY, DEFAULT_RETRY } from './core/backoff.js'
+export { decide, compensationPlan, needsCompensation } from './core/planner.js'
+export type { Decision } from './core/planner.js'
+export type { InstanceRecord, SagaState, Snapshot, StepRecord, StepStatus } from './core/records.js'
+export { decodeCommand, decodeReply, participantChannel } from './core/messages.js'
+export type { CommandBody, ReplyBody, StepAddress } from './core/messages.js'
+export { SagaKitError, isSagaKitError, rejectStep, toErrorRecord } from './errors.js'
+export type {
+  ErrorRecord,
+  SagaKitErrorCode,
+  SagaKitErrorContext,
+  SagaKitErrorOptions,
+} from './errors.js'
+export { SagaMetrics } from './events.js'
+export type { SagaEvent, SagaMetricsSnapshot } from './events.js'
+export { DEFAULTS } from './options.js'
+export type { OrchestratorOptions } from './options.js'
+export { createOrchestrator } from './orchestrator.js'
+export type { Orchestrator, StartOptions } from './orchestrator.js'
+export type { StartResult } from './postgres/start.js'
+export type { HistoryRecord, ListOptions, SagaView } from './postgres/queries.js'
+export type { FaultPoint } from './postgres/deps.js'
+export { migrate, MIGRATIONS } from './postgres/migrations.js'
+export { withTx, ClientTx } from './postgres/tx.js'
+export { createParticipant, defineParticipant, SimulatedCrash } from './participant.js'
+export type {
+  CommandContext,
+  CommandHandler,
+  Participant,
+  ParticipantDefinition,
+  ParticipantOptions,
+} from './participant.js'
+export { createReactor, emitEvent } from './choreography.js'
+export type { DomainEvent, ReactionContext, Reactor, ReactorOptions } from './choreography.js'
+export { createMemoryTransport, MemoryTransport } from './transport/memory-transport.js'
+export type { MemoryTransportOptions } from './transport/memory-transport.js'
+export { silentLogger, systemClock } from './ports.js'
+export type {
+  Clock,
+  Logger,
+  MessageHandler,
+  SagaTransport,
+  Subscription,
+  TransportMessage,
+} from './ports.js'
+export { contextFromHeaders, traceHeaders } from './telemetry.js'

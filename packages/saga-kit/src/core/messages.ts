@@ -1,0 +1,77 @@
+import { randomUUID } from 'node:crypto'
+import type { ErrorRecord } from '../errors.js'
+import type { TransportMessage } from '../ports.js'
+import type { Direction } from './types.js'
+
+/** Fields shared by a command and its reply. */
+export interface StepAddress {
+  readonly sagaId: string
+  readonly sagaName: string
+  readonly stepId: string
+  readonly direction: Direction
+  readonly attempt: number
+  /** `sagaId:stepId`, identical for both directions and every attempt. */
+  readonly idempotencyKey: string
+}
+
+/** The body of a command to a participant. */
+export interface CommandBody extends StepAddress {
+  readonly replyTo: string
+  readonly payload: unknown
+}
+
+/** The body of a participant's reply. */
+export interface ReplyBody extends StepAddress {
+  readonly outcome: 'ok' | 'failed'
+  readonly result?: unknown
+  readonly error?: ErrorRecord
+}
+
+/** Channel a participant listens on. */
+export const participantChannel = (participant: string): string => `saga.participant.${participant}`
+
+/** Builds a transport message with a fresh id; the saga id is the ordering key. */
+export function sagaMessage(
+  type: string,
+  body: CommandBody | ReplyBody,
+  headers: Record<string, string>,
+): TransportMessage {
+  return { id: randomUUID(), key: body.sagaId, type, body, headers }
+}
+
+const isStr = (v: unknown): v is string => typeof v === 'string' && v.length > 0
+
+function addressProblems(b: Record<string, unknown>): string[] {
+  const problems: string[] = []
+  for (const f of ['sagaId', 'sagaName', 'stepId', 'idempotencyKey'] as const) {
+    if (!isStr(b[f])) problems.push(`${f} must be a non-empty string`)
+  }
+  if (b.direction !== 'invoke' && b.direction !== 'compensate')
+    problems.push('direction must be invoke or compensate')
+  if (typeof b.attempt !== 'number' || !Number.isInteger(b.attempt) || b.attempt < 1)
+    problems.push('attempt must be a positive integer')
+  return problems
+}
+
+const asRecord = (v: unknown): Record<string, unknown> | null =>
+  typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : null
+
+/** Validates a command body; returns it, or a sentence listing every problem. */
+export function decodeCommand(m: TransportMessage): CommandBody | string {
+  const b = asRecord(m.body)
+  if (b === null) return 'command body is not an object'
+  const problems = addressProblems(b)
+  if (!isStr(b.replyTo)) problems.push('replyTo must be a non-empty string')
+  return problems.length > 0 ? problems.join('; ') : (b as unknown as CommandBody)
+}
+
+/** Validates a reply body; returns it, or a sentence listing every problem. */
+export function decodeReply(m: TransportMessage): ReplyBody | string {
+  const b = asRecord(m.body)
+  if (b === null) return 'reply body is not an object'
+  const problems = addressProblems(b)
+  if (b.outcome !== 'ok' && b.outcome !== 'failed') problems.push('outcome must be ok or failed')
+  if (b.outcome === 'failed' && asRecord(b.error) === null)
+    problems.push('a failed reply needs an error object')
+  return problems.length > 0 ? problems.join('; ') : (b as unknown as ReplyBody)
+}

@@ -1,0 +1,48 @@
+import type { Pool } from 'pg'
+import type { Tracer } from '@opentelemetry/api'
+import type { SagaDefinition } from './core/define-saga.js'
+import type { SagaEvent } from './events.js'
+import type { FaultPoint } from './postgres/deps.js'
+import type { Clock, Logger, SagaTransport } from './ports.js'
+
+/** Options of {@link createOrchestrator}. */
+export interface OrchestratorOptions {
+  /** The saga database (a pg Pool the caller owns; `close()` leaves it open). */
+  readonly db: Pool
+  // Sagas of different data types share one registry.
+  readonly sagas: readonly SagaDefinition<any>[] // eslint-disable-line @typescript-eslint/no-explicit-any
+  readonly transport: SagaTransport
+  /** @default the wall clock */
+  readonly clock?: Clock
+  /** @default a silent logger */
+  readonly logger?: Logger
+  /** @default trace.getTracer('@faultline/saga-kit') */
+  readonly tracer?: Tracer
+  /** This process's identity in leases. @default a random UUID */
+  readonly ownerId?: string
+  /** How long a saga stays owned without a heartbeat before another process may take it. @default 10000 */
+  readonly leaseMs?: number
+  /** How often `listen()` polls for due sagas (timers, retries, takeovers). @default 100 */
+  readonly pollIntervalMs?: number
+  /** Due sagas advanced at once by the poller. @default 4 */
+  readonly concurrency?: number
+  /** Channel the orchestrator receives replies on. @default 'saga.replies' */
+  readonly replyChannel?: string
+  /** Receives every {@link SagaEvent} after its transition committed. */
+  readonly onEvent?: (event: SagaEvent) => void
+  /** Source of jitter. @default Math.random */
+  readonly random?: () => number
+  /** Test hook called at named points; throwing there simulates a crash. @default no-op */
+  readonly faultPoint?: (
+    point: FaultPoint,
+    info: { sagaId: string; stepId?: string },
+  ) => void | Promise<void>
+}
+
+/** Defaults of {@link OrchestratorOptions}, resolved once. */
+export const DEFAULTS = {
+  leaseMs: 10_000,
+  pollIntervalMs: 100,
+  concurrency: 4,
+  replyChannel: 'saga.replies',
+} as const

@@ -1,0 +1,280 @@
+import type { Pool } from 'pg'
+import { SpanKind, type Tracer } from '@opentelemetry/api'
+import {
+  type CommandBody,
+  decodeCommand,
+  participantChannel,
+  type ReplyBody,
+  sagaMessage,
+} from './core/messages.js'
+import type { Direction, SagaTx } from './core/types.js'
+import { type ErrorRecord, SagaKitError, toErrorRecord } from './errors.js'
+import { deadLetter } from './postgres/repo.js'
+import { type ClientTx, withTx } from './postgres/tx.js'
+import {
+  type Clock,
+  type Logger,
+  type SagaTransport,
+  type Subscription,
+  type TransportMessage,
+  silentLogger,
+  systemClock,
+} from './ports.js'
+import { contextFromHeaders, defaultTracer, traceHeaders } from './telemetry.js'
+
+/** What a participant's handler receives. */
+export interface CommandContext {
+  /** The handler's writes go through `tx.client`; they commit with the inbox entry and the reply. */
+  readonly tx: SagaTx
+  readonly payload: unknown
+  /** `sagaId:stepId`: the same for every attempt and for the compensation. */
+  readonly idempotencyKey: string
+  readonly sagaId: string
+  readonly stepId: string
+  readonly direction: Direction
+  readonly attempt: number
+  readonly headers: Readonly<Record<string, string>>
+}
+
+/** Handles one command type; returns the reply's result, or throws (see `rejectStep`). */
+export type CommandHandler = (ctx: CommandContext) => Promise<unknown>
+
+/** A participant service's command handlers. */
+export interface ParticipantDefinition {
+  readonly name: string
+  readonly handlers: Readonly<Record<string, CommandHandler>>
+}
+
+/** Declares a participant: `defineParticipant('inventory', { 'inventory.reserve': fn, ... })`. */
+export function defineParticipant(
+  name: string,
+  handlers: Record<string, CommandHandler>,
+): ParticipantDefinition {
+  if (!/^[a-z][a-z0-9._-]*$/i.test(name)) {
+    throw new SagaKitError(
+      'E_SAGA_INVALID_DEFINITION',
+      `Participant name ${JSON.stringify(name)} must start with a letter and use only letters, digits, ".", "_" or "-".`,
+    )
+  }
+  return { name, handlers }
+}
+
+/** Options of {@link createParticipant}. */
+export interface ParticipantOptions {
+  /** The participant's own database; it holds `saga.inbox` (run `migrate(db)` on it). */
+  readonly db: Pool
+  readonly transport: SagaTransport
+  readonly definition: ParticipantDefinition
+  /** @default the wall clock */
+  readonly clock?: Clock
+  /** @default a silent logger */
+  readonly logger?: Logger
+  readonly tracer?: Tracer
+  /** Test hook after the handler's effect, before commit; throwing there simulates a crash. */
+  readonly afterEffect?: (key: string) => void | Promise<void>
+}
+
+/** A running participant. */
+export interface Participant {
+  /** Handles one delivered command (the transport calls it; tests may too). */
+  handle(message: TransportMessage): Promise<void>
+  listen(): Promise<void>
+  close(): Promise<void>
+}
+
+type InboxRow = { outcome: string; reply: ReplyBody | null }
+
+async function inbox(
+  tx: ClientTx,
+  name: string,
+  key: string,
+  direction: Direction,
+): Promise<InboxRow | undefined> {
+  const { rows } = await tx.client.query<InboxRow>(
+    'SELECT outcome, reply FROM saga.inbox WHERE participant=$1 AND idempotency_key=$2 AND direction=$3',
+    [name, key, direction],
+  )
+  return rows[0]
+}
+
+async function record(
+  tx: ClientTx,
+  name: string,
+  key: string,
+  direction: Direction,
+  outcome: string,
+  reply: ReplyBody,
+  now: number,
+): Promise<void> {
+  await tx.client.query(
+    'INSERT INTO saga.inbox (participant, idempotency_key, direction, outcome, reply, at) VALUES ($1,$2,$3,$4,$5,$6)',
+    [name, key, direction, outcome, JSON.stringify(reply), now],
+  )
+}
+
+const replyOf = (
+  cmd: CommandBody,
+  outcome: 'ok' | 'failed',
+  extra: { result?: unknown; error?: ErrorRecord },
+): ReplyBody => {
+  const { replyTo: _r, payload: _p, ...address } = cmd
+  return { ...address, outcome, ...extra }
+}
+
+/**
+ * Runs a participant: each command is handled in one transaction with its inbox entry and its
+ * reply. A duplicate gets the stored reply again; a compensation that arrives before (or
+ * without) its command leaves a tombstone, so the late command is refused and never applied.
+ */
+export function createParticipant(options: ParticipantOptions): Participant {
+  const { db, transport, definition } = options
+  const clock = options.clock ?? systemClock
+  const logger = options.logger ?? silentLogger
+  const tracer = options.tracer ?? defaultTracer()
+  let subscription: Subscription | undefined
+
+  async function execute(
+    tx: ClientTx,
+    cmd: CommandBody,
+    message: TransportMessage,
+  ): Promise<ReplyBody> {
+    const { name } = definition
+    const key = cmd.idempotencyKey
+    await tx.client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`${name}:${key}`])
+    const stored = await inbox(tx, name, key, cmd.direction)
+    if (stored?.reply) return stored.reply
+    const now = clock.now()
+    if (cmd.direction === 'invoke' && (await inbox(tx, name, key, 'compensate')) !== undefined) {
+      const reply = replyOf(cmd, 'failed', {
+        error: {
+          message: 'Cancelled: its compensation arrived first.',
+          code: 'E_SAGA_STEP_REJECTED',
+          retryable: false,
+        },
+      })
+      await record(tx, name, key, 'invoke', 'cancelled', reply, now)
+      return reply
+    }
+    if (cmd.direction === 'compensate') {
+      const forward = await inbox(tx, name, key, 'invoke')
+      if (forward === undefined || forward.outcome !== 'ok') {
+        const reply = replyOf(cmd, 'ok', {
+          result: {
+            compensated: false,
+            reason: forward === undefined ? 'command never applied' : `command ${forward.outcome}`,
+          },
+        })
+        if (forward === undefined)
+          await record(
+            tx,
+            name,
+            key,
+            'invoke',
+            'cancelled',
+            replyOf({ ...cmd, direction: 'invoke' }, 'failed', {
+              error: {
+                message: 'Cancelled by compensation.',
+                code: 'E_SAGA_STEP_REJECTED',
+                retryable: false,
+              },
+            }),
+            now,
+          )
+        await record(tx, name, key, 'compensate', 'ok', reply, now)
+        return reply
+      }
+    }
+    const handler = definition.handlers[message.type]
+    if (handler === undefined) {
+      const error = {
+        message: `Participant "${name}" has no handler for "${message.type}".`,
+        code: 'E_SAGA_UNKNOWN_STEP',
+        retryable: false,
+      }
+      await deadLetter(tx.client, now, name, error.message, message)
+      return replyOf(cmd, 'failed', { error })
+    }
+    await tx.client.query('SAVEPOINT participant')
+    try {
+      const result =
+        (await handler({
+          tx,
+          payload: cmd.payload,
+          idempotencyKey: key,
+          sagaId: cmd.sagaId,
+          stepId: cmd.stepId,
+          direction: cmd.direction,
+          attempt: cmd.attempt,
+          headers: message.headers,
+        })) ?? null
+      await options.afterEffect?.(key)
+      const reply = replyOf(cmd, 'ok', { result })
+      await record(tx, name, key, cmd.direction, 'ok', reply, clock.now())
+      return reply
+    } catch (error) {
+      if (isCrash(error)) throw error
+      await tx.client.query('ROLLBACK TO SAVEPOINT participant')
+      const rec = toErrorRecord(error)
+      const reply = replyOf(cmd, 'failed', { error: rec })
+      // A definitive "no" is remembered so every retry of the key gets the same answer.
+      if (!rec.retryable) await record(tx, name, key, cmd.direction, 'failed', reply, clock.now())
+      return reply
+    }
+  }
+
+  async function handle(message: TransportMessage): Promise<void> {
+    const cmd = decodeCommand(message)
+    if (typeof cmd === 'string') {
+      logger.warn(`saga-kit: malformed command dead-lettered: ${cmd}`, {
+        participant: definition.name,
+        messageId: message.id,
+      })
+      await db.query(
+        'INSERT INTO saga.dead_letter (at, source, reason, message) VALUES ($1,$2,$3,$4)',
+        [clock.now(), definition.name, cmd, JSON.stringify(message)],
+      )
+      return
+    }
+    const span = tracer.startSpan(
+      `saga.handle ${message.type}`,
+      {
+        kind: SpanKind.CONSUMER,
+        attributes: {
+          'saga.id': cmd.sagaId,
+          'saga.step': cmd.stepId,
+          'saga.direction': cmd.direction,
+        },
+      },
+      contextFromHeaders(message.headers),
+    )
+    try {
+      await withTx(db, async (tx) => {
+        const reply = await execute(tx, cmd, message)
+        await transport.send(
+          tx,
+          cmd.replyTo,
+          sagaMessage(`${message.type}.reply`, reply, traceHeaders(span)),
+        )
+      })
+    } finally {
+      span.end()
+    }
+  }
+
+  return {
+    handle,
+    async listen() {
+      subscription = await transport.subscribe(participantChannel(definition.name), handle)
+    },
+    async close() {
+      await subscription?.close()
+    },
+  }
+}
+
+/** Marker for simulated crashes thrown by test hooks: they abort the transaction, not the step. */
+export class SimulatedCrash extends Error {
+  override readonly name = 'SimulatedCrash'
+}
+
+const isCrash = (error: unknown): boolean => error instanceof SimulatedCrash

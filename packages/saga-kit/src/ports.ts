@@ -1,0 +1,58 @@
+import type { SagaTx } from './core/types.js'
+
+/**
+ * One message on the saga transport: a command, a reply, or a choreography event. The body is
+ * JSON; saga fields are validated by the codec on receipt, never trusted.
+ */
+export interface TransportMessage {
+  /** Unique per message; receivers may deduplicate on it. */
+  readonly id: string
+  /** Partition/ordering key, e.g. the saga id or the aggregate id. */
+  readonly key: string
+  /** Message type, e.g. `inventory.reserve` or `order.approved`. */
+  readonly type: string
+  readonly body: unknown
+  /** String headers; W3C `traceparent` travels here. */
+  readonly headers: Readonly<Record<string, string>>
+}
+
+/** Called for each delivered message; a rejection means "deliver it again later". */
+export type MessageHandler = (message: TransportMessage) => Promise<void>
+
+/** A live subscription; `close()` stops delivery. */
+export interface Subscription {
+  close(): Promise<void>
+}
+
+/**
+ * The port through which commands, replies and events travel.
+ *
+ * Guarantees an adapter must keep:
+ * - `send` is transactional: the message is delivered if and only if `tx` commits (an outbox).
+ * - Delivery is at-least-once: duplicates and reordering are allowed, loss is not (the memory
+ *   adapter is the exception: it loses undelivered messages when the process dies).
+ * - A handler that rejects gets the message again later.
+ */
+export interface SagaTransport {
+  send(tx: SagaTx, channel: string, message: TransportMessage): Promise<void>
+  subscribe(channel: string, handler: MessageHandler): Promise<Subscription>
+}
+
+/** Time source; inject a fake one in tests. */
+export interface Clock {
+  /** Milliseconds since the epoch. */
+  now(): number
+}
+
+/** Structured logger; fields are plain JSON. */
+export interface Logger {
+  info(message: string, fields?: Record<string, unknown>): void
+  warn(message: string, fields?: Record<string, unknown>): void
+  error(message: string, fields?: Record<string, unknown>): void
+}
+
+/** The wall clock. */
+export const systemClock: Clock = { now: () => Date.now() }
+
+/** A logger that drops everything. */
+export const silentLogger: Logger = { info: () => {}, warn: () => {}, error: () => {} }

@@ -1,0 +1,34 @@
+import type { Pool } from 'pg'
+import type { Tracer } from '@opentelemetry/api'
+import type { SagaDefinition } from '../core/define-saga.js'
+import type { SagaEvent } from '../events.js'
+import type { Clock, Logger, SagaTransport } from '../ports.js'
+
+/** A named point where tests inject crashes; a no-op in production. */
+export type FaultPoint =
+  | 'local-step:before-checkpoint'
+  | 'command:after-send'
+  | 'transition:before-commit'
+  | 'reply:before-apply'
+
+/** Everything the engine needs, resolved once by `createOrchestrator`. */
+export interface EngineDeps {
+  readonly db: Pool
+  // The registry holds sagas of many data types; each is only used with its own data.
+  readonly sagas: ReadonlyMap<string, SagaDefinition<any>> // eslint-disable-line @typescript-eslint/no-explicit-any
+  readonly transport: SagaTransport
+  readonly clock: Clock
+  readonly logger: Logger
+  readonly tracer: Tracer
+  readonly ownerId: string
+  readonly leaseMs: number
+  readonly replyChannel: string
+  readonly random: () => number
+  readonly emit: (event: SagaEvent) => void
+  readonly faultPoint: (
+    point: FaultPoint,
+    info: { sagaId: string; stepId?: string },
+  ) => void | Promise<void>
+  /** Asks the orchestrator to advance a saga soon (after a commit), e.g. one just unstashed. */
+  readonly wake: (sagaId: string) => void
+}

@@ -1,0 +1,65 @@
+import type { EngineDeps } from './deps.js'
+import { appendHistory } from './repo.js'
+import type { ClientTx } from './tx.js'
+
+/**
+ * Takes the semantic lock on `lockKey` for `sagaId`. Returns the current holder when another saga
+ * has it. The primary key serialises concurrent takers: the second waits for the first's commit.
+ */
+export async function acquireLock(
+  tx: ClientTx,
+  lockKey: string,
+  sagaId: string,
+  now: number,
+): Promise<{ acquired: true } | { acquired: false; holder: string }> {
+  const inserted = await tx.client.query(
+    'INSERT INTO saga.lock (lock_key, saga_id, acquired_at) VALUES ($1,$2,$3) ON CONFLICT (lock_key) DO NOTHING',
+    [lockKey, sagaId, now],
+  )
+  if (inserted.rowCount === 1) return { acquired: true }
+  const { rows } = await tx.client.query<{ saga_id: string }>(
+    'SELECT saga_id FROM saga.lock WHERE lock_key = $1',
+    [lockKey],
+  )
+  const holder = rows[0]?.saga_id
+  if (holder === undefined || holder === sagaId) return { acquired: true }
+  return { acquired: false, holder }
+}
+
+/**
+ * Releases a saga's lock and hands it to the oldest saga stashed on the same key, which becomes
+ * RUNNING in this same transaction: no window in which a third saga can slip in between.
+ */
+export async function releaseLock(
+  deps: EngineDeps,
+  tx: ClientTx,
+  lockKey: string,
+  sagaId: string,
+): Promise<void> {
+  const now = deps.clock.now()
+  await tx.client.query('DELETE FROM saga.lock WHERE lock_key = $1 AND saga_id = $2', [
+    lockKey,
+    sagaId,
+  ])
+  const { rows } = await tx.client.query<{ saga_id: string }>(
+    `SELECT saga_id FROM saga.instance WHERE state = 'STASHED' AND lock_key = $1
+     ORDER BY created_at, saga_id LIMIT 1 FOR UPDATE`,
+    [lockKey],
+  )
+  const next = rows[0]?.saga_id
+  if (next === undefined) return
+  await tx.client.query(
+    'INSERT INTO saga.lock (lock_key, saga_id, acquired_at) VALUES ($1,$2,$3)',
+    [lockKey, next, now],
+  )
+  await tx.client.query(
+    `UPDATE saga.instance SET state = 'RUNNING', next_wake_at = $2, owner = NULL, lease_until = NULL,
+       version = version + 1, updated_at = $2 WHERE saga_id = $1`,
+    [next, now],
+  )
+  await appendHistory(tx.client, next, now, {
+    kind: 'unstashed',
+    detail: { lockKey, after: sagaId },
+  })
+  tx.afterCommit(() => deps.wake(next))
+}

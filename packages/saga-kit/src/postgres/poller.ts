@@ -1,0 +1,50 @@
+import type { EngineDeps } from './deps.js'
+import { drive } from './engine.js'
+import { loadSteps, toInstance } from './repo.js'
+import { withTx } from './tx.js'
+
+/**
+ * Claims one due saga this process may work on (its own, unowned, or one whose lease expired:
+ * a dead orchestrator's), skipping rows another process holds, and advances it.
+ * Returns the saga id, or null when nothing was due.
+ */
+export async function claimAndRunOne(
+  deps: EngineDeps,
+  skip: ReadonlySet<string>,
+): Promise<string | null> {
+  return withTx(
+    deps.db,
+    async (tx) => {
+      const now = deps.clock.now()
+      const { rows } = await tx.client.query(
+        `SELECT * FROM saga.instance
+       WHERE state IN ('RUNNING','COMPENSATING') AND next_wake_at <= $1
+         AND (owner IS NULL OR owner = $2 OR lease_until < $1) AND NOT (saga_id = ANY($3::text[]))
+       ORDER BY next_wake_at LIMIT 1 FOR UPDATE SKIP LOCKED`,
+        [now, deps.ownerId, [...skip]],
+      )
+      const row = rows[0] as Record<string, unknown> | undefined
+      if (row === undefined) return null
+      const instance = toInstance(row)
+      if (instance.owner !== null && instance.owner !== deps.ownerId) {
+        deps.logger.info('saga-kit: taking over a saga whose lease expired', {
+          sagaId: instance.sagaId,
+          from: instance.owner,
+        })
+      }
+      await drive(deps, tx, { instance, steps: await loadSteps(tx.client, instance.sagaId) })
+      return instance.sagaId
+    },
+    (e) => deps.logger.error('saga-kit: after-commit hook failed', { error: String(e) }),
+  )
+}
+
+/** Extends the lease of every active saga this process owns; returns how many. */
+export async function renewLeases(deps: EngineDeps): Promise<number> {
+  const now = deps.clock.now()
+  const res = await deps.db.query(
+    `UPDATE saga.instance SET lease_until = $1 WHERE owner = $2 AND state IN ('RUNNING','COMPENSATING')`,
+    [now + deps.leaseMs, deps.ownerId],
+  )
+  return res.rowCount ?? 0
+}

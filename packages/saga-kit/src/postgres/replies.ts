@@ -1,0 +1,129 @@
+import { SpanKind } from '@opentelemetry/api'
+import { decodeReply, type ReplyBody } from '../core/messages.js'
+import { applyReply } from '../core/outcomes.js'
+import { stepKey } from '../core/records.js'
+import type { TransportMessage } from '../ports.js'
+import { contextFromHeaders } from '../telemetry.js'
+import type { EngineDeps } from './deps.js'
+import { drive } from './engine.js'
+import { appendHistory, deadLetter, loadForUpdate, saveStep } from './repo.js'
+import { type ClientTx, withTx } from './tx.js'
+
+async function reject(
+  deps: EngineDeps,
+  tx: ClientTx,
+  message: TransportMessage,
+  reason: string,
+  sagaId?: string,
+): Promise<false> {
+  deps.logger.warn(`saga-kit: reply dead-lettered: ${reason}`, { messageId: message.id, sagaId })
+  await deadLetter(tx.client, deps.clock.now(), 'orchestrator', reason, message)
+  tx.afterCommit(() => deps.emit({ type: 'message:dead-lettered', reason, sagaId }))
+  return false
+}
+
+async function applyInTx(
+  deps: EngineDeps,
+  tx: ClientTx,
+  message: TransportMessage,
+  reply: ReplyBody,
+): Promise<boolean> {
+  const snap = await loadForUpdate(tx.client, reply.sagaId)
+  if (snap === null)
+    return reject(deps, tx, message, `unknown saga "${reply.sagaId}"`, reply.sagaId)
+  const def = deps.sagas.get(snap.instance.sagaName)
+  const step = def?.findStep(reply.stepId)
+  if (def === undefined || step === undefined) {
+    return reject(
+      deps,
+      tx,
+      message,
+      `saga "${reply.sagaId}" (${snap.instance.sagaName}) has no step "${reply.stepId}"`,
+      reply.sagaId,
+    )
+  }
+  await deps.faultPoint('reply:before-apply', { sagaId: reply.sagaId, stepId: reply.stepId })
+  const now = deps.clock.now()
+  const key = stepKey(reply.stepId, reply.direction)
+  const outcome =
+    reply.outcome === 'ok'
+      ? { ok: true as const, result: reply.result ?? null }
+      : {
+          ok: false as const,
+          error: reply.error ?? { message: 'failed', retryable: false },
+          timedOut: false,
+        }
+  const terminal = !['RUNNING', 'COMPENSATING'].includes(snap.instance.state)
+  const effect = terminal
+    ? { applied: false as const, reason: `saga is ${snap.instance.state}` }
+    : applyReply(step, snap.steps.get(key), { attempt: reply.attempt, outcome }, now, deps.random)
+  if (!effect.applied) {
+    await appendHistory(tx.client, reply.sagaId, now, {
+      kind: 'reply.ignored',
+      stepId: reply.stepId,
+      direction: reply.direction,
+      attempt: reply.attempt,
+      detail: { reason: effect.reason, outcome: reply.outcome },
+    })
+    return false
+  }
+  snap.steps.set(key, effect.row)
+  await saveStep(tx.client, reply.sagaId, effect.row)
+  const kind =
+    { done: 'step.completed', failed: 'step.failed', retry_wait: 'step.retrying' }[
+      effect.row.status as 'done'
+    ] ?? 'step.reply'
+  await appendHistory(tx.client, reply.sagaId, now, {
+    kind,
+    stepId: reply.stepId,
+    direction: reply.direction,
+    attempt: reply.attempt,
+    detail: effect.row.error ?? undefined,
+  })
+  const event = {
+    sagaId: reply.sagaId,
+    sagaName: snap.instance.sagaName,
+    step: reply.stepId,
+    direction: reply.direction,
+    attempt: reply.attempt,
+    latencyMs: now - effect.row.startedAt,
+  }
+  const type =
+    effect.row.status === 'done'
+      ? 'step:completed'
+      : effect.row.status === 'failed'
+        ? 'step:failed'
+        : 'step:retrying'
+  tx.afterCommit(() => deps.emit({ type, ...event }))
+  return drive(deps, tx, snap)
+}
+
+/**
+ * Applies one reply under the saga's row lock and continues the saga in the same transaction.
+ * Malformed replies and replies for unknown sagas or steps are dead-lettered, never thrown.
+ * Returns the saga id when more work is due right away.
+ */
+export async function handleReply(
+  deps: EngineDeps,
+  message: TransportMessage,
+): Promise<string | null> {
+  const reply = decodeReply(message)
+  const span = deps.tracer.startSpan(
+    `saga.reply ${message.type}`,
+    { kind: SpanKind.CONSUMER },
+    contextFromHeaders(message.headers),
+  )
+  try {
+    return await withTx(
+      deps.db,
+      async (tx) => {
+        if (typeof reply === 'string')
+          return reject(deps, tx, message, `malformed reply: ${reply}`).then(() => null)
+        return (await applyInTx(deps, tx, message, reply)) ? reply.sagaId : null
+      },
+      (e) => deps.logger.error('saga-kit: after-commit hook failed', { error: String(e) }),
+    )
+  } finally {
+    span.end()
+  }
+}

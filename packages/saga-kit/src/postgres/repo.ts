@@ -1,0 +1,198 @@
+import type { PoolClient } from 'pg'
+import type { ErrorRecord } from '../errors.js'
+import type {
+  InstanceRecord,
+  SagaState,
+  Snapshot,
+  StepRecord,
+  StepStatus,
+} from '../core/records.js'
+import { stepKey } from '../core/records.js'
+import type { Direction } from '../core/types.js'
+
+type Row = Record<string, unknown>
+const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v))
+
+/** Maps a `saga.instance` row. */
+export function toInstance(r: Row): InstanceRecord {
+  return {
+    sagaId: r.saga_id as string,
+    sagaName: r.saga_name as string,
+    state: r.state as SagaState,
+    data: r.data,
+    cursor: (r.cursor as string | null) ?? null,
+    deadlineAt: num(r.deadline_at),
+    nextWakeAt: num(r.next_wake_at),
+    owner: (r.owner as string | null) ?? null,
+    leaseUntil: num(r.lease_until),
+    lockKey: (r.lock_key as string | null) ?? null,
+    failedPhase: (r.failed_phase as 'forward' | 'backward' | null) ?? null,
+    failedStep: (r.failed_step as string | null) ?? null,
+    error: (r.error as ErrorRecord | null) ?? null,
+    version: Number(r.version),
+    createdAt: Number(r.created_at),
+    updatedAt: Number(r.updated_at),
+  }
+}
+
+/** Maps a `saga.step` row. */
+export function toStep(r: Row): StepRecord {
+  return {
+    stepId: r.step_id as string,
+    direction: r.direction as Direction,
+    status: r.status as StepStatus,
+    attempt: Number(r.attempt),
+    attemptLimit: Number(r.attempt_limit),
+    uncertain: Boolean(r.uncertain),
+    deadlineAt: num(r.deadline_at),
+    nextAt: num(r.next_at),
+    result: r.result ?? null,
+    error: (r.error as ErrorRecord | null) ?? null,
+    startedAt: Number(r.started_at),
+    finishedAt: num(r.finished_at),
+  }
+}
+
+/** Locks the instance row (single writer per saga) and loads its step log; null if absent. */
+export async function loadForUpdate(client: PoolClient, sagaId: string): Promise<Snapshot | null> {
+  const inst = await client.query('SELECT * FROM saga.instance WHERE saga_id = $1 FOR UPDATE', [
+    sagaId,
+  ])
+  if (inst.rows[0] === undefined) return null
+  return { instance: toInstance(inst.rows[0] as Row), steps: await loadSteps(client, sagaId) }
+}
+
+/** The step log of one saga, keyed by {@link stepKey}. */
+export async function loadSteps(
+  client: PoolClient,
+  sagaId: string,
+): Promise<Map<string, StepRecord>> {
+  const steps = await client.query('SELECT * FROM saga.step WHERE saga_id = $1', [sagaId])
+  const map = new Map<string, StepRecord>()
+  for (const r of steps.rows as Row[]) {
+    const s = toStep(r)
+    map.set(stepKey(s.stepId, s.direction), s)
+  }
+  return map
+}
+
+/** Inserts a new instance; returns false when the id already exists (idempotent start). */
+export async function insertInstance(client: PoolClient, i: InstanceRecord): Promise<boolean> {
+  const res = await client.query(
+    `INSERT INTO saga.instance (saga_id, saga_name, state, data, cursor, deadline_at, next_wake_at, owner,
+       lease_until, lock_key, version, created_at, updated_at)
+     VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,0,$11,$11) ON CONFLICT (saga_id) DO NOTHING`,
+    [
+      i.sagaId,
+      i.sagaName,
+      i.state,
+      JSON.stringify(i.data),
+      i.cursor,
+      i.deadlineAt,
+      i.nextWakeAt,
+      i.owner,
+      i.leaseUntil,
+      i.lockKey,
+      i.createdAt,
+    ],
+  )
+  return res.rowCount === 1
+}
+
+/** Writes every mutable column of an instance and bumps its version. */
+export async function saveInstance(
+  client: PoolClient,
+  i: InstanceRecord,
+  now: number,
+): Promise<void> {
+  await client.query(
+    `UPDATE saga.instance SET state=$2, cursor=$3, deadline_at=$4, next_wake_at=$5, owner=$6, lease_until=$7,
+       lock_key=$8, failed_phase=$9, failed_step=$10, error=$11, version=version+1, updated_at=$12
+     WHERE saga_id=$1`,
+    [
+      i.sagaId,
+      i.state,
+      i.cursor,
+      i.deadlineAt,
+      i.nextWakeAt,
+      i.owner,
+      i.leaseUntil,
+      i.lockKey,
+      i.failedPhase,
+      i.failedStep,
+      i.error === null ? null : JSON.stringify(i.error),
+      now,
+    ],
+  )
+}
+
+/** Inserts or updates the one row of a step direction. */
+export async function saveStep(client: PoolClient, sagaId: string, s: StepRecord): Promise<void> {
+  await client.query(
+    `INSERT INTO saga.step (saga_id, step_id, direction, status, attempt, attempt_limit, uncertain, deadline_at,
+       next_at, result, error, started_at, finished_at)
+     VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13)
+     ON CONFLICT (saga_id, step_id, direction) DO UPDATE SET status=EXCLUDED.status, attempt=EXCLUDED.attempt,
+       attempt_limit=EXCLUDED.attempt_limit, uncertain=EXCLUDED.uncertain, deadline_at=EXCLUDED.deadline_at,
+       next_at=EXCLUDED.next_at, result=EXCLUDED.result, error=EXCLUDED.error, finished_at=EXCLUDED.finished_at`,
+    [
+      sagaId,
+      s.stepId,
+      s.direction,
+      s.status,
+      s.attempt,
+      s.attemptLimit,
+      s.uncertain,
+      s.deadlineAt,
+      s.nextAt,
+      JSON.stringify(s.result ?? null),
+      s.error === null ? null : JSON.stringify(s.error),
+      s.startedAt,
+      s.finishedAt,
+    ],
+  )
+}
+
+/** One entry of the queryable history. */
+export interface HistoryEntry {
+  readonly kind: string
+  readonly stepId?: string
+  readonly direction?: Direction
+  readonly attempt?: number
+  readonly detail?: unknown
+}
+
+/** Appends to `saga.history`, in the caller's transaction. */
+export async function appendHistory(
+  client: PoolClient,
+  sagaId: string,
+  at: number,
+  e: HistoryEntry,
+): Promise<void> {
+  await client.query(
+    'INSERT INTO saga.history (saga_id, at, kind, step_id, direction, attempt, detail) VALUES ($1,$2,$3,$4,$5,$6,$7)',
+    [
+      sagaId,
+      at,
+      e.kind,
+      e.stepId ?? null,
+      e.direction ?? null,
+      e.attempt ?? null,
+      e.detail === undefined ? null : JSON.stringify(e.detail),
+    ],
+  )
+}
+
+/** Records a message that could not be applied, so an operator can see it. */
+export async function deadLetter(
+  client: PoolClient,
+  at: number,
+  source: string,
+  reason: string,
+  message: unknown,
+): Promise<void> {
+  await client.query(
+    'INSERT INTO saga.dead_letter (at, source, reason, message) VALUES ($1,$2,$3,$4)',
+    [at, source, reason, JSON.stringify(message ?? null)],
+  )
+}
