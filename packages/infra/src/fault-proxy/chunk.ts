@@ -10,17 +10,28 @@ export function now(): number {
   return performance.now()
 }
 
-/** Resolves after `ms`, or at once when `signal` aborts: a removed toxic releases its data. */
+/**
+ * Resolves after `ms`, or at once when `signal` aborts: a removed toxic releases its data. Never
+ * resolves early: libuv timers run on a whole-millisecond clock and can fire up to 1 ms before a
+ * `performance.now()` deadline, which would let a latency toxic undercut its own setting.
+ */
 export function sleep(ms: number, signal: AbortSignal): Promise<void> {
   if (ms <= 0 || signal.aborted) return Promise.resolve()
+  const deadline = now() + ms
   return new Promise((resolve) => {
+    let timer: NodeJS.Timeout
     const done = (): void => {
       clearTimeout(timer)
       signal.removeEventListener('abort', done)
       resolve()
     }
-    const timer = setTimeout(done, ms)
+    const arm = (): void => {
+      const left = deadline - now()
+      if (left <= 0) done()
+      else timer = setTimeout(arm, Math.ceil(left))
+    }
     signal.addEventListener('abort', done, { once: true })
+    arm()
   })
 }
 

@@ -35,14 +35,17 @@ export class ProxyConnection {
     this.#wire(options.onClosed)
   }
 
+  /** Starts a toxic on this live connection (rolling its toxicity). */
   addToxic(toxic: ToxicInfo): void {
     this.#chains[toxic.stream].add(toxic)
   }
 
+  /** Restarts a toxic with new values (and a new toxicity roll). */
   updateToxic(toxic: ToxicInfo): void {
     this.#chains[toxic.stream].replace(toxic)
   }
 
+  /** Stops a toxic and releases data it held. */
   removeToxic(toxic: ToxicInfo): void {
     this.#chains[toxic.stream].remove(toxic.name)
   }

@@ -29,6 +29,7 @@ export class ToxicChain {
     return this.#links.map((link) => link.stage)
   }
 
+  /** Appends a toxic; it acts after the ones already present. */
   add(toxic: ToxicInfo): void {
     this.#links.push(this.#build(toxic))
   }
@@ -41,6 +42,7 @@ export class ToxicChain {
     this.#links[index] = this.#build(toxic)
   }
 
+  /** Drops a toxic; whatever it was holding moves on. */
   remove(name: string): void {
     this.#links.find((link) => link.name === name)?.controller.abort()
     this.#links = this.#links.filter((link) => link.name !== name)

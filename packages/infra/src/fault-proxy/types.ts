@@ -81,12 +81,15 @@ export interface ToxicInfo {
   readonly type: ToxicType
   readonly stream: ToxicStream
   readonly toxicity: number
+  /** Attributes with defaults filled in, e.g. `{ latencyMs: 100, jitterMs: 0 }`. */
   readonly attributes: Readonly<Record<string, number>>
 }
 
 /** What `updateToxic()` accepts: attributes merge over the current ones, as in Toxiproxy. */
 export interface ToxicUpdate {
+  /** New toxicity (0..1); live connections roll it again. */
   readonly toxicity?: number
+  /** Attributes to change; the others keep their values. */
   readonly attributes?: Readonly<Record<string, number>>
 }
 
@@ -110,7 +113,9 @@ export interface FaultProxyOptions {
 export interface FaultProxy {
   /** `host:port` clients connect to. */
   readonly url: string
+  /** Address the proxy listens on. */
   readonly host: string
+  /** Port the proxy listens on; kept across `setDown(true)` / `setDown(false)`. */
   readonly port: number
   /** The upstream as given, `host:port`. */
   readonly upstream: string
