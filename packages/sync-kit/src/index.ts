@@ -41,5 +41,12 @@ export type { AppendOptions } from './outbox.js'
 export type { NewEvent } from './outbox-input.js'
 export { MemoryPublisher, createMemoryPublisher } from './adapters/memory-publisher.js'
 export type { MemoryPublisherOptions, StoredMessage } from './adapters/memory-publisher.js'
+export { LogicalRelay, createLogicalRelay } from './relay/logical-relay.js'
+export type { LogicalRelayOptions, RelayStats } from './relay/logical-relay.js'
+export type { SlotMetrics } from './relay/slot-monitor.js'
+export type { SlotStatus } from './relay/slot.js'
+export { readSlotStatus } from './relay/slot.js'
+export type { RelayCommonOptions } from './relay/options.js'
+export type { FaultHook, FaultPoint } from './relay/faults.js'
 
 // --- consumer side ---

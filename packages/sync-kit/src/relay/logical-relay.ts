@@ -1,0 +1,293 @@
+import pg from 'pg'
+import type { Pool } from 'pg'
+import { describeError, isSyncKitError } from '../errors.js'
+import { formatLsn } from '../lsn.js'
+import { AckTracker } from './ack-tracker.js'
+import { RELAY_DEFAULTS, checkCommon, checkPositive, toClientConfig } from './options.js'
+import type { RelayCommonOptions } from './options.js'
+import { decodePgOutput, type ReplicationFrame } from './pgoutput.js'
+import { PublishQueue } from './publish-queue.js'
+import { ReplicationStream } from './replication-stream.js'
+import { emitHeartbeat, ensurePublication, ensureSlot } from './slot.js'
+import { rowToMessage } from './to-message.js'
+import { TxAssembler } from './tx-assembler.js'
+import { SlotMonitor, type SlotMetrics } from './slot-monitor.js'
+
+/** Options for {@link createLogicalRelay}. */
+export interface LogicalRelayOptions extends RelayCommonOptions {
+  /** Replication slot name. @default 'sync_kit_relay' */
+  slot?: string
+  /** Publication name. @default 'sync_kit_outbox' */
+  publication?: string
+  /** Create the slot and publication when missing. @default true */
+  create?: boolean
+  /** Outbox table (in `public`). @default 'sync_outbox' */
+  table?: string
+  /** How often the acknowledged LSN is reported even without a keepalive request. @default 1000 */
+  statusIntervalMs?: number
+  /** How often a `pg_logical_emit_message` heartbeat is written (0 = never). @default 10000 */
+  heartbeatIntervalMs?: number
+  /** How often slot status and retained WAL are read. @default 10000 */
+  metricsIntervalMs?: number
+  /** Warn when the slot retains more WAL than this. @default 1 GiB */
+  retainedWalWarnBytes?: bigint
+  /** Called with fresh slot metrics, e.g. to export them. */
+  onSlotMetrics?: (metrics: SlotMetrics) => void
+  /** Pause reading the stream while more events than this wait for the broker. @default 20000 */
+  maxQueuedEvents?: number
+  /** Wait this long for a slot still held by a dead predecessor before failing. @default 5000 */
+  slotWaitMs?: number
+  /** Delay before reconnecting after the stream drops. @default 500 */
+  reconnectDelayMs?: number
+  /**
+   * Acknowledge each transaction to Postgres as soon as it is received, before the broker has
+   * it. UNSAFE: a crash loses events. Exists only so tests can show the hazard. @default false
+   */
+  unsafeAckOnReceipt?: boolean
+}
+
+/** Counters of a relay. */
+export interface RelayStats {
+  readonly receivedEvents: number
+  readonly publishedEvents: number
+  readonly queuedEvents: number
+  readonly publishFailures: number
+  readonly reconnects: number
+  /** The LSN last reported to Postgres as flushed. */
+  readonly ackedLsn: string
+}
+
+const DEFAULTS = {
+  slot: 'sync_kit_relay',
+  publication: 'sync_kit_outbox',
+  create: true,
+  table: 'sync_outbox',
+  statusIntervalMs: 1000,
+  heartbeatIntervalMs: 10_000,
+  metricsIntervalMs: 10_000,
+  retainedWalWarnBytes: 1n << 30n,
+  maxQueuedEvents: 20_000,
+  slotWaitMs: 5000,
+  reconnectDelayMs: 500,
+} as const
+
+/**
+ * Relay A: streams the outbox table through pgoutput and publishes each committed event with
+ * key = aggregateId. Postgres is told only the contiguous LSN below which every event is
+ * durably in the broker, so after any crash the slot replays whatever was not.
+ */
+export class LogicalRelay {
+  readonly #o: Required<Omit<LogicalRelayOptions, 'faults' | 'onSlotMetrics'>> &
+    Pick<LogicalRelayOptions, 'faults' | 'onSlotMetrics'>
+  readonly #pool: Pool
+  readonly #queue: PublishQueue
+  readonly #monitor: SlotMonitor
+  #stream: ReplicationStream | undefined
+  #tracker = new AckTracker()
+  #assembler: TxAssembler
+  #timers: NodeJS.Timeout[] = []
+  #running = false
+  #paused = false
+  #loop: Promise<void> | undefined
+  #received = 0
+  #reconnects = 0
+  #acked = 0n
+  #sessionEnded: (() => void) | undefined
+  #ended: Promise<void> = Promise.resolve()
+
+  constructor(options: LogicalRelayOptions) {
+    checkCommon(options)
+    for (const k of ['statusIntervalMs', 'metricsIntervalMs', 'maxQueuedEvents'] as const) {
+      checkPositive(k, options[k])
+    }
+    this.#o = { ...RELAY_DEFAULTS, ...DEFAULTS, unsafeAckOnReceipt: false, ...options }
+    this.#pool = new pg.Pool({ ...toClientConfig(options.connection), max: 2 })
+    this.#pool.on('error', (err) => this.#o.logger.warn('relay pool error', { error: err.message }))
+    this.#assembler = new TxAssembler('public', this.#o.table)
+    this.#queue = new PublishQueue({ ...this.#o, faults: this.#o.faults })
+    this.#monitor = new SlotMonitor(
+      this.#pool,
+      this.#o.slot,
+      this.#o.retainedWalWarnBytes,
+      this.#o.logger,
+    )
+  }
+
+  /**
+   * Ensures the publication and slot, then starts streaming. Rejects with `E_SYNC_SLOT_IN_USE`
+   * when another connection holds the slot past `slotWaitMs`. After a successful start, dropped
+   * connections are retried in the background.
+   */
+  async start(): Promise<void> {
+    if (this.#running) return
+    this.#running = true
+    try {
+      if (this.#o.create) await ensurePublication(this.#pool, this.#o.publication, this.#o.table)
+      await this.#openSession()
+    } catch (err) {
+      this.#running = false
+      await this.#pool.end().catch(() => undefined)
+      throw err
+    }
+    this.#startTimers()
+    this.#loop = this.#supervise()
+  }
+
+  /** Stops streaming after publishing what was received, and reports the final LSN. */
+  async stop(drainTimeoutMs = 5000): Promise<void> {
+    if (!this.#running) return
+    this.#running = false
+    for (const t of this.#timers) clearInterval(t)
+    await Promise.race([this.#queue.drained(), new Promise((r) => setTimeout(r, drainTimeoutMs))])
+    this.#sendStatus()
+    this.#queue.stop()
+    await this.#stream?.close()
+    this.#sessionEnded?.()
+    await this.#loop
+    await this.#pool.end().catch(() => undefined)
+  }
+
+  /** Counters for dashboards and tests. */
+  stats(): RelayStats {
+    return {
+      receivedEvents: this.#received,
+      publishedEvents: this.#queue.published,
+      queuedEvents: this.#queue.size,
+      publishFailures: this.#queue.failures,
+      reconnects: this.#reconnects,
+      ackedLsn: formatLsn(this.#acked),
+    }
+  }
+
+  /** Reads the slot's status and retained WAL now (and warns above the threshold). */
+  slotMetrics(): Promise<SlotMetrics> {
+    return this.#monitor.poll()
+  }
+
+  async #openSession(): Promise<void> {
+    const status = await this.#waitForSlot()
+    this.#tracker = new AckTracker(status.confirmedFlushLsn ?? 0n)
+    this.#assembler = new TxAssembler('public', this.#o.table)
+    const ended = new Promise<void>((resolve) => (this.#sessionEnded = resolve))
+    const stream = new ReplicationStream({
+      connection: toClientConfig(this.#o.connection),
+      slot: this.#o.slot,
+      publication: this.#o.publication,
+      startLsn: this.#acked,
+      onFrame: (f) => this.#onFrame(f),
+      onClose: (err) => {
+        if (err) this.#o.logger.warn('replication stream closed', { error: err.message })
+        this.#sessionEnded?.()
+      },
+    })
+    this.#stream = stream
+    this.#paused = false
+    await stream.start()
+    this.#ended = ended
+  }
+
+  async #waitForSlot() {
+    const deadline = this.#o.clock.now() + this.#o.slotWaitMs
+    for (;;) {
+      try {
+        return await ensureSlot(this.#pool, this.#o.slot, this.#o.create)
+      } catch (err) {
+        if (!isSyncKitError(err, 'E_SYNC_SLOT_IN_USE') || this.#o.clock.now() >= deadline) throw err
+        await new Promise((r) => setTimeout(r, 250))
+      }
+    }
+  }
+
+  /** Reconnects whenever the stream drops, until stop(). */
+  async #supervise(): Promise<void> {
+    while (this.#running) {
+      await this.#ended
+      if (!this.#running) return
+      this.#reconnects++
+      await new Promise((r) => setTimeout(r, this.#o.reconnectDelayMs))
+      if (!this.#running) return
+      try {
+        await this.#stream?.close()
+        await this.#openSession()
+      } catch (err) {
+        this.#o.logger.warn('relay reconnect failed', { error: describeError(err) })
+        this.#ended = Promise.resolve()
+      }
+    }
+  }
+
+  #onFrame(frame: ReplicationFrame): void {
+    if (frame.kind === 'keepalive') {
+      if (!this.#assembler.inTransaction && this.#tracker.pendingTransactions === 0) {
+        this.#tracker.idleAt(frame.walEnd)
+      }
+      if (frame.replyRequested) this.#sendStatus()
+      return
+    }
+    const tx = this.#assembler.push(decodePgOutput(frame.data))
+    if (tx) this.#onCommitted(tx.endLsn, tx.rows)
+  }
+
+  #onCommitted(endLsn: bigint, rows: readonly Record<string, string | null | undefined>[]): void {
+    const tracker = this.#tracker
+    const handle = tracker.add(endLsn, this.#o.unsafeAckOnReceipt ? 0 : rows.length)
+    if (this.#o.unsafeAckOnReceipt) this.#sendStatus()
+    if (rows.length === 0) return
+    this.#received += rows.length
+    const messages = rows.map((r) =>
+      rowToMessage(r, this.#o.topic, this.#o.invalidTopic, this.#o.logger),
+    )
+    // Fault hooks here must act synchronously (e.g. SIGKILL) so arrival order is kept.
+    void this.#o.faults?.('relay:received', { events: rows.length })
+    this.#queue.push(
+      messages.map((message) => ({ message, onDurable: () => this.#onDurable(handle) })),
+    )
+    if (!this.#paused && this.#queue.size > this.#o.maxQueuedEvents) {
+      this.#paused = true
+      this.#stream?.pause()
+    }
+  }
+
+  #onDurable(handle: { ack(): void }): void {
+    handle.ack()
+    if (this.#paused && this.#queue.size < this.#o.maxQueuedEvents / 2) {
+      this.#paused = false
+      this.#stream?.resume()
+    }
+  }
+
+  #sendStatus(): void {
+    const lsn = this.#tracker.watermark
+    if (lsn > this.#acked) this.#acked = lsn
+    void this.#o.faults?.('relay:before-ack', { events: 0 })
+    this.#stream?.sendStatus(this.#acked)
+  }
+
+  #startTimers(): void {
+    this.#timers.push(setInterval(() => this.#sendStatus(), this.#o.statusIntervalMs))
+    if (this.#o.heartbeatIntervalMs > 0) {
+      this.#timers.push(
+        setInterval(() => {
+          emitHeartbeat(this.#pool, 'sync-kit-heartbeat').catch((err: unknown) =>
+            this.#o.logger.warn('heartbeat failed', { error: describeError(err) }),
+          )
+        }, this.#o.heartbeatIntervalMs),
+      )
+    }
+    this.#timers.push(
+      setInterval(() => {
+        this.#monitor.poll().then(
+          (m) => this.#o.onSlotMetrics?.(m),
+          (err: unknown) =>
+            this.#o.logger.warn('slot metrics failed', { error: describeError(err) }),
+        )
+      }, this.#o.metricsIntervalMs),
+    )
+    for (const t of this.#timers) t.unref()
+  }
+}
+
+/** Creates relay A (logical replication). Call `start()` to run it. */
+export function createLogicalRelay(options: LogicalRelayOptions): LogicalRelay {
+  return new LogicalRelay(options)
+}

@@ -1,0 +1,78 @@
+import type { ClientConfig } from 'pg'
+import type { EventEnvelope } from '../envelope.js'
+import { SyncKitError } from '../errors.js'
+import type { Clock, EventPublisher, Logger } from '../ports.js'
+import { silentLogger, systemClock } from '../ports.js'
+import type { FaultHook } from './faults.js'
+
+/** Options shared by both relays. */
+export interface RelayCommonOptions {
+  /** Where the outbox lives: a connection string or pg client config. */
+  connection: string | ClientConfig
+  /** Where events go. The relay does not close it. */
+  publisher: EventPublisher
+  /** Topic per event. @default `outbox.event.<aggregateType>` (Debezium's outbox convention) */
+  topic?: (envelope: EventEnvelope) => string
+  /** Where outbox rows that do not make a valid envelope go, so they are never lost silently. @default 'sync-kit.outbox.invalid' */
+  invalidTopic?: string
+  /** Most events per publish call. @default 500 */
+  batchSize?: number
+  /** First retry delay after a failed publish, doubling per failure. @default 100 */
+  retryDelayMs?: number
+  /** Cap on the retry delay. @default 5000 */
+  maxRetryDelayMs?: number
+  logger?: Logger
+  clock?: Clock
+  /** Fault-injection hook for tests; a no-op in production. */
+  faults?: FaultHook
+}
+
+/** Defaults for {@link RelayCommonOptions}. */
+export const RELAY_DEFAULTS = {
+  topic: (e: EventEnvelope): string => `outbox.event.${e.aggregateType}`,
+  invalidTopic: 'sync-kit.outbox.invalid',
+  batchSize: 500,
+  retryDelayMs: 100,
+  maxRetryDelayMs: 5000,
+  logger: silentLogger,
+  clock: systemClock,
+} as const
+
+/** Turns a connection string into a pg config. */
+export function toClientConfig(connection: string | ClientConfig): ClientConfig {
+  return typeof connection === 'string' ? { connectionString: connection } : connection
+}
+
+/** Throws `E_SYNC_INVALID_OPTIONS` unless `value` is a positive integer (or undefined). */
+export function checkPositive(name: string, value: number | undefined): void {
+  if (value === undefined) return
+  if (!Number.isFinite(value) || value <= 0) {
+    throw new SyncKitError(
+      'E_SYNC_INVALID_OPTIONS',
+      `${name} must be a positive number, got ${value}`,
+      {
+        context: { field: name },
+      },
+    )
+  }
+}
+
+/** Checks the options both relays share. */
+export function checkCommon(options: RelayCommonOptions): void {
+  if (typeof options !== 'object' || options === null) {
+    throw new SyncKitError('E_SYNC_INVALID_OPTIONS', 'relay options are required')
+  }
+  if (!options.connection) {
+    throw new SyncKitError('E_SYNC_INVALID_OPTIONS', 'connection is required', {
+      context: { field: 'connection' },
+    })
+  }
+  if (typeof options.publisher?.publish !== 'function') {
+    throw new SyncKitError('E_SYNC_INVALID_OPTIONS', 'publisher must implement EventPublisher', {
+      context: { field: 'publisher' },
+    })
+  }
+  checkPositive('batchSize', options.batchSize)
+  checkPositive('retryDelayMs', options.retryDelayMs)
+  checkPositive('maxRetryDelayMs', options.maxRetryDelayMs)
+}

@@ -1,0 +1,32 @@
+import { encodeEnvelope } from '../envelope.js'
+import { describeError } from '../errors.js'
+import type { Logger, OutgoingMessage } from '../ports.js'
+import type { EventEnvelope } from '../envelope.js'
+import { rowToEnvelope, type OutboxRowText } from './row-envelope.js'
+
+/**
+ * Turns an outbox row into the message to publish. A row that is not a valid envelope goes to
+ * `invalidTopic` with the reason in a header: it is neither dropped nor allowed to stop the relay.
+ */
+export function rowToMessage(
+  row: OutboxRowText,
+  topic: (e: EventEnvelope) => string,
+  invalidTopic: string,
+  logger: Logger,
+): OutgoingMessage {
+  try {
+    const envelope = rowToEnvelope(row)
+    return { topic: topic(envelope), ...encodeEnvelope(envelope) }
+  } catch (err) {
+    logger.error('invalid outbox row sent to the invalid-row topic', {
+      id: row.id,
+      error: describeError(err),
+    })
+    return {
+      topic: invalidTopic,
+      key: String(row.aggregateid ?? row.id ?? ''),
+      value: Buffer.from(JSON.stringify(row)),
+      headers: { 'fl-error': describeError(err) },
+    }
+  }
+}
