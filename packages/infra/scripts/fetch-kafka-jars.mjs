@@ -1,21 +1,23 @@
 #!/usr/bin/env node
 // Pre-fetches the local Kafka broker's jars into the cache (see ensureKafkaJars), so that CI
-// resolves them once, before tests, and not inside a test's startup timeout.
-// Run after `tsc -b`: it uses the built package rather than duplicating the mvn/lock/marker logic.
+// resolves them once, before tests, and not inside a test's startup timeout. It loads the built
+// package (after `tsc -b`) rather than duplicating the mvn/lock/marker logic; without a build it
+// falls back to the TypeScript source through tsx, a dev dependency of the workspace.
 import console from 'node:console'
 import { existsSync } from 'node:fs'
 import process from 'node:process'
 import { URL, fileURLToPath } from 'node:url'
 
-const built = new URL('../dist/src/local/kafka.js', import.meta.url)
-if (!existsSync(fileURLToPath(built))) {
-  console.error(`fetch-kafka-jars: ${fileURLToPath(built)} is missing; run 'npx tsc -b' first.`)
-  process.exit(2)
+async function load() {
+  const built = new URL('../dist/src/local/kafka.js', import.meta.url)
+  if (existsSync(fileURLToPath(built))) return import(built.href)
+  const { tsImport } = await import('tsx/esm/api')
+  return tsImport('../src/local/kafka.ts', import.meta.url)
 }
 
-const { ensureKafkaJars, KAFKA_VERSION } = await import(built.href)
 const started = Date.now()
 try {
+  const { ensureKafkaJars, KAFKA_VERSION } = await load()
   const libs = await ensureKafkaJars({ log: (line) => console.log(line) })
   console.log(
     `fetch-kafka-jars: Kafka ${KAFKA_VERSION} jars ready in ${libs} (${Date.now() - started} ms)`,
