@@ -105,7 +105,11 @@ export class ServerProcess {
     if (this.exited || this.pid === undefined) return
     signalGroup(this.pid, 'SIGCONT')
     signalGroup(this.pid, signal)
-    const timedOut = await Promise.race([this.exit.then(() => false), sleep(graceMs, true, { ref: false })])
+    // The grace timer is cancelled once the server exits, or it would hold the event loop open.
+    const grace = new AbortController()
+    const timer = sleep(graceMs, true, { signal: grace.signal }).catch(() => false)
+    const timedOut = await Promise.race([this.exit.then(() => false), timer])
+    grace.abort()
     if (timedOut) await this.kill()
   }
 
