@@ -1,0 +1,209 @@
+import { randomUUID } from 'node:crypto'
+import type { Redis } from 'ioredis'
+import type {
+  CacheStore,
+  FillRejectReason,
+  FillResult,
+  FillTicket,
+  InvalidateRequest,
+  InvalidateResult,
+  StoreFillOptions,
+  StoredEntry,
+  StoreReadOptions,
+  StoreReadResult,
+  Watermark,
+} from '../ports.js'
+import { connect, Script, storeError, type RedisConnectionOptions } from './redis-client.js'
+import {
+  FILL_SCRIPT,
+  INVALIDATE_SCRIPT,
+  INVALIDATE_TAGS_SCRIPT,
+  READ_SCRIPT,
+  RELEASE_SCRIPT,
+} from './redis-scripts.js'
+
+/** Options for {@link createRedisStore}. */
+export interface RedisStoreOptions extends RedisConnectionOptions {
+  /** Prefix of every key the store writes. @default 'ck:' */
+  prefix?: string
+}
+
+const read = new Script(READ_SCRIPT)
+const fill = new Script(FILL_SCRIPT)
+const invalidate = new Script(INVALIDATE_SCRIPT)
+const invalidateTags = new Script(INVALIDATE_TAGS_SCRIPT)
+const release = new Script(RELEASE_SCRIPT)
+
+const FILL_REASONS = new Set<string>([
+  'invalidated',
+  'version-behind',
+  'lsn-behind',
+  'older-than-cached',
+])
+
+function watermarkOf(version: string, lsn: string): Watermark {
+  return { ...(version !== '' && { version: Number(version) }), ...(lsn !== '' && { lsn }) }
+}
+
+function entryOf(row: string[]): StoredEntry {
+  const [payload, negative, version, lsn, fresh, refresh, grace, tags] = row as [
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+  ]
+  return {
+    payload: negative === '1' ? null : payload,
+    ...(version !== '' && { version: Number(version) }),
+    ...(lsn !== '' && { lsn }),
+    freshUntil: Number(fresh),
+    refreshAt: Number(refresh),
+    graceUntil: Number(grace),
+    tags: tags === '' ? [] : (JSON.parse(tags) as string[]),
+  }
+}
+
+/**
+ * The Redis {@link CacheStore}: every fencing decision (ticket generations, version and LSN
+ * watermarks, monotonic versions, leases, tombstones) is made inside one Lua script per call.
+ * Single-node Redis (tag invalidation touches keys it derives, which Redis Cluster forbids).
+ */
+export class RedisStore implements CacheStore {
+  readonly #client: Redis
+  readonly #owned: boolean
+  readonly #prefix: string
+
+  constructor(options: RedisStoreOptions) {
+    const { client, owned } = connect(options, 'cache-kit-store')
+    this.#client = client
+    this.#owned = owned
+    this.#prefix = options.prefix ?? 'ck:'
+  }
+
+  /** The underlying client (for the bus to share, or for tests). */
+  get client(): Redis {
+    return this.#client
+  }
+
+  #k(kind: string, name: string): string {
+    return `${this.#prefix}${kind}:${name}`
+  }
+
+  async #call<T>(operation: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn()
+    } catch (error) {
+      throw storeError(operation, error)
+    }
+  }
+
+  async read(key: string, options: StoreReadOptions): Promise<StoreReadResult> {
+    const keys = [
+      this.#k('e', key),
+      this.#k('m', key),
+      this.#k('l', key),
+      ...options.tags.map((t) => this.#k('tg', t)),
+    ]
+    const args = [
+      options.leaseOwner ?? '',
+      options.leaseTtlMs ?? 1000,
+      options.now,
+      options.forceLease === true ? '1' : '0',
+    ]
+    const out = (await this.#call('read', () => read.run(this.#client, keys, args))) as [
+      number,
+      ...string[],
+    ]
+    const [exists, ...rest] = out
+    const [generation, wmVersion, wmLsn, lease, ...tagGenerations] = rest.slice(8) as [
+      string,
+      string,
+      string,
+      string,
+      ...string[],
+    ]
+    const ticket: FillTicket = { key, generation, tagGenerations, tags: options.tags }
+    return {
+      entry: exists === 1 ? entryOf(rest.slice(0, 8)) : undefined,
+      ticket,
+      watermark: watermarkOf(wmVersion, wmLsn),
+      lease: lease as StoreReadResult['lease'],
+    }
+  }
+
+  async fill(
+    ticket: FillTicket,
+    entry: StoredEntry,
+    options: StoreFillOptions,
+  ): Promise<FillResult> {
+    const { key, tags } = ticket
+    const keys = [
+      this.#k('e', key),
+      this.#k('m', key),
+      this.#k('l', key),
+      ...tags.map((t) => this.#k('tg', t)),
+      ...tags.map((t) => this.#k('ts', t)),
+    ]
+    const args = [
+      ticket.generation,
+      tags.length,
+      ...ticket.tagGenerations,
+      entry.payload ?? '',
+      entry.payload === null ? '1' : '0',
+      entry.version ?? '',
+      entry.lsn ?? '',
+      entry.freshUntil,
+      entry.refreshAt,
+      entry.graceUntil,
+      JSON.stringify(entry.tags),
+      Math.max(1, Math.round(options.ttlMs)),
+      options.leaseOwner ?? '',
+      key,
+    ]
+    const result = String(await this.#call('fill', () => fill.run(this.#client, keys, args)))
+    if (result === 'ok') return { ok: true }
+    if (!FILL_REASONS.has(result))
+      throw storeError('fill', new Error(`unexpected script reply ${result}`))
+    return { ok: false, reason: result as FillRejectReason }
+  }
+
+  async invalidate(key: string, request: InvalidateRequest): Promise<InvalidateResult> {
+    const keys = [this.#k('e', key), this.#k('m', key), this.#k('l', key)]
+    const args = [
+      randomUUID(),
+      request.version ?? '',
+      request.lsn ?? '',
+      request.mode,
+      request.tombstoneTtlMs,
+    ]
+    const out = (await this.#call('invalidate', () =>
+      invalidate.run(this.#client, keys, args),
+    )) as [number, string, string]
+    return { applied: out[0] === 1, watermark: watermarkOf(out[1], out[2]) }
+  }
+
+  async invalidateTags(tags: readonly string[], tombstoneTtlMs: number): Promise<string[]> {
+    const keys = [...tags.map((t) => this.#k('ts', t)), ...tags.map((t) => this.#k('tg', t))]
+    const args = [tags.length, tombstoneTtlMs, this.#prefix, randomUUID()]
+    return (await this.#call('invalidateTags', () =>
+      invalidateTags.run(this.#client, keys, args),
+    )) as string[]
+  }
+
+  async releaseLease(key: string, owner: string): Promise<void> {
+    await this.#call('releaseLease', () => release.run(this.#client, [this.#k('l', key)], [owner]))
+  }
+
+  async close(): Promise<void> {
+    if (this.#owned) await this.#client.quit().catch(() => this.#client.disconnect())
+  }
+}
+
+/** Creates a Redis-backed {@link CacheStore} from a client you own or a URL. */
+export function createRedisStore(options: RedisStoreOptions): RedisStore {
+  return new RedisStore(options)
+}
