@@ -72,6 +72,11 @@ const SINGLE_NODE_LINES: readonly string[] = [
   'transaction.state.log.num.partitions=1',
   // Tests form groups and expect them to start consuming at once, not after 3 s.
   'group.initial.rebalance.delay.ms=0',
+  // After a kill, the restarted broker's registration is refused (DUPLICATE_BROKER_REGISTRATION)
+  // until the dead incarnation's session expires: 9 s by default, measured as most of the
+  // restart time. A shorter session still outlasts several missed heartbeats on a busy machine.
+  'broker.session.timeout.ms=3000',
+  'broker.heartbeat.interval.ms=500',
   'num.partitions=1',
 ]
 

@@ -117,7 +117,13 @@ export class ServerProcess {
   async kill(): Promise<void> {
     if (this.exited || this.pid === undefined) return
     signalGroup(this.pid, 'SIGKILL')
-    await this.exit
+    // The child is unref'd, so without a ref'd handle node could exit before the reap.
+    const hold = setInterval(() => undefined, 60_000)
+    try {
+      await this.exit
+    } finally {
+      clearInterval(hold)
+    }
   }
 
   /** SIGSTOPs the whole group. */
