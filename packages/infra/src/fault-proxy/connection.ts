@@ -86,15 +86,20 @@ export class ProxyConnection {
     for (const socket of [this.#client, this.#upstream]) {
       socket.setNoDelay(true)
       socket.on('error', () => this.destroy())
-      socket.once('close', () => {
-        this.destroy()
+      // A clean close leaves the other direction to drain: its pipe ends it when done.
+      socket.once('close', (hadError: boolean) => {
+        if (hadError) this.destroy()
         ended()
       })
     }
     const fail = (): void => this.destroy()
-    const up = new ChunkQueue(this.#client)
-    const down = new ChunkQueue(this.#upstream)
-    pipeDirection(up, this.#upstream, this.#chains.upstream).catch(fail)
-    pipeDirection(down, this.#client, this.#chains.downstream).catch(fail)
+    this.#pipe(this.#client, this.#upstream, this.#chains.upstream).catch(fail)
+    this.#pipe(this.#upstream, this.#client, this.#chains.downstream).catch(fail)
+  }
+
+  async #pipe(from: Socket, to: Socket, chain: ToxicChain): Promise<void> {
+    await pipeDirection(new ChunkQueue(from), to, chain)
+    // Nobody is left to read what `from` sends, so stop it rather than let it hang half-open.
+    if (to.destroyed) this.destroy()
   }
 }

@@ -43,6 +43,11 @@ class FaultProxyServer implements FaultProxy {
   }
 
   get isDown(): boolean {
+    return this.#server === undefined
+  }
+
+  /** Down is wanted while `setDown(true)` holds or any `down` toxic is present. */
+  #wantDown(): boolean {
     return this.#manualDown || this.#toxics.list().some((toxic) => toxic.type === 'down')
   }
 
@@ -102,7 +107,7 @@ class FaultProxyServer implements FaultProxy {
   async close(): Promise<void> {
     if (this.#closed) return this.#transition
     this.#closed = true
-    this.#transition = this.#transition.then(() => this.#stop())
+    this.#transition = this.#transition.catch(() => undefined).then(() => this.#stop())
     return this.#transition
   }
 
@@ -122,11 +127,14 @@ class FaultProxyServer implements FaultProxy {
   }
 
   #syncListener(): Promise<void> {
-    this.#transition = this.#transition.then(async () => {
-      if (this.#closed) return
-      if (this.isDown && this.#server !== undefined) await this.#stop()
-      else if (!this.isDown && this.#server === undefined) await this.start()
-    })
+    // A failed re-listen (port taken meanwhile) must not wedge every later transition.
+    this.#transition = this.#transition
+      .catch(() => undefined)
+      .then(async () => {
+        if (this.#closed) return
+        if (this.#wantDown() && this.#server !== undefined) await this.#stop()
+        else if (!this.#wantDown() && this.#server === undefined) await this.start()
+      })
     return this.#transition
   }
 

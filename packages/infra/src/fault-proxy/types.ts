@@ -131,7 +131,7 @@ export interface FaultProxy {
   reset(): Promise<void>
   /** Down: close the listener (clients get ECONNREFUSED) and drop connections. Up: listen again. */
   setDown(down: boolean): Promise<void>
-  /** True while the proxy is down. */
+  /** True while the listener is closed (down, closed, or a failed re-listen). */
   readonly isDown: boolean
   /** Number of open client connections. */
   connections(): number
