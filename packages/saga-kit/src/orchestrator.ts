@@ -216,7 +216,10 @@ export function createOrchestrator(options: OrchestratorOptions): Orchestrator {
       const concurrency = options.concurrency ?? DEFAULTS.concurrency
       for (let n = 0; n < concurrency; n++)
         loop(() => runDue(), options.pollIntervalMs ?? DEFAULTS.pollIntervalMs)
-      loop(() => renewLeases(deps), Math.max(50, Math.floor(deps.leaseMs / 3)))
+      loop(
+        () => renewLeases(deps),
+        Math.min(2 ** 31 - 1, Math.max(50, Math.floor(deps.leaseMs / 3))),
+      )
     },
     metrics: () => metrics.snapshot(),
     async close() {

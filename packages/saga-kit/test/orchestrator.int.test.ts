@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import pg from 'pg'
+import type pg from 'pg'
 import {
   createMemoryTransport,
   createOrchestrator,
@@ -24,7 +24,13 @@ beforeAll(async () => {
   await createShopTables(pool)
   transport = createMemoryTransport()
   await startParticipants(pool, transport)
-  orch = createOrchestrator({ db: pool, sagas: [orderSaga()], transport, onEvent: (e) => events.push(e), pollIntervalMs: 20 })
+  orch = createOrchestrator({
+    db: pool,
+    sagas: [orderSaga()],
+    transport,
+    onEvent: (e) => events.push(e),
+    pollIntervalMs: 20,
+  })
   await orch.listen()
 })
 afterAll(async () => {
@@ -36,10 +42,16 @@ const state = async (id: string) => (await orch.get(id))?.state
 
 describe('Orchestrator', () => {
   test('runs the order saga to COMPLETED through local steps and participant commands', async () => {
-    const r = await orch.start('order', { orderId: 'o1', sku: 'sku-1', qty: 2, amount: 10 }, { sagaId: 's1' })
+    const r = await orch.start(
+      'order',
+      { orderId: 'o1', sku: 'sku-1', qty: 2, amount: 10 },
+      { sagaId: 's1' },
+    )
     expect(r).toMatchObject({ sagaId: 's1', created: true })
     await waitFor(async () => (await state('s1')) === 'COMPLETED')
-    expect(await count(pool, `SELECT count(*) n FROM orders WHERE order_id='o1' AND status='APPROVED'`)).toBe(1)
+    expect(
+      await count(pool, `SELECT count(*) n FROM orders WHERE order_id='o1' AND status='APPROVED'`),
+    ).toBe(1)
     expect(await count(pool, `SELECT count(*) n FROM payment WHERE order_id='o1'`)).toBe(1)
     const kinds = (await orch.history('s1')).map((h) => h.kind)
     expect(kinds[0]).toBe('started')
@@ -49,31 +61,58 @@ describe('Orchestrator', () => {
 
   test('start() is idempotent on sagaId', async () => {
     await orch.start('order', { orderId: 'o2', sku: 'sku-1', qty: 1, amount: 5 }, { sagaId: 's2' })
-    const again = await orch.start('order', { orderId: 'o2', sku: 'sku-1', qty: 1, amount: 5 }, { sagaId: 's2' })
+    const again = await orch.start(
+      'order',
+      { orderId: 'o2', sku: 'sku-1', qty: 1, amount: 5 },
+      { sagaId: 's2' },
+    )
     expect(again.created).toBe(false)
     await waitFor(async () => (await state('s2')) === 'COMPLETED')
-    expect(await count(pool, `SELECT count(*) n FROM effect_log WHERE key='s2:reserve-stock'`)).toBe(1)
+    expect(
+      await count(pool, `SELECT count(*) n FROM effect_log WHERE key='s2:reserve-stock'`),
+    ).toBe(1)
   })
 
   test('a declined charge compensates the completed steps in reverse order, once each', async () => {
-    await orch.start('order', { orderId: 'o3', sku: 'sku-1', qty: 3, amount: 7, declineCard: true }, { sagaId: 's3' })
+    await orch.start(
+      'order',
+      { orderId: 'o3', sku: 'sku-1', qty: 3, amount: 7, declineCard: true },
+      { sagaId: 's3' },
+    )
     await waitFor(async () => (await state('s3')) === 'COMPENSATED')
-    const comp = (await orch.history('s3')).filter((h) => h.kind === 'step.completed' && h.direction === 'compensate').map((h) => h.stepId)
+    const comp = (await orch.history('s3'))
+      .filter((h) => h.kind === 'step.completed' && h.direction === 'compensate')
+      .map((h) => h.stepId)
     expect(comp).toEqual(['reserve-stock', 'create-order'])
-    expect(await count(pool, `SELECT count(*) n FROM effect_log WHERE key LIKE 's3:%' AND what='release'`)).toBe(1)
+    expect(
+      await count(
+        pool,
+        `SELECT count(*) n FROM effect_log WHERE key LIKE 's3:%' AND what='release'`,
+      ),
+    ).toBe(1)
     expect(await count(pool, `SELECT count(*) n FROM payment WHERE order_id='o3'`)).toBe(0)
-    expect(await count(pool, `SELECT count(*) n FROM orders WHERE order_id='o3' AND status='REJECTED'`)).toBe(1)
-    expect(await orch.list({ state: 'COMPENSATED' })).toEqual(expect.arrayContaining([expect.objectContaining({ sagaId: 's3' })]))
+    expect(
+      await count(pool, `SELECT count(*) n FROM orders WHERE order_id='o3' AND status='REJECTED'`),
+    ).toBe(1)
+    expect(await orch.list({ state: 'COMPENSATED' })).toEqual(
+      expect.arrayContaining([expect.objectContaining({ sagaId: 's3' })]),
+    )
   })
 
   test('bad input: unknown saga, invalid data and a sagaId reused for another saga are SagaKitErrors', async () => {
     const unknown = await orch.start('nope', {}, { sagaId: 'x1' }).catch((e: unknown) => e)
     expect(isSagaKitError(unknown) && unknown.code).toBe('E_SAGA_UNKNOWN_SAGA')
-    const invalid = await orch.start('order', { qty: -1 }, { sagaId: 'x2' }).catch((e: unknown) => e)
+    const invalid = await orch
+      .start('order', { qty: -1 }, { sagaId: 'x2' })
+      .catch((e: unknown) => e)
     expect(isSagaKitError(invalid) && invalid.code).toBe('E_SAGA_INVALID_DATA')
     expect((invalid as Error).message).toContain('needs an orderId')
     expect(await orch.get('x2')).toBeUndefined()
-    const other = createOrchestrator({ db: pool, sagas: [defineSaga('other').step('a', { invoke: () => 1 })], transport })
+    const other = createOrchestrator({
+      db: pool,
+      sagas: [defineSaga('other').step('a', { invoke: () => 1 })],
+      transport,
+    })
     const conflict = await other.start('other', {}, { sagaId: 's1' }).catch((e: unknown) => e)
     expect(isSagaKitError(conflict) && conflict.code).toBe('E_SAGA_ID_CONFLICT')
   })
@@ -81,12 +120,38 @@ describe('Orchestrator', () => {
   test('replies that are malformed or name an unknown saga or step are dead-lettered, and processing goes on', async () => {
     const before = await count(pool, 'SELECT count(*) n FROM saga.dead_letter')
     const base = { sagaName: 'order', direction: 'invoke', attempt: 1, outcome: 'ok' }
-    transport.publish('saga.replies', { id: 'm1', key: 'k', type: 'x', body: 'not an object', headers: {} })
-    transport.publish('saga.replies', { id: 'm2', key: 'k', type: 'x', body: { ...base, sagaId: 'ghost', stepId: 'charge', idempotencyKey: 'ghost:charge' }, headers: {} })
-    transport.publish('saga.replies', { id: 'm3', key: 'k', type: 'x', body: { ...base, sagaId: 's1', stepId: 'no-such-step', idempotencyKey: 's1:no-such-step' }, headers: {} })
+    transport.publish('saga.replies', {
+      id: 'm1',
+      key: 'k',
+      type: 'x',
+      body: 'not an object',
+      headers: {},
+    })
+    transport.publish('saga.replies', {
+      id: 'm2',
+      key: 'k',
+      type: 'x',
+      body: { ...base, sagaId: 'ghost', stepId: 'charge', idempotencyKey: 'ghost:charge' },
+      headers: {},
+    })
+    transport.publish('saga.replies', {
+      id: 'm3',
+      key: 'k',
+      type: 'x',
+      body: { ...base, sagaId: 's1', stepId: 'no-such-step', idempotencyKey: 's1:no-such-step' },
+      headers: {},
+    })
     await transport.idle()
-    const reasons = (await pool.query<{ reason: string }>('SELECT reason FROM saga.dead_letter ORDER BY id')).rows.slice(before).map((r) => r.reason)
-    expect(reasons).toEqual([expect.stringContaining('malformed reply'), expect.stringContaining('unknown saga "ghost"'), expect.stringContaining('no step "no-such-step"')])
+    const reasons = (
+      await pool.query<{ reason: string }>('SELECT reason FROM saga.dead_letter ORDER BY id')
+    ).rows
+      .slice(before)
+      .map((r) => r.reason)
+    expect(reasons).toEqual([
+      expect.stringContaining('malformed reply'),
+      expect.stringContaining('unknown saga "ghost"'),
+      expect.stringContaining('no step "no-such-step"'),
+    ])
     await orch.start('order', { orderId: 'o4', sku: 'sku-1', qty: 1, amount: 1 }, { sagaId: 's4' })
     await waitFor(async () => (await state('s4')) === 'COMPLETED')
   })

@@ -29,6 +29,7 @@ export async function startTestDb(): Promise<TestDb> {
   const fresh = async (name: string): Promise<pg.Pool> => {
     const { url } = await server.createDatabase(name)
     const pool = new pg.Pool({ connectionString: url, max: 20 })
+    pool.on('error', () => {}) // idle clients die when the server stops at the end of a file
     pools.push(pool)
     await migrate(pool)
     return pool
@@ -46,7 +47,10 @@ export async function startTestDb(): Promise<TestDb> {
 }
 
 /** Polls `check` every 20 ms until it returns true, or throws after `timeoutMs`. */
-export async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs = 20_000): Promise<void> {
+export async function waitFor(
+  check: () => boolean | Promise<boolean>,
+  timeoutMs = 20_000,
+): Promise<void> {
   const end = Date.now() + timeoutMs
   while (Date.now() < end) {
     if (await check()) return

@@ -1,0 +1,39 @@
+import { describe, expect, test } from 'vitest'
+import { createMemoryTransport, type SagaTx, type TransportMessage } from '@faultline/saga-kit'
+
+function fakeTx(): SagaTx & { commit(): void } {
+  const hooks: (() => void)[] = []
+  return {
+    client: undefined as never,
+    afterCommit: (fn) => hooks.push(fn),
+    commit: () => hooks.forEach((h) => h()),
+  }
+}
+const msg = (id: string): TransportMessage => ({ id, key: 'k', type: 't', body: {}, headers: {} })
+
+describe('MemoryTransport', () => {
+  test('delivers only what committed, redelivers after a rejection, and duplicates on request', async () => {
+    const t = createMemoryTransport({ redeliveryDelayMs: 1 })
+    const seen: string[] = []
+    let fail = 1
+    await t.subscribe('c', (m) => {
+      if (m.id === 'b' && fail-- > 0) return Promise.reject(new Error('transient'))
+      seen.push(m.id)
+      return Promise.resolve()
+    })
+    const committed = fakeTx()
+    await t.send(committed, 'c', msg('a'))
+    await t.send(committed, 'c', msg('b'))
+    await t.send(fakeTx(), 'c', msg('rolled-back'))
+    committed.commit()
+    await t.idle()
+    expect(seen.sort()).toEqual(['a', 'b'])
+
+    const dup = createMemoryTransport({ duplicateRate: 1 })
+    const got: string[] = []
+    await dup.subscribe('c', (m) => Promise.resolve(void got.push(m.id)))
+    dup.publish('c', msg('x'))
+    await dup.idle()
+    expect(got).toEqual(['x', 'x'])
+  })
+})

@@ -1,0 +1,243 @@
+import fc from 'fast-check'
+import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import type pg from 'pg'
+import {
+  command,
+  createMemoryTransport,
+  createOrchestrator,
+  createParticipant,
+  defineParticipant,
+  defineSaga,
+  rejectStep,
+  SimulatedCrash,
+  type SagaDefinition,
+  type StepOptions,
+  type TransportMessage,
+} from '@faultline/saga-kit'
+import { FakeClock, startTestDb, type TestDb } from './support/harness.js'
+import { model, type CompOutcome, type FwdOutcome, type ModelStep } from './support/model.js'
+
+const RUNS = Number(process.env.SAGA_PROPERTY_RUNS ?? 80)
+
+let db: TestDb
+let pool: pg.Pool
+beforeAll(async () => {
+  db = await startTestDb()
+  pool = db.pool
+  await pool.query(
+    'CREATE TABLE prop_effect (id bigserial PRIMARY KEY, saga_id text, step_id text, direction text)',
+  )
+})
+afterAll(async () => db?.stop())
+
+const fwdLocal = fc.constantFrom<FwdOutcome>('ok', 'ok', 'fail', 'reject')
+const fwdCommand = fc.constantFrom<FwdOutcome>(
+  'ok',
+  'ok',
+  'fail',
+  'reject',
+  'lost-command',
+  'lost-reply',
+)
+const compLocal = fc.constantFrom<CompOutcome>('ok', 'ok', 'fail')
+const compCommand = fc.constantFrom<CompOutcome>('ok', 'ok', 'fail', 'lost-command', 'lost-reply')
+
+const stepArb = (i: number) =>
+  fc
+    .record({
+      mode: fc.constantFrom('local' as const, 'command' as const),
+      attempts: fc.integer({ min: 1, max: 3 }),
+      compAttempts: fc.integer({ min: 1, max: 3 }),
+      hasCompensation: fc.boolean(),
+    })
+    .chain((s) =>
+      fc
+        .record({
+          fwd: fc.array(s.mode === 'local' ? fwdLocal : fwdCommand, {
+            minLength: s.attempts,
+            maxLength: s.attempts,
+          }),
+          comp: fc.array(s.mode === 'local' ? compLocal : compCommand, {
+            minLength: s.compAttempts,
+            maxLength: s.compAttempts,
+          }),
+        })
+        .map((o) => ({ id: `s${i}`, mode: s.mode, hasCompensation: s.hasCompensation, ...o })),
+    )
+
+const sagaArb = fc.integer({ min: 1, max: 5 }).chain((n) =>
+  fc
+    .record({
+      steps: fc.tuple(...Array.from({ length: n }, (_, i) => stepArb(i))),
+      pivot: fc.integer({ min: -1, max: n - 1 }),
+      crashes: fc.uniqueArray(fc.integer({ min: 1, max: 15 }), { maxLength: 3 }),
+      participantCrashes: fc.uniqueArray(fc.integer({ min: 1, max: 8 }), { maxLength: 2 }),
+    })
+    .map(({ steps, pivot, crashes, participantCrashes }) => ({
+      steps: steps.map((s, i): ModelStep => {
+        const kind = pivot < 0 || i < pivot ? 'compensatable' : i === pivot ? 'pivot' : 'retriable'
+        return { ...s, kind, hasCompensation: kind === 'compensatable' && s.hasCompensation }
+      }),
+      crashes,
+      participantCrashes,
+    })),
+)
+
+type Script = Map<string, ModelStep>
+const scripts = new Map<string, Script>() // by sagaId
+
+async function effect(
+  client: pg.PoolClient,
+  sagaId: string,
+  stepId: string,
+  direction: string,
+): Promise<void> {
+  await client.query('INSERT INTO prop_effect (saga_id, step_id, direction) VALUES ($1,$2,$3)', [
+    sagaId,
+    stepId,
+    direction,
+  ])
+}
+
+function outcomeOf(sagaId: string, stepId: string, direction: string, attempt: number): FwdOutcome {
+  const s = scripts.get(sagaId)?.get(stepId)
+  const list: readonly FwdOutcome[] = (direction === 'invoke' ? s?.fwd : s?.comp) ?? []
+  return list[attempt - 1] ?? 'fail'
+}
+
+function act(o: FwdOutcome): void {
+  if (o === 'fail') throw new Error('transient failure')
+  if (o === 'reject') throw rejectStep('rejected')
+}
+
+function buildSaga(name: string, steps: readonly ModelStep[]): SagaDefinition<unknown> {
+  let def = defineSaga<unknown>(name)
+  for (const s of steps) {
+    const local =
+      (direction: 'invoke' | 'compensate') =>
+      async (ctx: { sagaId: string; attempt: number; tx: { client: pg.PoolClient } }) => {
+        act(outcomeOf(ctx.sagaId, s.id, direction, ctx.attempt))
+        await effect(ctx.tx.client, ctx.sagaId, s.id, direction)
+      }
+    const opts: StepOptions<unknown> = {
+      kind: s.kind,
+      invoke:
+        s.mode === 'local' ? local('invoke') : command('prop', 'prop.do', () => ({ step: s.id })),
+      compensate: !s.hasCompensation
+        ? undefined
+        : s.mode === 'local'
+          ? local('compensate')
+          : command('prop', 'prop.undo', () => ({ step: s.id })),
+      timeoutMs: 1_000,
+      retry: { maxAttempts: s.fwd.length, initialDelayMs: 10, maxDelayMs: 100 },
+      compensationRetry: { maxAttempts: s.comp.length, initialDelayMs: 10, maxDelayMs: 100 },
+    }
+    def = def.step(s.id, opts)
+  }
+  return def
+}
+
+describe('saga state machine (fast-check, real Postgres)', () => {
+  test(`terminal state and compensations match the reference model under random outcomes and crashes (${RUNS} runs; SAGA_PROPERTY_RUNS=N for more)`, async () => {
+    let run = 0
+    const tally: Record<string, number> = { crashes: 0, participantCrashes: 0 }
+    const dropped = new Set<string>()
+    await fc.assert(
+      fc.asyncProperty(sagaArb, async ({ steps, crashes, participantCrashes }) => {
+        run++
+        const sagaId = `prop-${run}`
+        scripts.set(sagaId, new Map(steps.map((s) => [s.id, s])))
+        const drop = (channel: string, m: TransportMessage): boolean => {
+          const b = m.body as {
+            sagaId: string
+            stepId: string
+            direction: string
+            attempt: number
+            outcome?: string
+          }
+          if (b.sagaId !== sagaId) return false
+          const o = outcomeOf(sagaId, b.stepId, b.direction, b.attempt)
+          const isReply = channel === 'saga.replies'
+          const key = `${sagaId}/${b.stepId}/${b.direction}/${b.attempt}/${isReply}`
+          if ((isReply ? o === 'lost-reply' : o === 'lost-command') && !dropped.has(key))
+            return (dropped.add(key), true)
+          return false
+        }
+        const transport = createMemoryTransport({ drop, redeliveryDelayMs: 1 })
+        const clock = new FakeClock()
+        let points = 0
+        let pPoints = 0
+        const orch = createOrchestrator({
+          db: pool,
+          sagas: [buildSaga(`prop${run}`, steps)],
+          transport,
+          clock,
+          concurrency: 0,
+          leaseMs: 1e12,
+          faultPoint: () => {
+            if (crashes.includes(++points)) throw new SimulatedCrash(`crash at point ${points}`)
+          },
+        })
+        const participant = createParticipant({
+          db: pool,
+          transport,
+          clock,
+          definition: defineParticipant('prop', {
+            'prop.do': async ({ tx, sagaId: id, stepId, attempt }) => {
+              act(outcomeOf(id, stepId, 'invoke', attempt))
+              await effect(tx.client, id, stepId, 'invoke')
+            },
+            'prop.undo': async ({ tx, sagaId: id, stepId, attempt }) => {
+              act(outcomeOf(id, stepId, 'compensate', attempt))
+              await effect(tx.client, id, stepId, 'compensate')
+            },
+          }),
+          afterEffect: () => {
+            if (participantCrashes.includes(++pPoints))
+              throw new SimulatedCrash('participant crash')
+          },
+        })
+        await orch.listen()
+        await participant.listen()
+        try {
+          let state: string | undefined
+          for (let i = 0; i < 200; i++) {
+            state = (await orch.get(sagaId))?.state
+            if (state === undefined)
+              await orch.start(`prop${run}`, {}, { sagaId }).catch((e: unknown) => {
+                if (!(e instanceof SimulatedCrash)) throw e
+              })
+            await transport.idle()
+            state = (await orch.get(sagaId))?.state
+            if (state === 'COMPLETED' || state === 'COMPENSATED' || state === 'FAILED') break
+            clock.advance(2_000)
+            await orch.runDue()
+          }
+          const expected = model(steps)
+          tally[expected.state] = (tally[expected.state] ?? 0) + 1
+          tally.crashes! += crashes.filter((c) => c <= points).length
+          tally.participantCrashes! += participantCrashes.filter((c) => c <= pPoints).length
+          const { rows } = await pool.query<{ step_id: string; direction: string }>(
+            'SELECT step_id, direction FROM prop_effect WHERE saga_id = $1 ORDER BY id',
+            [sagaId],
+          )
+          const forward = rows.filter((r) => r.direction === 'invoke').map((r) => r.step_id)
+          const comp = rows.filter((r) => r.direction === 'compensate').map((r) => r.step_id)
+          expect({ state, forward, comp }).toEqual({
+            state: expected.state,
+            forward: expected.forwardEffects,
+            comp: expected.compensations,
+          })
+        } finally {
+          await orch.close()
+          await participant.close()
+        }
+      }),
+      { numRuns: RUNS },
+    )
+    console.log(
+      `[saga-kit property] ${RUNS} runs (set SAGA_PROPERTY_RUNS for more):`,
+      JSON.stringify(tally),
+    )
+  })
+})
