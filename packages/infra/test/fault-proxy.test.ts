@@ -1,6 +1,11 @@
 import { afterEach, describe, expect, test } from 'vitest'
 import { isInfraError } from '../src/errors.js'
-import { createFaultProxy, type FaultProxy, type ToxicSpec } from '../src/fault-proxy/index.js'
+import {
+  createFaultProxy,
+  type FaultProxy,
+  type FaultProxyOptions,
+  type ToxicSpec,
+} from '../src/fault-proxy/index.js'
 
 const proxies: FaultProxy[] = []
 
@@ -55,6 +60,15 @@ describe('createFaultProxy() options', () => {
     const error = await errorOf(() => createFaultProxy({ upstream: 'h:1', listenPort: -1 }))
     expect(error).toMatchObject({ code: 'E_INFRA_BAD_OPTION' })
     expect(error.message).toContain('listenPort')
+  })
+
+  test('rejects a missing options object, a non-function random and an empty listenHost', async () => {
+    const calls: (() => Promise<unknown>)[] = [
+      () => createFaultProxy(undefined as unknown as FaultProxyOptions),
+      () => createFaultProxy({ upstream: 'h:1', random: 0.5 as unknown as () => number }),
+      () => createFaultProxy({ upstream: 'h:1', listenHost: '' }),
+    ]
+    for (const call of calls) expect((await errorOf(call)).code).toBe('E_INFRA_BAD_OPTION')
   })
 
   test('a busy listenPort fails with E_INFRA_PORT_IN_USE', async () => {

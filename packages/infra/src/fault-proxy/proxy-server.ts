@@ -4,7 +4,7 @@ import { ProxyConnection } from './connection.js'
 import { boundPort, listen, stopListening } from './listener.js'
 import { ToxicSet } from './toxic-set.js'
 import type { FaultProxy, FaultProxyOptions, ToxicInfo, ToxicSpec, ToxicUpdate } from './types.js'
-import { checkListenPort, parseUpstream, resolveToxic } from './validate.js'
+import { checkListenPort, checkProxyOptions, parseUpstream, resolveToxic } from './validate.js'
 
 interface Target {
   readonly host: string
@@ -167,6 +167,7 @@ class FaultProxyServer implements FaultProxy {
  * await proxy.close()
  */
 export async function createFaultProxy(options: FaultProxyOptions): Promise<FaultProxy> {
+  checkProxyOptions(options)
   const target = parseUpstream(options.upstream)
   const port = checkListenPort(options.listenPort)
   const proxy = new FaultProxyServer(options, target, options.listenHost ?? '127.0.0.1', port)

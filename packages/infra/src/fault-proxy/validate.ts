@@ -58,6 +58,20 @@ export function parseUpstream(upstream: unknown): { host: string; port: number }
   return { host, port }
 }
 
+/** Checks the option object's shape beyond what `parseUpstream` and `checkListenPort` cover. */
+export function checkProxyOptions(options: unknown): void {
+  if (typeof options !== 'object' || options === null) {
+    throw bad('createFaultProxy() needs an options object with an upstream "host:port".')
+  }
+  const { random, listenHost } = options as Record<string, unknown>
+  if (random !== undefined && typeof random !== 'function') {
+    throw bad(`Fault proxy option random must be a function returning [0, 1), got ${show(random)}.`)
+  }
+  if (listenHost !== undefined && (typeof listenHost !== 'string' || listenHost === '')) {
+    throw bad(`Fault proxy listenHost ${show(listenHost)} is not a host name or address.`)
+  }
+}
+
 /** Checks a listen port: an integer in 0..65535, 0 meaning "any free port". */
 export function checkListenPort(port: unknown): number {
   if (port === undefined) return 0
