@@ -48,5 +48,8 @@ export type { SlotStatus } from './relay/slot.js'
 export { readSlotStatus } from './relay/slot.js'
 export type { RelayCommonOptions } from './relay/options.js'
 export type { FaultHook, FaultPoint } from './relay/faults.js'
+export { PollingRelay, createPollingRelay } from './relay/polling-relay.js'
+export type { PollingRelayOptions, PollingRelayStats } from './relay/polling-relay.js'
+export type { BlockingTransaction, StallReport } from './relay/stall.js'
 
 // --- consumer side ---

@@ -9,7 +9,8 @@ import type { Migration } from './runner.js'
  * - `position` orders rows within one transaction.
  * - `sync_outbox_sequence` hands out per-aggregate sequence numbers; its row lock makes
  *   concurrent writers of one aggregate commit in sequence order.
- * - `sync_relay_cursor` is where the polling relay keeps its position.
+ * - `sync_relay_cursor` is where the polling relay keeps its position: the last delivered row in
+ *   commit order `(commit_ts, xid, position)`, and `low_xid`, below which every row is delivered.
  */
 export const OUTBOX_MIGRATIONS: readonly Migration[] = [
   {
@@ -38,8 +39,10 @@ export const OUTBOX_MIGRATIONS: readonly Migration[] = [
       );
       CREATE TABLE IF NOT EXISTS sync_relay_cursor (
         name       text        PRIMARY KEY,
+        commit_ts  timestamptz NOT NULL,
         xid        xid8        NOT NULL,
         position   bigint      NOT NULL,
+        low_xid    xid8        NOT NULL,
         updated_at timestamptz NOT NULL DEFAULT now()
       );`,
   },

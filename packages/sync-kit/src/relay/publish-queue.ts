@@ -88,6 +88,7 @@ export class PublishQueue {
     this.#items.splice(0, batch.length, ...failed)
     for (const d of done) d.onDurable()
     this.published += done.length
+    if (done.length > 0) this.#delayMs = 0 // progress: retry the rest promptly
     if (failed.length > 0) await this.#backoff(results.find((r) => r.ok !== true)?.error)
     else this.#delayMs = 0
   }

@@ -1,0 +1,132 @@
+import pg from 'pg'
+import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { startPostgres, type PostgresHandle } from '@faultline/infra'
+import {
+  appendEvents,
+  createMemoryPublisher,
+  createPollingRelay,
+  decodeEnvelope,
+  migrate,
+  type StallReport,
+} from '@faultline/sync-kit'
+import { NaiveIdPoller } from './support/naive-poller.js'
+import { ev, waitFor, writeLoad } from './support/pg.js'
+
+let server: PostgresHandle
+let url: string
+let pool: pg.Pool
+
+beforeAll(async () => {
+  server = await startPostgres()
+  url = (await server.createDatabase('relay_b')).url
+  pool = new pg.Pool({ connectionString: url, max: 6 })
+  pool.on('error', () => undefined) // the server stops under idle clients in afterAll
+  await migrate(pool)
+})
+
+afterAll(async () => {
+  await pool?.end()
+  await server?.stop()
+})
+
+/** Outbox ids in true commit order. */
+async function commitOrder(): Promise<string[]> {
+  const r = await pool.query<{ id: string }>(
+    `SELECT id::text FROM sync_outbox
+      ORDER BY pg_xact_commit_timestamp(xid::xid), xid, position`,
+  )
+  return r.rows.map((x) => x.id)
+}
+
+describe('PollingRelay', () => {
+  test('a transaction held open 10 s: nothing past the horizon, then all in commit order; a naive id poller loses its events', async () => {
+    const publisher = createMemoryPublisher()
+    const stalls: StallReport[] = []
+    const relay = createPollingRelay({
+      connection: url,
+      publisher,
+      name: 'long-tx',
+      pollIntervalMs: 50,
+      stallAlarmMs: 2000,
+      onStall: (r) => stalls.push(r),
+    })
+    const naive = new NaiveIdPoller(pool)
+    await relay.start()
+    const before = await writeLoad(pool, 5, 2, 5)
+    await waitFor(() => publisher.messages('outbox.event.order').length === before)
+
+    // The long transaction takes its outbox position first, then stays open.
+    const long = await pool.connect()
+    await long.query('BEGIN')
+    const held = await appendEvents(long, [ev('held-1', 0), ev('held-2', 1)])
+    let others = 0
+    const deadline = Date.now() + 10_000
+    while (Date.now() < deadline) {
+      others += await writeLoad(pool, 1, 3, 50, others)
+      await naive.pollOnce()
+      await new Promise((r) => setTimeout(r, 100))
+    }
+    const deliveredWhileOpen = publisher.messages('outbox.event.order').length
+    await long.query('COMMIT')
+    long.release()
+    await naive.pollOnce()
+
+    const total = before + others + held.length
+    await waitFor(() => publisher.messages('outbox.event.order').length >= total)
+    await new Promise((r) => setTimeout(r, 300)) // nothing extra may trickle in
+    await relay.stop()
+
+    const delivered = publisher
+      .messages('outbox.event.order')
+      .map((m) => decodeEnvelope(m.value).id)
+    expect(others).toBeGreaterThan(30)
+    expect(deliveredWhileOpen).toBe(before)
+    expect(delivered).toEqual(await commitOrder())
+    expect(new Set(delivered).size).toBe(total)
+    expect(stalls.length).toBeGreaterThan(0)
+    expect(stalls[0]!.blocker?.xid).toBeTruthy()
+    // The hazard: the naive poller moved past the held transaction's positions for good.
+    const missed = held.map((e) => e.id).filter((id) => !naive.seen.includes(id))
+    expect(missed).toEqual(held.map((e) => e.id))
+    expect(
+      new Set(naive.seen).size,
+      `dupes ${naive.seen.length - new Set(naive.seen).size} others ${others} before ${before}`,
+    ).toBe(total - held.length)
+  })
+
+  test('resumes from its saved cursor after stop/start without loss or duplicates', async () => {
+    const publisher = createMemoryPublisher()
+    const opts = { connection: url, publisher, name: 'resume', pollIntervalMs: 50, batchSize: 7 }
+    const a = createPollingRelay(opts)
+    await a.start()
+    await writeLoad(pool, 10, 3, 4)
+    await a.stop()
+    await writeLoad(pool, 10, 3, 4, 1000)
+    const b = createPollingRelay(opts)
+    await b.start()
+    const all = await commitOrder()
+    await waitFor(() => publisher.messages('outbox.event.order').length >= all.length)
+    await b.stop()
+    const ids = publisher.messages('outbox.event.order').map((m) => decodeEnvelope(m.value).id)
+    expect(ids).toEqual(all)
+  })
+
+  test('a broker that refuses messages delays delivery but loses nothing', async () => {
+    let refusals = 0
+    const publisher = createMemoryPublisher({ shouldFail: () => refusals++ % 3 === 0 })
+    const relay = createPollingRelay({
+      connection: url,
+      publisher,
+      name: 'flaky',
+      pollIntervalMs: 50,
+      retryDelayMs: 5,
+    })
+    await relay.start()
+    const all = await commitOrder()
+    await waitFor(() => publisher.messages('outbox.event.order').length >= all.length)
+    await relay.stop()
+    const ids = publisher.messages('outbox.event.order').map((m) => decodeEnvelope(m.value).id)
+    expect(new Set(ids)).toEqual(new Set(all))
+    expect(relay.stats().publishFailures).toBeGreaterThan(0)
+  })
+})
