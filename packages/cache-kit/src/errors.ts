@@ -11,6 +11,8 @@ export type CacheKitErrorCode =
   | 'E_CACHE_STORE_UNAVAILABLE'
   | 'E_CACHE_BUS_UNAVAILABLE'
   | 'E_CACHE_CLOSED'
+  | 'E_CACHE_INVALID_TOKEN'
+  | 'E_CACHE_SOURCE_FAILED'
 
 const BRAND = Symbol.for('faultline.cache-kit.error')
 
