@@ -1,0 +1,132 @@
+import type { EventEnvelope } from '../envelope.js'
+
+/** One message as a broker delivered it. */
+export interface ConsumedMessage {
+  readonly topic: string
+  readonly partition: number
+  /** Offset as a decimal string (Kafka offsets are 64-bit). */
+  readonly offset: string
+  readonly key: string | null
+  readonly value: Buffer | null
+  readonly headers: Readonly<Record<string, string>>
+}
+
+/** An offset of one partition: for end offsets, the offset the next message will get. */
+export interface PartitionOffset {
+  readonly topic: string
+  readonly partition: number
+  readonly offset: string
+}
+
+/** What {@link EventConsumer.run} needs. */
+export interface ConsumerRunOptions {
+  readonly groupId: string
+  readonly topics: readonly string[]
+  /** Start a group that has no committed offset at the earliest offset (else at the end). */
+  readonly fromBeginning: boolean
+  /**
+   * Called once per message. The offset is committed only after the promise resolves; a rejection
+   * stops delivery on that partition and the message is delivered again to the next run.
+   */
+  eachMessage(message: ConsumedMessage): Promise<void>
+}
+
+/**
+ * Receives messages from a broker. An implementation must keep these guarantees:
+ *
+ * - **Partition order.** Within one partition, `eachMessage` is called one message at a time, in
+ *   offset order. Partitions may run concurrently.
+ * - **Commit after handling.** An offset is committed only after `eachMessage` resolved for it, so
+ *   a crash redelivers (at-least-once); duplicates are the consumer's inbox's job.
+ * - **Groups.** Two runs with the same `groupId` share the partitions; different groups each see
+ *   every message.
+ */
+export interface EventConsumer {
+  /** Subscribes and starts delivering; resolves once the subscription is running. */
+  run(options: ConsumerRunOptions): Promise<void>
+  /** Stops delivering and leaves the group; in-flight `eachMessage` calls finish first. */
+  stop(): Promise<void>
+  /** The end offset (high watermark) of every partition of `topics`. */
+  endOffsets(topics: readonly string[]): Promise<PartitionOffset[]>
+  /** The offsets `groupId` has committed; partitions without a commit are left out. */
+  committedOffsets(groupId: string, topics: readonly string[]): Promise<PartitionOffset[]>
+}
+
+/** The aggregate an event belongs to. */
+export interface AggregateRef {
+  readonly aggregateType: string
+  readonly aggregateId: string
+}
+
+/** Where a message was read, for dead letters and logs. */
+export interface EventOrigin {
+  readonly topic: string
+  readonly partition: number
+  readonly offset: string
+}
+
+/** An event held back until the events before it in its aggregate's sequence arrive. */
+export interface ParkedEvent {
+  readonly event: EventEnvelope
+  readonly origin: EventOrigin
+  /** True for a dead-lettered event: it only fills its sequence slot, nothing is applied. */
+  readonly dead: boolean
+  /** Clock time (ms) at which it was parked. */
+  readonly parkedAt: number
+}
+
+/** Options for {@link ConsumerStore.transaction}. */
+export interface TransactionOptions {
+  /**
+   * Takes this lock in shared mode before anything else in the transaction; projections use it
+   * so that a rebuild's swap can pause live applies (the swap holds it exclusively).
+   */
+  readonly sharedLock?: string
+}
+
+/**
+ * The consumer's durable state, kept in the same database as the handlers' writes so that the
+ * inbox row, the sequence position and the effect commit in one transaction.
+ *
+ * - `claim` is an insert-if-absent on `(namespace, eventId)`: exactly one committed transaction
+ *   ever claims an id.
+ * - `lastSequence` locks the aggregate's position until the transaction ends, so two deliveries
+ *   of one aggregate (e.g. after a rebalance) are applied one after the other.
+ * - Every method taking `tx` does its work inside that transaction.
+ */
+export interface ConsumerStore<Tx> {
+  /** Runs `fn` in a transaction: commits when it resolves, rolls back when it throws. */
+  transaction<T>(fn: (tx: Tx) => Promise<T>, options?: TransactionOptions): Promise<T>
+  /** Records `eventId` as consumed; false when it already was (a duplicate). */
+  claim(tx: Tx, namespace: string, eventId: string): Promise<boolean>
+  /** The last applied sequence of the aggregate (0 when none), locked until commit. */
+  lastSequence(tx: Tx, namespace: string, aggregate: AggregateRef): Promise<number>
+  setSequence(tx: Tx, namespace: string, aggregate: AggregateRef, sequence: number): Promise<void>
+  /** Parks an event; false when another event already holds that sequence slot. */
+  park(tx: Tx, namespace: string, parked: ParkedEvent): Promise<boolean>
+  /** Removes and returns the parked event at `sequence`, if any. */
+  takeParked(
+    tx: Tx,
+    namespace: string,
+    aggregate: AggregateRef,
+    sequence: number,
+  ): Promise<ParkedEvent | undefined>
+  /** Every parked event of the namespace, oldest first. */
+  listParked(namespace: string): Promise<ParkedEvent[]>
+  /**
+   * True when `err` means the store itself is unreachable (connection lost, server restarting):
+   * the consumer then waits and retries without counting an attempt against the event.
+   */
+  isUnavailable(err: unknown): boolean
+}
+
+/** A {@link ConsumerStore} that can also host projection tables and swap them atomically. */
+export interface ProjectionStore<Tx> extends ConsumerStore<Tx> {
+  /** Holds `lock` exclusively while `fn` runs: transactions taking it shared wait. */
+  exclusive<T>(lock: string, fn: () => Promise<T>): Promise<T>
+  /** In `tx`: drops `live` (if any) and renames `fresh` to `live`. */
+  swapTables(tx: Tx, live: string, fresh: string): Promise<void>
+  dropTable(tx: Tx, table: string): Promise<void>
+  /** In `tx`: replaces the inbox, positions and parked events of `to` by those of `from`. */
+  moveNamespace(tx: Tx, from: string, to: string): Promise<void>
+}

@@ -1,0 +1,207 @@
+import type { Pool, PoolClient } from 'pg'
+import type { EventEnvelope } from '../envelope.js'
+import { SyncKitError, describeError, isSyncKitError } from '../errors.js'
+import type {
+  AggregateRef,
+  EventOrigin,
+  ParkedEvent,
+  ProjectionStore,
+  TransactionOptions,
+} from '../consumer/ports.js'
+
+/** Options for {@link createPostgresStore}. */
+export interface PostgresStoreOptions {
+  /** The consumer's own database (where its read models live). The caller owns the pool. */
+  readonly pool: Pool
+}
+
+/** SQLSTATE classes that mean "the server is not there right now", not "this event is bad". */
+const UNAVAILABLE_STATES = /^(08|53|57P0[1-3])/
+const UNAVAILABLE_ERRNO = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND'])
+
+/** Quotes an SQL identifier (table names come from projection definitions, not from users). */
+export function quoteIdent(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`
+}
+
+interface ParkedRow {
+  event: EventEnvelope
+  origin: EventOrigin
+  dead: boolean
+  parked_at: string
+}
+
+const toParked = (r: ParkedRow): ParkedEvent => ({
+  event: r.event,
+  origin: r.origin,
+  dead: r.dead,
+  parkedAt: Number(r.parked_at),
+})
+
+/**
+ * The Postgres {@link ProjectionStore}: inbox, positions and parked events in the `sync_inbox*`
+ * tables (migration `0101_inbox`). A transaction is a `pg.PoolClient` inside `BEGIN`, handed to
+ * handlers so their writes commit with the inbox row.
+ */
+export class PostgresStore implements ProjectionStore<PoolClient> {
+  readonly #pool: Pool
+
+  constructor(options: PostgresStoreOptions) {
+    this.#pool = options.pool
+  }
+
+  async transaction<T>(
+    fn: (tx: PoolClient) => Promise<T>,
+    options: TransactionOptions = {},
+  ): Promise<T> {
+    const client = await this.#connect()
+    let broken = false
+    try {
+      await client.query('BEGIN')
+      if (options.sharedLock !== undefined) {
+        await client.query('SELECT pg_advisory_xact_lock_shared(hashtext($1))', [
+          options.sharedLock,
+        ])
+      }
+      const result = await fn(client)
+      await client.query('COMMIT')
+      return result
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => {
+        broken = true
+      })
+      throw err
+    } finally {
+      client.release(broken)
+    }
+  }
+
+  async #connect(): Promise<PoolClient> {
+    try {
+      return await this.#pool.connect()
+    } catch (err) {
+      throw new SyncKitError('E_SYNC_DATABASE', `cannot connect: ${describeError(err)}`, {
+        retryable: true,
+        cause: err,
+      })
+    }
+  }
+
+  async claim(tx: PoolClient, namespace: string, eventId: string): Promise<boolean> {
+    const r = await tx.query(
+      'INSERT INTO sync_inbox (namespace, event_id) VALUES ($1, $2) ON CONFLICT DO NOTHING',
+      [namespace, eventId],
+    )
+    return r.rowCount === 1
+  }
+
+  async lastSequence(tx: PoolClient, namespace: string, a: AggregateRef): Promise<number> {
+    // Insert-then-lock, so even the first event of an aggregate serialises with a concurrent one.
+    await tx.query(
+      `INSERT INTO sync_inbox_position (namespace, aggregatetype, aggregateid, last_sequence)
+       VALUES ($1, $2, $3, 0) ON CONFLICT DO NOTHING`,
+      [namespace, a.aggregateType, a.aggregateId],
+    )
+    const r = await tx.query<{ last: string }>(
+      `SELECT last_sequence::text AS last FROM sync_inbox_position
+       WHERE namespace = $1 AND aggregatetype = $2 AND aggregateid = $3 FOR UPDATE`,
+      [namespace, a.aggregateType, a.aggregateId],
+    )
+    return Number(r.rows[0]?.last ?? 0)
+  }
+
+  async setSequence(tx: PoolClient, ns: string, a: AggregateRef, sequence: number): Promise<void> {
+    await tx.query(
+      `UPDATE sync_inbox_position SET last_sequence = $4
+       WHERE namespace = $1 AND aggregatetype = $2 AND aggregateid = $3`,
+      [ns, a.aggregateType, a.aggregateId, sequence],
+    )
+  }
+
+  async park(tx: PoolClient, namespace: string, p: ParkedEvent): Promise<boolean> {
+    const r = await tx.query(
+      `INSERT INTO sync_inbox_parked
+         (namespace, aggregatetype, aggregateid, sequence, event, origin, dead, parked_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING`,
+      [
+        namespace,
+        p.event.aggregateType,
+        p.event.aggregateId,
+        p.event.sequence,
+        JSON.stringify(p.event),
+        JSON.stringify(p.origin),
+        p.dead,
+        p.parkedAt,
+      ],
+    )
+    return r.rowCount === 1
+  }
+
+  async takeParked(
+    tx: PoolClient,
+    namespace: string,
+    a: AggregateRef,
+    sequence: number,
+  ): Promise<ParkedEvent | undefined> {
+    const r = await tx.query<ParkedRow>(
+      `DELETE FROM sync_inbox_parked
+       WHERE namespace = $1 AND aggregatetype = $2 AND aggregateid = $3 AND sequence = $4
+       RETURNING event, origin, dead, parked_at::text AS parked_at`,
+      [namespace, a.aggregateType, a.aggregateId, sequence],
+    )
+    const row = r.rows[0]
+    return row === undefined ? undefined : toParked(row)
+  }
+
+  async listParked(namespace: string): Promise<ParkedEvent[]> {
+    const r = await this.#pool.query<ParkedRow>(
+      `SELECT event, origin, dead, parked_at::text AS parked_at FROM sync_inbox_parked
+       WHERE namespace = $1 ORDER BY parked_at, aggregatetype, aggregateid, sequence`,
+      [namespace],
+    )
+    return r.rows.map(toParked)
+  }
+
+  isUnavailable(err: unknown): boolean {
+    if (isSyncKitError(err)) return err.code === 'E_SYNC_DATABASE' && err.retryable
+    if (typeof err !== 'object' || err === null) return false
+    const code = (err as { code?: unknown }).code
+    if (
+      typeof code === 'string' &&
+      (UNAVAILABLE_STATES.test(code) || UNAVAILABLE_ERRNO.has(code))
+    ) {
+      return true
+    }
+    return /Connection terminated|connection timeout|Client has encountered a connection error/i.test(
+      describeError(err),
+    )
+  }
+
+  async exclusive<T>(lock: string, fn: () => Promise<T>): Promise<T> {
+    return this.transaction(async (tx) => {
+      await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [lock])
+      return fn()
+    })
+  }
+
+  async swapTables(tx: PoolClient, live: string, fresh: string): Promise<void> {
+    await tx.query(`DROP TABLE IF EXISTS ${quoteIdent(live)}`)
+    await tx.query(`ALTER TABLE ${quoteIdent(fresh)} RENAME TO ${quoteIdent(live)}`)
+  }
+
+  async dropTable(tx: PoolClient, table: string): Promise<void> {
+    await tx.query(`DROP TABLE IF EXISTS ${quoteIdent(table)}`)
+  }
+
+  async moveNamespace(tx: PoolClient, from: string, to: string): Promise<void> {
+    for (const table of ['sync_inbox', 'sync_inbox_position', 'sync_inbox_parked']) {
+      await tx.query(`DELETE FROM ${table} WHERE namespace = $1`, [to])
+      await tx.query(`UPDATE ${table} SET namespace = $2 WHERE namespace = $1`, [from, to])
+    }
+  }
+}
+
+/** Creates the Postgres consumer and projection store on a pool the caller owns. */
+export function createPostgresStore(options: PostgresStoreOptions): PostgresStore {
+  return new PostgresStore(options)
+}

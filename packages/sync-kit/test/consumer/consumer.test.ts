@@ -1,0 +1,281 @@
+import { afterEach, describe, expect, test } from 'vitest'
+import { createConsumer, type Consumer } from '../../src/consumer/consumer.js'
+import { readDeadLetter } from '../../src/consumer/dead-letter.js'
+import {
+  createMemoryBroker,
+  type MemoryBroker,
+  type MemoryEventConsumer,
+} from '../../src/consumer/memory-broker.js'
+import type { ConsumerOptions } from '../../src/consumer/options.js'
+import { totalLag } from '../../src/consumer/lag.js'
+import { createMemoryStore, type MemoryStore, type MemoryTx } from '../../src/inbox/memory-store.js'
+import { createUpcasters } from '../../src/upcast.js'
+import { appendToHistory, drained, itemEvent, publishEvents } from './support.js'
+
+const TOPIC = 'items'
+const running: Consumer<MemoryTx>[] = []
+
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((c) => c.stop()))
+})
+
+function setup(partitions = 1) {
+  const broker = createMemoryBroker({ partitions })
+  const store = createMemoryStore()
+  return { broker, store }
+}
+
+function consumerOn(
+  broker: MemoryBroker,
+  store: MemoryStore,
+  extra: Partial<ConsumerOptions<MemoryTx>> & { transport?: MemoryEventConsumer } = {},
+) {
+  const c = createConsumer<MemoryTx>({
+    groupId: 'g',
+    topics: [TOPIC],
+    handlers: { 'item.appended': appendToHistory },
+    consumer: extra.transport ?? broker.consumer(),
+    db: store,
+    deadLetters: broker,
+    backoffBaseMs: 0,
+    sleep: () => new Promise((r) => setImmediate(r)),
+    ...extra,
+  })
+  running.push(c)
+  return c
+}
+
+const histories = (store: MemoryStore) => store.read((tx) => Object.fromEntries(tx.table('items')))
+
+describe('Consumer', () => {
+  test('applies each event once per id even when the topic carries it three times', async () => {
+    const { broker, store } = setup()
+    const events = [itemEvent('a', 1), itemEvent('a', 2), itemEvent('b', 1)]
+    await publishEvents(broker, TOPIC, [...events, ...events, ...events])
+    const c = consumerOn(broker, store)
+    await c.start()
+    await drained(c, () => c.lag().then((l) => l.map((p) => ({ ...p, offset: p.endOffset }))))
+    expect(histories(store)).toEqual({ a: [1, 2], b: [1] })
+    expect(c.metrics()).toMatchObject({ applied: 3, duplicates: 6, deadLettered: 0 })
+  })
+
+  test('inbox: an event redelivered after a crash between commit and offset commit applies once', async () => {
+    const run = async (withInbox: boolean) => {
+      const { broker, store } = setup()
+      if (!withInbox) store.claim = () => Promise.resolve(true) // naive: no dedup
+      await publishEvents(broker, TOPIC, [itemEvent('a', 1), itemEvent('a', 2)])
+      let crashes = 0
+      const transport = broker.consumer({ crashBeforeCommit: () => crashes++ === 0 })
+      const gapPolicy = withInbox ? 'hold' : 'report'
+      const first = consumerOn(broker, store, { transport, gapPolicy })
+      await first.start()
+      await drained(first, () => Promise.resolve([{ topic: TOPIC, partition: 0, offset: '1' }]))
+      await first.stop()
+      expect(transport.crashed).toBe('crash fault')
+      const second = consumerOn(broker, store, { gapPolicy })
+      await second.start()
+      await drained(second, () => broker.consumer().endOffsets([TOPIC]))
+      return { model: histories(store), metrics: second.metrics() }
+    }
+    const kit = await run(true)
+    expect(kit.model).toEqual({ a: [1, 2] })
+    expect(kit.metrics.duplicates).toBe(1)
+    // The same crash without the inbox applies the redelivered event twice.
+    expect((await run(false)).model).toEqual({ a: [1, 1, 2] })
+  })
+
+  test('ordering: events behind a sequence gap are held back and applied once it fills', async () => {
+    const run = async (gapPolicy: 'hold' | 'report') => {
+      const { broker, store } = setup()
+      const [e1, e2, e3] = [itemEvent('a', 1), itemEvent('a', 2), itemEvent('a', 3)]
+      await publishEvents(broker, TOPIC, [e2, e3])
+      const c = consumerOn(broker, store, { gapPolicy })
+      await c.start()
+      await drained(c, () => broker.consumer().endOffsets([TOPIC]))
+      const heldWhileMissing = (await c.heldBack()).map((p) => p.event.sequence)
+      const modelWhileMissing = histories(store)
+      await publishEvents(broker, TOPIC, [e1])
+      await drained(c, () => broker.consumer().endOffsets([TOPIC]))
+      return { heldWhileMissing, modelWhileMissing, model: histories(store), m: c.metrics() }
+    }
+    const hold = await run('hold')
+    expect(hold.heldWhileMissing).toEqual([2, 3])
+    expect(hold.modelWhileMissing).toEqual({})
+    expect(hold.model).toEqual({ a: [1, 2, 3] })
+    expect(hold.m).toMatchObject({ gaps: 2, held: 2, applied: 3 })
+    // Without hold-back the late event lands last: the read model's order is wrong.
+    expect((await run('report')).model).toEqual({ a: [2, 3, 1] })
+  })
+
+  test('ordering: a held-back event past gapAlarmMs is reported once as consumer:gap-stalled', async () => {
+    const { broker, store } = setup()
+    let now = 1_000
+    const seen: string[] = []
+    const c = consumerOn(broker, store, {
+      gapAlarmMs: 500,
+      clock: { now: () => now },
+      onEvent: (e) => seen.push(e.type),
+    })
+    await publishEvents(broker, TOPIC, [itemEvent('a', 2)])
+    await c.start()
+    await drained(c, () => broker.consumer().endOffsets([TOPIC]))
+    expect(await c.checkGaps()).toEqual([])
+    now += 600
+    expect((await c.checkGaps()).map((p) => p.event.sequence)).toEqual([2])
+    await c.checkGaps()
+    expect(seen.filter((t) => t === 'consumer:gap-stalled')).toHaveLength(1)
+  })
+
+  test('lag: reports end offset minus position per partition', async () => {
+    const { broker, store } = setup(2)
+    await publishEvents(
+      broker,
+      TOPIC,
+      ['a', 'b', 'c', 'd'].map((id) => itemEvent(id, 1)),
+    )
+    const c = consumerOn(broker, store)
+    expect(totalLag(await c.lag())).toBe(4)
+    await c.start()
+    await drained(c, () => broker.consumer().endOffsets([TOPIC]))
+    const lag = await c.lag()
+    expect(lag).toHaveLength(2)
+    expect(totalLag(lag)).toBe(0)
+  })
+
+  test('upcasting: a v1 event reaches the handler as v2', async () => {
+    const { broker, store } = setup()
+    const upcasters = createUpcasters({
+      'item.appended': { steps: { 1: (p) => ({ value: `v2:${String((p as { v: number }).v)}` }) } },
+    })
+    const v1 = itemEvent('a', 1, 0, { payload: { v: 7 } })
+    const v2 = itemEvent('a', 2, 'direct', { version: 2 })
+    await publishEvents(broker, TOPIC, [v1, v2])
+    const c = consumerOn(broker, store, { upcasters })
+    await c.start()
+    await drained(c, () => broker.consumer().endOffsets([TOPIC]))
+    expect(histories(store)).toEqual({ a: ['v2:7', 'direct'] })
+  })
+
+  test('options: bad options fail at construction with a SyncKitError', () => {
+    const { broker, store } = setup()
+    expect(() => consumerOn(broker, store, { topics: [] })).toThrow(/topics is empty/)
+    expect(() => consumerOn(broker, store, { maxAttempts: 0 })).toThrow(/maxAttempts/)
+    running.splice(0)
+  })
+})
+
+describe('Consumer dead letters', () => {
+  test('poison: dead-lettered after maxAttempts; events behind it on the partition are applied', async () => {
+    const { broker, store } = setup()
+    const poison = itemEvent('a', 2, 'poison')
+    await publishEvents(broker, TOPIC, [
+      itemEvent('a', 1),
+      poison,
+      itemEvent('a', 3),
+      itemEvent('b', 1),
+    ])
+    let poisonCalls = 0
+    const c = consumerOn(broker, store, {
+      maxAttempts: 4,
+      handlers: {
+        'item.appended': (tx, e, ctx) => {
+          if (e.id === poison.id) {
+            poisonCalls++
+            throw new Error(`cannot apply (attempt ${ctx.attempt})`)
+          }
+          return appendToHistory(tx, e, ctx)
+        },
+      },
+    })
+    await c.start()
+    await drained(c, () => broker.consumer().endOffsets([TOPIC]))
+    expect(poisonCalls).toBe(4)
+    expect(histories(store)).toEqual({ a: [1, 3], b: [1] })
+    const [dead, ...more] = broker.messages('g.dlq')
+    expect(more).toHaveLength(0)
+    expect((JSON.parse(dead!.value!.toString()) as { id: string }).id).toBe(poison.id)
+    expect(readDeadLetter(dead!.headers)).toMatchObject({
+      code: 'E_SYNC_HANDLER_FAILED',
+      origin: { topic: TOPIC, partition: 0, offset: '1' },
+      attempts: 4,
+      groupId: 'g',
+    })
+    expect(readDeadLetter(dead!.headers)?.reason).toMatch(/cannot apply \(attempt 4\)/)
+    expect(c.metrics()).toMatchObject({ retries: 3, deadLettered: 1, applied: 3 })
+  })
+
+  test('poison: a consumer that retries without limit blocks the partition (the hazard)', async () => {
+    const { broker, store } = setup()
+    const poison = itemEvent('a', 1, 'poison')
+    await publishEvents(broker, TOPIC, [poison, itemEvent('b', 1)])
+    let calls = 0
+    const c = consumerOn(broker, store, {
+      maxAttempts: Number.MAX_SAFE_INTEGER,
+      handlers: {
+        'item.appended': (tx, e, ctx) => {
+          if (e.id === poison.id && ++calls > 0) throw new Error('always fails')
+          return appendToHistory(tx, e, ctx)
+        },
+      },
+    })
+    await c.start()
+    await new Promise((r) => setTimeout(r, 50))
+    expect(calls).toBeGreaterThan(10)
+    expect(histories(store)).toEqual({})
+  })
+
+  test('malformed messages go to the DLQ with the reason and never stop the consumer', async () => {
+    const { broker, store } = setup()
+    const bad = [
+      { key: 'x', value: Buffer.from('not json {'), headers: {} },
+      {
+        key: 'x',
+        value: Buffer.from(JSON.stringify({ id: 'nope', type: 'item.appended' })),
+        headers: {},
+      },
+      { key: 'x', value: Buffer.alloc(0), headers: {} },
+    ]
+    await broker.publish(bad.map((m) => ({ topic: TOPIC, ...m })))
+    const unknownType = itemEvent('a', 1, 0, { type: 'item.exploded' })
+    const unknownVersion = itemEvent('a', 2, 0, { version: 9 })
+    await publishEvents(broker, TOPIC, [unknownType, unknownVersion, itemEvent('a', 3)])
+    const c = consumerOn(broker, store)
+    await c.start()
+    await drained(c, () => broker.consumer().endOffsets([TOPIC]))
+    const letters = broker.messages('g.dlq').map((m) => readDeadLetter(m.headers)!)
+    expect(letters.map((l) => l.code)).toEqual([
+      'E_SYNC_MALFORMED_MESSAGE',
+      'E_SYNC_MALFORMED_MESSAGE',
+      'E_SYNC_MALFORMED_MESSAGE',
+      'E_SYNC_UNKNOWN_EVENT',
+      'E_SYNC_UNKNOWN_EVENT',
+    ])
+    expect(letters[0]!.reason).toMatch(/not JSON/)
+    expect(letters[1]!.reason).toMatch(/aggregateId must be a non-empty string/)
+    expect(letters[3]!.reason).toMatch(/no handler for type item.exploded/)
+    expect(letters[4]!.reason).toMatch(/item.appended@9 is newer/)
+    expect(letters.map((l) => l.origin.offset)).toEqual(['0', '1', '2', '3', '4'])
+    expect(broker.messages('g.dlq')[0]!.value!.toString()).toBe('not json {')
+    // The dead-lettered events filled their sequence slots: event 3 was not held back.
+    expect(histories(store)).toEqual({ a: [3] })
+  })
+
+  test('a dead letter waits out a broker that refuses it, then the consumer carries on', async () => {
+    const { broker, store } = setup()
+    let refusals = 3
+    const flaky = {
+      publish: async (ms: Parameters<typeof broker.publish>[0]) =>
+        refusals-- > 0
+          ? ms.map(() => ({ ok: false as const, error: new Error('down') as never }))
+          : broker.publish(ms),
+      close: () => Promise.resolve(),
+    }
+    await broker.publish([{ topic: TOPIC, key: 'x', value: Buffer.from('{'), headers: {} }])
+    await publishEvents(broker, TOPIC, [itemEvent('a', 1)])
+    const c = consumerOn(broker, store, { deadLetters: flaky })
+    await c.start()
+    await drained(c, () => broker.consumer().endOffsets([TOPIC]))
+    expect(broker.messages('g.dlq')).toHaveLength(1)
+    expect(histories(store)).toEqual({ a: [1] })
+  })
+})
