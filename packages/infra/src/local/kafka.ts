@@ -4,6 +4,7 @@ import type { KafkaHandle, KafkaOptions } from '../types.js'
 import { findBinary } from './binaries.js'
 import { removeTrackedDir } from './cleanup.js'
 import { freePort } from './free-port.js'
+import { KafkaClassArchive } from './kafka-cds.js'
 import { parseJvmOpts } from './kafka-config.js'
 import { ensureKafkaJars, kafkaAssetsDir } from './kafka-jars.js'
 import { LocalKafkaNode } from './kafka-node.js'
@@ -41,18 +42,15 @@ async function startNode(java: string, libsDir: string, heapMb: number): Promise
   const port = await freePort()
   let controllerPort = await freePort()
   while (controllerPort === port) controllerPort = await freePort()
+  const extraFlags = parseJvmOpts(process.env.FAULTLINE_KAFKA_JVM_OPTS)
   const node = new LocalKafkaNode({
     java,
     dir,
     port,
     controllerPort,
-    jvm: {
-      heapMb,
-      libsDir,
-      log4jConfig: join(kafkaAssetsDir(), 'log4j2.properties'),
-      extraFlags: parseJvmOpts(process.env.FAULTLINE_KAFKA_JVM_OPTS),
-    },
+    jvm: { heapMb, libsDir, log4jConfig: join(kafkaAssetsDir(), 'log4j2.properties'), extraFlags },
     readyTimeoutMs: READY_TIMEOUT_MS,
+    archive: extraFlags.includes('-Xshare:off') ? undefined : new KafkaClassArchive(java, libsDir),
   })
   try {
     await node.create()
