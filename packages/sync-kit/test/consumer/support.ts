@@ -5,6 +5,7 @@ import type { MemoryBroker } from '../../src/consumer/memory-broker.js'
 import type { Consumer } from '../../src/consumer/consumer.js'
 import type { EventHandler } from '../../src/consumer/options.js'
 import { uuidv7 } from '../../src/uuidv7.js'
+import { defineProjection } from '../../src/projection/define.js'
 
 /** One event of aggregate `item/<id>`: appends `value` to the item's history. */
 export function itemEvent(
@@ -82,4 +83,47 @@ export async function drained<Tx>(
 ): Promise<void> {
   const targets = await ends()
   await waitUntil(() => consumer.caughtUp(targets), timeoutMs)
+}
+
+/** The memory read model of item histories as a projection. */
+export const memoryHistoryProjection = defineProjection<MemoryTx>({
+  name: 'item_history',
+  handles: ['item.appended'],
+  createTable: (tx, table) => {
+    tx.table(table)
+    return Promise.resolve()
+  },
+  apply: (tx, event, { table }) => {
+    const items = tx.table(table)
+    const before = (items.get(event.aggregateId) ?? []) as JsonValue[]
+    items.set(event.aggregateId, [...before, (event.payload as { value: JsonValue }).value])
+    return Promise.resolve()
+  },
+  rows: (tx, table) =>
+    Promise.resolve([...tx.table(table)].map(([id, history]) => ({ id, history }))),
+})
+
+/** The Postgres read model of item histories as a projection. */
+export const pgHistoryProjection = defineProjection<PoolClient>({
+  name: 'item_history',
+  handles: ['item.appended'],
+  createTable: async (tx, table) => {
+    await tx.query(
+      `CREATE TABLE IF NOT EXISTS ${table} (id text PRIMARY KEY, history jsonb NOT NULL)`,
+    )
+  },
+  apply: async (tx, event, { table }) => {
+    await tx.query(
+      `INSERT INTO ${table} (id, history) VALUES ($1, jsonb_build_array($2::jsonb))
+       ON CONFLICT (id) DO UPDATE SET history = ${table}.history || jsonb_build_array($2::jsonb)`,
+      [event.aggregateId, JSON.stringify((event.payload as { value: JsonValue }).value)],
+    )
+  },
+  rows: async (tx, table) =>
+    (await tx.query<{ id: string; history: JsonValue }>(`SELECT id, history FROM ${table}`)).rows,
+})
+
+/** The rows a history projection must hold for `events` (each once, in sequence order). */
+export function expectedRows(events: readonly EventEnvelope[]): JsonValue[] {
+  return Object.entries(expectedHistories(events)).map(([id, history]) => ({ id, history }))
 }
