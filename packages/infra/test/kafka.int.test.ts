@@ -1,8 +1,17 @@
 import kafkajs from 'kafkajs'
 import type { Kafka as KafkaClient } from 'kafkajs'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { createServer, type Server } from 'node:net'
+import { join } from 'node:path'
+import { isInfraError } from '../src/errors.js'
 import type { KafkaHandle } from '../src/types.js'
+import { findBinary } from '../src/local/binaries.js'
+import { freePort } from '../src/local/free-port.js'
+import { KafkaClassArchive } from '../src/local/kafka-cds.js'
 import { ensureKafkaJars, KAFKA_VERSION, startLocalKafka } from '../src/local/kafka.js'
+import { kafkaAssetsDir } from '../src/local/kafka-jars.js'
+import { LocalKafkaNode } from '../src/local/kafka-node.js'
+import { makeServerDir } from '../src/local/temp-dir.js'
 
 const { Kafka, logLevel, Partitioners } = kafkajs
 const TOPIC = 'orders'
@@ -187,5 +196,38 @@ describe('startLocalKafka()', () => {
     expect(await handle.logs()).toMatch(/no log at/)
     await handle.stop()
     await expect(handle.restart()).rejects.toThrow(/stopped/)
+  })
+})
+
+describe('LocalKafkaNode', () => {
+  test('a port taken before the broker binds it fails with E_INFRA_PORT_IN_USE and the log tail', async () => {
+    const squatter: Server = createServer()
+    await new Promise<void>((resolve) => squatter.listen(0, '127.0.0.1', resolve))
+    const address = squatter.address()
+    const port = typeof address === 'object' && address !== null ? address.port : 0
+    const java = findBinary('java', { debianPackage: 'default-jre-headless', envVars: [] })
+    const libsDir = await ensureKafkaJars()
+    const node = new LocalKafkaNode({
+      java,
+      dir: makeServerDir('kafka'),
+      port,
+      controllerPort: await freePort(),
+      jvm: {
+        heapMb: 256,
+        libsDir,
+        log4jConfig: join(kafkaAssetsDir(), 'log4j2.properties'),
+      },
+      readyTimeoutMs: 60_000,
+      archive: new KafkaClassArchive(java, libsDir),
+    })
+    try {
+      const error: unknown = await node.create().catch((e: unknown) => e)
+      expect(isInfraError(error) && error.code).toBe('E_INFRA_PORT_IN_USE')
+      expect(isInfraError(error) && error.retryable).toBe(true)
+      expect(String(error)).toMatch(/Address already in use/i)
+    } finally {
+      await node.kill()
+      squatter.close()
+    }
   })
 })
