@@ -3,6 +3,8 @@
 // resolves them once, before tests, and not inside a test's startup timeout. It loads the built
 // package (after `tsc -b`) rather than duplicating the mvn/lock/marker logic; without a build it
 // falls back to the TypeScript source through tsx, a dev dependency of the workspace.
+// Unless given --jars-only, it then starts and stops one broker: a smoke test of the jars, and
+// the clean exit that writes the JVM class archive which makes every later broker start faster.
 import console from 'node:console'
 import { existsSync } from 'node:fs'
 import process from 'node:process'
@@ -15,13 +17,22 @@ async function load() {
   return tsImport('../src/local/kafka.ts', import.meta.url)
 }
 
+async function warmUp(startLocalKafka) {
+  const started = Date.now()
+  const kafka = await startLocalKafka({ log: (line) => console.log(line) })
+  const ready = Date.now() - started
+  await kafka.stop()
+  console.log(`fetch-kafka-jars: broker answered at ${kafka.url} after ${ready} ms, then stopped`)
+}
+
 const started = Date.now()
 try {
-  const { ensureKafkaJars, KAFKA_VERSION } = await load()
+  const { ensureKafkaJars, startLocalKafka, KAFKA_VERSION } = await load()
   const libs = await ensureKafkaJars({ log: (line) => console.log(line) })
   console.log(
     `fetch-kafka-jars: Kafka ${KAFKA_VERSION} jars ready in ${libs} (${Date.now() - started} ms)`,
   )
+  if (!process.argv.includes('--jars-only')) await warmUp(startLocalKafka)
 } catch (error) {
   console.error(`fetch-kafka-jars: ${error instanceof Error ? error.message : String(error)}`)
   process.exit(1)
