@@ -74,6 +74,10 @@ export class Consumer<Tx> {
   /** Joins the group and starts consuming; resolves once the subscription runs. */
   async start(): Promise<void> {
     this.#stopping = false
+    // A group that resumes starts where it committed: count that as processed for caughtUp().
+    for (const c of await this.#o.consumer.committedOffsets(this.#o.groupId, this.#o.topics)) {
+      this.#positions.set(partKey(c.topic, c.partition), c)
+    }
     await this.#o.consumer.run({
       groupId: this.#o.groupId,
       topics: this.#o.topics,
