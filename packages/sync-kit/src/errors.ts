@@ -18,6 +18,7 @@
  * - `E_SYNC_CHECKSUM_MISMATCH`: a read model differs from its source.
  * - `E_SYNC_TIMEOUT`: an operation did not finish in time.
  * - `E_SYNC_CLOSED`: the component was used after `close()`/`stop()`.
+ * - `E_SYNC_CONSUME_FAILED`: the broker consumer failed (connect, subscribe, offsets).
  */
 export type SyncKitErrorCode =
   | 'E_SYNC_INVALID_EVENT'
@@ -36,6 +37,7 @@ export type SyncKitErrorCode =
   | 'E_SYNC_CHECKSUM_MISMATCH'
   | 'E_SYNC_TIMEOUT'
   | 'E_SYNC_CLOSED'
+  | 'E_SYNC_CONSUME_FAILED'
 
 /** Where a failure happened. Every field is optional; set the ones that are known. */
 export interface SyncKitErrorContext {
