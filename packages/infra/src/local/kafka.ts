@@ -15,7 +15,7 @@ export { ensureKafkaJars, KAFKA_VERSION } from './kafka-jars.js'
 export type { KafkaJarsOptions } from './kafka-jars.js'
 
 const DEFAULT_HEAP_MB = 512
-/** A cold JVM on 2 busy cores; the usual start is 4–8 s. */
+/** Measured 4–18 s to ready on 2 busy cores, ~35 s before the class archive exists. */
 const READY_TIMEOUT_MS = 120_000
 
 function checkHeap(heapMb: number): number {
@@ -83,7 +83,9 @@ function toHandle(node: LocalKafkaNode): KafkaHandle {
  * Starts a single-node KRaft Kafka (broker and controller in one JVM) on free loopback ports, with
  * its data in a temp dir that goes away on `stop()` or process exit. Resolves once a client's
  * admin request is answered. The first call on a machine resolves the jars with mvn
- * ({@link ensureKafkaJars}); later calls reuse the cache.
+ * ({@link ensureKafkaJars}); later calls reuse the cache. `FAULTLINE_CACHE_DIR` moves the cache;
+ * `FAULTLINE_KAFKA_JVM_OPTS` appends JVM flags (e.g. `-XX:+UseG1GC -XX:TieredStopAtLevel=4` for
+ * throughput benchmarks, `-Xshare:off` to skip the class archive).
  *
  * @throws InfraError `E_INFRA_MISSING_BINARY` without java or mvn, `E_INFRA_COMMAND_FAILED` when
  *   mvn or the storage format fails, `E_INFRA_STARTUP_FAILED` / `E_INFRA_STARTUP_TIMEOUT` with the
@@ -92,7 +94,9 @@ function toHandle(node: LocalKafkaNode): KafkaHandle {
 export async function startLocalKafka(options: KafkaOptions = {}): Promise<KafkaHandle> {
   const heapMb = checkHeap(options.heapMb ?? DEFAULT_HEAP_MB)
   const java = findJava()
-  const libsDir = await ensureKafkaJars({ log: options.log })
+  // The first use runs mvn for tens of seconds; say so, on stderr unless the caller takes lines.
+  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`))
+  const libsDir = await ensureKafkaJars({ log })
   const node = await withPortRetry(() => startNode(java, libsDir, heapMb))
   return toHandle(node)
 }
