@@ -1,0 +1,59 @@
+import fc from 'fast-check'
+import { describe, expect, test } from 'vitest'
+import { createMemoryPublisher, silentLogger } from '@faultline/sync-kit'
+import { PublishQueue } from '../src/relay/publish-queue.js'
+
+describe('PublishQueue', () => {
+  test('under random broker refusals every message arrives, each key in order, each durable callback once', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.integer({ min: 0, max: 4 }), { minLength: 1, maxLength: 60 }),
+        fc.infiniteStream(fc.boolean()),
+        fc.integer({ min: 1, max: 8 }),
+        async (keys, coin, batchSize) => {
+          const it = coin[Symbol.iterator]()
+          // fast-check may draw an all-true stream; cap refusals so the broker recovers eventually.
+          let calls = 0
+          const publisher = createMemoryPublisher({
+            shouldFail: () => calls++ < keys.length * 4 && it.next().value === true,
+          })
+          const q = new PublishQueue({
+            publisher,
+            logger: silentLogger,
+            batchSize,
+            retryDelayMs: 1,
+            maxRetryDelayMs: 2,
+          })
+          const durable: number[] = []
+          const perKey = new Map<number, number>()
+          q.push(
+            keys.map((k, i) => {
+              const seq = (perKey.get(k) ?? 0) + 1
+              perKey.set(k, seq)
+              return {
+                message: {
+                  topic: 't',
+                  key: `k${k}`,
+                  value: Buffer.from(String(seq)),
+                  headers: { i: String(i) },
+                },
+                onDurable: () => durable.push(i),
+              }
+            }),
+          )
+          await q.drained()
+          const stored = publisher.messages('t')
+          expect(stored).toHaveLength(keys.length)
+          expect([...durable].sort((a, b) => a - b)).toEqual(keys.map((_, i) => i))
+          for (const k of new Set(keys)) {
+            const seqs = stored
+              .filter((m) => m.key === `k${k}`)
+              .map((m) => Number(m.value.toString()))
+            expect(seqs).toEqual(seqs.map((_, i) => i + 1))
+          }
+        },
+      ),
+      { numRuns: 50 },
+    )
+  })
+})
