@@ -1,0 +1,178 @@
+import {
+  Kafka,
+  logLevel,
+  type Admin,
+  type Consumer as KafkaJsConsumer,
+  type IHeaders,
+} from 'kafkajs'
+import { SyncKitError, describeError } from '../errors.js'
+import type { Logger } from '../ports.js'
+import { silentLogger } from '../ports.js'
+import type {
+  ConsumedMessage,
+  ConsumerRunOptions,
+  EventConsumer,
+  PartitionOffset,
+} from './ports.js'
+
+/** Options for {@link createKafkaEventConsumer}. Give `brokers`, or a `kafka` client you own. */
+export interface KafkaEventConsumerOptions {
+  /** Bootstrap brokers, `host:port`. */
+  readonly brokers?: string[]
+  /** A kafkajs client the caller owns. */
+  readonly kafka?: Kafka
+  /** @default 'faultline-sync-kit' */
+  readonly clientId?: string
+  /** Group session timeout: how long a dead member keeps its partitions. @default 30_000 */
+  readonly sessionTimeoutMs?: number
+  /** @default 3_000 */
+  readonly heartbeatIntervalMs?: number
+  /** Partitions handled at once by this member (each still one message at a time). @default 1 */
+  readonly partitionsConsumedConcurrently?: number
+  /** @default silentLogger */
+  readonly logger?: Logger
+}
+
+function failed(what: string, err: unknown): SyncKitError {
+  return new SyncKitError('E_SYNC_CONSUME_FAILED', `Kafka ${what} failed: ${describeError(err)}`, {
+    retryable: true,
+    cause: err,
+  })
+}
+
+function stringHeaders(headers: IHeaders | undefined): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (const [k, v] of Object.entries(headers ?? {})) {
+    const first = Array.isArray(v) ? v[0] : v
+    if (first !== undefined) out[k] = first.toString()
+  }
+  return out
+}
+
+/**
+ * The kafkajs {@link EventConsumer}: a consumer-group member delivering each partition's messages
+ * one at a time; kafkajs commits an offset only after `eachMessage` resolved for it.
+ */
+export class KafkaEventConsumer implements EventConsumer {
+  readonly #kafka: Kafka
+  readonly #o: KafkaEventConsumerOptions
+  #consumer: KafkaJsConsumer | undefined
+  #admin: Promise<Admin> | undefined
+
+  constructor(options: KafkaEventConsumerOptions) {
+    if (!options.kafka && !options.brokers?.length) {
+      throw new SyncKitError(
+        'E_SYNC_INVALID_OPTIONS',
+        'KafkaEventConsumer needs brokers or kafka',
+        {
+          context: { field: 'brokers' },
+        },
+      )
+    }
+    this.#o = options
+    const logger = options.logger ?? silentLogger
+    this.#kafka =
+      options.kafka ??
+      new Kafka({
+        clientId: options.clientId ?? 'faultline-sync-kit',
+        brokers: options.brokers ?? [],
+        logCreator: () => (entry) => {
+          if (entry.level === logLevel.ERROR) logger.error(`kafkajs: ${entry.log.message}`)
+          else if (entry.level === logLevel.WARN) logger.warn(`kafkajs: ${entry.log.message}`)
+        },
+      })
+  }
+
+  async run(options: ConsumerRunOptions): Promise<void> {
+    if (this.#consumer) throw new SyncKitError('E_SYNC_INVALID_OPTIONS', 'consumer already running')
+    const consumer = this.#kafka.consumer({
+      groupId: options.groupId,
+      sessionTimeout: this.#o.sessionTimeoutMs ?? 30_000,
+      heartbeatInterval: this.#o.heartbeatIntervalMs ?? 3_000,
+    })
+    this.#consumer = consumer
+    try {
+      await consumer.connect()
+      await consumer.subscribe({
+        topics: [...options.topics],
+        fromBeginning: options.fromBeginning,
+      })
+      await consumer.run({
+        partitionsConsumedConcurrently: this.#o.partitionsConsumedConcurrently ?? 1,
+        eachMessage: ({ topic, partition, message }) => {
+          const consumed: ConsumedMessage = {
+            topic,
+            partition,
+            offset: message.offset,
+            key: message.key?.toString() ?? null,
+            value: message.value,
+            headers: stringHeaders(message.headers),
+          }
+          return options.eachMessage(consumed)
+        },
+      })
+    } catch (err) {
+      this.#consumer = undefined
+      await consumer.disconnect().catch(() => undefined)
+      throw failed('subscribe', err)
+    }
+  }
+
+  async stop(): Promise<void> {
+    const consumer = this.#consumer
+    this.#consumer = undefined
+    await consumer?.disconnect()
+    const admin = this.#admin
+    this.#admin = undefined
+    await (await admin?.catch(() => undefined))?.disconnect()
+  }
+
+  async endOffsets(topics: readonly string[]): Promise<PartitionOffset[]> {
+    const admin = await this.#adminClient()
+    try {
+      const all = await Promise.all(
+        topics.map(async (topic) =>
+          (await admin.fetchTopicOffsets(topic)).map((p) => ({
+            topic,
+            partition: p.partition,
+            offset: p.high,
+          })),
+        ),
+      )
+      return all.flat()
+    } catch (err) {
+      throw failed('fetchTopicOffsets', err)
+    }
+  }
+
+  async committedOffsets(groupId: string, topics: readonly string[]): Promise<PartitionOffset[]> {
+    const admin = await this.#adminClient()
+    try {
+      const groups = await admin.fetchOffsets({ groupId, topics: [...topics] })
+      return groups.flatMap((t) =>
+        t.partitions
+          .filter((p) => BigInt(p.offset) >= 0n)
+          .map((p) => ({ topic: t.topic, partition: p.partition, offset: p.offset })),
+      )
+    } catch (err) {
+      throw failed('fetchOffsets', err)
+    }
+  }
+
+  #adminClient(): Promise<Admin> {
+    this.#admin ??= (async () => {
+      const admin = this.#kafka.admin()
+      await admin.connect()
+      return admin
+    })().catch((err: unknown) => {
+      this.#admin = undefined
+      throw failed('admin connect', err)
+    })
+    return this.#admin
+  }
+}
+
+/** Creates the kafkajs consumer adapter. */
+export function createKafkaEventConsumer(options: KafkaEventConsumerOptions): KafkaEventConsumer {
+  return new KafkaEventConsumer(options)
+}
