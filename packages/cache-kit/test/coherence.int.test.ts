@@ -1,0 +1,128 @@
+import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { Redis } from 'ioredis'
+import { startRedis, type RedisHandle } from '@faultline/infra'
+import { createCache } from '@faultline/cache-kit'
+import { createRedisBus, createRedisStore } from '@faultline/cache-kit/redis'
+import { percentile } from './fixtures/latency.js'
+
+const UPDATES = 200
+
+let redis: RedisHandle
+let admin: Redis
+beforeAll(async () => {
+  redis = await startRedis()
+  admin = new Redis(redis.url)
+})
+afterAll(async () => {
+  admin?.disconnect()
+  await redis?.stop()
+})
+
+interface Row {
+  id: string
+  version: number
+}
+
+/** A node with its own store client, bus and L1. Its subscriber reconnects only after 500 ms. */
+function node(name: string) {
+  const store = createRedisStore({ url: redis.url })
+  const bus = createRedisBus({
+    url: redis.url,
+    connectionName: name,
+    heartbeatIntervalMs: 500,
+    heartbeatTimeoutMs: 500,
+    redisOptions: { retryStrategy: () => 500 },
+  })
+  const cache = createCache({ store, bus, l1: {}, ttlMs: 60_000 })
+  return { cache, close: async () => (await cache.close(), await bus.close(), await store.close()) }
+}
+
+/** CLIENT KILL of every connection named `name`; returns how many were killed. */
+async function killConnection(name: string): Promise<number> {
+  const list = (await admin.call('CLIENT', 'LIST')) as string
+  const ids = list
+    .split('\n')
+    .filter((line) => line.includes(` name=${name} `))
+    .map((line) => /id=(\d+)/.exec(line)![1]!)
+  for (const id of ids) await admin.call('CLIENT', 'KILL', 'ID', id)
+  return ids.length
+}
+
+describe('ReadThroughCache cross-node L1 coherence', () => {
+  test(`an update through node A is visible on node B (p99 measured over ${UPDATES} updates)`, async () => {
+    const a = node('coh-a')
+    const b = node('coh-b')
+    await Promise.all([a.cache.ready(), b.cache.ready()])
+    const db = new Map<string, Row>()
+    const load = (id: string) => () => ({ ...db.get(id)! })
+    const lags: number[] = []
+    for (let i = 0; i < UPDATES; i += 1) {
+      const id = `coh:${i}`
+      db.set(id, { id, version: 1 })
+      await b.cache.getOrLoad(id, load(id))
+      expect((await b.cache.getOrLoad(id, load(id)))?.version).toBe(1) // now an L1 hit on B
+      const written = performance.now()
+      db.set(id, { id, version: 2 })
+      await a.cache.invalidate(id)
+      let seen = false
+      while (!seen && performance.now() - written < 5_000) {
+        seen = (await b.cache.getOrLoad(id, load(id)))?.version === 2
+        if (!seen) await new Promise((r) => setImmediate(r))
+      }
+      if (seen) lags.push(performance.now() - written)
+    }
+    console.log(
+      `cross-node coherence over ${UPDATES} updates (write+invalidate on A until B reads it): ` +
+        `p50=${percentile(lags, 50).toFixed(2)} ms p99=${percentile(lags, 99).toFixed(2)} ms max=${Math.max(...lags).toFixed(2)} ms; ` +
+        `B l1Hits=${b.cache.stats().l1Hits}`,
+    )
+    expect(lags).toHaveLength(UPDATES)
+    await a.close()
+    await b.close()
+  })
+
+  test("killing B's bus connection makes B stop serving its L1; a naive subscriber keeps the old value", async () => {
+    const a = node('kill-a')
+    const b = node('kill-b')
+    await Promise.all([a.cache.ready(), b.cache.ready()])
+    const db = new Map<string, Row>([['p', { id: 'p', version: 1 }]])
+    const load = () => ({ ...db.get('p')! })
+
+    // Naive node: L1 map kept coherent only by pub/sub messages, with no handling of a lost connection.
+    const naiveL1 = new Map<string, Row>([['p', { id: 'p', version: 1 }]])
+    const naiveSub = new Redis(redis.url, {
+      connectionName: 'kill-naive',
+      retryStrategy: () => 500,
+    })
+    naiveSub.on('error', () => {})
+    naiveSub.on('message', (_c: string, text: string) => {
+      for (const key of (JSON.parse(text) as { keys: string[] }).keys) naiveL1.delete(key)
+    })
+    await naiveSub.subscribe('cache-kit:invalidations')
+
+    await b.cache.getOrLoad('p', load)
+    expect(b.cache.stats().l1Size).toBe(1)
+    const flushes = b.cache.stats().l1Flushes
+    expect(await killConnection('kill-b')).toBe(1)
+    expect(await killConnection('kill-naive')).toBe(1)
+    db.set('p', { id: 'p', version: 2 })
+    await a.cache.invalidate('p') // published while both subscribers are disconnected: lost
+    await new Promise((r) => setTimeout(r, 50))
+
+    expect(naiveL1.get('p')?.version).toBe(1)
+    expect((await b.cache.getOrLoad('p', load))?.version).toBe(2)
+
+    // After B reconnects its L1 was flushed, and it is kept coherent by the bus again.
+    await new Promise((r) => setTimeout(r, 1_500))
+    expect(b.cache.stats().busState).toBe('up')
+    expect(b.cache.stats().l1Flushes).toBeGreaterThan(flushes)
+    await b.cache.getOrLoad('p', load)
+    db.set('p', { id: 'p', version: 3 })
+    await a.cache.invalidate('p')
+    await new Promise((r) => setTimeout(r, 100))
+    expect((await b.cache.getOrLoad('p', load))?.version).toBe(3)
+    naiveSub.disconnect()
+    await a.close()
+    await b.close()
+  })
+})
