@@ -53,3 +53,50 @@ export type { PollingRelayOptions, PollingRelayStats } from './relay/polling-rel
 export type { BlockingTransaction, StallReport } from './relay/stall.js'
 
 // --- consumer side ---
+export { Consumer, createConsumer } from './consumer/consumer.js'
+export { CONSUMER_DEFAULTS } from './consumer/options.js'
+export type {
+  ConsumerOptions,
+  EventHandler,
+  GapPolicy,
+  HandlerContext,
+} from './consumer/options.js'
+export type { ConsumerEvent, ConsumerMetrics } from './consumer/events.js'
+export type {
+  AggregateRef,
+  ConsumedMessage,
+  ConsumerRunOptions,
+  ConsumerStore,
+  EventConsumer,
+  EventOrigin,
+  ParkedEvent,
+  PartitionOffset,
+  ProjectionStore,
+  TransactionOptions,
+} from './consumer/ports.js'
+export { partitionLag, totalLag } from './consumer/lag.js'
+export type { PartitionLag } from './consumer/lag.js'
+export { DLQ_HEADERS, readDeadLetter, toDeadLetter } from './consumer/dead-letter.js'
+export type { DeadLetterInfo, DeadLetterInput } from './consumer/dead-letter.js'
+export { MemoryBroker, MemoryEventConsumer, createMemoryBroker } from './consumer/memory-broker.js'
+export type { MemoryBrokerOptions, MemoryConsumerOptions } from './consumer/memory-broker.js'
+export { MemoryStore, MemoryTx, createMemoryStore } from './inbox/memory-store.js'
+export { PostgresStore, createPostgresStore } from './inbox/postgres-store.js'
+export type { PostgresStoreOptions } from './inbox/postgres-store.js'
+export { INBOX_MIGRATIONS } from './inbox/migrations.js'
+export { Upcasters, createUpcasters } from './upcast.js'
+export type { Upcaster, UpcasterDefinitions } from './upcast.js'
+export { defineProjection } from './projection/define.js'
+export type { Projection, ProjectionContext, ProjectionDefinition } from './projection/define.js'
+export { ProjectionRunner, createProjectionRunner } from './projection/runner.js'
+export type {
+  ProjectionConsumerOptions,
+  ProjectionRunnerOptions,
+  RebuildResult,
+} from './projection/runner.js'
+export { canonicalJson, compareRows, digestRows } from './projection/checksum.js'
+export type { ChecksumResult, RowsDigest } from './projection/checksum.js'
+export { Backfill, createBackfill } from './backfill/backfill.js'
+export type { BackfillProgress } from './backfill/backfill.js'
+export { BACKFILL_DEFAULTS } from './backfill/options.js'
+export type { BackfillMode, BackfillOptions } from './backfill/options.js'
