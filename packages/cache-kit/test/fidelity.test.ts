@@ -18,6 +18,6 @@ describe('ReadThroughCache round-trip fidelity on the memory store', () => {
     const options = { store: createMemoryStore(), negativeTtlMs: 60_000, serializer: plain }
     await expect(
       assertRoundTrip(createCache({ ...options, l1: {} }), createCache(options), 'plain'),
-    ).rejects.toThrow(/L1/)
+    ).rejects.toThrow(/rich/)
   })
 })
