@@ -65,3 +65,5 @@ export type {
   TransportMessage,
 } from './ports.js'
 export { contextFromHeaders, traceHeaders } from './telemetry.js'
+export { createPgQueueTransport, PgQueueTransport } from './transport/pg-queue-transport.js'
+export type { PgQueueTransportOptions } from './transport/pg-queue-transport.js'

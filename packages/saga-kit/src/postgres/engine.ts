@@ -177,22 +177,24 @@ async function sendCommand(
   await recordStep(deps, tx, snap, step, row, 'step.sent')
 }
 
-/** Runs a start decision; returns true when a local step ran (the caller commits before more). */
+/** Runs a start decision: sends a command, or runs a local step inside `tx`. */
 async function start(
   deps: EngineDeps,
   tx: ClientTx,
   snap: Snapshot,
   step: AnyStep,
   direction: Direction,
-): Promise<boolean> {
+): Promise<void> {
   const action = direction === 'invoke' ? step.invoke : step.compensate
-  if (action === undefined) return false // the planner never compensates a step without one
-  if (isCommand(action)) {
-    await sendCommand(deps, tx, snap, step, direction, action)
-    return false
-  }
-  await runLocal(deps, tx, snap, step, direction, action)
-  return true
+  if (action === undefined) return // the planner never compensates a step without one
+  if (isCommand(action)) return sendCommand(deps, tx, snap, step, direction, action)
+  return runLocal(deps, tx, snap, step, direction, action)
+}
+
+const isLocalStart = (d: Decision<unknown>): boolean => {
+  if (d.type !== 'start') return false
+  const action = d.direction === 'invoke' ? d.step.invoke : d.step.compensate
+  return action !== undefined && !isCommand(action)
 }
 
 async function timeout(
@@ -281,8 +283,8 @@ async function transition(
 }
 
 /**
- * Applies decisions to a locked saga inside `tx` until it sleeps, or until a local step has run
- * (so each local step gets its own commit, like a DBOS step). Returns true when more work is due.
+ * Applies decisions to a locked saga inside `tx` until it sleeps, or until a second local step
+ * is due (so each local step gets its own commit). Returns true when more work is due now.
  */
 export async function drive(deps: EngineDeps, tx: ClientTx, snap: Snapshot): Promise<boolean> {
   const def = deps.sagas.get(snap.instance.sagaName) as AnyDef | undefined
@@ -294,13 +296,17 @@ export async function drive(deps: EngineDeps, tx: ClientTx, snap: Snapshot): Pro
     await persist(deps, tx, snap, deps.clock.now() + deps.leaseMs)
     return false
   }
+  let ranLocal = false
   for (let n = 0; n < MAX_DECISIONS_PER_TX; n++) {
     const d = decide(def, snap, deps.clock.now()) as Decision<unknown>
     if (d.type === 'sleep') return persist(deps, tx, snap, d.until).then(() => false)
+    // One local step per transaction: each gets its own checkpoint commit, like a DBOS step,
+    // while the commands that follow it ride in the same commit.
+    if (ranLocal && isLocalStart(d)) break
+    ranLocal ||= isLocalStart(d)
     if (d.type === 'timeout') await timeout(deps, tx, snap, d.step, d.direction)
-    else if (d.type === 'start' && (await start(deps, tx, snap, d.step, d.direction))) {
-      return persist(deps, tx, snap, deps.clock.now()).then(() => true)
-    } else await transition(deps, tx, snap, d)
+    else if (d.type === 'start') await start(deps, tx, snap, d.step, d.direction)
+    else await transition(deps, tx, snap, d)
   }
   return persist(deps, tx, snap, deps.clock.now()).then(() => true)
 }

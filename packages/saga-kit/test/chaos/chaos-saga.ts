@@ -1,0 +1,147 @@
+import {
+  command,
+  defineParticipant,
+  defineSaga,
+  rejectStep,
+  type CommandHandler,
+} from '@faultline/saga-kit'
+
+/** Start data of a chaos order. */
+export interface ChaosOrder {
+  orderId: string
+  qty: number
+  amount: number
+  declineCard: boolean
+  /** The refund always fails for these orders: the only sagas allowed to end FAILED. */
+  failRefund: boolean
+}
+
+const STEP_TIMEOUT_MS = 2_000
+const retry = { maxAttempts: 3, initialDelayMs: 50, maxDelayMs: 400 }
+const compensationRetry = { maxAttempts: 4, initialDelayMs: 50, maxDelayMs: 400 }
+
+/** Deterministic data for saga number `i`: ~20% declined cards, 2% refunds that always fail. */
+export function chaosData(i: number): ChaosOrder {
+  const h = (i * 2654435761) % 1000
+  return {
+    orderId: `o${i}`,
+    qty: 1 + (i % 3),
+    amount: 10 + (i % 7),
+    declineCard: h < 200,
+    failRefund: i % 50 === 7,
+  }
+}
+
+/** The 4-step order saga of the chaos run. */
+export const chaosSaga = () =>
+  defineSaga<ChaosOrder>('chaos-order')
+    .step('create-order', {
+      invoke: async ({ tx, data }) =>
+        void (await tx.client.query(`INSERT INTO orders VALUES ($1, 'PENDING')`, [data.orderId])),
+      compensate: async ({ tx, data }) =>
+        void (await tx.client.query(`UPDATE orders SET status = 'REJECTED' WHERE order_id = $1`, [
+          data.orderId,
+        ])),
+    })
+    .step('reserve-stock', {
+      invoke: command('inventory', 'inventory.reserve', ({ data }) => ({ qty: data.qty })),
+      compensate: command('inventory', 'inventory.release'),
+      timeoutMs: STEP_TIMEOUT_MS,
+      retry,
+      compensationRetry,
+    })
+    .step('charge', {
+      invoke: command('payments', 'payments.charge', ({ data }) => data),
+      compensate: command('payments', 'payments.refund', ({ data }) => data),
+      timeoutMs: STEP_TIMEOUT_MS,
+      retry,
+      compensationRetry,
+    })
+    .step('approve', {
+      kind: 'pivot',
+      invoke: async ({ tx, data }) =>
+        void (await tx.client.query(`UPDATE orders SET status = 'APPROVED' WHERE order_id = $1`, [
+          data.orderId,
+        ])),
+    })
+
+/** Business tables of the chaos run. */
+export const CHAOS_TABLES = `
+  CREATE TABLE stock (sku text PRIMARY KEY, qty int NOT NULL);
+  CREATE TABLE reservation (key text PRIMARY KEY, qty int NOT NULL);
+  CREATE TABLE payment (key text PRIMARY KEY, order_id text NOT NULL, amount int NOT NULL);
+  CREATE TABLE orders (order_id text PRIMARY KEY, status text NOT NULL);
+  CREATE TABLE effect_log (id bigserial PRIMARY KEY, key text NOT NULL, what text NOT NULL);
+`
+
+/** Wraps a handler with late replies (beyond the step timeout) and transient failures. */
+export function chaotic(
+  handler: CommandHandler,
+  random: () => number,
+  counters: Record<string, number>,
+): CommandHandler {
+  return async (ctx) => {
+    if (random() < Number(process.env.SAGA_CHAOS_LATE ?? 0.04)) {
+      counters.late = (counters.late ?? 0) + 1
+      await new Promise((r) => setTimeout(r, STEP_TIMEOUT_MS + 500))
+    }
+    if (random() < Number(process.env.SAGA_CHAOS_TRANSIENT ?? 0.1)) {
+      counters.transient = (counters.transient ?? 0) + 1
+      throw new Error('transient participant failure')
+    }
+    return handler(ctx)
+  }
+}
+
+/** The chaos participants; failures are injected by {@link chaotic}. */
+export function chaosParticipants(random: () => number, counters: Record<string, number>) {
+  const wrap = (h: CommandHandler) => chaotic(h, random, counters)
+  return [
+    defineParticipant('inventory', {
+      'inventory.reserve': wrap(async ({ tx, payload, idempotencyKey }) => {
+        const { qty } = payload as { qty: number }
+        const res = await tx.client.query(
+          `UPDATE stock SET qty = qty - $1 WHERE sku = 'sku' AND qty >= $1`,
+          [qty],
+        )
+        if (res.rowCount !== 1) throw rejectStep('out of stock')
+        await tx.client.query('INSERT INTO reservation VALUES ($1, $2)', [idempotencyKey, qty])
+        await tx.client.query(`INSERT INTO effect_log (key, what) VALUES ($1, 'reserve')`, [
+          idempotencyKey,
+        ])
+      }),
+      'inventory.release': wrap(async ({ tx, idempotencyKey }) => {
+        const { rows } = await tx.client.query<{ qty: number }>(
+          'DELETE FROM reservation WHERE key = $1 RETURNING qty',
+          [idempotencyKey],
+        )
+        for (const r of rows)
+          await tx.client.query(`UPDATE stock SET qty = qty + $1 WHERE sku = 'sku'`, [r.qty])
+        await tx.client.query(`INSERT INTO effect_log (key, what) VALUES ($1, 'release')`, [
+          idempotencyKey,
+        ])
+      }),
+    }),
+    defineParticipant('payments', {
+      'payments.charge': wrap(async ({ tx, payload, idempotencyKey }) => {
+        const order = payload as ChaosOrder
+        if (order.declineCard) throw rejectStep('card declined')
+        await tx.client.query('INSERT INTO payment VALUES ($1, $2, $3)', [
+          idempotencyKey,
+          order.orderId,
+          order.amount,
+        ])
+        await tx.client.query(`INSERT INTO effect_log (key, what) VALUES ($1, 'charge')`, [
+          idempotencyKey,
+        ])
+      }),
+      'payments.refund': wrap(async ({ tx, payload, idempotencyKey }) => {
+        if ((payload as ChaosOrder).failRefund) throw new Error('refund provider rejects this card')
+        await tx.client.query('DELETE FROM payment WHERE key = $1', [idempotencyKey])
+        await tx.client.query(`INSERT INTO effect_log (key, what) VALUES ($1, 'refund')`, [
+          idempotencyKey,
+        ])
+      }),
+    }),
+  ]
+}
