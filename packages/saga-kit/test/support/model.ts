@@ -32,10 +32,14 @@ function runForward(step: ModelStep): Run {
   let uncertain = false
   let effect = false
   for (const o of step.fwd) {
+    // A lost command never reaches the participant, whatever happened before.
+    if (o === 'lost-command') {
+      uncertain = true
+      continue
+    }
     if (effect) return { ok: true, uncertain, effect } // the participant replays its stored reply
     if (o === 'ok') return { ok: true, uncertain, effect: true }
     if (o === 'reject') return { ok: false, uncertain, effect }
-    if (o === 'lost-command') uncertain = true
     if (o === 'lost-reply') [uncertain, effect] = [true, true]
   }
   return { ok: false, uncertain, effect }
@@ -45,8 +49,8 @@ function runCompensation(step: ModelStep, forwardApplied: boolean): Run {
   let effect = false
   let replied = false
   for (const o of step.comp) {
-    if (replied) return { ok: true, uncertain: false, effect }
     if (o === 'lost-command') continue
+    if (replied) return { ok: true, uncertain: false, effect }
     if (!forwardApplied) {
       if (o === 'lost-reply') replied = true
       else return { ok: true, uncertain: false, effect: false } // tombstone, no handler call
