@@ -1,0 +1,194 @@
+import fc from 'fast-check'
+import pg from 'pg'
+import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { startPostgres, type PostgresHandle } from '@faultline/infra'
+import {
+  createConsumer,
+  createMemoryBroker,
+  createPostgresStore,
+  createProjectionRunner,
+  migrate,
+  readDeadLetter,
+  type JsonValue,
+  type PostgresStore,
+} from '@faultline/sync-kit'
+import { isMangled, runScenario, scenarioArb } from './scenario.js'
+import {
+  appendToHistoryPg,
+  drained,
+  expectedRows,
+  itemEvent,
+  pgHistoryProjection,
+  publishEvents,
+} from './support.js'
+
+let server: PostgresHandle
+let pool: pg.Pool
+let store: PostgresStore
+const PG_RUNS = 60
+
+beforeAll(async () => {
+  server = await startPostgres()
+  pool = new pg.Pool({ connectionString: (await server.createDatabase('consumer')).url, max: 8 })
+  pool.on('error', () => undefined) // the server stops under idle clients in afterAll
+  await migrate(pool)
+  await pool.query('CREATE TABLE items (id text PRIMARY KEY, history jsonb NOT NULL)')
+  store = createPostgresStore({ pool })
+})
+
+afterAll(async () => {
+  await pool?.end()
+  await server?.stop()
+})
+
+async function readItems(): Promise<Record<string, JsonValue>> {
+  const r = await pool.query<{ id: string; history: JsonValue }>('SELECT id, history FROM items')
+  return Object.fromEntries(r.rows.map((row) => [row.id, row.history]))
+}
+
+async function reset(): Promise<void> {
+  await pool.query('TRUNCATE items, sync_inbox, sync_inbox_position, sync_inbox_parked')
+}
+
+const quick = { sleep: () => new Promise<void>((r) => setImmediate(r)), backoffBaseMs: 0 }
+
+describe('Consumer on Postgres', () => {
+  test('migrations create the inbox tables once (a second migrate() applies nothing)', async () => {
+    expect(await migrate(pool)).toEqual([])
+    const r = await pool.query<{ id: string }>(
+      `SELECT id FROM sync_kit_migrations WHERE id LIKE '01%'`,
+    )
+    expect(r.rows.map((x) => x.id).sort()).toEqual(['0101_inbox', '0102_backfill_cursor'])
+  })
+
+  test('inbox: a crash after the handler committed but before the offset did applies once', async () => {
+    const run = async (withInbox: boolean) => {
+      await reset()
+      const broker = createMemoryBroker()
+      await publishEvents(broker, 'items', [itemEvent('a', 1), itemEvent('a', 2)])
+      const db = createPostgresStore({ pool })
+      if (!withInbox) db.claim = () => Promise.resolve(true)
+      const options = {
+        groupId: `crash-${String(withInbox)}`,
+        topics: ['items'],
+        handlers: { 'item.appended': appendToHistoryPg },
+        db,
+        deadLetters: broker,
+        gapPolicy: withInbox ? ('hold' as const) : ('report' as const),
+        ...quick,
+      }
+      let n = 0
+      const dying = broker.consumer({ crashBeforeCommit: () => n++ === 0 })
+      const first = createConsumer({ ...options, consumer: dying })
+      await first.start()
+      await drained(first, () => Promise.resolve([{ topic: 'items', partition: 0, offset: '1' }]))
+      await first.stop()
+      const second = createConsumer({ ...options, consumer: broker.consumer() })
+      await second.start()
+      await drained(second, () => Promise.resolve(broker.endOffsets(['items'])))
+      await second.stop()
+      return readItems()
+    }
+    expect(await run(true)).toEqual({ a: [1, 2] })
+    expect(await run(false)).toEqual({ a: [1, 1, 2] }) // the hazard, without the inbox
+  })
+
+  test('poison: dead-lettered after 3 attempts, its writes rolled back, later events applied', async () => {
+    await reset()
+    const broker = createMemoryBroker()
+    const poison = itemEvent('a', 2, 'poison')
+    await publishEvents(broker, 'items', [itemEvent('a', 1), poison, itemEvent('a', 3)])
+    const c = createConsumer({
+      groupId: 'poison',
+      topics: ['items'],
+      handlers: {
+        'item.appended': async (tx, e, ctx) => {
+          await appendToHistoryPg(tx, e, ctx) // written, then rolled back by the throw
+          if (e.id === poison.id) throw new Error('constraint says no')
+        },
+      },
+      consumer: broker.consumer(),
+      db: store,
+      deadLetters: broker,
+      maxAttempts: 3,
+      ...quick,
+    })
+    await c.start()
+    await drained(c, () => Promise.resolve(broker.endOffsets(['items'])))
+    await c.stop()
+    expect(await readItems()).toEqual({ a: [1, 3] })
+    const letters = broker.messages('poison.dlq').map((m) => readDeadLetter(m.headers))
+    expect(letters).toMatchObject([
+      { code: 'E_SYNC_HANDLER_FAILED', attempts: 3, origin: { topic: 'items', offset: '1' } },
+    ])
+  })
+
+  test(`property: duplicated, reordered, crashing delivery equals apply-once-in-order (${PG_RUNS} runs)`, async () => {
+    let mangled = 0
+    let group = 0
+    await fc.assert(
+      fc.asyncProperty(scenarioArb, async (s) => {
+        await reset()
+        if (isMangled(s)) mangled++
+        const { actual, expected } = await runScenario(s, {
+          db: store,
+          handler: appendToHistoryPg,
+          groupId: `prop-${group++}`,
+          readModel: readItems,
+        })
+        expect(actual).toEqual(expected)
+      }),
+      { numRuns: PG_RUNS },
+    )
+    expect(mangled).toBeGreaterThan(PG_RUNS / 2)
+  })
+})
+
+describe('ProjectionRunner on Postgres', () => {
+  test('rebuild() under live traffic swaps in a table whose checksum equals the live one', async () => {
+    const broker = createMemoryBroker({ partitions: 3 })
+    const events = ['a', 'b', 'c', 'd'].flatMap((id) =>
+      [1, 2, 3, 4].map((s) => itemEvent(id, s, `${id}${s}`)),
+    )
+    await publishEvents(broker, 'items', [...events].reverse())
+    const runner = createProjectionRunner({
+      projection: pgHistoryProjection,
+      db: store,
+      topics: ['items'],
+      connect: () => broker.consumer(),
+      deadLetters: broker,
+      pollMs: 5,
+      consumer: quick,
+    })
+    await runner.start()
+    const ends = () => Promise.resolve(broker.endOffsets(['items']))
+    await drained(runner.consumer!, ends)
+    const before = await runner.checksum(() => Promise.resolve(expectedRows(events)))
+    expect(before.equal).toBe(true)
+    await runner.rebuild()
+    expect((await runner.checksum()).readModel).toEqual(before.readModel)
+
+    let next = 5
+    let rebuilding = true
+    const traffic = (async () => {
+      while (rebuilding || next < 10) {
+        const more = ['a', 'b', 'c', 'd'].map((id) => itemEvent(id, next, `${id}${next}`))
+        next++
+        events.push(...more)
+        await publishEvents(broker, 'items', more)
+        await new Promise((r) => setTimeout(r, 10))
+      }
+    })()
+    const result = await runner.rebuild()
+    rebuilding = false
+    await traffic
+    await drained(runner.consumer!, ends)
+    expect(result.rows).toBe(4)
+    await runner.verify(() => Promise.resolve(expectedRows(events)))
+    const tables = await pool.query(
+      `SELECT tablename FROM pg_tables WHERE tablename LIKE 'item_history%'`,
+    )
+    expect(tables.rows).toEqual([{ tablename: 'item_history' }]) // no leftover rebuild tables
+    await runner.stop()
+  })
+})
