@@ -73,15 +73,17 @@ export class LocalFence {
     return entry.lsn !== undefined && wm.lsn !== undefined && compareLsn(entry.lsn, wm.lsn) < 0
   }
 
+  /** This node's watermark for `key` (what invalidations that reached it carried). */
+  watermark(key: string): Watermark {
+    return this.#keys.get(key)?.watermark ?? {}
+  }
+
   /** Records an invalidation of `key`, raising its local watermark. */
   invalidateKey(key: string, watermark: Watermark = {}): void {
-    const old = this.#keys.get(key)?.watermark ?? {}
-    const version = maxDefined(old.version, watermark.version, (a, b) => a - b)
-    const lsn = maxDefined(old.lsn, watermark.lsn, compareLsn)
     this.#sequence += 1
     this.#keys.set(key, {
       generation: this.#sequence,
-      watermark: { ...(version !== undefined && { version }), ...(lsn !== undefined && { lsn }) },
+      watermark: mergeWatermarks(this.#keys.get(key)?.watermark ?? {}, watermark),
     })
   }
 
@@ -95,6 +97,13 @@ export class LocalFence {
   bumpEpoch(): void {
     this.#epoch += 1
   }
+}
+
+/** The component-wise maximum of two watermarks. */
+export function mergeWatermarks(a: Watermark, b: Watermark): Watermark {
+  const version = maxDefined(a.version, b.version, (x, y) => x - y)
+  const lsn = maxDefined(a.lsn, b.lsn, compareLsn)
+  return { ...(version !== undefined && { version }), ...(lsn !== undefined && { lsn }) }
 }
 
 function maxDefined<T>(

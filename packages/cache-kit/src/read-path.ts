@@ -2,7 +2,7 @@ import type { CacheCore } from './core.js'
 import { delay } from './core.js'
 import { buildEntry, entryState } from './entry.js'
 import { CacheKitError } from './errors.js'
-import type { LocalTicket } from './local-fence.js'
+import { mergeWatermarks, type LocalTicket } from './local-fence.js'
 import { runLoader, type Loader, type LoadOutcome } from './loader.js'
 import type { ResolvedLoadOptions } from './options.js'
 import type { FillResult, StoredEntry, StoreReadResult } from './ports.js'
@@ -204,10 +204,13 @@ async function runLoaderOnce<T>(
   attempt: number,
 ): Promise<LoadOutcome<T>> {
   try {
+    // The stricter of L2's watermark and what reached this node over the bus, so a loader can
+    // pick a source that has replayed far enough even while L2 is unreachable.
+    const watermark = mergeWatermarks(read?.watermark ?? {}, core.fence.watermark(req.key))
     const outcome = await runLoader(
       req.loader,
       req.key,
-      read?.watermark ?? {},
+      watermark,
       attempt,
       req.options.hardTimeoutMs,
     )
