@@ -138,7 +138,7 @@ describe('Consumer on Postgres', () => {
         })
         expect(actual).toEqual(expected)
       }),
-      { numRuns: PG_RUNS },
+      { numRuns: PG_RUNS, endOnFailure: true },
     )
     expect(mangled).toBeGreaterThan(PG_RUNS / 2)
   })

@@ -30,7 +30,7 @@ describe('Consumer property (memory adapters)', () => {
         expect(dead).toBe(0)
         expect(actual).toEqual(expected)
       }),
-      { numRuns: RUNS },
+      { numRuns: RUNS, endOnFailure: true },
     )
     // The generator really duplicates, reorders and crashes (the property is not vacuous).
     expect(mangled).toBeGreaterThan(RUNS / 2)

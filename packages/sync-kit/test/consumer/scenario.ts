@@ -95,8 +95,18 @@ export async function runScenario<Tx>(s: Scenario, t: ScenarioTarget<Tx>) {
   }
   const second = consumerFor(transports[1])
   await second.start()
-  await waitUntil(() => second.caughtUp(ends))
-  await second.stop()
+  try {
+    await waitUntil(() => second.caughtUp(ends))
+  } catch {
+    const held = (await second.heldBack()).map((p) => `${p.event.aggregateId}#${p.event.sequence}`)
+    throw new Error(
+      `not caught up: positions ${JSON.stringify(second.positions())} ends ${JSON.stringify(ends)} ` +
+        `held ${held.join(' ')} metrics ${JSON.stringify(second.metrics())} first crashed ` +
+        `${String(transports[0].crashed)} second crashed ${String(transports[1].crashed)}`,
+    )
+  } finally {
+    await second.stop()
+  }
   return {
     actual: await t.readModel(),
     expected: expectedHistories(s.events),
