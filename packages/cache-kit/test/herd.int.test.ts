@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { startRedis, type RedisHandle } from '@faultline/infra'
 import { createCache } from '@faultline/cache-kit'
 import { createRedisStore, type RedisStore } from '@faultline/cache-kit/redis'
-import { naiveHerdRead, spawnHerdChild } from './fixtures/herd.js'
+import { herdLoad, markFired, naiveHerdRead, spawnHerdChild } from './fixtures/herd.js'
 
 const PER_PROCESS = 500
 
@@ -34,11 +34,12 @@ async function herd(
   let loaderCalls = 0
   const loader = async (): Promise<unknown> => {
     loaderCalls += 1
-    await new Promise((r) => setTimeout(r, 300))
-    return { loadedBy: process.pid }
+    return herdLoad(store.client, key)
   }
   child.send('go')
-  const results = await Promise.allSettled(Array.from({ length: PER_PROCESS }, () => local(loader)))
+  const all = Promise.allSettled(Array.from({ length: PER_PROCESS }, () => local(loader)))
+  await markFired(store.client, key)
+  const results = await all
   const report = JSON.parse(await child.next('{')) as ChildReport
   const errors = results.filter((r) => r.status === 'rejected').length + report.errors
   return { loaderCalls: loaderCalls + report.loaderCalls, errors }
