@@ -1,26 +1,9 @@
-import pg from 'pg'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { lsnToBigInt, startPostgres, type PostgresHandle } from '@faultline/infra'
+import { withPgClient } from '../src/postgres/pg-query.js'
 
-async function withClient<T>(
-  url: string,
-  run: (client: pg.Client) => Promise<T>,
-  timeoutMs = 5_000,
-): Promise<T> {
-  const client = new pg.Client({
-    connectionString: url,
-    connectionTimeoutMillis: timeoutMs,
-    query_timeout: timeoutMs,
-  })
-  client.on('error', () => undefined)
-  await client.connect()
-  try {
-    return await run(client)
-  } finally {
-    await client.end().catch(() => undefined)
-  }
-}
+const withClient = withPgClient
 
 const count = (url: string, table: string) =>
   withClient(url, async (c) =>

@@ -1,12 +1,11 @@
 import pg from 'pg'
 
-/** Runs one statement on a short-lived connection; for control queries, not for load. */
-export async function queryOnce<R extends pg.QueryResultRow = pg.QueryResultRow>(
+/** Runs `work` on a short-lived connection that is always closed; for control queries, not load. */
+export async function withPgClient<T>(
   url: string,
-  sql: string,
-  params: unknown[] = [],
+  work: (client: pg.Client) => Promise<T>,
   timeoutMs = 5_000,
-): Promise<R[]> {
+): Promise<T> {
   const client = new pg.Client({
     connectionString: url,
     connectionTimeoutMillis: timeoutMs,
@@ -15,10 +14,20 @@ export async function queryOnce<R extends pg.QueryResultRow = pg.QueryResultRow>
   client.on('error', () => undefined)
   await client.connect()
   try {
-    return (await client.query<R>(sql, params)).rows
+    return await work(client)
   } finally {
     await client.end().catch(() => undefined)
   }
+}
+
+/** Runs one statement on a short-lived connection. */
+export async function queryOnce<R extends pg.QueryResultRow = pg.QueryResultRow>(
+  url: string,
+  sql: string,
+  params: unknown[] = [],
+  timeoutMs = 5_000,
+): Promise<R[]> {
+  return withPgClient(url, async (client) => (await client.query<R>(sql, params)).rows, timeoutMs)
 }
 
 /** Answers true when the server accepts a connection and runs `SELECT 1`. */
