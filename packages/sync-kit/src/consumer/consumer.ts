@@ -78,6 +78,7 @@ export class Consumer<Tx> {
     for (const c of await this.#o.consumer.committedOffsets(this.#o.groupId, this.#o.topics)) {
       this.#positions.set(partKey(c.topic, c.partition), c)
     }
+    await this.#resumeDrains()
     await this.#o.consumer.run({
       groupId: this.#o.groupId,
       topics: this.#o.topics,
@@ -186,9 +187,22 @@ export class Consumer<Tx> {
       this.#report({ type: 'consumer:duplicate', eventId: event.id, origin })
     if (outcome === 'applied' || outcome === 'ignored') {
       this.#report({ type: `consumer:${outcome}`, eventId: event.id, origin })
+    }
+    // A duplicate drains too: a crash between an apply and its drain leaves successors parked,
+    // and the redelivery of that event is what releases them.
+    if (outcome !== 'held') await this.#drain(event)
+    if (outcome === 'held') await this.checkGaps()
+  }
+
+  /** Releases events a previous run parked and then stopped before draining. */
+  async #resumeDrains(): Promise<void> {
+    const seen = new Set<string>()
+    for (const { event } of await this.heldBack()) {
+      const key = JSON.stringify([event.aggregateType, event.aggregateId])
+      if (seen.has(key)) continue
+      seen.add(key)
       await this.#drain(event)
     }
-    if (outcome === 'held') await this.checkGaps()
   }
 
   /** Applies parked successors of `aggregate` while the next one is there. */

@@ -10,7 +10,7 @@ import type { ConsumerOptions } from '../../src/consumer/options.js'
 import { totalLag } from '../../src/consumer/lag.js'
 import { createMemoryStore, type MemoryStore, type MemoryTx } from '../../src/inbox/memory-store.js'
 import { createUpcasters } from '../../src/upcast.js'
-import { appendToHistory, drained, itemEvent, publishEvents } from './support.js'
+import { appendToHistory, drained, itemEvent, publishEvents, waitUntil } from './support.js'
 
 const TOPIC = 'items'
 const running: Consumer<MemoryTx>[] = []
@@ -105,6 +105,29 @@ describe('Consumer', () => {
     expect(hold.m).toMatchObject({ gaps: 2, held: 2, applied: 3 })
     // Without hold-back the late event lands last: the read model's order is wrong.
     expect((await run('report')).model).toEqual({ a: [2, 3, 1] })
+  })
+
+  test('ordering: a stop between an apply and its drain; the redelivery releases the parked event', async () => {
+    const { broker, store } = setup()
+    const [e1, e2] = [itemEvent('a', 1), itemEvent('a', 2)]
+    await publishEvents(broker, TOPIC, [e2, e1])
+    const first: Consumer<MemoryTx> = consumerOn(broker, store, {
+      onEvent: (e) => {
+        // Stop right after e1's transaction committed, before its parked successor is drained.
+        if (e.type === 'consumer:applied' && e.eventId === e1.id) void first.stop()
+      },
+    })
+    await first.start()
+    await waitUntil(
+      async () => histories(store).a !== undefined && (await first.heldBack()).length === 1,
+    )
+    await first.stop()
+    expect(histories(store)).toEqual({ a: [1] })
+    const second = consumerOn(broker, store)
+    await second.start()
+    await drained(second, () => broker.consumer().endOffsets([TOPIC]))
+    expect(histories(store)).toEqual({ a: [1, 2] })
+    expect(await second.heldBack()).toEqual([])
   })
 
   test('ordering: a held-back event past gapAlarmMs is reported once as consumer:gap-stalled', async () => {
