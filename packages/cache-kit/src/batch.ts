@@ -90,7 +90,10 @@ export async function resolveMany<T>(
       const read = await readL2(core, key, options.tags)
       const entry = read?.entry
       if (entry !== undefined && entryState(entry, core.clock.now()) === 'fresh') {
-        out.set(key, serveL2Hit(core, { key, local, options, loader: () => undefined }, entry))
+        out.set(
+          key,
+          serveL2Hit(core, { key, local, options, loader: () => undefined }, entry, false),
+        )
         return
       }
       const stale = [entry, l1Entry].find(

@@ -33,10 +33,16 @@ export async function readL2(
 }
 
 /** Serves a fresh L2 entry and copies it into L1 if nothing invalidated the key meanwhile. */
-export function serveL2Hit(core: CacheCore, req: KeyRequest<unknown>, entry: StoredEntry): Payload {
+export function serveL2Hit(
+  core: CacheCore,
+  req: KeyRequest<unknown>,
+  entry: StoredEntry,
+  refresh = true,
+): Payload {
   if (core.l1?.set(req.key, entry, req.local))
     core.emitter.emit('cache:filled', { key: req.key, tier: 'l1' })
   core.emitter.emit('cache:hit', { key: req.key, tier: 'l2' })
+  if (refresh) core.onL2Hit(req.key, entry, req.loader as Loader<unknown>, req.options)
   return entry.payload
 }
 

@@ -112,6 +112,9 @@ export class ReadThroughCache {
       random: options.random ?? Math.random,
       nextLeaseOwner: () => `${nodeId}:${(this.#leaseSeq += 1)}`,
       background: (task, what) => this.#track(task, what),
+      // After the current flight settles, so the refresh does not join it.
+      onL2Hit: (key, entry, loader, opts) =>
+        setImmediate(() => this.#maybeRefresh(key, entry, loader, opts)),
     }
     this.#counts = trackCounts(emitter)
     if (options.metrics !== undefined) attachMetrics(emitter, options.metrics)
@@ -152,7 +155,6 @@ export class ReadThroughCache {
         resolveKey(this.#core, { key, loader, options: opts, local }, l1Entry),
       ),
     )
-    if (payload !== null) this.#afterL2Hit(key, loader, opts)
     return payload === null ? undefined : (this.#core.serializer.deserialize(payload) as T)
   }
 
@@ -250,11 +252,6 @@ export class ReadThroughCache {
 
   #assertOpen(): void {
     if (this.#closed) throw new CacheKitError('E_CACHE_CLOSED', 'The cache is closed.')
-  }
-
-  #afterL2Hit<T>(key: string, loader: Loader<T>, opts: ResolvedLoadOptions): void {
-    const entry = this.#core.l1?.get(key)
-    if (entry !== undefined) this.#maybeRefresh(key, entry, loader, opts)
   }
 
   /** Eager refresh: one background load per key, taken only by the node that gets the lease. */

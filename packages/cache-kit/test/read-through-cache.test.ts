@@ -201,6 +201,23 @@ describe('ReadThroughCache', () => {
     expect(await cache.getOrLoad('k', loader)).toBe(2)
   })
 
+  test('eagerRefresh also works without an L1 (from L2 hits), and a batch hit never triggers it', async () => {
+    const { cache, clock } = setup({ ttlMs: 1_000, eagerRefresh: 0.8, l1: false })
+    let n = 0
+    const loader = () => (n += 1)
+    await cache.getOrLoad('k', loader)
+    clock.advance(850)
+    expect([
+      ...(await cache.getManyOrLoad(['k'], async () => Promise.resolve({ k: 99 }))),
+    ]).toStrictEqual([['k', 1]])
+    await new Promise((r) => setTimeout(r, 10))
+    expect(n).toBe(1)
+    expect(await cache.getOrLoad('k', loader)).toBe(1)
+    await new Promise((r) => setTimeout(r, 10))
+    expect(n).toBe(2)
+    expect(await cache.getOrLoad('k', loader)).toBe(2)
+  })
+
   test('getManyOrLoad() loads all misses in one batch call and serves hits from the tiers', async () => {
     const { cache } = setup({ negativeTtlMs: 10_000 })
     await cache.getOrLoad('p1', () => 'cached')
