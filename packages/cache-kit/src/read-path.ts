@@ -42,7 +42,7 @@ export function serveL2Hit(
   if (core.l1?.set(req.key, entry, req.local))
     core.emitter.emit('cache:filled', { key: req.key, tier: 'l1' })
   core.emitter.emit('cache:hit', { key: req.key, tier: 'l2' })
-  if (refresh) core.onL2Hit(req.key, entry, req.loader as Loader<unknown>, req.options)
+  if (refresh) core.onL2Hit(req.key, entry, req.loader, req.options)
   return entry.payload
 }
 
