@@ -40,6 +40,22 @@ function failed(what: string, err: unknown): SyncKitError {
   })
 }
 
+/**
+ * Retries what kafkajs marks retriable (a fresh broker answers "coordinator is loading" for a
+ * while), then translates the error.
+ */
+async function withRetries<T>(what: string, fn: () => Promise<T>, attempts = 20): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn()
+    } catch (err) {
+      const retriable = (err as { retriable?: unknown }).retriable === true
+      if (!retriable || attempt >= attempts) throw failed(what, err)
+      await new Promise((r) => setTimeout(r, Math.min(2_000, 100 * attempt)))
+    }
+  }
+}
+
 function stringHeaders(headers: IHeaders | undefined): Record<string, string> {
   const out: Record<string, string> = {}
   for (const [k, v] of Object.entries(headers ?? {})) {
@@ -129,34 +145,30 @@ export class KafkaEventConsumer implements EventConsumer {
 
   async endOffsets(topics: readonly string[]): Promise<PartitionOffset[]> {
     const admin = await this.#adminClient()
-    try {
-      const all = await Promise.all(
-        topics.map(async (topic) =>
+    const all = await Promise.all(
+      topics.map((topic) =>
+        withRetries('fetchTopicOffsets', async () =>
           (await admin.fetchTopicOffsets(topic)).map((p) => ({
             topic,
             partition: p.partition,
             offset: p.high,
           })),
         ),
-      )
-      return all.flat()
-    } catch (err) {
-      throw failed('fetchTopicOffsets', err)
-    }
+      ),
+    )
+    return all.flat()
   }
 
   async committedOffsets(groupId: string, topics: readonly string[]): Promise<PartitionOffset[]> {
     const admin = await this.#adminClient()
-    try {
-      const groups = await admin.fetchOffsets({ groupId, topics: [...topics] })
-      return groups.flatMap((t) =>
-        t.partitions
-          .filter((p) => BigInt(p.offset) >= 0n)
-          .map((p) => ({ topic: t.topic, partition: p.partition, offset: p.offset })),
-      )
-    } catch (err) {
-      throw failed('fetchOffsets', err)
-    }
+    const groups = await withRetries('fetchOffsets', () =>
+      admin.fetchOffsets({ groupId, topics: [...topics] }),
+    )
+    return groups.flatMap((t) =>
+      t.partitions
+        .filter((p) => BigInt(p.offset) >= 0n)
+        .map((p) => ({ topic: t.topic, partition: p.partition, offset: p.offset })),
+    )
   }
 
   #adminClient(): Promise<Admin> {

@@ -171,7 +171,7 @@ describe('ProjectionRunner on Postgres', () => {
     let next = 5
     let rebuilding = true
     const traffic = (async () => {
-      while (rebuilding || next < 10) {
+      while ((rebuilding && next < 40) || next < 10) {
         const more = ['a', 'b', 'c', 'd'].map((id) => itemEvent(id, next, `${id}${next}`))
         next++
         events.push(...more)
@@ -182,7 +182,7 @@ describe('ProjectionRunner on Postgres', () => {
     const result = await runner.rebuild()
     rebuilding = false
     await traffic
-    await drained(runner.consumer!, ends)
+    await drained(runner.consumer!, ends, 60_000)
     expect(result.rows).toBe(4)
     await runner.verify(() => Promise.resolve(expectedRows(events)))
     const tables = await pool.query(

@@ -1,0 +1,196 @@
+import { Kafka, logLevel } from 'kafkajs'
+import pg from 'pg'
+import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { startKafka, startPostgres, type KafkaHandle, type PostgresHandle } from '@faultline/infra'
+import {
+  createConsumer,
+  createPostgresStore,
+  createProjectionRunner,
+  encodeEnvelope,
+  migrate,
+  readDeadLetter,
+  totalLag,
+  type ConsumedMessage,
+  type EventEnvelope,
+  type JsonValue,
+  type PostgresStore,
+} from '@faultline/sync-kit'
+import {
+  createKafkaEventConsumer,
+  createKafkaPublisher,
+  type KafkaPublisher,
+} from '@faultline/sync-kit/kafka'
+import {
+  appendToHistoryPg,
+  drained,
+  expectedRows,
+  itemEvent,
+  pgHistoryProjection,
+  waitUntil,
+} from './support.js'
+
+let pgServer: PostgresHandle
+let kafka: KafkaHandle
+let pool: pg.Pool
+let store: PostgresStore
+let publisher: KafkaPublisher
+
+async function createTopics(...topics: string[]): Promise<void> {
+  const admin = new Kafka({ brokers: kafka.brokers, logLevel: logLevel.NOTHING }).admin()
+  await admin.connect()
+  await admin.createTopics({
+    topics: topics.map((topic) => ({ topic, numPartitions: 3 })),
+    waitForLeaders: true,
+  })
+  await admin.disconnect()
+}
+
+const transport = () =>
+  createKafkaEventConsumer({
+    brokers: kafka.brokers,
+    sessionTimeoutMs: 10_000,
+    heartbeatIntervalMs: 1_000,
+  })
+
+async function produce(topic: string, events: readonly EventEnvelope[]): Promise<void> {
+  const results = await publisher.publish(events.map((e) => ({ topic, ...encodeEnvelope(e) })))
+  expect(results.every((r) => r.ok)).toBe(true)
+}
+
+/** Every message of `topic` up to its current end offsets, read by a throwaway group. */
+async function readAll(topic: string): Promise<ConsumedMessage[]> {
+  const reader = transport()
+  const ends = await reader.endOffsets([topic])
+  const out: ConsumedMessage[] = []
+  const total = ends.reduce((n, e) => n + Number(e.offset), 0)
+  await reader.run({
+    groupId: `reader-${Date.now()}-${Math.random()}`,
+    topics: [topic],
+    fromBeginning: true,
+    eachMessage: (m) => {
+      out.push(m)
+      return Promise.resolve()
+    },
+  })
+  await waitUntil(() => out.length >= total, 60_000)
+  await reader.stop()
+  return out
+}
+
+async function readItems(): Promise<Record<string, JsonValue>> {
+  const r = await pool.query<{ id: string; history: JsonValue }>('SELECT id, history FROM items')
+  return Object.fromEntries(r.rows.map((row) => [row.id, row.history]))
+}
+
+beforeAll(async () => {
+  ;[pgServer, kafka] = await Promise.all([startPostgres(), startKafka()])
+  pool = new pg.Pool({
+    connectionString: (await pgServer.createDatabase('consumer_kafka')).url,
+    max: 8,
+  })
+  pool.on('error', () => undefined) // the server stops under idle clients in afterAll
+  await migrate(pool)
+  await pool.query('CREATE TABLE items (id text PRIMARY KEY, history jsonb NOT NULL)')
+  store = createPostgresStore({ pool })
+  publisher = createKafkaPublisher({ brokers: kafka.brokers })
+  await createTopics('orders', 'orders-dlq', 'catalog', 'catalog-dlq')
+})
+
+afterAll(async () => {
+  await publisher?.close()
+  await pool?.end()
+  await Promise.all([pgServer?.stop(), kafka?.stop()])
+})
+
+describe('Consumer on Kafka and Postgres', () => {
+  test('poison: DLQ after 3 attempts with its coordinates; events behind it on its partition applied; malformed input dead-lettered', async () => {
+    const poison = itemEvent('a', 2, 'poison')
+    const events = [
+      itemEvent('a', 1),
+      poison,
+      itemEvent('a', 3),
+      itemEvent('b', 1),
+      itemEvent('c', 1),
+    ]
+    await produce('orders', events)
+    await publisher.publish([
+      { topic: 'orders', key: 'a', value: Buffer.from('{not json'), headers: {} },
+      { topic: 'orders', ...encodeEnvelope(itemEvent('d', 1, 0, { version: 3 })) },
+    ])
+    let calls = 0
+    const c = createConsumer({
+      groupId: 'orders-view',
+      topics: ['orders'],
+      handlers: {
+        'item.appended': async (tx, e, ctx) => {
+          if (e.id === poison.id) {
+            calls++
+            throw new Error('cannot apply')
+          }
+          await appendToHistoryPg(tx, e, ctx)
+        },
+      },
+      consumer: transport(),
+      db: store,
+      deadLetters: publisher,
+      deadLetterTopic: 'orders-dlq',
+      maxAttempts: 3,
+      backoffBaseMs: 10,
+    })
+    expect(totalLag(await c.lag())).toBe(7)
+    await c.start()
+    const ends = await transport().endOffsets(['orders'])
+    await drained(c, () => Promise.resolve(ends), 60_000)
+    expect(totalLag(await c.lag())).toBe(0)
+    await c.stop()
+    expect(calls).toBe(3)
+    expect(await readItems()).toEqual({ a: [1, 3], b: [1], c: [1] })
+    const inTopic = (await readAll('orders')).find((m) => m.value?.toString().includes(poison.id))!
+    const letters = (await readAll('orders-dlq')).map((m) => ({
+      info: readDeadLetter(m.headers)!,
+      value: m.value?.toString(),
+    }))
+    const byCode = (code: string) => letters.filter((l) => l.info.code === code)
+    expect(letters).toHaveLength(3)
+    expect(byCode('E_SYNC_HANDLER_FAILED')).toMatchObject([
+      {
+        info: {
+          attempts: 3,
+          origin: { topic: 'orders', partition: inTopic.partition, offset: inTopic.offset },
+        },
+      },
+    ])
+    expect(byCode('E_SYNC_MALFORMED_MESSAGE')).toMatchObject([{ value: '{not json' }])
+    expect(byCode('E_SYNC_UNKNOWN_EVENT')[0]?.info.reason).toMatch(/item.appended@3/)
+  })
+
+  test('projection rebuild() from the earliest Kafka offset gives the live read model checksum', async () => {
+    const events = ['p', 'q', 'r', 's', 't', 'u'].flatMap((id) =>
+      [1, 2, 3].map((s) => itemEvent(id, s, `${id}${s}`)),
+    )
+    await produce('catalog', [...events].reverse()) // reordered ...
+    await produce('catalog', events.slice(0, 6)) // ... and duplicated
+    const runner = createProjectionRunner({
+      projection: pgHistoryProjection,
+      db: store,
+      topics: ['catalog'],
+      connect: transport,
+      deadLetters: publisher,
+      consumer: { deadLetterTopic: 'catalog-dlq', backoffBaseMs: 10 },
+    })
+    await runner.start()
+    const ends = await transport().endOffsets(['catalog'])
+    await drained(runner.consumer!, () => Promise.resolve(ends), 60_000)
+    const live = await runner.checksum(() => Promise.resolve(expectedRows(events)))
+    expect(live.equal).toBe(true)
+    const result = await runner.rebuild()
+    expect(result.rows).toBe(6)
+    expect((await runner.checksum()).readModel).toEqual(live.readModel)
+    const more = [itemEvent('p', 4, 'p4'), itemEvent('v', 1, 'v1')]
+    await produce('catalog', more)
+    const later = await transport().endOffsets(['catalog'])
+    await drained(runner.consumer!, () => Promise.resolve(later), 60_000)
+    await runner.verify(() => Promise.resolve(expectedRows([...events, ...more])))
+    await runner.stop()
+  })
+})
