@@ -5,7 +5,7 @@ import type { BusState, FillRejectReason } from './ports.js'
 export type StaleReason = 'refreshing' | 'loader-failed' | 'soft-timeout' | 'store-unavailable'
 
 /** Why L1 was flushed. */
-export type FlushReason = 'bus-reconnected' | 'tombstone-overflow' | 'manual'
+export type FlushReason = 'bus-reconnected'
 
 /** Every event a cache emits, with its payload. Names are `noun:pastTense` or `noun:noun`. */
 export interface CacheEvents {

@@ -91,7 +91,9 @@ export class ReadThroughCache {
     const fence = new LocalFence({
       maxTombstones: Math.max(10_000, (l1Options?.maxEntries ?? 0) * 2),
       tombstoneTtlMs: tunables.tombstoneTtlMs,
-      onOverflow: () => emitter.emit('cache:l1-flushed', { reason: 'tombstone-overflow' }),
+      // Overflow only voids in-flight local fills (the epoch bump); L1 entries stay valid.
+      onOverflow: () =>
+        logger.debug('cache-kit: local tombstone table full; in-flight fills voided'),
     })
     const nodeId = options.nodeId ?? randomUUID()
     this.#core = {
