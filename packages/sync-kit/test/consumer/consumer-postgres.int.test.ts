@@ -12,6 +12,7 @@ import {
   type JsonValue,
   type PostgresStore,
 } from '@faultline/sync-kit'
+import { consumerStoreContract } from '../inbox/consumer-store.contract.js'
 import { isMangled, runScenario, scenarioArb } from './scenario.js'
 import {
   appendToHistoryPg,
@@ -51,6 +52,8 @@ async function reset(): Promise<void> {
 }
 
 const quick = { sleep: () => new Promise<void>((r) => setImmediate(r)), backoffBaseMs: 0 }
+
+consumerStoreContract('PostgresStore', () => store)
 
 describe('Consumer on Postgres', () => {
   test('migrations create the inbox tables once (a second migrate() applies nothing)', async () => {

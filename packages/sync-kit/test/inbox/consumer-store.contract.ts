@@ -1,0 +1,113 @@
+import { describe, expect, test } from 'vitest'
+import type { ProjectionStore } from '../../src/consumer/ports.js'
+import { itemEvent } from '../consumer/support.js'
+
+const origin = { topic: 't', partition: 0, offset: '0' }
+const agg = { aggregateType: 'item', aggregateId: 'a' }
+let n = 0
+const ns = () => `contract-${Date.now()}-${n++}`
+
+/** The guarantees every ConsumerStore/ProjectionStore adapter keeps. */
+export function consumerStoreContract<Tx>(name: string, store: () => ProjectionStore<Tx>): void {
+  describe(`ConsumerStore contract: ${name}`, () => {
+    test('claim() is true once per id and namespace, and a rolled-back claim never happened', async () => {
+      const s = store()
+      const [a, b] = [ns(), ns()]
+      const id = itemEvent('a', 1).id
+      expect(await s.transaction((tx) => s.claim(tx, a, id))).toBe(true)
+      expect(await s.transaction((tx) => s.claim(tx, a, id))).toBe(false)
+      expect(await s.transaction((tx) => s.claim(tx, b, id))).toBe(true)
+      const other = itemEvent('a', 2).id
+      await expect(
+        s.transaction(async (tx) => {
+          await s.claim(tx, a, other)
+          throw new Error('rollback')
+        }),
+      ).rejects.toThrow('rollback')
+      expect(await s.transaction((tx) => s.claim(tx, a, other))).toBe(true)
+    })
+
+    test('100 concurrent claims of one id: exactly one wins', async () => {
+      const s = store()
+      const space = ns()
+      const id = itemEvent('a', 1).id
+      const wins = await Promise.all(
+        Array.from({ length: 100 }, () => s.transaction((tx) => s.claim(tx, space, id))),
+      )
+      expect(wins.filter(Boolean)).toHaveLength(1)
+    })
+
+    test('sequences start at 0 and commit with the transaction', async () => {
+      const s = store()
+      const space = ns()
+      expect(await s.transaction((tx) => s.lastSequence(tx, space, agg))).toBe(0)
+      await s.transaction((tx) => s.setSequence(tx, space, agg, 3))
+      await s
+        .transaction(async (tx) => {
+          await s.setSequence(tx, space, agg, 9)
+          throw new Error('rollback')
+        })
+        .catch(() => undefined)
+      expect(await s.transaction((tx) => s.lastSequence(tx, space, agg))).toBe(3)
+    })
+
+    test('park() holds one event per slot; takeParked() removes it; listParked() shows the rest', async () => {
+      const s = store()
+      const space = ns()
+      const e2 = itemEvent('a', 2)
+      const parked = { event: e2, origin, dead: false, parkedAt: 5 }
+      expect(await s.transaction((tx) => s.park(tx, space, parked))).toBe(true)
+      expect(
+        await s.transaction((tx) => s.park(tx, space, { ...parked, event: itemEvent('a', 2) })),
+      ).toBe(false)
+      expect((await s.listParked(space)).map((p) => p.event.id)).toEqual([e2.id])
+      expect(await s.transaction((tx) => s.takeParked(tx, space, agg, 3))).toBeUndefined()
+      const taken = await s.transaction((tx) => s.takeParked(tx, space, agg, 2))
+      expect(taken).toEqual(parked)
+      expect(await s.listParked(space)).toEqual([])
+    })
+
+    test('moveNamespace() replaces the target state with the source state', async () => {
+      const s = store()
+      const [from, to] = [ns(), ns()]
+      const id = itemEvent('a', 1).id
+      await s.transaction(async (tx) => {
+        await s.claim(tx, from, id)
+        await s.lastSequence(tx, from, agg)
+        await s.setSequence(tx, from, agg, 7)
+        await s.lastSequence(tx, to, agg)
+        await s.setSequence(tx, to, agg, 2)
+      })
+      await s.transaction((tx) => s.moveNamespace(tx, from, to))
+      expect(await s.transaction((tx) => s.lastSequence(tx, to, agg))).toBe(7)
+      expect(await s.transaction((tx) => s.claim(tx, to, id))).toBe(false)
+      expect(await s.transaction((tx) => s.lastSequence(tx, from, agg))).toBe(0)
+    })
+
+    test('exclusive() makes transactions that take the lock shared wait until it is released', async () => {
+      const s = store()
+      const lock = `lock-${ns()}`
+      const order: string[] = []
+      let release!: () => void
+      const held = new Promise<void>((r) => (release = r))
+      const exclusive = s.exclusive(lock, async () => {
+        order.push('exclusive')
+        await held
+        order.push('released')
+      })
+      await new Promise((r) => setTimeout(r, 50))
+      const shared = s.transaction(() => Promise.resolve(order.push('shared')), {
+        sharedLock: lock,
+      })
+      await new Promise((r) => setTimeout(r, 100))
+      expect(order).toEqual(['exclusive'])
+      release()
+      await Promise.all([exclusive, shared])
+      expect(order).toEqual(['exclusive', 'released', 'shared'])
+    })
+
+    test('isUnavailable() is false for an ordinary handler error', () => {
+      expect(store().isUnavailable(new Error('constraint violated'))).toBe(false)
+    })
+  })
+}
