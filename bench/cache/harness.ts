@@ -135,3 +135,13 @@ export function deferred<T = void>(): { promise: Promise<T>; resolve: (value: T)
   const promise = new Promise<T>((r) => (resolve = r))
   return { promise, resolve }
 }
+
+/** Remarks the scenarios want in the report (e.g. a run that did not measure what it meant to). */
+export const notes: string[] = []
+
+let prefixes = 0
+/** A key prefix no earlier cell used, so no cell sees another cell's (or round's) entries. */
+export function uniquePrefix(name: string): string {
+  prefixes += 1
+  return `${name}:${prefixes}:`
+}

@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url'
 import { Redis } from 'ioredis'
 import { startRedis } from '@faultline/infra'
 import { settings, type BenchContext } from './context.js'
+import { notes } from './harness.js'
 import { hotKeyHerd, type HerdResult } from './herd.js'
 import { fill, invalidate, l1Hit, l2Hit } from './micro.js'
 import { redisPause, type PauseResult } from './pause.js'
@@ -82,14 +83,18 @@ async function runAll(
     'micro invalidate',
   )
   const steadyRows: SteadyResult[] = []
-  for (const s of SYSTEMS) steadyRows.push(await step(`steady ${s}`, () => steady(ctx, s)))
+  for (const s of SYSTEMS) push(steadyRows, await step(`steady ${s}`, () => steady(ctx, s)))
   const races: Partial<Record<SystemName, { races: number; stale: number }>> = {}
   for (const s of SYSTEMS) races[s] = await step(`stale-set race ${s}`, () => staleSetRace(ctx, s))
   const herds: HerdResult[] = []
-  for (const s of peers) herds.push(await step(`herd ${s}`, () => hotKeyHerd(ctx, s)))
+  for (const s of peers) push(herds, await step(`herd ${s}`, () => hotKeyHerd(ctx, s)))
   const pauses: PauseResult[] = []
-  for (const s of SYSTEMS) pauses.push(await step(`redis pause ${s}`, () => redisPause(ctx, s)))
+  for (const s of SYSTEMS) push(pauses, await step(`redis pause ${s}`, () => redisPause(ctx, s)))
   return { ctx, l1, l2c1, l2cN, fills, invalidations, steady: steadyRows, races, herds, pauses }
+}
+
+function push<T>(rows: T[], row: T | undefined): void {
+  if (row !== undefined) rows.push(row)
 }
 
 async function medians<S extends string>(
@@ -102,7 +107,7 @@ async function medians<S extends string>(
   for (let r = 0; r < rounds; r += 1) {
     for (const s of systems) {
       const value = await step(`${name} ${s} (round ${r + 1})`, () => measure(s))
-      samples.set(s, [...(samples.get(s) ?? []), value])
+      if (value !== undefined) samples.set(s, [...(samples.get(s) ?? []), value])
     }
   }
   const out: Partial<Record<S, number>> = {}
@@ -113,11 +118,18 @@ async function medians<S extends string>(
   return out
 }
 
-async function step<T>(name: string, fn: () => Promise<T>): Promise<T> {
+/** Runs one cell; a failure is logged and recorded in the report's notes, and the run goes on. */
+async function step<T>(name: string, fn: () => Promise<T>): Promise<T | undefined> {
   const t0 = Date.now()
-  const result = await fn()
-  log(`${name}: ${JSON.stringify(result)} (${((Date.now() - t0) / 1000).toFixed(1)} s)`)
-  return result
+  try {
+    const result = await fn()
+    log(`${name}: ${JSON.stringify(result)} (${((Date.now() - t0) / 1000).toFixed(1)} s)`)
+    return result
+  } catch (error) {
+    log(`${name}: FAILED ${String(error)}`)
+    notes.push(`${name} failed: ${String(error)}`)
+    return undefined
+  }
 }
 
 main().then(

@@ -93,9 +93,20 @@ async function cacheKit(cfg: SystemConfig): Promise<SystemUnderTest> {
     get: (key, load) => cache.getOrLoad(key, load),
     invalidate: (key) => cache.invalidate(key),
     details: () => {
-      const { l1Hits, l2Hits, misses, loads, fillsRejected, l1Flushes, staleServed, busState } =
+      const { l1Hits, l2Hits, misses, loads, fillsRejected, l1Flushes, staleServed, storeErrors } =
         cache.stats()
-      return { l1Hits, l2Hits, misses, loads, fillsRejected, l1Flushes, staleServed, busState }
+      const { busState } = cache.stats()
+      return {
+        l1Hits,
+        l2Hits,
+        misses,
+        loads,
+        fillsRejected,
+        l1Flushes,
+        staleServed,
+        storeErrors,
+        busState,
+      }
     },
     close: async () => {
       await cache.close()
