@@ -172,4 +172,32 @@ describe('ReadThroughCache fail-safe while Redis is paused', () => {
     await a.close()
     await b.close()
   }, 60_000)
+
+  test('keeps answering with 0 errors while Redis is killed and restarted empty', async () => {
+    const db = new Map<string, Row>(
+      Array.from({ length: KEYS }, (_, i) => [`k${i}`, { id: `k${i}`, version: 1 }]),
+    )
+    const a = node('kill-a')
+    await a.cache.ready()
+    const load = (id: string) => () => ({ ...db.get(id)! })
+    for (const id of db.keys()) await a.cache.getOrLoad(id, load(id))
+    const during = readers([a.cache], db, 8)
+    await redis.kill()
+    await new Promise((r) => setTimeout(r, 2_000))
+    await redis.restart()
+    await new Promise((r) => setTimeout(r, 1_000))
+    await during.stop()
+    const over = during.latencies.filter((ms) => ms > LATENCY_BOUND_MS).length
+    console.log(
+      `redis kill+restart: ${during.latencies.length} reads, errors=${during.errors.length}, ` +
+        `p99=${percentile(during.latencies, 99).toFixed(1)} ms, over bound: ${over}`,
+    )
+    expect(during.errors).toStrictEqual([])
+    expect(over).toBe(0)
+    // Once Redis is back, invalidations are acknowledged again.
+    db.set('k0', { id: 'k0', version: 2 })
+    await invalidateWithRetry(a.cache, 'k0', 2)
+    expect((await a.cache.getOrLoad('k0', load('k0')))?.version).toBe(2)
+    await a.close()
+  }, 60_000)
 })
