@@ -221,6 +221,7 @@ export class LogicalRelay {
       if (!this.#assembler.inTransaction && this.#tracker.pendingTransactions === 0) {
         this.#tracker.idleAt(frame.walEnd)
       }
+
       if (frame.replyRequested) this.#sendStatus()
       return
     }

@@ -1,0 +1,52 @@
+/**
+ * A relay in its own process, so tests can SIGKILL it for real. Started as
+ * `node --import tsx relay-child.ts '<json config>'`; prints READY once streaming and
+ * RECEIVED <n> as events arrive.
+ */
+import { createLogicalRelay, type EventPublisher } from '../../src/index.js'
+import { createKafkaPublisher } from '../../src/kafka.js'
+
+interface ChildConfig {
+  url: string
+  brokers: string[]
+  slot: string
+  publication: string
+  topic: string
+  /** Use the hazardous ack-on-receipt mode. */
+  unsafe?: boolean
+  /** After this many events reached Kafka, later publishes never get an ack (hang). */
+  stallPublishAfter?: number
+}
+
+const cfg = JSON.parse(process.argv[2] ?? '{}') as ChildConfig
+const kafka = createKafkaPublisher({ brokers: cfg.brokers })
+let passed = 0
+const publisher: EventPublisher = {
+  publish: async (messages) => {
+    if (cfg.stallPublishAfter !== undefined && passed >= cfg.stallPublishAfter) {
+      return new Promise(() => undefined) // the broker never acknowledges
+    }
+    const r = await kafka.publish(messages)
+    passed += r.filter((x) => x.ok).length
+    return r
+  },
+  close: () => kafka.close(),
+}
+let received = 0
+const relay = createLogicalRelay({
+  connection: cfg.url,
+  publisher,
+  slot: cfg.slot,
+  publication: cfg.publication,
+  topic: () => cfg.topic,
+  statusIntervalMs: 100,
+  slotWaitMs: 20_000,
+  unsafeAckOnReceipt: cfg.unsafe === true,
+  faults: (point, info) => {
+    if (point !== 'relay:received') return
+    received += info.events
+    process.stdout.write(`RECEIVED ${received}\n`)
+  },
+})
+await relay.start()
+process.stdout.write('READY\n')
