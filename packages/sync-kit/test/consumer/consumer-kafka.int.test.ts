@@ -28,6 +28,7 @@ import {
   pgHistoryProjection,
   waitUntil,
 } from './support.js'
+import { eventConsumerContract } from './event-consumer.contract.js'
 
 let pgServer: PostgresHandle
 let kafka: KafkaHandle
@@ -38,10 +39,20 @@ let publisher: KafkaPublisher
 async function createTopics(...topics: string[]): Promise<void> {
   const admin = new Kafka({ brokers: kafka.brokers, logLevel: logLevel.NOTHING }).admin()
   await admin.connect()
-  await admin.createTopics({
-    topics: topics.map((topic) => ({ topic, numPartitions: 3 })),
-    waitForLeaders: true,
-  })
+  // A broker that just started may not host the new partitions yet: retry until it does.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await admin.createTopics({
+        topics: topics.map((topic) => ({ topic, numPartitions: 3 })),
+        waitForLeaders: true,
+      })
+      await admin.fetchTopicOffsets(topics[0]!)
+      break
+    } catch (err) {
+      if (attempt >= 20) throw err
+      await new Promise((r) => setTimeout(r, 500))
+    }
+  }
   await admin.disconnect()
 }
 
@@ -101,6 +112,37 @@ afterAll(async () => {
   await pool?.end()
   await Promise.all([pgServer?.stop(), kafka?.stop()])
 })
+
+let topics = 0
+eventConsumerContract('KafkaEventConsumer', () => ({
+  make: transport,
+  topic: async () => {
+    const t = `contract-${topics++}`
+    await createTopics(t)
+    return t
+  },
+  produce: async (topic, key, count) => {
+    const start = produced.get(`${topic}/${key}`) ?? 0
+    produced.set(`${topic}/${key}`, start + count)
+    const messages = Array.from({ length: count }, (_, i) => ({
+      topic,
+      key,
+      value: Buffer.from(`${key}-${start + i}`),
+      headers: {},
+    }))
+    // A fresh topic's leader may not be known to the producer yet: retry until acknowledged.
+    await waitUntil(
+      () =>
+        publisher.publish(messages).then(
+          (results) => results.every((r) => r.ok),
+          () => false,
+        ),
+      30_000,
+    )
+  },
+  timeoutMs: 60_000,
+}))
+const produced = new Map<string, number>()
 
 describe('Consumer on Kafka and Postgres', () => {
   test('poison: DLQ after 3 attempts with its coordinates; events behind it on its partition applied; malformed input dead-lettered', async () => {

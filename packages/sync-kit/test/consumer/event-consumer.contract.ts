@@ -1,0 +1,121 @@
+import { describe, expect, test } from 'vitest'
+import type { ConsumedMessage, EventConsumer } from '../../src/consumer/ports.js'
+import { waitUntil } from './support.js'
+
+/** How the contract drives one adapter. */
+export interface EventConsumerHarness {
+  /** A new client on the broker. */
+  make(): EventConsumer
+  /** A fresh, empty topic. */
+  topic(): Promise<string>
+  /** Appends `count` messages with `key`, values `${key}-0`, `${key}-1`, ... */
+  produce(topic: string, key: string, count: number): Promise<void>
+  /** How long a group may take to (re)join. */
+  readonly timeoutMs: number
+}
+
+let groups = 0
+const group = () => `contract-${Date.now()}-${groups++}`
+
+/** The guarantees every EventConsumer adapter keeps (see the port's TSDoc). */
+export function eventConsumerContract(name: string, h: () => EventConsumerHarness): void {
+  describe(`EventConsumer contract: ${name}`, () => {
+    test('delivers each partition in offset order, one message at a time', async () => {
+      const x = h()
+      const { timeoutMs } = x
+      const t = await x.topic()
+      await x.produce(t, 'k1', 20)
+      await x.produce(t, 'k2', 20)
+      const seen: ConsumedMessage[] = []
+      const busy = new Set<number>()
+      let overlapped = false
+      const c = x.make()
+      await c.run({
+        groupId: group(),
+        topics: [t],
+        fromBeginning: true,
+        eachMessage: async (m) => {
+          if (busy.has(m.partition)) overlapped = true
+          busy.add(m.partition)
+          seen.push(m)
+          await new Promise((r) => setImmediate(r))
+          busy.delete(m.partition)
+        },
+      })
+      await waitUntil(() => seen.length === 40, timeoutMs)
+      await c.stop()
+      for (const key of ['k1', 'k2']) {
+        const mine = seen.filter((m) => m.key === key)
+        expect(mine.map((m) => m.value?.toString())).toEqual(mine.map((_, i) => `${key}-${i}`))
+        expect(mine.map((m) => Number(m.offset))).toEqual(
+          [...mine.map((m) => Number(m.offset))].sort((a, b) => a - b),
+        )
+      }
+      expect(overlapped).toBe(false)
+    })
+
+    test('a new run of the group resumes after the last handled message; offsets are reported', async () => {
+      const x = h()
+      const { timeoutMs } = x
+      const t = await x.topic()
+      const g = group()
+      await x.produce(t, 'k', 5)
+      const first: string[] = []
+      const c1 = x.make()
+      await c1.run({
+        groupId: g,
+        topics: [t],
+        fromBeginning: true,
+        eachMessage: (m) => Promise.resolve(void first.push(m.value!.toString())),
+      })
+      await waitUntil(() => first.length === 5, timeoutMs)
+      await c1.stop()
+      await x.produce(t, 'k', 3)
+      const probe = x.make()
+      const ends = await probe.endOffsets([t])
+      expect(ends.reduce((n, e) => n + Number(e.offset), 0)).toBe(8)
+      const committed = await probe.committedOffsets(g, [t])
+      expect(committed.reduce((n, e) => n + Number(e.offset), 0)).toBe(5)
+      await probe.stop()
+      const second: string[] = []
+      const c2 = x.make()
+      await c2.run({
+        groupId: g,
+        topics: [t],
+        fromBeginning: true,
+        eachMessage: (m) => Promise.resolve(void second.push(m.value!.toString())),
+      })
+      await waitUntil(() => second.length === 3, timeoutMs)
+      await c2.stop()
+      expect(second).toEqual(['k-5', 'k-6', 'k-7'])
+    })
+
+    test('a message whose handler rejected is not committed: it is delivered again', async () => {
+      const x = h()
+      const { timeoutMs } = x
+      const t = await x.topic()
+      const g = group()
+      await x.produce(t, 'k', 2)
+      const deliveries: string[] = []
+      let rejected = false
+      const handler = (m: ConsumedMessage) => {
+        deliveries.push(m.value!.toString())
+        if (m.value!.toString() === 'k-1' && !rejected) {
+          rejected = true
+          return Promise.reject(new Error('crash while handling'))
+        }
+        return Promise.resolve()
+      }
+      const c1 = x.make()
+      await c1.run({ groupId: g, topics: [t], fromBeginning: true, eachMessage: handler })
+      await waitUntil(() => rejected, timeoutMs)
+      await new Promise((r) => setTimeout(r, 200))
+      await c1.stop()
+      const c2 = x.make()
+      await c2.run({ groupId: g, topics: [t], fromBeginning: true, eachMessage: handler })
+      await waitUntil(() => deliveries.filter((d) => d === 'k-1').length >= 2, timeoutMs)
+      await c2.stop()
+      expect(deliveries.filter((d) => d === 'k-0')).toHaveLength(1)
+    })
+  })
+}
