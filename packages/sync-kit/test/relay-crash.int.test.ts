@@ -1,0 +1,124 @@
+import pg from 'pg'
+import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { startKafka, startPostgres, type KafkaHandle, type PostgresHandle } from '@faultline/infra'
+import { createLogicalRelay, parseLsn, readSlotStatus } from '@faultline/sync-kit'
+import { createKafkaPublisher } from '@faultline/sync-kit/kafka'
+import { spawnRelay } from './support/child.js'
+import { compareWithOutbox, createTopic, readTopic } from './support/kafka.js'
+import { outboxRows, waitFor, writeLoad } from './support/pg.js'
+import { startWriter } from './support/writer.js'
+
+let pgServer: PostgresHandle
+let kafka: KafkaHandle
+let url: string
+let pool: pg.Pool
+
+beforeAll(async () => {
+  ;[pgServer, kafka] = await Promise.all([startPostgres(), startKafka()])
+  url = (await pgServer.createDatabase('relay_crash')).url
+  pool = new pg.Pool({ connectionString: url, max: 6 })
+  pool.on('error', () => undefined) // the server stops under idle clients in afterAll
+  const { migrate } = await import('@faultline/sync-kit')
+  await migrate(pool)
+})
+
+afterAll(async () => {
+  await pool?.end()
+  await Promise.all([pgServer?.stop(), kafka?.stop()])
+})
+
+/** Runs an in-process, well-behaved relay until the slot has acknowledged all current WAL. */
+async function drain(slot: string, publication: string, topic: string): Promise<void> {
+  const publisher = createKafkaPublisher({ brokers: kafka.brokers })
+  const relay = createLogicalRelay({
+    connection: url,
+    publisher,
+    slot,
+    publication,
+    topic: () => topic,
+    statusIntervalMs: 100,
+    slotWaitMs: 20_000,
+  })
+  await relay.start()
+  const r = await pool.query<{ l: string }>('SELECT pg_current_wal_lsn()::text AS l')
+  const target = parseLsn(r.rows[0]!.l)
+  await waitFor(
+    async () => ((await readSlotStatus(pool, slot)).confirmedFlushLsn ?? 0n) >= target,
+    60_000,
+  )
+  await relay.stop()
+  await publisher.close()
+}
+
+describe('LogicalRelay crashes (relay in a child process, real Kafka)', () => {
+  test('SIGKILLed at random points 20 times while a writer commits: every event in Kafka, per-aggregate order holds', async () => {
+    const topic = 'crash.events'
+    await createTopic(kafka.brokers, topic, 3)
+    const cfg = { url, brokers: kafka.brokers, slot: 's_crash', publication: 'p_crash', topic }
+    let writer: ReturnType<typeof startWriter> | undefined
+    let seed = 42
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31
+    let receivedBeforeKills = 0
+    for (let i = 0; i < 20; i++) {
+      const child = spawnRelay(cfg)
+      await child.ready
+      // The slot streams only what commits after it exists (older rows are backfill's job).
+      writer ??= startWriter(pool, 25)
+      await new Promise((r) => setTimeout(r, 100 + Math.floor(random() * 900)))
+      receivedBeforeKills += child.received()
+      await child.kill()
+    }
+    await writer!.stop()
+    await drain(cfg.slot, cfg.publication, topic)
+
+    const outbox = await outboxRows(pool)
+    const read = await readTopic(kafka.brokers, topic)
+    const result = compareWithOutbox(read, outbox)
+    console.log(
+      `[relay-crash] 20 SIGKILLs; ${outbox.length} events committed; ${read.length} messages in Kafka ` +
+        `(${result.duplicates} duplicates); children reported ${receivedBeforeKills} received`,
+    )
+    expect(writer!.committed).toBe(outbox.length)
+    expect(outbox.length).toBeGreaterThan(500)
+    expect(receivedBeforeKills).toBeGreaterThan(0)
+    expect(result.missing).toEqual([])
+    expect(result.orderViolations).toEqual([])
+  })
+
+  test('killed after receiving but before Kafka acked: nothing lost; an ack-on-receipt relay loses those events', async () => {
+    const outcomes: Record<string, ReturnType<typeof compareWithOutbox>> = {}
+    for (const mode of ['durable', 'on-receipt'] as const) {
+      const topic = `ack.${mode}`
+      await createTopic(kafka.brokers, topic, 3)
+      const slot = `s_ack_${mode === 'durable' ? 'd' : 'u'}`
+      const cfg = {
+        url,
+        brokers: kafka.brokers,
+        slot,
+        publication: 'p_crash',
+        topic,
+        unsafe: mode === 'on-receipt',
+        stallPublishAfter: 40,
+      }
+      // Fresh slot positioned at the current WAL end, so only this round's events count.
+      const before = await outboxRows(pool)
+      const child = spawnRelay(cfg)
+      await child.ready
+      await writeLoad(pool, 40, 3, 10)
+      const expected = (await outboxRows(pool)).length - before.length
+      await waitFor(() => child.received() >= expected)
+      await new Promise((r) => setTimeout(r, 500)) // several status intervals pass
+      await child.kill()
+      await drain(slot, 'p_crash', topic)
+      const ids = new Set(before.map((r) => r.id))
+      const round = (await outboxRows(pool)).filter((r) => !ids.has(r.id))
+      outcomes[mode] = compareWithOutbox(await readTopic(kafka.brokers, topic), round)
+    }
+    console.log(
+      `[relay-crash] ack discipline: durable missing ${outcomes.durable!.missing.length}, ` +
+        `ack-on-receipt missing ${outcomes['on-receipt']!.missing.length}`,
+    )
+    expect(outcomes.durable!.missing).toEqual([])
+    expect(outcomes['on-receipt']!.missing.length).toBeGreaterThan(0)
+  })
+})
