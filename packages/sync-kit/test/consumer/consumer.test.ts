@@ -8,6 +8,7 @@ import {
 } from '../../src/consumer/memory-broker.js'
 import type { ConsumerOptions } from '../../src/consumer/options.js'
 import { totalLag } from '../../src/consumer/lag.js'
+import { SyncKitError } from '../../src/errors.js'
 import { createMemoryStore, type MemoryStore, type MemoryTx } from '../../src/inbox/memory-store.js'
 import { createUpcasters } from '../../src/upcast.js'
 import { appendToHistory, drained, itemEvent, publishEvents, waitUntil } from './support.js'
@@ -300,5 +301,37 @@ describe('Consumer dead letters', () => {
     await drained(c, () => broker.consumer().endOffsets([TOPIC]))
     expect(broker.messages('g.dlq')).toHaveLength(1)
     expect(histories(store)).toEqual({ a: [1] })
+  })
+
+  test('a database outage is waited out without using attempts or dead-lettering', async () => {
+    const { broker, store } = setup()
+    await publishEvents(broker, TOPIC, [itemEvent('a', 1), itemEvent('a', 2)])
+    let outages = 12
+    const real = store.transaction.bind(store)
+    store.transaction = (fn, options) =>
+      outages-- > 0
+        ? Promise.reject(
+            new SyncKitError('E_SYNC_DATABASE', 'connection refused', { retryable: true }),
+          )
+        : real(fn, options)
+    const c = consumerOn(broker, store, { maxAttempts: 2 })
+    await c.start()
+    await drained(c, () => broker.consumer().endOffsets([TOPIC]))
+    expect(histories(store)).toEqual({ a: [1, 2] })
+    expect(c.metrics()).toMatchObject({ deadLettered: 0, retries: 0 })
+    expect(c.metrics().storeUnavailable).toBeGreaterThanOrEqual(12)
+  })
+
+  test('hold: a second event claiming an already-applied sequence is dead-lettered, not applied', async () => {
+    const { broker, store } = setup()
+    const impostor = itemEvent('a', 1, 'impostor')
+    await publishEvents(broker, TOPIC, [itemEvent('a', 1), impostor, itemEvent('a', 2)])
+    const c = consumerOn(broker, store)
+    await c.start()
+    await drained(c, () => broker.consumer().endOffsets([TOPIC]))
+    expect(histories(store)).toEqual({ a: [1, 2] })
+    const [letter] = broker.messages('g.dlq').map((m) => readDeadLetter(m.headers))
+    expect(letter).toMatchObject({ code: 'E_SYNC_SEQUENCE_GAP', attempts: 1 })
+    expect(letter?.reason).toMatch(/sequence 1 of item\/a was already consumed/)
   })
 })
