@@ -50,7 +50,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 beforeAll(async () => {
   server = await startPostgres({ log: () => {} })
   chaosUrl = (await server.createDatabase('chaos')).url
-  pool = new pg.Pool({ connectionString: chaosUrl, max: 20 })
+  pool = new pg.Pool({ connectionString: chaosUrl, max: 40 })
   pool.on('error', () => {})
   await migrate(pool)
   await pool.query(CHAOS_TABLES)
@@ -66,7 +66,7 @@ afterAll(async () => {
 describe('chaos run', () => {
   test(`${SAGAS} sagas x 4 steps, ~20% declines, transient failures, late replies, orchestrator SIGKILLed ${KILLS} times beside a second one`, async () => {
     const url = chaosUrl
-    const transport = createPgQueueTransport({ db: pool, concurrency: 4, batchSize: 1 })
+    const transport = createPgQueueTransport({ db: pool, concurrency: 8, batchSize: 1 })
     const counters: Record<string, number> = {}
     let seed = 42
     const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31
@@ -115,6 +115,11 @@ describe('chaos run', () => {
       `[saga-kit chaos] ${SAGAS} sagas, ${kills} SIGKILLs, ${seconds.toFixed(1)} s; states ${JSON.stringify(states)}; participant faults ${JSON.stringify(counters)}; sagas with a step timeout: ${takeovers}. Size: SAGA_CHAOS_SAGAS/SAGA_CHAOS_KILLS.`,
     )
     expect(kills).toBe(KILLS)
+    const failures = await pool.query(
+      `SELECT failed_phase, failed_step, error->>'message' AS error, (data->>'failRefund')::boolean AS on_purpose, count(*)::int AS n FROM saga.instance WHERE state = 'FAILED' GROUP BY 1,2,3,4`,
+    )
+    if (failures.rows.length > 0)
+      console.log('[saga-kit chaos] FAILED sagas:', JSON.stringify(failures.rows))
 
     // Every saga ended COMPLETED or COMPENSATED; FAILED only where the refund fails on purpose.
     expect(

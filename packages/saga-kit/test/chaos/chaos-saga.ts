@@ -16,9 +16,10 @@ export interface ChaosOrder {
   failRefund: boolean
 }
 
-const STEP_TIMEOUT_MS = 2_000
+const STEP_TIMEOUT_MS = 3_000
 const retry = { maxAttempts: 3, initialDelayMs: 50, maxDelayMs: 400 }
-const compensationRetry = { maxAttempts: 4, initialDelayMs: 50, maxDelayMs: 400 }
+// Compensations must get through: a generous budget, so only an undo that always fails ends FAILED.
+const compensationRetry = { maxAttempts: 10, initialDelayMs: 100, maxDelayMs: 1_000 }
 
 /** Deterministic data for saga number `i`: ~20% declined cards, 2% refunds that always fail. */
 export function chaosData(i: number): ChaosOrder {

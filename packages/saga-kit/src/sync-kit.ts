@@ -1,0 +1,127 @@
+/**
+ * `@faultline/saga-kit/sync-kit`: the saga transport over sync-kit's outbox and inbox consumer,
+ * kept apart so that sync-kit (and a broker client) load only when used.
+ */
+import type { PoolClient } from 'pg'
+import {
+  appendEvents,
+  createConsumer,
+  isSyncKitError,
+  type ConsumerStore,
+  type EventConsumer,
+  type EventPublisher,
+} from '@faultline/sync-kit'
+import type { SagaTx } from './core/types.js'
+import { SagaKitError } from './errors.js'
+import {
+  type Logger,
+  type MessageHandler,
+  type SagaTransport,
+  type Subscription,
+  type TransportMessage,
+  silentLogger,
+} from './ports.js'
+
+/** The sync-kit event type that carries every saga message. */
+export const SAGA_EVENT_TYPE = 'saga.message'
+
+/** Options of {@link createSyncKitTransport}. */
+export interface SyncKitTransportOptions {
+  /** The service's sync-kit consumer store, e.g. `createPostgresStore({ pool })`. */
+  readonly store: ConsumerStore<PoolClient>
+  /** A fresh broker consumer per subscription, e.g. `() => createKafkaEventConsumer({ brokers })`. */
+  readonly eventConsumer: () => EventConsumer
+  /** Where sync-kit's consumer publishes dead letters (a Kafka publisher). */
+  readonly deadLetters: EventPublisher
+  /** Consumer-group prefix; one group per service and channel. @default 'saga' */
+  readonly groupPrefix?: string
+  /** Topic of a channel; must match the relay's topic function. @default `outbox.event.<channel>` */
+  readonly topic?: (channel: string) => string
+  /** Attempts of a failing handler before sync-kit dead-letters the message. @default 20 */
+  readonly maxAttempts?: number
+  /** How long `subscribe` keeps retrying a retryable start failure (a broker still loading). @default 60000 */
+  readonly startTimeoutMs?: number
+  /** @default a silent logger */
+  readonly logger?: Logger
+}
+
+/** Retries a start that fails with a retryable sync-kit error, e.g. "coordinator is loading". */
+async function startWithRetry(start: () => Promise<void>, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  for (let delay = 100; ; delay = Math.min(delay * 2, 2_000)) {
+    try {
+      return await start()
+    } catch (error) {
+      if (!isSyncKitError(error) || !error.retryable || Date.now() + delay > deadline) throw error
+      await new Promise((r) => setTimeout(r, delay))
+    }
+  }
+}
+
+function toMessage(payload: unknown): TransportMessage {
+  const m = payload as Partial<TransportMessage> | null
+  if (
+    typeof m !== 'object' ||
+    m === null ||
+    typeof m.id !== 'string' ||
+    typeof m.type !== 'string'
+  ) {
+    throw new SagaKitError(
+      'E_SAGA_MALFORMED_MESSAGE',
+      'A saga.message event does not carry a saga message.',
+    )
+  }
+  return {
+    id: m.id,
+    key: String(m.key ?? ''),
+    type: m.type,
+    body: m.body,
+    headers: m.headers ?? {},
+  }
+}
+
+/**
+ * Commands, replies and events through sync-kit: `send` appends to the outbox in the caller's
+ * transaction (aggregate type = channel, aggregate id = message key, so one saga's messages keep
+ * their order); a relay moves them to Kafka; `subscribe` runs a sync-kit consumer whose inbox
+ * drops redeliveries before the saga handler (which is idempotent on its own as well).
+ */
+export class SyncKitTransport implements SagaTransport {
+  constructor(private readonly options: SyncKitTransportOptions) {}
+
+  async send(tx: SagaTx, channel: string, message: TransportMessage): Promise<void> {
+    await appendEvents(tx.client, [
+      {
+        aggregateType: channel,
+        aggregateId: message.key,
+        type: SAGA_EVENT_TYPE,
+        payload: message,
+        headers: message.headers,
+      },
+    ])
+  }
+
+  async subscribe(channel: string, handler: MessageHandler): Promise<Subscription> {
+    const o = this.options
+    const logger = o.logger ?? silentLogger
+    const consumer = createConsumer<PoolClient>({
+      groupId: `${o.groupPrefix ?? 'saga'}.${channel}`,
+      topics: [(o.topic ?? ((c: string) => `outbox.event.${c}`))(channel)],
+      handlers: { [SAGA_EVENT_TYPE]: (_tx, event) => handler(toMessage(event.payload)) },
+      consumer: o.eventConsumer(),
+      db: o.store,
+      deadLetters: o.deadLetters,
+      // Saga handlers tolerate any order; holding back on a gap would only add latency.
+      gapPolicy: 'report',
+      maxAttempts: o.maxAttempts ?? 20,
+      logger: { debug: () => {}, ...logger },
+    })
+    await startWithRetry(() => consumer.start(), o.startTimeoutMs ?? 60_000)
+    return { close: () => consumer.stop() }
+  }
+}
+
+/** Creates a {@link SyncKitTransport}. */
+export function createSyncKitTransport(options: SyncKitTransportOptions): SyncKitTransport {
+  return new SyncKitTransport(options)
+}

@@ -1,0 +1,121 @@
+import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import pg from 'pg'
+import { Kafka, logLevel } from 'kafkajs'
+import { startKafka, startPostgres, type KafkaHandle, type PostgresHandle } from '@faultline/infra'
+import {
+  createLogicalRelay,
+  createPostgresStore,
+  migrate as migrateSyncKit,
+  type LogicalRelay,
+} from '@faultline/sync-kit'
+import {
+  createKafkaEventConsumer,
+  createKafkaPublisher,
+  type KafkaPublisher,
+} from '@faultline/sync-kit/kafka'
+import {
+  createOrchestrator,
+  migrate,
+  type Orchestrator,
+  type Participant,
+} from '@faultline/saga-kit'
+import { createSyncKitTransport } from '@faultline/saga-kit/sync-kit'
+import { count, waitFor } from './support/harness.js'
+import { createShopTables, orderSaga, startParticipants } from './support/order-saga.js'
+
+let server: PostgresHandle
+let kafka: KafkaHandle
+let pool: pg.Pool
+let relay: LogicalRelay
+let publisher: KafkaPublisher
+let orch: Orchestrator
+let participants: Participant[] = []
+
+const CHANNELS = ['saga.replies', 'saga.participant.inventory', 'saga.participant.payments']
+
+beforeAll(async () => {
+  ;[server, kafka] = await Promise.all([
+    startPostgres({ log: () => {} }),
+    startKafka({ log: () => {} }),
+  ])
+  const { url } = await server.createDatabase('saga_kafka')
+  pool = new pg.Pool({ connectionString: url, max: 30 })
+  pool.on('error', () => {})
+  await migrateSyncKit(pool)
+  await migrate(pool)
+  await createShopTables(pool)
+  const admin = new Kafka({ brokers: kafka.brokers, logLevel: logLevel.NOTHING }).admin()
+  await admin.connect()
+  await admin.createTopics({
+    topics: CHANNELS.map((c) => ({ topic: `outbox.event.${c}`, numPartitions: 2 })),
+  })
+  await admin.disconnect()
+  publisher = createKafkaPublisher({ brokers: kafka.brokers })
+  relay = createLogicalRelay({ connection: url, publisher })
+  await relay.start()
+})
+afterAll(async () => {
+  await orch?.close()
+  for (const p of participants) await p.close()
+  await relay?.stop()
+  await publisher?.close?.()
+  await pool?.end()
+  await Promise.all([server?.stop(), kafka?.stop()])
+})
+
+describe('SyncKitTransport (outbox, logical-replication relay, Kafka, sync-kit inbox consumer)', () => {
+  test('order sagas complete or compensate with commands and replies travelling over Kafka', async () => {
+    const transport = createSyncKitTransport({
+      store: createPostgresStore({ pool }),
+      eventConsumer: () => createKafkaEventConsumer({ brokers: kafka.brokers }),
+      deadLetters: publisher,
+    })
+    participants = await startParticipants(pool, transport)
+    orch = createOrchestrator({
+      db: pool,
+      sagas: [orderSaga({ stepTimeoutMs: 60_000 })],
+      transport,
+      pollIntervalMs: 50,
+    })
+    await orch.listen()
+    const N = 20
+    await Promise.all(
+      Array.from({ length: N }, (_, i) =>
+        orch.start(
+          'order',
+          { orderId: `k${i}`, sku: 'sku-1', qty: 1, amount: 5, declineCard: i % 4 === 0 },
+          { sagaId: `k${i}` },
+        ),
+      ),
+    )
+    await waitFor(
+      async () =>
+        (await count(
+          pool,
+          `SELECT count(*) n FROM saga.instance WHERE state IN ('COMPLETED','COMPENSATED')`,
+        )) === N,
+      60_000,
+    ).catch(async (e: unknown) => {
+      const q = async (sql: string) => JSON.stringify((await pool.query(sql)).rows)
+      const st = await q(`SELECT state, count(*) FROM saga.instance GROUP BY 1`)
+      const ob = await q(`SELECT aggregatetype, count(*) FROM sync_outbox GROUP BY 1`)
+      const ib = await q(`SELECT participant, count(*) FROM saga.inbox GROUP BY 1`)
+      const h = await q(`SELECT kind, count(*) FROM saga.history GROUP BY 1`)
+      throw new Error(
+        `${String(e)}: relay ${JSON.stringify(relay.stats())} states ${st} outbox ${ob} inbox ${ib} history ${h}`,
+      )
+    })
+    expect(
+      await count(pool, `SELECT count(*) n FROM saga.instance WHERE state = 'COMPENSATED'`),
+    ).toBe(5)
+    expect(await count(pool, 'SELECT count(*) n FROM payment')).toBe(15)
+    expect(await count(pool, 'SELECT count(*) n FROM reservation')).toBe(15)
+    // The commands really went through the outbox.
+    expect(
+      await count(
+        pool,
+        `SELECT count(*) n FROM sync_outbox WHERE aggregatetype = 'saga.participant.inventory'`,
+      ),
+    ).toBeGreaterThanOrEqual(N)
+  })
+})
