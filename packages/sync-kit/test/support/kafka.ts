@@ -74,7 +74,11 @@ export function compareWithOutbox(
 ) {
   const ids = new Set(read.map((m) => m.envelope.id))
   const missing = outbox.filter((r) => !ids.has(r.id)).map((r) => r.id)
+  // Start each aggregate just below its first sequence in `outbox` (it may not start at 1).
   const maxSeen = new Map<string, number>()
+  for (const r of outbox) {
+    maxSeen.set(r.aggregateId, Math.min(maxSeen.get(r.aggregateId) ?? Infinity, r.sequence - 1))
+  }
   const partitionOf = new Map<string, number>()
   const orderViolations: string[] = []
   for (const m of read) {

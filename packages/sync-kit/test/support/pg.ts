@@ -4,6 +4,8 @@ import { appendEvents, type NewEvent } from '@faultline/sync-kit'
 /** Runs `fn` in a transaction on a pooled client, committing unless it throws. */
 export async function inTx<T>(pool: pg.Pool, fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
   const c = await pool.connect()
+  const swallow = () => undefined // a server restart errors the checked-out client too
+  c.on('error', swallow)
   try {
     await c.query('BEGIN')
     const out = await fn(c)
@@ -13,6 +15,7 @@ export async function inTx<T>(pool: pg.Pool, fn: (c: pg.PoolClient) => Promise<T
     await c.query('ROLLBACK').catch(() => undefined)
     throw err
   } finally {
+    c.off('error', swallow)
     c.release()
   }
 }
