@@ -16,7 +16,7 @@ import { toErrorRecord } from '../errors.js'
 import { traceHeaders } from '../telemetry.js'
 import type { EngineDeps } from './deps.js'
 import { releaseLock } from './locks.js'
-import { appendHistory, saveInstance, saveStep } from './repo.js'
+import { appendHistory, saveInstance, saveStepWithHistory } from './repo.js'
 import type { ClientTx } from './tx.js'
 
 // Generic saga registry: each definition only ever sees its own data.
@@ -59,14 +59,7 @@ async function recordStep(
 ): Promise<void> {
   const now = deps.clock.now()
   snap.steps.set(stepKey(row.stepId, row.direction), row)
-  await saveStep(tx.client, snap.instance.sagaId, row)
-  await appendHistory(tx.client, snap.instance.sagaId, now, {
-    kind,
-    stepId: step.id,
-    direction: row.direction,
-    attempt: row.attempt,
-    detail: row.error ?? undefined,
-  })
+  await saveStepWithHistory(tx.client, snap.instance.sagaId, row, now, kind)
   const type = (
     { done: 'step:completed', failed: 'step:failed', retry_wait: 'step:retrying' } as const
   )[row.status as 'done']
@@ -233,10 +226,8 @@ async function transition(
   switch (d.type) {
     case 'advance':
       snap.instance = { ...i, cursor: d.cursor }
-      return appendHistory(tx.client, i.sagaId, now, {
-        kind: d.cursor === null ? 'steps.done' : 'group.entered',
-        stepId: d.cursor ?? undefined,
-      })
+      if (d.cursor !== null) return // entering a group is implied by its steps' entries
+      return appendHistory(tx.client, i.sagaId, now, { kind: 'steps.done' })
     case 'compensate':
       snap.instance = { ...i, state: 'COMPENSATING', error: d.reason }
       tx.afterCommit(() => deps.emit({ type: 'saga:compensating', ...base, reason: d.reason }))
