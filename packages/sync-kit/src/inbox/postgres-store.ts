@@ -56,6 +56,12 @@ export class PostgresStore implements ProjectionStore<PoolClient> {
   ): Promise<T> {
     const client = await this.#connect()
     let broken = false
+    // A connection that dies while checked out emits 'error' on the client as well as failing
+    // the query; without a listener that event would crash the process.
+    const onError = () => {
+      broken = true
+    }
+    client.on('error', onError)
     try {
       await client.query('BEGIN')
       if (options.sharedLock !== undefined) {
@@ -70,8 +76,16 @@ export class PostgresStore implements ProjectionStore<PoolClient> {
       await client.query('ROLLBACK').catch(() => {
         broken = true
       })
+      // An outage becomes a kit error here; a handler's own failure goes up as it was thrown.
+      if (!isSyncKitError(err) && this.isUnavailable(err)) {
+        throw new SyncKitError('E_SYNC_DATABASE', `database unavailable: ${describeError(err)}`, {
+          retryable: true,
+          cause: err,
+        })
+      }
       throw err
     } finally {
+      client.off('error', onError)
       client.release(broken)
     }
   }

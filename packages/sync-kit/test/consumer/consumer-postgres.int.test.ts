@@ -21,6 +21,7 @@ import {
   itemEvent,
   pgHistoryProjection,
   publishEvents,
+  waitUntil,
 } from './support.js'
 
 let server: PostgresHandle
@@ -193,5 +194,56 @@ describe('ProjectionRunner on Postgres', () => {
     )
     expect(tables.rows).toEqual([{ tablename: 'item_history' }]) // no leftover rebuild tables
     await runner.stop()
+  })
+})
+
+describe('Consumer on Postgres, outage', () => {
+  /** Kills the database under an open transaction, restarts it, and drains the topic. */
+  async function runOutage(db: PostgresStore, groupId: string) {
+    await reset()
+    const broker = createMemoryBroker({ partitions: 2 })
+    const ids = ['a', 'b', 'c', 'd']
+    await publishEvents(
+      broker,
+      'items',
+      ids.flatMap((id) => [1, 2, 3, 4, 5].map((s) => itemEvent(id, s))),
+    )
+    let applied = 0
+    const c = createConsumer({
+      groupId,
+      topics: ['items'],
+      handlers: {
+        'item.appended': async (tx, e, ctx) => {
+          await appendToHistoryPg(tx, e, ctx)
+          if (++applied === 5) await server.kill() // dies under an open transaction
+        },
+      },
+      consumer: broker.consumer(),
+      db,
+      deadLetters: broker,
+      maxAttempts: 2,
+      backoffBaseMs: 50,
+      backoffMaxMs: 500,
+    })
+    await c.start()
+    await waitUntil(() => c.metrics().storeUnavailable > 0 || c.metrics().deadLettered > 0, 30_000)
+    await server.restart()
+    await drained(c, () => Promise.resolve(broker.endOffsets(['items'])), 60_000)
+    await c.stop()
+    return { metrics: c.metrics(), items: await readItems() }
+  }
+
+  test('SIGKILL of the database mid-stream: events wait, none is dead-lettered, each applies once', async () => {
+    const kit = await runOutage(store, 'outage')
+    expect(kit.metrics.deadLettered).toBe(0)
+    expect(kit.items).toEqual(
+      Object.fromEntries(['a', 'b', 'c', 'd'].map((id) => [id, [1, 2, 3, 4, 5]])),
+    )
+    // A consumer that counts the outage against the events dead-letters healthy ones.
+    const naive = createPostgresStore({ pool })
+    naive.isUnavailable = () => false
+    const hazard = await runOutage(naive, 'outage-naive')
+    expect(hazard.metrics.deadLettered).toBeGreaterThan(0)
+    expect(hazard.items).not.toEqual(kit.items)
   })
 })
