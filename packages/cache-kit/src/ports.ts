@@ -92,7 +92,10 @@ export interface InvalidateResult {
 
 /**
  * The L2 port. Implementations must make each method atomic with respect to the others for the
- * same key (Redis: one Lua script per call):
+ * same key (Redis: one Lua script per call, or one plain command):
+ * - `peek` returns the live entry only (a hit needs nothing else). An entry is live only if a
+ *   fenced `fill` wrote it and no `invalidate` voided it since, so a peek never sees a tombstoned
+ *   entry; misses and stale entries go through `read` for the ticket and the lease;
  * - `read` hands out a {@link FillTicket} and, when asked and the entry is not fresh, a lease
  *   (`SET NX PX`: at most one holder per key until it releases or the lease TTL passes);
  * - `fill` stores an entry only if the ticket's generations still match, the entry's version/LSN
@@ -103,6 +106,7 @@ export interface InvalidateResult {
  * Errors must be {@link CacheKitError}s (`E_CACHE_STORE_UNAVAILABLE`, retryable).
  */
 export interface CacheStore {
+  peek(key: string): Promise<StoredEntry | undefined>
   read(key: string, options: StoreReadOptions): Promise<StoreReadResult>
   fill(ticket: FillTicket, entry: StoredEntry, options: StoreFillOptions): Promise<FillResult>
   invalidate(key: string, request: InvalidateRequest): Promise<InvalidateResult>

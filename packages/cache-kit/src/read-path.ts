@@ -32,6 +32,15 @@ export async function readL2(
   return core.guard.run('read', () => core.store.read(key, options)).catch(() => undefined)
 }
 
+/**
+ * The hit path's L2 read: the entry alone (Redis: one `GET`). `undefined` when there is none or L2
+ * is unavailable; the caller then takes the miss path, whose `read` is what fences the fill.
+ */
+export async function peekL2(core: CacheCore, key: string): Promise<StoredEntry | undefined> {
+  if (!core.guard.available) return undefined
+  return core.guard.run('peek', () => core.store.peek(key)).catch(() => undefined)
+}
+
 /** Serves a fresh L2 entry and copies it into L1 if nothing invalidated the key meanwhile. */
 export function serveL2Hit(
   core: CacheCore,
@@ -73,6 +82,13 @@ export async function resolveKey<T>(
   req: KeyRequest<T>,
   l1Entry: StoredEntry | undefined,
 ): Promise<Payload> {
+  // A fresh entry needs no ticket, watermark or lease, so try the one-command read first. Only a
+  // fill that passed the fence writes an entry and every invalidation removes it, so serving it is
+  // what the fenced read would have served at that instant.
+  const peeked = await peekL2(core, req.key)
+  if (peeked !== undefined && entryState(peeked, core.clock.now()) === 'fresh') {
+    return serveL2Hit(core, req, peeked)
+  }
   const owner = core.nextLeaseOwner()
   let read = await readL2(core, req.key, req.options.tags, owner)
   if (read?.entry !== undefined && entryState(read.entry, core.clock.now()) === 'fresh') {

@@ -46,6 +46,7 @@ function scheduledStore(s: fc.Scheduler): CacheStore {
   const inner = createMemoryStore()
   const tick = (): Promise<void> => s.schedule(Promise.resolve())
   return {
+    peek: async (k) => (await tick(), inner.peek(k)),
     read: async (k, o) => (await tick(), inner.read(k, o)),
     fill: async (t, e, o) => (await tick(), inner.fill(t, e, o)),
     invalidate: async (k, r) => (await tick(), inner.invalidate(k, r)),

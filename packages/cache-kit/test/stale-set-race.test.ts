@@ -46,6 +46,7 @@ describe('ReadThroughCache stale-set race', () => {
     const afterFill = { hook: async (): Promise<void> => {} }
     // Node B's store returns from fill() only after node A's invalidation reached B over the bus.
     const storeB: CacheStore = {
+      peek: (k) => inner.peek(k),
       read: (k, o) => inner.read(k, o),
       fill: async (t, e: StoredEntry, o) => {
         const r = await inner.fill(t, e, o)

@@ -68,6 +68,11 @@ export class MemoryStore implements CacheStore {
     return 'acquired'
   }
 
+  async peek(key: string): Promise<StoredEntry | undefined> {
+    await Promise.resolve()
+    return this.#live(this.#entries, key)
+  }
+
   async read(key: string, options: StoreReadOptions): Promise<StoreReadResult> {
     await Promise.resolve()
     const entry = this.#live(this.#entries, key)

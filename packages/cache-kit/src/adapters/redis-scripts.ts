@@ -1,8 +1,11 @@
 /**
  * The Lua scripts behind the Redis store. Every fencing decision happens inside one script, so no
  * other client can interleave between the check and the write. Key layout, for prefix P and key K:
- * `P e:K` the entry hash, `P m:K` the tombstone/watermark hash (`gen`, `v`, `l`), `P l:K` the lease,
+ * `P p:K` the entry, one packed string (see `redis-entry.ts`; a hit is a plain `GET` of it),
+ * `P m:K` the tombstone/watermark hash (`gen`, `v`, `l`), `P l:K` the lease,
  * `P ts:T` the members of tag T, `P tg:T` the generation of tag T.
+ * Only a fenced fill ever writes `P p:K`, and every invalidation deletes it, so an entry that a
+ * `GET` finds is one no invalidation has voided since it was written.
  */
 
 // Compares two LSNs "HI/LO" numerically; Lua numbers hold 32-bit halves exactly.
@@ -16,67 +19,72 @@ local function lsnLess(x, y)
 end
 `
 
-/** KEYS: entry, meta, lease, tagGen… ARGV: leaseOwner, leaseTtlMs, nowMs, forceLease. */
-export const READ_SCRIPT = `
-local e = redis.call('HMGET', KEYS[1], 'p', 'n', 'v', 'l', 'f', 'r', 'g', 't')
-local exists = e[5] and 1 or 0
+// The version and freshUntil of a packed entry: its first and third header fields, which are
+// digits only, so no pattern can run into the payload.
+const ENTRY_FIELDS = `
+local function entryVersion(s)
+  if not s then return nil end
+  local v = string.match(s, '^(%d*)|')
+  if v == nil or v == '' then return nil end
+  return v
+end
+local function entryFreshUntil(s)
+  return tonumber(string.match(s, '^%d*|[^|]*|([%d.]+)|'))
+end
+`
+
+/**
+ * The miss path's read: the entry, the ticket (generations), the watermark and maybe the lease, in
+ * one atomic step. KEYS: entry, meta, lease, tagGen…. ARGV: leaseOwner, leaseTtlMs, nowMs, forceLease.
+ */
+export const READ_SCRIPT = `${ENTRY_FIELDS}
+local e = redis.call('GET', KEYS[1])
 local w = redis.call('HMGET', KEYS[2], 'gen', 'v', 'l')
 local lease = 'none'
 if ARGV[1] ~= '' then
-  local fresh = exists == 1 and tonumber(e[5]) > tonumber(ARGV[3])
+  local fresh = e and (entryFreshUntil(e) or 0) > tonumber(ARGV[3])
   if ARGV[4] == '1' or not fresh then
     if redis.call('SET', KEYS[3], ARGV[1], 'NX', 'PX', ARGV[2]) then lease = 'acquired' else lease = 'held' end
   end
 end
-local out = {exists, e[1] or '', e[2] or '', e[3] or '', e[4] or '', e[5] or '', e[6] or '', e[7] or '', e[8] or '',
-  w[1] or '', w[2] or '', w[3] or '', lease}
+local out = {e or '', w[1] or '', w[2] or '', w[3] or '', lease}
 for i = 4, #KEYS do out[#out + 1] = redis.call('GET', KEYS[i]) or '' end
 return out
 `
 
 /**
  * KEYS: entry, meta, lease, tagGen×n, tagSet×n.
- * ARGV: generation, n, tagGeneration×n, payload, negative, version, lsn, freshUntil, refreshAt,
- * graceUntil, tagsJson, ttlMs, leaseOwner, key.
+ * ARGV: generation, n, tagGeneration×n, packedEntry, version, lsn, ttlMs, leaseOwner, key.
+ * The version and LSN also travel unpacked so the checks need not parse the entry.
  */
-export const FILL_SCRIPT = `${LSN_LESS}
+export const FILL_SCRIPT = `${LSN_LESS}${ENTRY_FIELDS}
 local n = tonumber(ARGV[2])
 local a = 3 + n
-local owner = ARGV[a + 9]
+local owner = ARGV[a + 4]
 if owner ~= '' and redis.call('GET', KEYS[3]) == owner then redis.call('DEL', KEYS[3]) end
 local w = redis.call('HMGET', KEYS[2], 'gen', 'v', 'l')
 local valid = (w[1] or '') == ARGV[1]
 for i = 1, n do
   if (redis.call('GET', KEYS[3 + i]) or '') ~= ARGV[2 + i] then valid = false end
 end
-local ver, lsn = ARGV[a + 2], ARGV[a + 3]
+local ver, lsn = ARGV[a + 1], ARGV[a + 2]
 if not valid then return 'invalidated' end
 if ver ~= '' and w[2] and tonumber(ver) < tonumber(w[2]) then return 'version-behind' end
 if lsn ~= '' and w[3] and lsnLess(lsn, w[3]) then return 'lsn-behind' end
-local cur = redis.call('HGET', KEYS[1], 'v')
+local cur = entryVersion(redis.call('GET', KEYS[1]))
 if ver ~= '' and cur and tonumber(ver) < tonumber(cur) then return 'older-than-cached' end
-redis.call('DEL', KEYS[1])
-local fields = {'f', ARGV[a + 4], 'r', ARGV[a + 5], 'g', ARGV[a + 6], 't', ARGV[a + 7]}
-if ARGV[a + 1] == '1' then
-  fields[#fields + 1] = 'n'; fields[#fields + 1] = '1'
-else
-  fields[#fields + 1] = 'p'; fields[#fields + 1] = ARGV[a]
-end
-if ver ~= '' then fields[#fields + 1] = 'v'; fields[#fields + 1] = ver end
-if lsn ~= '' then fields[#fields + 1] = 'l'; fields[#fields + 1] = lsn end
-redis.call('HSET', KEYS[1], unpack(fields))
-local ttl = tonumber(ARGV[a + 8])
-redis.call('PEXPIRE', KEYS[1], ttl)
+local ttl = tonumber(ARGV[a + 3])
+redis.call('SET', KEYS[1], ARGV[a], 'PX', ttl)
 for i = 1, n do
   local set = KEYS[3 + n + i]
-  redis.call('SADD', set, ARGV[a + 10])
+  redis.call('SADD', set, ARGV[a + 5])
   if redis.call('PTTL', set) < ttl then redis.call('PEXPIRE', set, ttl) end
 end
 return 'ok'
 `
 
 /** KEYS: entry, meta, lease. ARGV: generation, version, lsn, mode, tombstoneTtlMs. */
-export const INVALIDATE_SCRIPT = `${LSN_LESS}
+export const INVALIDATE_SCRIPT = `${LSN_LESS}${ENTRY_FIELDS}
 local w = redis.call('HMGET', KEYS[2], 'gen', 'v', 'l')
 local ver, lsn, mode = ARGV[2], ARGV[3], ARGV[4]
 local verNewer = ver ~= '' and (not w[2] or tonumber(ver) > tonumber(w[2]))
@@ -90,7 +98,7 @@ redis.call('HSET', KEYS[2], 'gen', ARGV[1])
 redis.call('PEXPIRE', KEYS[2], ARGV[5])
 local drop = true
 if mode == 'change' and ver ~= '' then
-  local cur = redis.call('HGET', KEYS[1], 'v')
+  local cur = entryVersion(redis.call('GET', KEYS[1]))
   if cur and tonumber(cur) >= tonumber(ver) then drop = false end
 end
 if drop then redis.call('DEL', KEYS[1]) end
@@ -114,7 +122,7 @@ for i = 1, n do
   redis.call('SET', KEYS[n + i], ARGV[4] .. ':t' .. i, 'PX', ARGV[2])
 end
 for j, k in ipairs(members) do
-  redis.call('DEL', ARGV[3] .. 'e:' .. k, ARGV[3] .. 'l:' .. k)
+  redis.call('DEL', ARGV[3] .. 'p:' .. k, ARGV[3] .. 'l:' .. k)
   redis.call('HSET', ARGV[3] .. 'm:' .. k, 'gen', ARGV[4] .. ':k' .. j)
   redis.call('PEXPIRE', ARGV[3] .. 'm:' .. k, ARGV[2])
 end

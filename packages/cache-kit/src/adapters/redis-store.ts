@@ -14,6 +14,7 @@ import type {
   Watermark,
 } from '../ports.js'
 import { connect, Script, storeError, type RedisConnectionOptions } from './redis-client.js'
+import { packEntry, unpackEntry } from './redis-entry.js'
 import {
   FILL_SCRIPT,
   INVALIDATE_SCRIPT,
@@ -43,28 +44,6 @@ const FILL_REASONS = new Set<string>([
 
 function watermarkOf(version: string, lsn: string): Watermark {
   return { ...(version !== '' && { version: Number(version) }), ...(lsn !== '' && { lsn }) }
-}
-
-function entryOf(row: string[]): StoredEntry {
-  const [payload, negative, version, lsn, fresh, refresh, grace, tags] = row as [
-    string,
-    string,
-    string,
-    string,
-    string,
-    string,
-    string,
-    string,
-  ]
-  return {
-    payload: negative === '1' ? null : payload,
-    ...(version !== '' && { version: Number(version) }),
-    ...(lsn !== '' && { lsn }),
-    freshUntil: Number(fresh),
-    refreshAt: Number(refresh),
-    graceUntil: Number(grace),
-    tags: tags === '' ? [] : (JSON.parse(tags) as string[]),
-  }
 }
 
 /**
@@ -101,9 +80,15 @@ export class RedisStore implements CacheStore {
     }
   }
 
+  /** One plain `GET` of the packed entry: the hit path needs no ticket, watermark or lease. */
+  async peek(key: string): Promise<StoredEntry | undefined> {
+    const packed = await this.#call('peek', () => this.#client.get(this.#k('p', key)))
+    return packed === null ? undefined : unpackEntry(packed)
+  }
+
   async read(key: string, options: StoreReadOptions): Promise<StoreReadResult> {
     const keys = [
-      this.#k('e', key),
+      this.#k('p', key),
       this.#k('m', key),
       this.#k('l', key),
       ...options.tags.map((t) => this.#k('tg', t)),
@@ -114,12 +99,9 @@ export class RedisStore implements CacheStore {
       options.now,
       options.forceLease === true ? '1' : '0',
     ]
-    const out = (await this.#call('read', () => read.run(this.#client, keys, args))) as [
-      number,
-      ...string[],
-    ]
-    const [exists, ...rest] = out
-    const [generation, wmVersion, wmLsn, lease, ...tagGenerations] = rest.slice(8) as [
+    const out = (await this.#call('read', () => read.run(this.#client, keys, args))) as string[]
+    const [packed, generation, wmVersion, wmLsn, lease, ...tagGenerations] = out as [
+      string,
       string,
       string,
       string,
@@ -128,7 +110,7 @@ export class RedisStore implements CacheStore {
     ]
     const ticket: FillTicket = { key, generation, tagGenerations, tags: options.tags }
     return {
-      entry: exists === 1 ? entryOf(rest.slice(0, 8)) : undefined,
+      entry: packed === '' ? undefined : unpackEntry(packed),
       ticket,
       watermark: watermarkOf(wmVersion, wmLsn),
       lease: lease as StoreReadResult['lease'],
@@ -142,7 +124,7 @@ export class RedisStore implements CacheStore {
   ): Promise<FillResult> {
     const { key, tags } = ticket
     const keys = [
-      this.#k('e', key),
+      this.#k('p', key),
       this.#k('m', key),
       this.#k('l', key),
       ...tags.map((t) => this.#k('tg', t)),
@@ -152,14 +134,9 @@ export class RedisStore implements CacheStore {
       ticket.generation,
       tags.length,
       ...ticket.tagGenerations,
-      entry.payload ?? '',
-      entry.payload === null ? '1' : '0',
+      packEntry(entry),
       entry.version ?? '',
       entry.lsn ?? '',
-      entry.freshUntil,
-      entry.refreshAt,
-      entry.graceUntil,
-      JSON.stringify(entry.tags),
       Math.max(1, Math.round(options.ttlMs)),
       options.leaseOwner ?? '',
       key,
@@ -172,7 +149,7 @@ export class RedisStore implements CacheStore {
   }
 
   async invalidate(key: string, request: InvalidateRequest): Promise<InvalidateResult> {
-    const keys = [this.#k('e', key), this.#k('m', key), this.#k('l', key)]
+    const keys = [this.#k('p', key), this.#k('m', key), this.#k('l', key)]
     const args = [
       randomUUID(),
       request.version ?? '',

@@ -64,6 +64,38 @@ export function cacheStoreContract(name: string, make: () => Promise<StoreFixtur
       expect((await read(key)).entry).toStrictEqual(e)
     })
 
+    test('peek() returns exactly what read() returns, for awkward payloads and tags too', async () => {
+      const now = f.now()
+      const cases = [
+        entry(now, { version: 9, lsn: '0/16B3748', tags: ['a|b', 'line\nbreak', 'ü'] }),
+        entry(now, { payload: 'x|y\n{"z":"|\n"}\n', refreshAt: now + 1, graceUntil: now + 90_000 }),
+        entry(now, { payload: '' }),
+        entry(now, { payload: null }),
+      ]
+      for (const e of cases) {
+        const key = uniqueKey('peek')
+        expect(await f.store.peek(key)).toBeUndefined()
+        await f.store.fill((await read(key, [...e.tags])).ticket, e, { ttlMs: 60_000 })
+        expect(await f.store.peek(key)).toStrictEqual(e)
+        expect((await read(key, [...e.tags])).entry).toStrictEqual(e)
+      }
+    })
+
+    test('peek() sees no entry once invalidate() or invalidateTags() voided it', async () => {
+      const tag = uniqueKey('peek-tag')
+      const k1 = uniqueKey('peek-inv')
+      const k2 = uniqueKey('peek-tags')
+      for (const k of [k1, k2]) {
+        const e = entry(f.now(), { version: 1, tags: [tag] })
+        await f.store.fill((await read(k, [tag])).ticket, e, { ttlMs: 60_000 })
+        expect((await f.store.peek(k))?.version).toBe(1)
+      }
+      await f.store.invalidate(k1, force)
+      await f.store.invalidateTags([tag], 60_000)
+      expect(await f.store.peek(k1)).toBeUndefined()
+      expect(await f.store.peek(k2)).toBeUndefined()
+    })
+
     test('fill() is refused after invalidate() voided its ticket (no stale set)', async () => {
       const key = uniqueKey('stale-set')
       const { ticket } = await read(key)
