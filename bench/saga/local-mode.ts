@@ -55,10 +55,10 @@ export async function runSagaKit(
   })
   await settle()
   const after = await writeCounters(admin, [db])
-  const states = await pool.query(
+  const states = await pool.query<{ state: string; n: number }>(
     `SELECT state, count(*)::int n FROM saga.instance WHERE saga_id LIKE 's-%' GROUP BY 1`,
   )
-  const done = states.rows.reduce((a, r: { n: number }) => a + r.n, 0)
+  const done = states.rows.reduce((a, r) => a + r.n, 0)
   if (
     done !== total ||
     states.rows.some((r: { state: string }) => !['COMPLETED', 'COMPENSATED'].includes(r.state))

@@ -66,7 +66,7 @@ application + system database), divided by the number of sagas.
 ${row(kit)}
 ${row(dbos)}
 
-saga-kit / DBOS throughput: **${fmt(ratio, 2)}x** (target: at least 1.5x) — ${ratio >= 1.5 ? 'met' : 'missed'}.
+saga-kit / DBOS throughput: **${fmt(ratio, 3)}x** (target: at least 1.5x) — ${ratio >= 1.5 ? 'met' : 'missed'}.
 
 Where the cost goes in saga-kit: each local step is one transaction holding the instance row lock:
 \`SELECT … FOR UPDATE\` of the instance, the step log, the step's own write, an upsert of its
