@@ -85,14 +85,19 @@ export function cacheStoreContract(name: string, make: () => Promise<StoreFixtur
       const tag = uniqueKey('peek-tag')
       const k1 = uniqueKey('peek-inv')
       const k2 = uniqueKey('peek-tags')
-      for (const k of [k1, k2]) {
-        const e = entry(f.now(), { version: 1, tags: [tag] })
-        await f.store.fill((await read(k, [tag])).ticket, e, { ttlMs: 60_000 })
+      for (const [k, tags] of [
+        [k1, []],
+        [k2, [tag]],
+      ] as const) {
+        const e = entry(f.now(), { version: 1, tags })
+        await f.store.fill((await read(k, [...tags])).ticket, e, { ttlMs: 60_000 })
         expect((await f.store.peek(k))?.version).toBe(1)
       }
+      // The hit path reads nothing but the entry, so invalidation must remove the entry itself.
       await f.store.invalidate(k1, force)
-      await f.store.invalidateTags([tag], 60_000)
       expect(await f.store.peek(k1)).toBeUndefined()
+      expect((await f.store.peek(k2))?.version).toBe(1)
+      await f.store.invalidateTags([tag], 60_000)
       expect(await f.store.peek(k2)).toBeUndefined()
     })
 
