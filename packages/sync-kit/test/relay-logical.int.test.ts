@@ -116,3 +116,27 @@ function parseLsnOf(text: string): bigint {
   const [hi, lo] = text.split('/')
   return (BigInt(`0x${hi}`) << 32n) + BigInt(`0x${lo}`)
 }
+
+describe('LogicalRelay slot ownership', () => {
+  test('a slot name taken by another database is refused with a clear error', async () => {
+    const other = (await server.createDatabase('relay_a_other')).url
+    const otherPool = new pg.Pool({ connectionString: other })
+    await migrate(otherPool)
+    await otherPool.end()
+    const first = createLogicalRelay({
+      connection: other,
+      publisher: createMemoryPublisher(),
+      slot: 's_shared',
+    })
+    await first.start()
+    await first.stop()
+    const second = createLogicalRelay({
+      connection: url,
+      publisher: createMemoryPublisher(),
+      slot: 's_shared',
+    })
+    const err: unknown = await second.start().catch((e: unknown) => e)
+    expect(isSyncKitError(err, 'E_SYNC_INVALID_OPTIONS')).toBe(true)
+    expect((err as Error).message).toMatch(/decodes database "relay_a_other".*cluster-wide/)
+  })
+})

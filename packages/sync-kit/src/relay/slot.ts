@@ -14,6 +14,10 @@ export interface SlotStatus {
   readonly retainedWalBytes: bigint
   /** `wal_status` (PG13+): reserved, extended, unreserved or lost. */
   readonly walStatus: string | null
+  /** The database the slot decodes; logical slots are per database, names are per cluster. */
+  readonly database: string | null
+  /** Whether that is the database this connection is on. */
+  readonly sameDatabase: boolean
 }
 
 const quoteIdent = (s: string): string => `"${s.replace(/"/g, '""')}"`
@@ -28,9 +32,12 @@ export async function readSlotStatus(pool: Pool, slot: string): Promise<SlotStat
     restart: string | null
     retained: string | null
     wal_status: string | null
+    database: string | null
+    same_db: boolean
   }>(
     `SELECT active, active_pid, plugin, confirmed_flush_lsn::text AS confirmed,
-            restart_lsn::text AS restart, wal_status,
+            restart_lsn::text AS restart, wal_status, database,
+            database IS NOT DISTINCT FROM current_database() AS same_db,
             pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn)::text AS retained
        FROM pg_replication_slots WHERE slot_name = $1`,
     [slot],
@@ -46,6 +53,8 @@ export async function readSlotStatus(pool: Pool, slot: string): Promise<SlotStat
       restartLsn: null,
       retainedWalBytes: 0n,
       walStatus: null,
+      database: null,
+      sameDatabase: false,
     }
   }
   return {
@@ -57,6 +66,8 @@ export async function readSlotStatus(pool: Pool, slot: string): Promise<SlotStat
     restartLsn: row.restart ? parseLsn(row.restart) : null,
     retainedWalBytes: BigInt(Math.round(Number(row.retained ?? '0'))),
     walStatus: row.wal_status,
+    database: row.database,
+    sameDatabase: row.same_db,
   }
 }
 
@@ -99,6 +110,14 @@ export async function ensureSlot(pool: Pool, slot: string, create: boolean): Pro
     throw new SyncKitError(
       'E_SYNC_INVALID_OPTIONS',
       `replication slot "${slot}" uses plugin ${status.plugin ?? '(physical)'}, not pgoutput`,
+      { context: { slot } },
+    )
+  }
+  if (!status.sameDatabase) {
+    throw new SyncKitError(
+      'E_SYNC_INVALID_OPTIONS',
+      `replication slot "${slot}" decodes database "${status.database ?? '?'}", not this one; ` +
+        'slot names are cluster-wide, so give each database its own slot',
       { context: { slot } },
     )
   }
