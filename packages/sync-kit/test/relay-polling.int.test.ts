@@ -129,4 +129,34 @@ describe('PollingRelay', () => {
     expect(new Set(ids)).toEqual(new Set(all))
     expect(relay.stats().publishFailures).toBeGreaterThan(0)
   })
+
+  test('stop() while the broker withholds acks leaves the cursor where it was', async () => {
+    const withheld = {
+      publish: () => new Promise<never>(() => undefined),
+      close: () => Promise.resolve(),
+    }
+    const stuck = createPollingRelay({
+      connection: url,
+      publisher: withheld,
+      name: 'withheld',
+      pollIntervalMs: 20,
+    })
+    await stuck.start()
+    await new Promise((r) => setTimeout(r, 500))
+    await stuck.stop(200)
+    const publisher = createMemoryPublisher()
+    const next = createPollingRelay({
+      connection: url,
+      publisher,
+      name: 'withheld',
+      pollIntervalMs: 20,
+    })
+    await next.start()
+    const all = await commitOrder()
+    await waitFor(() => publisher.messages('outbox.event.order').length >= all.length)
+    await next.stop()
+    expect(publisher.messages('outbox.event.order').map((m) => decodeEnvelope(m.value).id)).toEqual(
+      all,
+    )
+  })
 })

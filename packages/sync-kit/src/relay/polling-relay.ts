@@ -130,8 +130,11 @@ export class PollingRelay {
       const messages = rows.map((r) =>
         rowToMessage(r, this.#o.topic, this.#o.invalidTopic, this.#o.logger),
       )
-      this.#queue.push(messages.map((message) => ({ message, onDurable: () => undefined })))
+      let durable = 0
+      this.#queue.push(messages.map((message) => ({ message, onDurable: () => durable++ })))
       await this.#queue.drained()
+      // stop() may abandon the batch: never move the cursor past an event the broker lacks.
+      if (durable < messages.length) return false
       await this.#o.faults?.('relay:before-ack', { events: rows.length })
     }
     if (!last && lowXid === cursor.lowXid) return false
