@@ -41,6 +41,24 @@ export async function peekL2(core: CacheCore, key: string): Promise<StoredEntry 
   return core.guard.run('peek', () => core.store.peek(key)).catch(() => undefined)
 }
 
+/** What {@link tryL2Hit} returns when L2 holds no fresh entry. */
+export const NO_HIT: unique symbol = Symbol('cache-kit no L2 hit')
+
+/**
+ * The L2 hit path, outside single-flight and tracing: one peek, and the payload if the entry is
+ * fresh. A fresh entry needs no ticket, watermark or lease; only a fill that passed the fence
+ * writes one and every invalidation removes it, so serving it is what the fenced read would have
+ * served at that instant. Anything else is {@link NO_HIT}: the caller takes the miss path.
+ */
+export async function tryL2Hit(
+  core: CacheCore,
+  req: KeyRequest<unknown>,
+): Promise<Payload | typeof NO_HIT> {
+  const entry = await peekL2(core, req.key)
+  if (entry === undefined || entryState(entry, core.clock.now()) !== 'fresh') return NO_HIT
+  return serveL2Hit(core, req, entry)
+}
+
 /** Serves a fresh L2 entry and copies it into L1 if nothing invalidated the key meanwhile. */
 export function serveL2Hit(
   core: CacheCore,
@@ -74,7 +92,9 @@ function pickStale(
 }
 
 /**
- * The miss path of one key: L2, then (lease permitting) the loader, then a fenced fill.
+ * The miss path of one key, after {@link tryL2Hit} found no fresh entry: the fenced L2 read (which
+ * may still find a fresh entry filled meanwhile), then (lease permitting) the loader, then a fenced
+ * fill.
  * `l1Entry` is an L1 entry that could not be served as a hit (stale, or L1 not trusted).
  */
 export async function resolveKey<T>(
@@ -82,13 +102,6 @@ export async function resolveKey<T>(
   req: KeyRequest<T>,
   l1Entry: StoredEntry | undefined,
 ): Promise<Payload> {
-  // A fresh entry needs no ticket, watermark or lease, so try the one-command read first. Only a
-  // fill that passed the fence writes an entry and every invalidation removes it, so serving it is
-  // what the fenced read would have served at that instant.
-  const peeked = await peekL2(core, req.key)
-  if (peeked !== undefined && entryState(peeked, core.clock.now()) === 'fresh') {
-    return serveL2Hit(core, req, peeked)
-  }
   const owner = core.nextLeaseOwner()
   let read = await readL2(core, req.key, req.options.tags, owner)
   if (read?.entry !== undefined && entryState(read.entry, core.clock.now()) === 'fresh') {

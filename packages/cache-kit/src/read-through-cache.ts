@@ -27,7 +27,7 @@ import {
   type ResolvedLoadOptions,
 } from './options.js'
 import type { CacheStore, Clock, InvalidationBus, Logger, StoredEntry } from './ports.js'
-import { readL2, resolveKey, loadAndFill, type Payload } from './read-path.js'
+import { NO_HIT, readL2, resolveKey, loadAndFill, tryL2Hit, type Payload } from './read-path.js'
 import { createJsonSerializer, type Serializer } from './serializer.js'
 import { SingleFlight } from './single-flight.js'
 import { trackCounts, type CacheCounts, type CacheStats } from './stats.js'
@@ -114,9 +114,12 @@ export class ReadThroughCache {
       random: options.random ?? Math.random,
       nextLeaseOwner: () => `${nodeId}:${(this.#leaseSeq += 1)}`,
       background: (task, what) => this.#track(task, what),
-      // After the current flight settles, so the refresh does not join it.
-      onL2Hit: (key, entry, loader, opts) =>
-        setImmediate(() => this.#maybeRefresh(key, entry, loader, opts)),
+      // After the current flight settles, so the refresh does not join it. Checked first so that
+      // the common hit (not yet due for refresh) schedules nothing.
+      onL2Hit: (key, entry, loader, opts) => {
+        if (needsEagerRefresh(entry, clock.now()))
+          setImmediate(() => this.#maybeRefresh(key, entry, loader, opts))
+      },
     }
     this.#counts = trackCounts(emitter)
     if (options.metrics !== undefined) attachMetrics(emitter, options.metrics)
@@ -152,12 +155,19 @@ export class ReadThroughCache {
       this.#maybeRefresh(key, l1Entry, loader, opts)
       return readEntry(l1Entry, this.#core.serializer) as T | undefined
     }
+    // An L2 hit is one plain read and needs neither single-flight nor a span; a caller joins a
+    // running flight instead, so a herd on a cold key does not add one read per caller.
+    if (!this.#flights.has(key)) {
+      const local = this.#core.fence.ticket(key, opts.tags)
+      const hit = await tryL2Hit(this.#core, { key, loader, options: opts, local })
+      if (hit !== NO_HIT) return decode<T>(this.#core.serializer, hit)
+    }
     const payload = await this.#flights.run(key, opts.tags, (local) =>
       withSpan(this.#core.tracer, 'cache-kit getOrLoad', key, () =>
         resolveKey(this.#core, { key, loader, options: opts, local }, l1Entry),
       ),
     )
-    return payload === null ? undefined : (this.#core.serializer.deserialize(payload) as T)
+    return decode<T>(this.#core.serializer, payload)
   }
 
   /**

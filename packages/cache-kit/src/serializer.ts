@@ -112,7 +112,10 @@ export function createJsonSerializer(): Serializer {
     serialize: (value) => JSON.stringify(encode(value, 'value', new Set())),
     deserialize(text) {
       try {
-        return decode(JSON.parse(text) as Json)
+        const json = JSON.parse(text) as Json
+        // Every tag key starts with U+0000, which valid JSON can only spell as the escape \u0000.
+        // Text without one holds no tags, and decoding it would only copy the tree.
+        return text.includes('\\u0000') ? decode(json) : json
       } catch (cause) {
         throw new CacheKitError(
           'E_CACHE_DESERIALIZE',

@@ -2,7 +2,8 @@ import { SpanStatusCode, type Tracer } from '@opentelemetry/api'
 
 /**
  * Runs `fn` inside an OpenTelemetry span. With no SDK registered the API's tracer is a no-op, so
- * this costs little; L1 hits are never traced.
+ * this costs little. Hits (L1, and L2 hits served by a peek) are never traced: only the
+ * miss path opens a span.
  */
 export function withSpan<T>(
   tracer: Tracer,

@@ -48,6 +48,25 @@ describe('createJsonSerializer', () => {
     expect(() => s.serialize(cyclic)).toThrow(/circular/)
   })
 
+  test('plain JSON skips the tag pass; any escaped NUL (even a lookalike) takes it', () => {
+    // The fast path returns JSON.parse's tree as is: only text containing the escape \u0000 can
+    // hold a tag, so a value with NUL characters, or with the six characters "\u0000" typed
+    // out, must still round-trip exactly.
+    const value = {
+      nul: 'a\u0000b',
+      typed: '\\u0000t',
+      keyNul: { '\u0000x': 1 },
+      at: new Date(0),
+    }
+    expect(roundTrip(value)).toStrictEqual(value)
+    expect(roundTrip({ plain: [1, 'x', { y: null }] })).toStrictEqual({
+      plain: [1, 'x', { y: null }],
+    })
+    expect(s.deserialize('{"\\u0000t":"date","v":"1970-01-01T00:00:00.000Z"}')).toStrictEqual(
+      new Date(0),
+    )
+  })
+
   test('refuses text it did not produce with E_CACHE_DESERIALIZE', () => {
     expect(() => s.deserialize('{not json')).toThrow(
       expect.objectContaining({ code: 'E_CACHE_DESERIALIZE' }),
