@@ -1,0 +1,160 @@
+/**
+ * Messaging mode: 4-step order sagas whose two middle steps are commands to participants reached
+ * over Kafka (sync-kit outbox, logical-replication relay, kafkajs consumers). Open loop: sagas are
+ * started at a fixed rate and latency is measured from each saga's intended start time to its end,
+ * so a stall cannot hide behind a slower send rate.
+ */
+import pg from 'pg'
+import { Kafka, logLevel } from 'kafkajs'
+import type { PostgresHandle } from '@faultline/infra'
+import { startKafka } from '@faultline/infra'
+import {
+  createLogicalRelay,
+  createPostgresStore,
+  migrate as migrateSyncKit,
+} from '@faultline/sync-kit'
+import { createKafkaEventConsumer, createKafkaPublisher } from '@faultline/sync-kit/kafka'
+import {
+  command,
+  createOrchestrator,
+  createParticipant,
+  defineParticipant,
+  defineSaga,
+  migrate,
+} from '@faultline/saga-kit'
+import { createSyncKitTransport } from '@faultline/saga-kit/sync-kit'
+import { quantile } from './stats.js'
+
+/** Result of the open-loop run. */
+export interface MessagingResult {
+  readonly targetPerSecond: number
+  readonly sagas: number
+  readonly achievedPerSecond: number
+  readonly p50Ms: number
+  readonly p99Ms: number
+  readonly maxMs: number
+}
+
+const CHANNELS = ['saga.replies', 'saga.participant.inventory', 'saga.participant.payments']
+
+export async function runMessaging(
+  server: PostgresHandle,
+  ratePerSecond: number,
+  seconds: number,
+): Promise<MessagingResult> {
+  const kafka = await startKafka({ log: () => {} })
+  const { url } = await server.createDatabase('bench_messaging')
+  const pool = new pg.Pool({ connectionString: url, max: 30 })
+  pool.on('error', () => {})
+  await migrateSyncKit(pool)
+  await migrate(pool)
+  await pool.query(`CREATE TABLE orders (id text PRIMARY KEY, status text); CREATE TABLE stock (qty int); INSERT INTO stock VALUES (1000000);
+    CREATE TABLE payment (key text PRIMARY KEY, amount int)`)
+  const admin = new Kafka({ brokers: kafka.brokers, logLevel: logLevel.NOTHING }).admin()
+  await admin.connect()
+  await admin.createTopics({
+    topics: CHANNELS.map((c) => ({ topic: `outbox.event.${c}`, numPartitions: 4 })),
+  })
+  await admin.disconnect()
+  const publisher = createKafkaPublisher({ brokers: kafka.brokers })
+  const relay = createLogicalRelay({ connection: url, publisher })
+  await relay.start()
+  const transport = createSyncKitTransport({
+    store: createPostgresStore({ pool }),
+    eventConsumer: () =>
+      createKafkaEventConsumer({ brokers: kafka.brokers, partitionsConsumedConcurrently: 4 }),
+    deadLetters: publisher,
+  })
+  const participants = [
+    defineParticipant('inventory', {
+      'inventory.reserve': async ({ tx }) =>
+        void (await tx.client.query('UPDATE stock SET qty = qty - 1')),
+      'inventory.release': async ({ tx }) =>
+        void (await tx.client.query('UPDATE stock SET qty = qty + 1')),
+    }),
+    defineParticipant('payments', {
+      'payments.charge': async ({ tx, idempotencyKey }) =>
+        void (await tx.client.query('INSERT INTO payment VALUES ($1, 10)', [idempotencyKey])),
+      'payments.refund': async ({ tx, idempotencyKey }) =>
+        void (await tx.client.query('DELETE FROM payment WHERE key = $1', [idempotencyKey])),
+    }),
+  ].map((definition) => createParticipant({ db: pool, transport, definition }))
+  for (const p of participants) await p.listen()
+  const saga = defineSaga<{ id: string }>('order')
+    .step('create-order', {
+      invoke: async ({ tx, data }) =>
+        void (await tx.client.query(`INSERT INTO orders VALUES ($1, 'PENDING')`, [data.id])),
+      compensate: async () => {},
+    })
+    .step('reserve-stock', {
+      invoke: command('inventory', 'inventory.reserve'),
+      compensate: command('inventory', 'inventory.release'),
+      timeoutMs: 30_000,
+    })
+    .step('charge', {
+      invoke: command('payments', 'payments.charge'),
+      compensate: command('payments', 'payments.refund'),
+      timeoutMs: 30_000,
+    })
+    .step('approve', {
+      kind: 'pivot',
+      invoke: async ({ tx, data }) =>
+        void (await tx.client.query(`UPDATE orders SET status = 'APPROVED' WHERE id = $1`, [
+          data.id,
+        ])),
+    })
+  const ended = new Map<string, number>()
+  const orch = createOrchestrator({
+    db: pool,
+    sagas: [saga],
+    transport,
+    onEvent: (e) => {
+      if (e.type === 'saga:completed' || e.type === 'saga:compensated')
+        ended.set(e.sagaId, performance.now())
+    },
+  })
+  await orch.listen()
+  const waitEnded = async (ids: string[], timeoutMs: number): Promise<void> => {
+    const end = Date.now() + timeoutMs
+    while (ids.some((id) => !ended.has(id)) && Date.now() < end)
+      await new Promise((r) => setTimeout(r, 20))
+  }
+  const warm = Array.from({ length: 30 }, (_, i) => `warm-${i}`)
+  await Promise.all(warm.map((id) => orch.start('order', { id }, { sagaId: id })))
+  await waitEnded(warm, 120_000)
+
+  const total = ratePerSecond * seconds
+  const intended = new Map<string, number>()
+  const t0 = performance.now() + 100
+  const starts: Promise<unknown>[] = []
+  for (let i = 0; i < total; i++) {
+    const at = t0 + (i * 1000) / ratePerSecond
+    const wait = at - performance.now()
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait))
+    const id = `m-${i}`
+    intended.set(id, at)
+    starts.push(orch.start('order', { id }, { sagaId: id }))
+  }
+  await Promise.all(starts)
+  await waitEnded([...intended.keys()], 120_000)
+  const lat = [...intended]
+    .filter(([id]) => ended.has(id))
+    .map(([id, at]) => ended.get(id)! - at)
+    .sort((a, b) => a - b)
+  const last = Math.max(...[...intended.keys()].map((id) => ended.get(id) ?? 0))
+  await orch.close()
+  for (const p of participants) await p.close()
+  await relay.stop()
+  await publisher.close()
+  await pool.end()
+  await kafka.stop()
+  if (lat.length !== total) throw new Error(`only ${lat.length} of ${total} sagas ended`)
+  return {
+    targetPerSecond: ratePerSecond,
+    sagas: total,
+    achievedPerSecond: total / ((last - t0) / 1000),
+    p50Ms: quantile(lat, 0.5),
+    p99Ms: quantile(lat, 0.99),
+    maxMs: lat.at(-1) ?? 0,
+  }
+}
