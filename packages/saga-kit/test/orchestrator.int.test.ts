@@ -5,6 +5,7 @@ import {
   createOrchestrator,
   defineSaga,
   isSagaKitError,
+  withTx,
   type MemoryTransport,
   type Orchestrator,
   type SagaEvent,
@@ -154,5 +155,28 @@ describe('Orchestrator', () => {
     ])
     await orch.start('order', { orderId: 'o4', sku: 'sku-1', qty: 1, amount: 1 }, { sagaId: 's4' })
     await waitFor(async () => (await state('s4')) === 'COMPLETED')
+  })
+
+  test("start({ tx }) joins the caller's transaction: a rollback leaves no saga and sends nothing", async () => {
+    const sent = transport.sent.length
+    await withTx(pool, async (tx) => {
+      await tx.client.query(`INSERT INTO orders VALUES ('o9', 'PENDING')`)
+      await orch.start(
+        'order',
+        { orderId: 'o9', sku: 'sku-1', qty: 1, amount: 1 },
+        { sagaId: 's9', tx },
+      )
+      throw new Error('caller aborts')
+    }).catch(() => {})
+    expect(await orch.get('s9')).toBeUndefined()
+    expect(transport.sent.length).toBe(sent)
+    await withTx(pool, (tx) =>
+      orch.start(
+        'order',
+        { orderId: 'o10', sku: 'sku-1', qty: 1, amount: 1 },
+        { sagaId: 's10', tx },
+      ),
+    )
+    await waitFor(async () => (await state('s10')) === 'COMPLETED')
   })
 })
