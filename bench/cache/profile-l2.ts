@@ -10,6 +10,8 @@ import { l2Hit } from './micro.js'
 
 const rounds = Number(process.argv[2] ?? 2)
 const seconds = Number(process.argv[3] ?? 3)
+// `kit` runs only cache-kit at the high concurrency, so a CPU profile shows its hit path alone.
+const only = process.argv[4]
 
 async function main(): Promise<void> {
   const redis = await startRedis()
@@ -25,6 +27,11 @@ async function main(): Promise<void> {
   try {
     for (let r = 0; r < rounds; r += 1) {
       for (const c of [1, ctx.micro.concurrency]) {
+        if (only === 'kit') {
+          if (c > 1)
+            console.log(`c=${c}: cache-kit ${Math.round(await l2Hit(ctx, 'cache-kit', c))} ops/s`)
+          continue
+        }
         const kit = await l2Hit(ctx, 'cache-kit', c)
         const raw = await l2Hit(ctx, 'raw GET', c)
         console.log(

@@ -1,3 +1,4 @@
+import { Deadlines } from './deadlines.js'
 import { CacheKitError, isCacheKitError } from './errors.js'
 
 /** Options for {@link StoreGuard}. */
@@ -14,10 +15,12 @@ export interface StoreGuardOptions {
  */
 export class StoreGuard {
   readonly #options: StoreGuardOptions
+  readonly #deadlines: Deadlines
   #openUntil = 0
 
   constructor(options: StoreGuardOptions) {
     this.#options = options
+    this.#deadlines = new Deadlines(options.timeoutMs)
   }
 
   /** False while the breaker is open. */
@@ -28,16 +31,8 @@ export class StoreGuard {
   /** Runs `fn` under the timeout; any failure opens the breaker and becomes a CacheKitError. */
   async run<T>(operation: string, fn: () => Promise<T>): Promise<T> {
     if (!this.available) throw this.#unavailable(operation, 'the circuit breaker is open')
-    let timer: NodeJS.Timeout | undefined
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () =>
-          reject(this.#unavailable(operation, `no answer within ${this.#options.timeoutMs} ms`)),
-        this.#options.timeoutMs,
-      )
-    })
     try {
-      return await Promise.race([fn(), timeout])
+      return await this.#bounded(operation, fn)
     } catch (cause) {
       const error = isCacheKitError(cause)
         ? cause
@@ -46,9 +41,31 @@ export class StoreGuard {
         this.#openUntil = performance.now() + this.#options.retryAfterMs
       this.#options.onError(operation, error)
       throw error
-    } finally {
-      clearTimeout(timer)
     }
+  }
+
+  /** `fn()`, or a rejection once `timeoutMs` passes without an answer. */
+  #bounded<T>(operation: string, fn: () => Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const why = `no answer within ${this.#options.timeoutMs} ms`
+      const deadline = this.#deadlines.add(() => reject(this.#unavailable(operation, why)))
+      const fail = (error: unknown): void => {
+        this.#deadlines.settle(deadline)
+        reject(
+          isCacheKitError(error) ? error : this.#unavailable(operation, 'the store failed', error),
+        )
+      }
+      let call: Promise<T>
+      try {
+        call = fn()
+      } catch (error) {
+        return fail(error)
+      }
+      call.then((value) => {
+        this.#deadlines.settle(deadline)
+        resolve(value)
+      }, fail)
+    })
   }
 
   #unavailable(operation: string, why: string, cause?: unknown): CacheKitError {
