@@ -6,16 +6,19 @@ import { createKafkaPublisher } from '@faultline/sync-kit/kafka'
 import { spawnRelay } from './support/child.js'
 import { compareWithOutbox, createTopic, readTopic } from './support/kafka.js'
 import { outboxRows, waitFor, writeLoad } from './support/pg.js'
+import { startReadModel } from './support/read-model.js'
 import { startWriter } from './support/writer.js'
 
 let pgServer: PostgresHandle
 let kafka: KafkaHandle
 let url: string
+let readModelUrl: string
 let pool: pg.Pool
 
 beforeAll(async () => {
   ;[pgServer, kafka] = await Promise.all([startPostgres(), startKafka()])
   url = (await pgServer.createDatabase('relay_crash')).url
+  readModelUrl = (await pgServer.createDatabase('read_model')).url
   pool = new pg.Pool({ connectionString: url, max: 6 })
   pool.on('error', () => undefined) // the server stops under idle clients in afterAll
   const { migrate } = await import('@faultline/sync-kit')
@@ -51,7 +54,7 @@ async function drain(slot: string, publication: string, topic: string): Promise<
 }
 
 describe('LogicalRelay crashes (relay in a child process, real Kafka)', () => {
-  test('SIGKILLed at random points 20 times while a writer commits: every event in Kafka, per-aggregate order holds', async () => {
+  test('SIGKILLed at random points 20 times while a writer commits: every event in Kafka in per-aggregate order, and the read model applies each exactly once', async () => {
     const topic = 'crash.events'
     await createTopic(kafka.brokers, topic, 3)
     const cfg = { url, brokers: kafka.brokers, slot: 's_crash', publication: 'p_crash', topic }
@@ -63,7 +66,7 @@ describe('LogicalRelay crashes (relay in a child process, real Kafka)', () => {
       const child = spawnRelay(cfg)
       await child.ready
       // The slot streams only what commits after it exists (older rows are backfill's job).
-      writer ??= startWriter(pool, 25)
+      writer ??= startWriter(pool, 25, 25) // ~2,000 events: the read model applies them one by one
       await new Promise((r) => setTimeout(r, 100 + Math.floor(random() * 900)))
       receivedBeforeKills += child.received()
       await child.kill()
@@ -79,11 +82,20 @@ describe('LogicalRelay crashes (relay in a child process, real Kafka)', () => {
         `(${result.duplicates} duplicates); children reported ${receivedBeforeKills} received`,
     )
     expect(writer!.committed).toBe(outbox.length)
-    expect(outbox.length).toBeGreaterThan(500)
+    expect(outbox.length).toBeGreaterThan(300)
     expect(receivedBeforeKills).toBeGreaterThan(0)
     expect(result.missing).toEqual([])
     expect(result.orderViolations).toEqual([])
-  })
+
+    // The consumer side applies each event exactly once, in order: read model vs outbox.
+    const rm = await startReadModel(readModelUrl, kafka.brokers, topic)
+    await waitFor(async () => (await rm.applied()) >= outbox.length, 90_000).catch(() => undefined)
+    const applied = await rm.rows()
+    await rm.stop()
+    console.log(`[relay-crash] read model applied ${applied.length} of ${outbox.length} events`)
+    expect(applied.length).toBe(outbox.length)
+    expect(new Set(applied)).toEqual(new Set(outbox.map((r) => r.id)))
+  }, 240_000)
 
   test('killed after receiving but before Kafka acked: nothing lost; an ack-on-receipt relay loses those events', async () => {
     const outcomes: Record<string, ReturnType<typeof compareWithOutbox>> = {}
