@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest'
 import { createMemoryTransport, type SagaTx, type TransportMessage } from '@faultline/saga-kit'
+import { transportContract } from './contracts/transport.contract.js'
 
 function fakeTx(): SagaTx & { commit(): void } {
   const hooks: (() => void)[] = []
@@ -35,5 +36,17 @@ describe('MemoryTransport', () => {
     dup.publish('c', msg('x'))
     await dup.idle()
     expect(got).toEqual(['x', 'x'])
+  })
+})
+
+describe('MemoryTransport contract', () => {
+  transportContract('memory', () => {
+    const transport = createMemoryTransport({ redeliveryDelayMs: 1 })
+    const inTx = async (fn: (tx: SagaTx) => Promise<void>): Promise<void> => {
+      const tx = fakeTx()
+      await fn(tx)
+      tx.commit()
+    }
+    return Promise.resolve({ transport, inTx })
   })
 })

@@ -1,0 +1,19 @@
+import { afterAll, beforeAll, describe } from 'vitest'
+import { createPgQueueTransport, withTx } from '@faultline/saga-kit'
+import { startTestDb, type TestDb } from './support/harness.js'
+import { transportContract } from './contracts/transport.contract.js'
+
+let db: TestDb
+beforeAll(async () => {
+  db = await startTestDb()
+})
+afterAll(async () => db?.stop())
+
+describe('PgQueueTransport contract (real Postgres)', () => {
+  transportContract('pg-queue', () =>
+    Promise.resolve({
+      transport: createPgQueueTransport({ db: db.pool, redeliveryDelayMs: 10 }),
+      inTx: (fn) => withTx(db.pool, fn),
+    }),
+  )
+})
