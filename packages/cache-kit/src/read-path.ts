@@ -29,16 +29,15 @@ export async function readL2(
   if (!core.guard.available) return undefined
   const now = core.clock.now()
   const options = { tags, now, leaseOwner: owner, leaseTtlMs: core.tunables.leaseTtlMs, forceLease }
-  return core.guard.run('read', () => core.store.read(key, options)).catch(() => undefined)
+  return core.guard.attempt('read', () => core.store.read(key, options))
 }
 
 /**
  * The hit path's L2 read: the entry alone (Redis: one `GET`). `undefined` when there is none or L2
  * is unavailable; the caller then takes the miss path, whose `read` is what fences the fill.
  */
-export async function peekL2(core: CacheCore, key: string): Promise<StoredEntry | undefined> {
-  if (!core.guard.available) return undefined
-  return core.guard.run('peek', () => core.store.peek(key)).catch(() => undefined)
+export function peekL2(core: CacheCore, key: string): Promise<StoredEntry | undefined> {
+  return core.guard.attempt('peek', () => core.store.peek(key))
 }
 
 /** What {@link tryL2Hit} returns when L2 holds no fresh entry. */
@@ -50,13 +49,15 @@ export const NO_HIT: unique symbol = Symbol('cache-kit no L2 hit')
  * writes one and every invalidation removes it, so serving it is what the fenced read would have
  * served at that instant. Anything else is {@link NO_HIT}: the caller takes the miss path.
  */
-export async function tryL2Hit(
+export function tryL2Hit(
   core: CacheCore,
   req: KeyRequest<unknown>,
 ): Promise<Payload | typeof NO_HIT> {
-  const entry = await peekL2(core, req.key)
-  if (entry === undefined || entryState(entry, core.clock.now()) !== 'fresh') return NO_HIT
-  return serveL2Hit(core, req, entry)
+  return peekL2(core, req.key).then((entry) =>
+    entry === undefined || entryState(entry, core.clock.now()) !== 'fresh'
+      ? NO_HIT
+      : serveL2Hit(core, req, entry),
+  )
 }
 
 /** Serves a fresh L2 entry and copies it into L1 if nothing invalidated the key meanwhile. */

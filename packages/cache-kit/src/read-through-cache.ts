@@ -144,7 +144,9 @@ export class ReadThroughCache {
   ): Promise<T | undefined> {
     this.#assertOpen()
     checkKey(key, this.#core.tunables.maxKeyLength)
-    const opts = resolveLoadOptions(this.#defaults, options)
+    // The defaults were resolved and validated once, at construction.
+    const opts =
+      options === undefined ? this.#defaults : resolveLoadOptions(this.#defaults, options)
     const l1Entry = this.#core.l1?.get(key)
     if (
       l1Entry !== undefined &&

@@ -29,43 +29,66 @@ export class StoreGuard {
   }
 
   /** Runs `fn` under the timeout; any failure opens the breaker and becomes a CacheKitError. */
-  async run<T>(operation: string, fn: () => Promise<T>): Promise<T> {
-    if (!this.available) throw this.#unavailable(operation, 'the circuit breaker is open')
-    try {
-      return await this.#bounded(operation, fn)
-    } catch (cause) {
+  run<T>(operation: string, fn: () => Promise<T>): Promise<T> {
+    if (!this.available)
+      return Promise.reject(this.#unavailable(operation, 'the circuit breaker is open'))
+    return new Promise<T>((resolve, reject) => this.#bounded(operation, fn, resolve, reject))
+  }
+
+  /**
+   * {@link run} for callers that fall back instead of failing (the read paths): `undefined` where
+   * `run` would reject. Spares the hit path a `.catch()` promise per read.
+   */
+  attempt<T>(operation: string, fn: () => Promise<T>): Promise<T | undefined> {
+    if (!this.available) return Promise.resolve(undefined)
+    return new Promise<T | undefined>((resolve) =>
+      this.#bounded(operation, fn, resolve, () => resolve(undefined)),
+    )
+  }
+
+  /**
+   * Calls `fn` and settles through `resolve`/`reject` once: with its outcome, or with a timeout
+   * after `timeoutMs`. A failure or timeout opens the breaker and is reported exactly once; an
+   * answer that arrives after the timeout is ignored. Plain callbacks rather than async/await and
+   * `Promise.race`, because this wraps every L2 read on the hit path.
+   */
+  #bounded<T>(
+    operation: string,
+    fn: () => Promise<T>,
+    resolve: (value: T) => void,
+    reject: (error: CacheKitError) => void,
+  ): void {
+    const fail = (cause: unknown): void => {
       const error = isCacheKitError(cause)
         ? cause
         : this.#unavailable(operation, 'the store failed', cause)
       if (error.code === 'E_CACHE_STORE_UNAVAILABLE')
         this.#openUntil = performance.now() + this.#options.retryAfterMs
       this.#options.onError(operation, error)
-      throw error
+      reject(error)
     }
-  }
-
-  /** `fn()`, or a rejection once `timeoutMs` passes without an answer. */
-  #bounded<T>(operation: string, fn: () => Promise<T>): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      const why = `no answer within ${this.#options.timeoutMs} ms`
-      const deadline = this.#deadlines.add(() => reject(this.#unavailable(operation, why)))
-      const fail = (error: unknown): void => {
-        this.#deadlines.settle(deadline)
-        reject(
-          isCacheKitError(error) ? error : this.#unavailable(operation, 'the store failed', error),
-        )
-      }
-      let call: Promise<T>
-      try {
-        call = fn()
-      } catch (error) {
-        return fail(error)
-      }
-      call.then((value) => {
-        this.#deadlines.settle(deadline)
-        resolve(value)
-      }, fail)
-    })
+    const why = `no answer within ${this.#options.timeoutMs} ms`
+    const deadline = this.#deadlines.add(() => fail(this.#unavailable(operation, why)))
+    const done = (): boolean => {
+      if (deadline.settled) return false
+      this.#deadlines.settle(deadline)
+      return true
+    }
+    let call: Promise<T>
+    try {
+      call = fn()
+    } catch (error) {
+      if (done()) fail(error)
+      return
+    }
+    call.then(
+      (value) => {
+        if (done()) resolve(value)
+      },
+      (error: unknown) => {
+        if (done()) fail(error)
+      },
+    )
   }
 
   #unavailable(operation: string, why: string, cause?: unknown): CacheKitError {

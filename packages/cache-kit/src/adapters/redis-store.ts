@@ -81,9 +81,12 @@ export class RedisStore implements CacheStore {
   }
 
   /** One plain `GET` of the packed entry: the hit path needs no ticket, watermark or lease. */
-  async peek(key: string): Promise<StoredEntry | undefined> {
-    const packed = await this.#call('peek', () => this.#client.get(this.#k('p', key)))
-    return packed === null ? undefined : unpackEntry(packed)
+  peek(key: string): Promise<StoredEntry | undefined> {
+    // One promise, no async wrapper: this is the whole L2-hit path on the client.
+    return this.#client.get(this.#k('p', key)).then(
+      (packed) => (packed === null ? undefined : unpackEntry(packed)),
+      (error: unknown) => Promise.reject(storeError('peek', error)),
+    )
   }
 
   async read(key: string, options: StoreReadOptions): Promise<StoreReadResult> {
