@@ -16,11 +16,13 @@ import {
 import {
   createOrchestrator,
   migrate,
+  withTx,
   type Orchestrator,
   type Participant,
 } from '@faultline/saga-kit'
 import { createSyncKitTransport } from '@faultline/saga-kit/sync-kit'
 import { count, waitFor } from './support/harness.js'
+import { transportContract } from './contracts/transport.contract.js'
 import { createShopTables, orderSaga, startParticipants } from './support/order-saga.js'
 
 let server: PostgresHandle
@@ -31,7 +33,13 @@ let publisher: KafkaPublisher
 let orch: Orchestrator
 let participants: Participant[] = []
 
-const CHANNELS = ['saga.replies', 'saga.participant.inventory', 'saga.participant.payments']
+const CHANNELS = [
+  'saga.replies',
+  'saga.participant.inventory',
+  'saga.participant.payments',
+  'contract.a',
+  'contract.b',
+]
 
 beforeAll(async () => {
   ;[server, kafka] = await Promise.all([
@@ -118,4 +126,18 @@ describe('SyncKitTransport (outbox, logical-replication relay, Kafka, sync-kit i
       ),
     ).toBeGreaterThanOrEqual(N)
   })
+})
+
+describe('SyncKitTransport contract', () => {
+  transportContract('sync-kit', () =>
+    Promise.resolve({
+      transport: createSyncKitTransport({
+        store: createPostgresStore({ pool }),
+        eventConsumer: () => createKafkaEventConsumer({ brokers: kafka.brokers }),
+        deadLetters: publisher,
+        groupPrefix: `contract-${Math.random().toString(36).slice(2)}`,
+      }),
+      inTx: (fn) => withTx(pool, fn),
+    }),
+  )
 })
