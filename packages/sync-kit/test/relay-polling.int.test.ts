@@ -1,5 +1,5 @@
 import pg from 'pg'
-import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest'
 import { startPostgres, type PostgresHandle } from '@faultline/infra'
 import {
   appendEvents,
@@ -11,6 +11,7 @@ import {
 } from '@faultline/sync-kit'
 import { NaiveIdPoller } from './support/naive-poller.js'
 import { ev, waitFor, writeLoad } from './support/pg.js'
+import { startWriter } from './support/writer.js'
 
 let server: PostgresHandle
 let url: string
@@ -22,6 +23,12 @@ beforeAll(async () => {
   pool = new pg.Pool({ connectionString: url, max: 6 })
   pool.on('error', () => undefined) // the server stops under idle clients in afterAll
   await migrate(pool)
+})
+
+beforeEach(async () => {
+  // Each test runs its relay over the whole outbox, as if no relay had run before.
+  await pool.query('UPDATE sync_outbox SET delivered_at = NULL')
+  await pool.query('DELETE FROM sync_relay_cursor')
 })
 
 afterAll(async () => {
@@ -158,5 +165,31 @@ describe('PollingRelay', () => {
     expect(publisher.messages('outbox.event.order').map((m) => decodeEnvelope(m.value).id)).toEqual(
       all,
     )
+  })
+
+  test('16 concurrent writers on 10 aggregates: every event delivered, each aggregate in sequence order', async () => {
+    const publisher = createMemoryPublisher()
+    const relay = createPollingRelay({
+      connection: url,
+      publisher,
+      name: 'busy',
+      pollIntervalMs: 10,
+    })
+    await relay.start()
+    const writers = Array.from({ length: 16 }, () => startWriter(pool, 10, 0))
+    await new Promise((r) => setTimeout(r, 4000))
+    await Promise.all(writers.map((w) => w.stop()))
+    const all = await commitOrder()
+    await waitFor(() => publisher.messages('outbox.event.order').length >= all.length, 60_000)
+    await relay.stop()
+    const got = publisher.messages('outbox.event.order').map((m) => decodeEnvelope(m.value))
+    expect(new Set(got.map((e) => e.id))).toEqual(new Set(all))
+    expect(got.length).toBe(all.length)
+    const last = new Map<string, number>()
+    for (const e of got) {
+      const prev = last.get(e.aggregateId)
+      if (prev !== undefined) expect(e.sequence).toBe(prev + 1)
+      last.set(e.aggregateId, e.sequence)
+    }
   })
 })

@@ -9,8 +9,9 @@ import type { Migration } from './runner.js'
  * - `position` orders rows within one transaction.
  * - `sync_outbox_sequence` hands out per-aggregate sequence numbers; its row lock makes
  *   concurrent writers of one aggregate commit in sequence order.
- * - `sync_relay_cursor` is where the polling relay keeps its position: the last delivered row in
- *   commit order `(commit_ts, xid, position)`, and `low_xid`, below which every row is delivered.
+ * - `delivered_at` is set by the polling relay once the broker has the row (relay A ignores it).
+ * - `sync_relay_cursor` is where the polling relay keeps `low_xid`, below which every row is
+ *   delivered (so polls scan only above it), plus the last delivered row for operators.
  */
 export const OUTBOX_MIGRATIONS: readonly Migration[] = [
   {
@@ -28,9 +29,12 @@ export const OUTBOX_MIGRATIONS: readonly Migration[] = [
         headers       jsonb       NOT NULL DEFAULT '{}'::jsonb,
         occurred_at   timestamptz NOT NULL DEFAULT now(),
         xid           xid8        NOT NULL DEFAULT pg_current_xact_id(),
+        delivered_at  timestamptz,
         UNIQUE (aggregatetype, aggregateid, sequence)
       );
       CREATE INDEX IF NOT EXISTS sync_outbox_xid_idx ON sync_outbox (xid, position);
+      CREATE INDEX IF NOT EXISTS sync_outbox_undelivered_idx ON sync_outbox (xid)
+        WHERE delivered_at IS NULL;
       CREATE TABLE IF NOT EXISTS sync_outbox_sequence (
         aggregatetype text   NOT NULL,
         aggregateid   text   NOT NULL,

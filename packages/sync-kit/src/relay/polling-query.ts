@@ -37,6 +37,9 @@ export interface PollResult {
  * - A committed row above the horizon (its transaction finished while an older one still runs)
  *   is a fence: nothing that committed after it is delivered, so delivery stays in commit order
  *   and one aggregate's events never overtake each other.
+ * - Delivered rows are marked (`delivered_at`), not skipped by a commit-time cursor: a commit
+ *   timestamp is taken before the transaction becomes visible, so a row can appear with a commit
+ *   time older than rows already delivered. A timestamp cursor would skip it for good.
  * - One statement, so horizon, fence and rows come from one snapshot.
  */
 export async function pollOutbox(
@@ -46,39 +49,37 @@ export async function pollOutbox(
   limit: number,
 ): Promise<PollResult> {
   const t = `"${table.replace(/"/g, '""')}"`
+  // The horizon is read first, so every later snapshot sees all transactions below it finished.
+  const h = await pool.query<{ h: string }>(
+    'SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS h',
+  )
+  const horizon = h.rows[0]?.h ?? '0'
   const r = await pool.query<Record<string, string | null>>(
-    `WITH h AS (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS xmin),
-     cand AS (
+    `WITH cand AS (
        SELECT o.*, pg_xact_commit_timestamp(o.xid::xid) AS cts
-         FROM ${t} o WHERE o.xid >= $4::xid8),
-     fence AS (SELECT min(c.cts) AS ts FROM cand c, h WHERE c.xid >= h.xmin)
+         FROM ${t} o WHERE o.xid >= $1::xid8 AND o.delivered_at IS NULL),
+     fence AS (SELECT min(c.cts) AS ts FROM cand c WHERE c.xid >= $3::xid8)
      SELECT c.id::text, c.aggregatetype, c.aggregateid, c.type, c.version::text,
             c.sequence::text, c.payload::text, c.headers::text, c.occurred_at::text,
             c.xid::text AS xid, c.position::text AS position, c.cts::text AS commit_ts,
-            h.xmin::text AS horizon, fence.ts::text AS fence
-       FROM cand c, h, fence
-      WHERE c.xid < h.xmin
+            fence.ts::text AS fence
+       FROM cand c, fence
+      WHERE c.xid < $3::xid8
         AND (fence.ts IS NULL OR c.cts < fence.ts)
-        AND (c.cts, c.xid, c.position) > ($1::timestamptz, $2::xid8, $3::bigint)
       ORDER BY c.cts, c.xid, c.position
-      LIMIT $5`,
-    [cursor.commitTs, cursor.xid, cursor.position, cursor.lowXid, limit],
+      LIMIT $2`,
+    [cursor.lowXid, limit, horizon],
   )
   const first = r.rows[0]
-  if (first) {
-    return {
-      rows: r.rows as PollResult['rows'],
-      horizon: first.horizon ?? '0',
-      fence: first.fence ?? null,
-    }
-  }
-  // No rows: still learn the horizon and fence, to move lowXid and to detect a stall.
-  const h = await pool.query<{ horizon: string; fence: string | null }>(
-    `SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS horizon,
-            (SELECT min(pg_xact_commit_timestamp(o.xid::xid))::text FROM ${t} o
-              WHERE o.xid >= pg_snapshot_xmin(pg_current_snapshot())) AS fence`,
+  if (first) return { rows: r.rows as PollResult['rows'], horizon, fence: first.fence ?? null }
+  // No rows: learn the fence against the same horizon. Fence rows never disappear (only this
+  // relay marks rows delivered), so "no fence" seen now was also true for the query above.
+  const f = await pool.query<{ fence: string | null }>(
+    `SELECT min(pg_xact_commit_timestamp(o.xid::xid))::text AS fence FROM ${t} o
+      WHERE o.xid >= $1::xid8 AND o.delivered_at IS NULL`,
+    [horizon],
   )
-  return { rows: [], horizon: h.rows[0]?.horizon ?? '0', fence: h.rows[0]?.fence ?? null }
+  return { rows: [], horizon, fence: f.rows[0]?.fence ?? null }
 }
 
 /** Loads a named cursor, or the origin. */
@@ -91,6 +92,14 @@ export async function loadCursor(pool: Pool, name: string): Promise<PollCursor> 
   const row = r.rows[0]
   if (!row) return ORIGIN
   return { commitTs: row.commit_ts, xid: row.xid, position: row.position, lowXid: row.low_xid }
+}
+
+/** Marks rows as delivered once the broker has every one of them. */
+export async function markDelivered(pool: Pool, table: string, positions: readonly string[]) {
+  const t = `"${table.replace(/"/g, '""')}"`
+  await pool.query(`UPDATE ${t} SET delivered_at = now() WHERE position = ANY($1::bigint[])`, [
+    positions,
+  ])
 }
 
 /** Saves a named cursor (after its rows are durably published). */

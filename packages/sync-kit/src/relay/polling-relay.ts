@@ -3,7 +3,13 @@ import type { Pool } from 'pg'
 import { SyncKitError, describeError } from '../errors.js'
 import { RELAY_DEFAULTS, checkCommon, checkPositive, toClientConfig } from './options.js'
 import type { RelayCommonOptions } from './options.js'
-import { loadCursor, pollOutbox, saveCursor, type PollCursor } from './polling-query.js'
+import {
+  loadCursor,
+  markDelivered,
+  pollOutbox,
+  saveCursor,
+  type PollCursor,
+} from './polling-query.js'
 import { PublishQueue } from './publish-queue.js'
 import { pgTimestampToIso } from './row-envelope.js'
 import { rowToMessage } from './to-message.js'
@@ -11,7 +17,10 @@ import { oldestTransaction, type StallReport } from './stall.js'
 
 /** Options for {@link createPollingRelay}. */
 export interface PollingRelayOptions extends RelayCommonOptions {
-  /** Cursor name; two relays with one name would deliver twice as much, not lose. @default 'default' */
+  /**
+   * Name of the saved scan position. Run one polling relay per outbox table: delivered rows are
+   * marked in the table itself. @default 'default'
+   */
   name?: string
   /** Outbox table (in the search path). @default 'sync_outbox' */
   table?: string
@@ -136,6 +145,11 @@ export class PollingRelay {
       // stop() may abandon the batch: never move the cursor past an event the broker lacks.
       if (durable < messages.length) return false
       await this.#o.faults?.('relay:before-ack', { events: rows.length })
+      await markDelivered(
+        this.#pool,
+        this.#o.table,
+        rows.map((r) => String(r.position)),
+      )
     }
     if (!last && lowXid === cursor.lowXid) return false
     const next = last
