@@ -2,6 +2,7 @@ import { execSync } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
 import { cpus } from 'node:os'
 import { fileURLToPath } from 'node:url'
+import { renderAnalysis } from './analysis.js'
 import type { BenchContext } from './context.js'
 import { notes } from './harness.js'
 import type { HerdResult } from './herd.js'
@@ -16,6 +17,11 @@ export interface Results {
   readonly l1: Partial<Record<SystemName, number>>
   readonly l2c1: Partial<Record<string, number>>
   readonly l2cN: Partial<Record<string, number>>
+  /** Every round's ops/s of the L2-hit cells, in round order (absent in older results). */
+  readonly l2Samples?: {
+    readonly c1: Partial<Record<string, number[]>>
+    readonly cN: Partial<Record<string, number[]>>
+  }
   readonly fills: Partial<Record<SystemName, number>>
   readonly invalidations: Partial<Record<SystemName, number>>
   readonly steady: readonly SteadyResult[]
@@ -27,6 +33,8 @@ export interface Results {
   readonly seconds: number
   /** `os.loadavg()` when the run started and ended (the machine is shared). */
   readonly load: { readonly before: number[]; readonly after: number[] }
+  /** The commit measured, when the report is re-rendered later (bench/cache/render.ts). */
+  readonly commit?: string
 }
 
 const root = fileURLToPath(new URL('../..', import.meta.url))
@@ -66,9 +74,9 @@ export function renderReport(r: Results): string {
     '',
     `- \`nproc\`: ${execSync('nproc').toString().trim()} (${cpus()[0]?.model ?? 'unknown CPU'})`,
     `- \`uname -a\`: ${execSync('uname -a').toString().trim()}`,
-    `- load average (1/5/15 min) at start ${r.load.before.map((x) => x.toFixed(1)).join(' / ')}, at end ${r.load.after.map((x) => x.toFixed(1)).join(' / ')} — the 2 cores are shared with other engineers' builds and tests, so absolute numbers are noisy; compare systems within this run (micro cells are the median of 3 interleaved rounds).`,
+    `- load average (1/5/15 min) at start ${r.load.before.map((x) => x.toFixed(1)).join(' / ')}, at end ${r.load.after.map((x) => x.toFixed(1)).join(' / ')} — the 2 cores are shared with other engineers' builds and tests, so absolute numbers are noisy; compare systems within this run (micro cells are the median of interleaved rounds: 3 rounds of 3 s, and 7 rounds of 1.5 s for the L2-hit cells).`,
     `- node ${process.version}; Redis ${r.redisVersion} (local provider, \`--save '' --appendonly no\`)`,
-    `- cache-kit 0.0.0 (this repo, commit ${gitHead()}); bentocache ${version('bentocache')}; cache-manager ${version('cache-manager')} with keyv ${version('keyv')}, @keyv/redis ${version('@keyv/redis')} (node-redis) and cacheable ${version('cacheable')} (L1); ioredis ${version('ioredis')}; hdr-histogram-js ${version('hdr-histogram-js')}`,
+    `- cache-kit 0.0.0 (this repo, commit ${r.commit ?? gitHead()}); bentocache ${version('bentocache')}; cache-manager ${version('cache-manager')} with keyv ${version('keyv')}, @keyv/redis ${version('@keyv/redis')} (node-redis) and cacheable ${version('cacheable')} (L1); ioredis ${version('ioredis')}; hdr-histogram-js ${version('hdr-histogram-js')}`,
     '',
     '## Common settings',
     '',
@@ -103,7 +111,7 @@ export function renderReport(r: Results): string {
     '',
     '## Micro (ops/s)',
     '',
-    `L1 hit: 100 warm keys, one caller. L2 hit: L1 off, 1,000 keys already in Redis, uniform reads. Fill: a miss on a new key with an instant loader (cache-kit: one Lua read that takes the lease and returns the watermark, then one Lua fill that checks the ticket, watermark and version). Invalidate: cache-kit writes a tombstone carrying the watermark and publishes on the bus. ${c.micro.durationMs / 1000} s per cell.`,
+    `L1 hit: 100 warm keys, one caller. L2 hit: L1 off, 1,000 keys already in Redis, uniform reads (cache-kit: one \`GET\` of the packed entry), 7 rounds of 1.5 s. Fill: a miss on a new key with an instant loader (cache-kit: the \`GET\` that misses, one Lua read that takes the lease and returns the ticket and watermark, then one Lua fill that checks the ticket, watermark and version). Invalidate: cache-kit writes a tombstone carrying the watermark and publishes on the bus. ${c.micro.durationMs / 1000} s per cell.`,
     '',
     '| operation | cache-kit | bentocache | cache-manager | ioredis / raw GET | cache-kit vs BentoCache | cache-kit vs raw |',
     '|---|---|---|---|---|---|---|',
@@ -149,6 +157,7 @@ export function renderReport(r: Results): string {
     '',
     ...costs.map((c) => `- ${c}`),
     '',
+    ...renderAnalysis(r),
     ...(notes.length === 0
       ? []
       : ['## Notes recorded during the run', '', ...notes.map((n) => `- ${n}`), '']),
