@@ -110,12 +110,15 @@ describe('LogicalRelay crashes (relay in a child process, real Kafka)', () => {
         publication: 'p_crash',
         topic,
         unsafe: mode === 'on-receipt',
-        stallPublishAfter: 40,
+        stallPublishAfter: 10,
       }
       // Fresh slot positioned at the current WAL end, so only this round's events count.
       const before = await outboxRows(pool)
       const child = spawnRelay(cfg)
       await child.ready
+      // 10 events reach Kafka; after that the broker never acknowledges again.
+      await writeLoad(pool, 5, 2, 10)
+      await waitFor(() => child.published() >= 10)
       await writeLoad(pool, 40, 3, 10)
       const expected = (await outboxRows(pool)).length - before.length
       await waitFor(() => child.received() >= expected)

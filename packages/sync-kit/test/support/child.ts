@@ -8,6 +8,8 @@ export interface RelayChild {
   readonly proc: ChildProcess
   /** Events the child reported as received. */
   received(): number
+  /** Events the child reported as acknowledged by Kafka. */
+  published(): number
   /** Resolves once the child prints READY. */
   ready: Promise<void>
   /** SIGKILL, and wait for the exit. */
@@ -20,12 +22,15 @@ export function spawnRelay(config: Record<string, unknown>): RelayChild {
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   let received = 0
+  let published = 0
   let out = ''
   let err = ''
   const ready = new Promise<void>((resolve, reject) => {
     proc.stdout.on('data', (d: Buffer) => {
       out += d.toString()
       for (const m of out.matchAll(/RECEIVED (\d+)/g)) received = Math.max(received, Number(m[1]))
+      for (const m of out.matchAll(/PUBLISHED (\d+)/g))
+        published = Math.max(published, Number(m[1]))
       if (out.includes('READY')) resolve()
       out = out.slice(-200)
     })
@@ -40,6 +45,7 @@ export function spawnRelay(config: Record<string, unknown>): RelayChild {
     proc,
     ready,
     received: () => received,
+    published: () => published,
     kill: async () => {
       if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL')
       await exited

@@ -28,6 +28,7 @@ const publisher: EventPublisher = {
     }
     const r = await kafka.publish(messages)
     passed += r.filter((x) => x.ok).length
+    process.stdout.write(`PUBLISHED ${passed}\n`)
     return r
   },
   close: () => kafka.close(),
