@@ -20,13 +20,21 @@ export default tseslint.config(
       '@typescript-eslint/no-misused-promises': 'error',
       '@typescript-eslint/switch-exhaustiveness-check': 'error',
       '@typescript-eslint/consistent-type-imports': 'error',
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_' },
+      ],
       'no-restricted-imports': [
         'error',
         {
           patterns: [
             {
-              group: ['@faultline/*/src/*', '@faultline/*/dist/*', '**/packages/*/src/*', '**/packages/*/dist/*'],
+              group: [
+                '@faultline/*/src/*',
+                '@faultline/*/dist/*',
+                '**/packages/*/src/*',
+                '**/packages/*/dist/*',
+              ],
               message: 'Import another package only through its exports.',
             },
           ],
@@ -37,7 +45,10 @@ export default tseslint.config(
   {
     files: ['**/*.js', '**/*.mjs'],
     ...tseslint.configs.disableTypeChecked,
-    languageOptions: { ...tseslint.configs.disableTypeChecked.languageOptions, globals: globals.node },
+    languageOptions: {
+      ...tseslint.configs.disableTypeChecked.languageOptions,
+      globals: globals.node,
+    },
   },
   prettier,
 )

@@ -14,7 +14,9 @@ const areas = readdirSync(join(root, 'bench'), { withFileTypes: true })
   .filter((area) => only.length === 0 || only.includes(area))
 
 if (areas.length === 0) {
-  console.error(`No benchmark found${only.length > 0 ? ` for ${only.join(', ')}` : ''} under bench/*/run.ts.`)
+  console.error(
+    `No benchmark found${only.length > 0 ? ` for ${only.join(', ')}` : ''} under bench/*/run.ts.`,
+  )
   process.exit(2)
 }
 let failed = 0

@@ -4,7 +4,11 @@ import { readFile } from 'node:fs/promises'
 export async function tailFile(path: string, lines = 30): Promise<string> {
   try {
     const text = await readFile(path, 'utf8')
-    return text.split('\n').slice(-lines - 1).join('\n').trimEnd()
+    return text
+      .split('\n')
+      .slice(-lines - 1)
+      .join('\n')
+      .trimEnd()
   } catch {
     return `(no log at ${path})`
   }
