@@ -7,7 +7,9 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
-const only = process.argv.slice(2)
+const args = process.argv.slice(2)
+const flags = args.filter((arg) => arg.startsWith('--'))
+const only = args.filter((arg) => !arg.startsWith('--'))
 const areas = readdirSync(join(root, 'bench'), { withFileTypes: true })
   .filter((entry) => entry.isDirectory() && existsSync(join(root, 'bench', entry.name, 'run.ts')))
   .map((entry) => entry.name)
@@ -24,7 +26,7 @@ for (const area of areas) {
   console.log(`\n=== bench/${area} ===`)
   const result = spawnSync(
     process.execPath,
-    ['--conditions=@faultline/source', '--import', 'tsx', join('bench', area, 'run.ts')],
+    ['--conditions=@faultline/source', '--import', 'tsx', join('bench', area, 'run.ts'), ...flags],
     { cwd: root, stdio: 'inherit' },
   )
   if (result.status !== 0) failed++

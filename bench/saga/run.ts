@@ -11,10 +11,12 @@ import { runDbos, runSagaKit } from './local-mode.js'
 import { runMessaging, type MessagingResult } from './messaging-mode.js'
 import type { RunResult } from './stats.js'
 
-const TOTAL = Number(process.env.SAGA_BENCH_SAGAS ?? 2000)
+/** `--quick` (or BENCH_QUICK=1): a smoke run that leaves the results file alone. */
+const QUICK = process.argv.includes('--quick') || process.env.BENCH_QUICK === '1'
+const TOTAL = Number(process.env.SAGA_BENCH_SAGAS ?? (QUICK ? 100 : 2000))
 const CONCURRENCY = Number(process.env.SAGA_BENCH_CONCURRENCY ?? 8)
 const RATE = Number(process.env.SAGA_BENCH_RATE ?? 100)
-const RATE_SECONDS = Number(process.env.SAGA_BENCH_RATE_SECONDS ?? 20)
+const RATE_SECONDS = Number(process.env.SAGA_BENCH_RATE_SECONDS ?? (QUICK ? 3 : 20))
 /** `messaging`: run messaging mode only and replace that section of the results file. */
 const ONLY = process.env.SAGA_BENCH_ONLY
 const DOC = new URL('../../docs/benchmarks/saga.md', import.meta.url)
@@ -115,7 +117,8 @@ Where the cost goes in saga-kit: each local step is one transaction holding the 
 output in its system database outside the step's own write.
 
 ${messagingSection(messaging)}`
-writeFileSync(DOC, md)
+if (QUICK) console.log('quick run: docs/benchmarks/saga.md not written')
+else writeFileSync(DOC, md)
 console.log(md)
 await admin.end()
 await server.stop().catch(() => {})
