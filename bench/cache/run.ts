@@ -55,7 +55,7 @@ async function main(): Promise<void> {
       writeFileSync(out, report)
       log(`wrote ${out}`)
       // The raw numbers too, so the report can be re-rendered (bench/cache/render.ts) without a rerun.
-      const json = fileURLToPath(new URL('../../docs/benchmarks/cache.json', import.meta.url))
+      const json = fileURLToPath(new URL('./last-results.json', import.meta.url))
       writeFileSync(json, `${JSON.stringify({ ...all, costs, notes }, null, 1)}\n`)
       log(`wrote ${json}`)
     }
