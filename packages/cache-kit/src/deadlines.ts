@@ -28,30 +28,37 @@ export class Deadlines {
     const deadline: Deadline = { at: performance.now() + this.#durationMs, settled: false, expire }
     this.#queue.push(deadline)
     this.#open += 1
-    this.#arm()
+    // A timer left armed while idle fires no later than this deadline (deadlines are FIFO).
+    if (this.#timer !== undefined) this.#timer.ref()
+    else this.#arm()
     return deadline
   }
 
-  /** Marks a call done; the last open one stops the timer, so nothing outlives the calls. */
+  /**
+   * Marks a call done. When none is open the timer stays armed but stops holding the process
+   * open (unref): one caller at a time would otherwise pay a setTimeout and a clearTimeout per
+   * call. When it fires with nothing open, it simply lapses.
+   */
   settle(deadline: Deadline): void {
     if (deadline.settled) return
     deadline.settled = true
     this.#open -= 1
-    if (this.#open === 0) this.#reset()
-  }
-
-  #reset(): void {
-    clearTimeout(this.#timer)
-    this.#timer = undefined
-    this.#queue = []
-    this.#head = 0
+    if (this.#open === 0) {
+      this.#queue.length = 0
+      this.#head = 0
+      this.#timer?.unref()
+    }
   }
 
   #arm(): void {
     if (this.#timer !== undefined) return
     while (this.#head < this.#queue.length && this.#queue[this.#head]!.settled) this.#head += 1
     const next = this.#queue[this.#head]
-    if (next === undefined) return this.#reset()
+    if (next === undefined) {
+      this.#queue.length = 0
+      this.#head = 0
+      return
+    }
     const wait = Math.max(0, next.at - performance.now())
     this.#timer = setTimeout(() => this.#fire(), wait)
   }

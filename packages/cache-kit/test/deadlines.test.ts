@@ -34,4 +34,17 @@ describe('Deadlines (the store guard timeouts on one timer)', () => {
     expect(expired).toStrictEqual([-1])
     expect(late.settled).toBe(true)
   })
+
+  test('a call added while the idle timer is still armed expires at its own deadline', async () => {
+    const d = new Deadlines(20)
+    d.settle(d.add(() => expect.unreachable('settled calls never expire')))
+    await sleep(10)
+    const start = performance.now()
+    let expiredAfter = -1
+    d.add(() => (expiredAfter = performance.now() - start))
+    await sleep(15)
+    expect(expiredAfter).toBe(-1)
+    await sleep(30)
+    expect(expiredAfter).toBeGreaterThanOrEqual(19)
+  })
 })
