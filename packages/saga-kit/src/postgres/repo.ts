@@ -126,31 +126,35 @@ export async function saveInstance(
   )
 }
 
-/** Inserts or updates the one row of a step direction. */
-export async function saveStep(client: PoolClient, sagaId: string, s: StepRecord): Promise<void> {
-  await client.query(
-    `INSERT INTO saga.step (saga_id, step_id, direction, status, attempt, attempt_limit, uncertain, deadline_at,
+const UPSERT_STEP = `INSERT INTO saga.step (saga_id, step_id, direction, status, attempt, attempt_limit, uncertain, deadline_at,
        next_at, result, error, started_at, finished_at)
      VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13)
      ON CONFLICT (saga_id, step_id, direction) DO UPDATE SET status=EXCLUDED.status, attempt=EXCLUDED.attempt,
        attempt_limit=EXCLUDED.attempt_limit, uncertain=EXCLUDED.uncertain, deadline_at=EXCLUDED.deadline_at,
-       next_at=EXCLUDED.next_at, result=EXCLUDED.result, error=EXCLUDED.error, finished_at=EXCLUDED.finished_at`,
-    [
-      sagaId,
-      s.stepId,
-      s.direction,
-      s.status,
-      s.attempt,
-      s.attemptLimit,
-      s.uncertain,
-      s.deadlineAt,
-      s.nextAt,
-      JSON.stringify(s.result ?? null),
-      s.error === null ? null : JSON.stringify(s.error),
-      s.startedAt,
-      s.finishedAt,
-    ],
-  )
+       next_at=EXCLUDED.next_at, result=EXCLUDED.result, error=EXCLUDED.error, finished_at=EXCLUDED.finished_at`
+
+/** Parameters $1..$13 of {@link UPSERT_STEP}. */
+function stepParams(sagaId: string, s: StepRecord): unknown[] {
+  return [
+    sagaId,
+    s.stepId,
+    s.direction,
+    s.status,
+    s.attempt,
+    s.attemptLimit,
+    s.uncertain,
+    s.deadlineAt,
+    s.nextAt,
+    JSON.stringify(s.result ?? null),
+    s.error === null ? null : JSON.stringify(s.error),
+    s.startedAt,
+    s.finishedAt,
+  ]
+}
+
+/** Inserts or updates the one row of a step direction. */
+export async function saveStep(client: PoolClient, sagaId: string, s: StepRecord): Promise<void> {
+  await client.query(UPSERT_STEP, stepParams(sagaId, s))
 }
 
 /**
@@ -167,29 +171,8 @@ export async function saveStepWithHistory(
   await client.query(
     `WITH h AS (INSERT INTO saga.history (saga_id, at, kind, step_id, direction, attempt, detail)
                 VALUES ($1, $14, $15, $2, $3, $5, $11))
-     INSERT INTO saga.step (saga_id, step_id, direction, status, attempt, attempt_limit, uncertain, deadline_at,
-       next_at, result, error, started_at, finished_at)
-     VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13)
-     ON CONFLICT (saga_id, step_id, direction) DO UPDATE SET status=EXCLUDED.status, attempt=EXCLUDED.attempt,
-       attempt_limit=EXCLUDED.attempt_limit, uncertain=EXCLUDED.uncertain, deadline_at=EXCLUDED.deadline_at,
-       next_at=EXCLUDED.next_at, result=EXCLUDED.result, error=EXCLUDED.error, finished_at=EXCLUDED.finished_at`,
-    [
-      sagaId,
-      s.stepId,
-      s.direction,
-      s.status,
-      s.attempt,
-      s.attemptLimit,
-      s.uncertain,
-      s.deadlineAt,
-      s.nextAt,
-      JSON.stringify(s.result ?? null),
-      s.error === null ? null : JSON.stringify(s.error),
-      s.startedAt,
-      s.finishedAt,
-      at,
-      kind,
-    ],
+     ${UPSERT_STEP}`,
+    [...stepParams(sagaId, s), at, kind],
   )
 }
 
