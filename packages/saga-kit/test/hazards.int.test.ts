@@ -144,6 +144,7 @@ describe('deadlines', () => {
     })
     await startParticipants(pool, transport)
     const clock = new FakeClock()
+    const timeouts: string[] = []
     const mk = (ownerId: string) =>
       createOrchestrator({
         db: pool,
@@ -153,6 +154,7 @@ describe('deadlines', () => {
         concurrency: 0,
         ownerId,
         leaseMs: 100,
+        onEvent: (e) => void (e.type === 'step:timeout' && timeouts.push(`${ownerId}:${e.step}`)),
       })
     const [a, b] = [mk('a'), mk('b')]
     await a.listen()
@@ -181,6 +183,7 @@ describe('deadlines', () => {
     clock.advance(60_000)
     expect(await a.runDue()).toBe(0)
     expect((await a.history('t1')).filter((e) => e.kind === 'step.timeout')).toHaveLength(1)
+    expect(timeouts.map((t) => t.split(':')[1])).toEqual(['charge'])
     await a.close()
   })
 

@@ -75,6 +75,8 @@ async function recordStep(
     latencyMs: now - row.startedAt,
   }
   tx.afterCommit(() => deps.emit(event))
+  // A timeout is also its own event, so alerting on deadlines needs no history query.
+  if (kind === 'step.timeout') tx.afterCommit(() => deps.emit({ ...event, type: 'step:timeout' }))
 }
 
 async function runLocal(
