@@ -40,6 +40,9 @@ function resolveStep<Data>(id: string, options: StepOptions<Data>): StepDefiniti
     compensate: options.compensate,
     timeoutMs,
     compensationTimeoutMs: options.compensationTimeoutMs ?? timeoutMs,
+    // Local steps are only limited when asked: an unasked limit would fail long-running steps.
+    localTimeoutMs: options.timeoutMs ?? null,
+    localCompensationTimeoutMs: options.compensationTimeoutMs ?? options.timeoutMs ?? null,
     retry: { ...DEFAULT_RETRY, ...options.retry },
     compensationRetry: { ...DEFAULT_COMPENSATION_RETRY, ...options.compensationRetry },
   }

@@ -70,11 +70,16 @@ export interface StepOptions<Data> {
   readonly compensate?: StepAction<Data>
   /** @default 'compensatable' */
   readonly kind?: StepKind
-  /** Deadline of one command attempt; a local step has none. @default 30000 */
+  /**
+   * Deadline of one attempt. For a command: how long to wait for the reply, stored in the
+   * database (@default 30000). For a local step: an in-process limit on its function, applied
+   * only when given; past it the attempt fails, its writes are rolled back and its late result
+   * is ignored.
+   */
   readonly timeoutMs?: number
   readonly retry?: RetryPolicy
   readonly compensationRetry?: RetryPolicy
-  /** Deadline of one compensation command attempt. @default timeoutMs */
+  /** Deadline of one compensation attempt (command or local, as for `timeoutMs`). @default timeoutMs */
   readonly compensationTimeoutMs?: number
 }
 
@@ -91,6 +96,10 @@ export interface StepDefinition<Data> {
   readonly compensate: StepAction<Data> | undefined
   readonly timeoutMs: number
   readonly compensationTimeoutMs: number
+  /** In-process limit of a local invoke attempt; null when `timeoutMs` was not given. */
+  readonly localTimeoutMs: number | null
+  /** In-process limit of a local compensation attempt; null when no timeout was given. */
+  readonly localCompensationTimeoutMs: number | null
   readonly retry: Required<RetryPolicy>
   readonly compensationRetry: Required<RetryPolicy>
 }

@@ -41,10 +41,15 @@ function checkStep<Data>(sagaName: string, step: StepDefinition<Data>, afterPivo
   }
   if (
     !(step.timeoutMs > 0) ||
+    !(step.compensationTimeoutMs > 0) ||
     !(step.retry.maxAttempts >= 1) ||
     !(step.compensationRetry.maxAttempts >= 1)
   ) {
-    throw invalid(sagaName, step.id, 'timeoutMs must be > 0 and retry.maxAttempts >= 1.')
+    throw invalid(
+      sagaName,
+      step.id,
+      'timeoutMs and compensationTimeoutMs must be > 0 and retry.maxAttempts >= 1.',
+    )
   }
 }
 

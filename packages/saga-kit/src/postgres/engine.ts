@@ -1,123 +1,23 @@
-import { SpanKind, SpanStatusCode, context, trace } from '@opentelemetry/api'
+import { SpanKind } from '@opentelemetry/api'
 import type { SagaDefinition } from '../core/define-saga.js'
-import { type AttemptOutcome, applyOutcome, startedRow } from '../core/outcomes.js'
+import { applyOutcome, startedRow } from '../core/outcomes.js'
 import { decide, type Decision } from '../core/planner.js'
-import { type Snapshot, type StepRecord, stepKey } from '../core/records.js'
+import { type Snapshot, stepKey } from '../core/records.js'
 import { participantChannel, sagaMessage } from '../core/messages.js'
-import {
-  type CommandAction,
-  type Direction,
-  type LocalAction,
-  type StepContext,
-  type StepDefinition,
-  isCommand,
-} from '../core/types.js'
+import { type CommandAction, type Direction, isCommand } from '../core/types.js'
 import { toErrorRecord } from '../errors.js'
 import { traceHeaders } from '../telemetry.js'
 import type { EngineDeps } from './deps.js'
+import { runLocal } from './local-step.js'
 import { releaseLock } from './locks.js'
-import { appendHistory, saveInstance, saveStepWithHistory } from './repo.js'
+import { appendHistory, saveInstance } from './repo.js'
+import { type AnyStep, recordStep, stepContext } from './steps.js'
 import type { ClientTx } from './tx.js'
 
 // Generic saga registry: each definition only ever sees its own data.
 type AnyDef = SagaDefinition<any> // eslint-disable-line @typescript-eslint/no-explicit-any
-type AnyStep = StepDefinition<unknown>
 
 const MAX_DECISIONS_PER_TX = 500
-
-function stepContext(
-  snap: Snapshot,
-  step: AnyStep,
-  direction: Direction,
-  attempt: number,
-): StepContext<unknown> {
-  const results: Record<string, unknown> = {}
-  for (const row of snap.steps.values()) {
-    if (row.direction === 'invoke' && row.status === 'done') results[row.stepId] = row.result
-  }
-  const { sagaId, sagaName, data } = snap.instance
-  return {
-    sagaId,
-    sagaName,
-    stepId: step.id,
-    direction,
-    attempt,
-    idempotencyKey: `${sagaId}:${step.id}`,
-    data: data as Readonly<unknown>,
-    results,
-  }
-}
-
-/** Saves a step row, records history and the matching event (emitted after commit). */
-async function recordStep(
-  deps: EngineDeps,
-  tx: ClientTx,
-  snap: Snapshot,
-  step: AnyStep,
-  row: StepRecord,
-  kind: string,
-): Promise<void> {
-  const now = deps.clock.now()
-  snap.steps.set(stepKey(row.stepId, row.direction), row)
-  await saveStepWithHistory(tx.client, snap.instance.sagaId, row, now, kind)
-  const type = (
-    { done: 'step:completed', failed: 'step:failed', retry_wait: 'step:retrying' } as const
-  )[row.status as 'done']
-  if (type === undefined) return
-  const { sagaId, sagaName } = snap.instance
-  const event = {
-    type,
-    sagaId,
-    sagaName,
-    step: step.id,
-    direction: row.direction,
-    attempt: row.attempt,
-    latencyMs: now - row.startedAt,
-  }
-  tx.afterCommit(() => deps.emit(event))
-  // A timeout is also its own event, so alerting on deadlines needs no history query.
-  if (kind === 'step.timeout') tx.afterCommit(() => deps.emit({ ...event, type: 'step:timeout' }))
-}
-
-async function runLocal(
-  deps: EngineDeps,
-  tx: ClientTx,
-  snap: Snapshot,
-  step: AnyStep,
-  direction: Direction,
-  fn: LocalAction<unknown>,
-): Promise<void> {
-  const prev = snap.steps.get(stepKey(step.id, direction))
-  const row = startedRow(step, direction, prev, deps.clock.now(), false)
-  const ctx = { ...stepContext(snap, step, direction, row.attempt), tx }
-  const span = deps.tracer.startSpan(`saga.step ${step.id}`, {
-    attributes: {
-      'saga.id': ctx.sagaId,
-      'saga.name': ctx.sagaName,
-      'saga.step': step.id,
-      'saga.direction': direction,
-      'saga.attempt': row.attempt,
-    },
-  })
-  let outcome: AttemptOutcome
-  await tx.client.query('SAVEPOINT saga_step')
-  try {
-    const result =
-      (await context.with(trace.setSpan(context.active(), span), () => fn(ctx))) ?? null
-    JSON.stringify(result) // a result that cannot be stored must fail the step, not the transaction
-    await tx.client.query('RELEASE SAVEPOINT saga_step')
-    outcome = { ok: true, result }
-  } catch (error) {
-    await tx.client.query('ROLLBACK TO SAVEPOINT saga_step')
-    outcome = { ok: false, error: toErrorRecord(error), timedOut: false }
-    span.setStatus({ code: SpanStatusCode.ERROR, message: outcome.error.message })
-  } finally {
-    span.end()
-  }
-  await deps.faultPoint('local-step:before-checkpoint', { sagaId: ctx.sagaId, stepId: step.id })
-  const next = applyOutcome(step, row, outcome, deps.clock.now(), deps.random)
-  await recordStep(deps, tx, snap, step, next, outcome.ok ? 'step.completed' : 'step.failed')
-}
 
 async function sendCommand(
   deps: EngineDeps,
