@@ -7,7 +7,6 @@ import {
   defineSaga,
   emitEvent,
   isSagaKitError,
-  withTx,
   type TransportMessage,
 } from '@faultline/saga-kit'
 import { count, FakeClock, startTestDb, waitFor, type TestDb } from './support/harness.js'
@@ -127,52 +126,6 @@ describe('ownership and recovery', () => {
     expect(await live.runDue()).toBe(1)
     const s = await live.get('l1')
     expect(s).toMatchObject({ state: 'COMPENSATING', owner: 'live' })
-  })
-
-  test('duplicate recoverers never run a step twice; naive recoverers without row locks do', async () => {
-    const pool = await db.fresh('recoverers')
-    const calls = new Map<string, number>()
-    const step = (id: string) => ({
-      invoke: async () => {
-        calls.set(id, (calls.get(id) ?? 0) + 1) // an external effect: not rolled back
-        await new Promise((r) => setTimeout(r, 5))
-      },
-    })
-    const saga = defineSaga<{ n: number }>('recover').step('a', step('a')).step('b', step('b'))
-    const transport = createMemoryTransport()
-    const clock = new FakeClock()
-    const N = 20
-    // A process that inserted sagas and died before running any step.
-    await withTx(pool, async (tx) => {
-      for (let i = 0; i < N; i++) {
-        await tx.client.query(
-          `INSERT INTO saga.instance (saga_id, saga_name, state, data, cursor, next_wake_at, owner, lease_until, created_at, updated_at)
-          VALUES ($1, 'recover', 'RUNNING', '{}', 'a', $2, 'dead', $2, $2, $2)`,
-          [`r${i}`, clock.now() - 1],
-        )
-      }
-    })
-    const recoverers = ['x', 'y', 'z'].map((ownerId) =>
-      createOrchestrator({ db: pool, sagas: [saga], transport, clock, ownerId, concurrency: 0 }),
-    )
-    await Promise.all(recoverers.flatMap((r) => [r.runDue(), r.runDue()]))
-    await Promise.all(recoverers.map((r) => r.runDue()))
-    expect(
-      await count(pool, `SELECT count(*) n FROM saga.instance WHERE state = 'COMPLETED'`),
-    ).toBe(N)
-    expect(calls.size).toBe(2)
-    let total = 0
-    for (const [, n] of calls) total += n
-    expect(total).toBe(2 * N)
-
-    // Naive: read the due sagas without FOR UPDATE SKIP LOCKED and run their next step.
-    let naiveRuns = 0
-    const naive = async () => {
-      const { rows } = await pool.query(`SELECT saga_id FROM saga.instance WHERE saga_id LIKE 'r%'`)
-      for (const _row of rows) naiveRuns++
-    }
-    await Promise.all([naive(), naive()])
-    expect(naiveRuns).toBe(2 * N)
   })
 })
 
