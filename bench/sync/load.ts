@@ -1,14 +1,22 @@
 import type pg from 'pg'
 import { appendEvents, type NewEvent } from '@faultline/sync-kit'
+import { runInWorker } from './worker.js'
+import type { WriterTask } from './writer-worker.js'
 
-const event = (i: number, aggregates: number): NewEvent => ({
+/** The aggregates of one load; a step gets its own so a fresh read model starts at sequence 1. */
+export interface Aggregates {
+  readonly count: number
+  readonly prefix: string
+}
+
+const event = (i: number, aggregates: Aggregates): NewEvent => ({
   aggregateType: 'bench',
-  aggregateId: `agg-${i % aggregates}`,
+  aggregateId: `${aggregates.prefix}agg-${i % aggregates.count}`,
   type: 'bench.happened',
   payload: { i, note: 'a small payload of typical size for a domain event' },
 })
 
-async function oneTx(pool: pg.Pool, first: number, perTx: number, aggregates: number) {
+async function oneTx(pool: pg.Pool, first: number, perTx: number, aggregates: Aggregates) {
   const c = await pool.connect()
   try {
     await c.query('BEGIN')
@@ -22,18 +30,30 @@ async function oneTx(pool: pg.Pool, first: number, perTx: number, aggregates: nu
   }
 }
 
-/** Commits `total` events, `perTx` per transaction, as fast as `workers` connections allow. */
-export async function prefill(pool: pg.Pool, total: number, perTx: number, workers = 4) {
+/**
+ * Commits `total` events, `perTx` per transaction, as fast as `workers` connections allow.
+ * Event numbers start at `first`, so several writers can share the aggregates without clashing.
+ */
+export async function prefill(
+  pool: pg.Pool,
+  total: number,
+  perTx: number,
+  workers = 4,
+  first = 0,
+  aggregates: Aggregates = { count: 10_000, prefix: '' },
+) {
+  const started = performance.now()
   let next = 0
   await Promise.all(
     Array.from({ length: workers }, async () => {
       while (next < total) {
-        const first = next
+        const at = next
         next += perTx
-        await oneTx(pool, first, perTx, 10_000)
+        await oneTx(pool, first + at, perTx, aggregates)
       }
     }),
   )
+  return { events: total, seconds: (performance.now() - started) / 1000 }
 }
 
 /**
@@ -46,6 +66,8 @@ export async function paced(
   seconds: number,
   perTx: number,
   workers = 32,
+  first = 0,
+  aggregates: Aggregates = { count: 10_000, prefix: '' },
 ) {
   const intervalMs = (1000 * perTx) / rate
   const start = performance.now()
@@ -62,7 +84,7 @@ export async function paced(
       continue
     }
     inFlight++
-    const p = oneTx(pool, issued * perTx, perTx, 10_000).finally(() => {
+    const p = oneTx(pool, first + issued * perTx, perTx, aggregates).finally(() => {
       inFlight--
       void pending.splice(pending.indexOf(p), 1)
     })
@@ -72,3 +94,28 @@ export async function paced(
   await Promise.all(pending)
   return { events: issued * perTx, seconds: (performance.now() - start) / 1000 }
 }
+
+/**
+ * Runs a writer task split over `threads` worker threads (each takes 1/threads of the events or
+ * of the rate). Returns all events committed and the slowest thread's seconds, measured inside
+ * the threads so thread start-up is not counted.
+ */
+export async function writeInThreads(
+  task: DistributiveOmit<WriterTask, 'first'>,
+  threads: number,
+): Promise<{ events: number; seconds: number }> {
+  const parts = await Promise.all(
+    Array.from({ length: threads }, (_, t) => {
+      const first = t * 1_000_000_000
+      const part: WriterTask =
+        task.kind === 'prefill'
+          ? { ...task, total: Math.ceil(task.total / threads / task.perTx) * task.perTx, first }
+          : { ...task, rate: task.rate / threads, first }
+      return runInWorker<{ events: number; seconds: number }>('./writer-worker.ts', part)
+    }),
+  )
+  const events = parts.reduce((n, p) => n + p.events, 0)
+  return { events, seconds: Math.max(...parts.map((p) => p.seconds)) }
+}
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never

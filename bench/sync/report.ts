@@ -20,6 +20,8 @@ export interface LatencyRow {
   p99: number
   max: number
   catchUpMs: number
+  readModelP50: number
+  readModelP99: number
 }
 
 interface Report {
@@ -64,12 +66,12 @@ function drainTable(r: Report): string[] {
 
 function latencyTable(r: Report): string[] {
   const lines = [
-    '| system | events/tx | target events/s | achieved commit rate | events | commit→Kafka p50 ms | p99 ms | max ms | catch-up after load ms |',
-    '|---|---|---|---|---|---|---|---|---|',
+    '| system | events/tx | target events/s | achieved commit rate | events | commit→Kafka p50 ms | p99 ms | max ms | catch-up after load ms | commit→read model p50 ms | p99 ms |',
+    '|---|---|---|---|---|---|---|---|---|---|---|',
   ]
   for (const l of r.latencies) {
     lines.push(
-      `| ${l.system} | ${l.perTx} | ${l.targetRate} | ${f0(l.achievedRate)} | ${l.events} | ${f0(l.p50)} | ${f0(l.p99)} | ${f0(l.max)} | ${f0(l.catchUpMs)} |`,
+      `| ${l.system} | ${l.perTx} | ${l.targetRate} | ${f0(l.achievedRate)} | ${l.events} | ${f0(l.p50)} | ${f0(l.p99)} | ${f0(l.max)} | ${f0(l.catchUpMs)} | ${f0(l.readModelP50)} | ${f0(l.readModelP99)} |`,
     )
   }
   return lines

@@ -10,13 +10,16 @@ import { startKafka, startPostgres } from '@faultline/infra'
 import { migrate } from '@faultline/sync-kit'
 import { createKafkaPublisher } from '@faultline/sync-kit/kafka'
 import { createLogAppendTopic, readAppendTimes } from './kafka-read.js'
-import { paced, prefill } from './load.js'
+import { writeInThreads } from './load.js'
+import { ReadModel } from './read-model.js'
 import { writeReport, type DrainRow, type LatencyRow } from './report.js'
 import { commitTimes, prepareRelay, rawProducer, startRelay, type RelayName } from './systems.js'
 
 const quick = process.argv.includes('--quick')
 const DRAIN_EVENTS = quick ? 5000 : 20_000
 const STEP_SECONDS = quick ? 4 : 8
+/** Writer threads for paced load: one Node thread tops out near 1,000 single-event commits/s here. */
+const WRITER_THREADS = 2
 const RELAYS: RelayName[] = ['relay A (pgoutput)', 'relay B (polling)']
 const started = performance.now()
 
@@ -37,12 +40,25 @@ async function freshTopic(prefix: string) {
   return topic
 }
 
-async function until(check: () => boolean, timeoutMs = 300_000) {
+async function until(check: () => boolean | Promise<boolean>, timeoutMs = 300_000, everyMs = 5) {
   const end = Date.now() + timeoutMs
-  while (!check()) {
+  while (!(await check())) {
     if (Date.now() > end) throw new Error('benchmark step timed out')
-    await new Promise((r) => setTimeout(r, 5))
+    await new Promise((r) => setTimeout(r, everyMs))
   }
+}
+
+const percentile = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? NaN
+
+/** Per-event latency from `from` (commit time) to `to`, sorted; events missing in `to` are skipped. */
+function latenciesBetween(from: Map<string, number>, to: Map<string, number>): number[] {
+  const out: number[] = []
+  for (const [id, t] of to) {
+    const c = from.get(id)
+    if (c !== undefined) out.push(t - c)
+  }
+  return out.sort((a, b) => a - b)
 }
 
 /** Backlog drain: N committed events waiting, then the relay starts; events/s until all acked. */
@@ -51,7 +67,7 @@ async function drain(name: RelayName, perTx: number): Promise<DrainRow> {
   const topic = await freshTopic('drain')
   const publisher = createKafkaPublisher({ brokers: kafka.brokers })
   await prepareRelay(name, slot, url, publisher)
-  await prefill(pool, DRAIN_EVENTS, perTx)
+  await writeInThreads({ kind: 'prefill', url, total: DRAIN_EVENTS, perTx }, 1)
   const relay = await startRelay(name, slot, url, publisher, () => topic)
   const start = performance.now() // streaming has begun; connection set-up is not counted
   await until(() => relay.published() >= DRAIN_EVENTS)
@@ -69,27 +85,47 @@ async function latency(name: RelayName, perTx: number, rates: number[]): Promise
   let topic = await freshTopic('lat')
   const relay = await startRelay(name, slot, url, publisher, () => topic)
   const rows: LatencyRow[] = []
+  const readModelDb = (await pgServer.createDatabase(`bench_rm_${dbCount}`)).url
   for (const rate of rates) {
     topic = await freshTopic('lat')
+    const readModel = await ReadModel.start({
+      brokers: kafka.brokers,
+      url: readModelDb,
+      topic,
+      name: `rm_${topicCount}`,
+    })
     const base = relay.published()
-    const load = await paced(pool, rate, STEP_SECONDS, perTx)
+    const load = await writeInThreads(
+      {
+        kind: 'paced',
+        url,
+        rate,
+        seconds: STEP_SECONDS,
+        perTx,
+        aggregates: { count: 10_000, prefix: `s${topicCount}-` },
+      },
+      WRITER_THREADS,
+    )
     const writerDone = performance.now()
     await until(() => relay.published() - base >= load.events)
     const catchUpMs = performance.now() - writerDone
-    const appended = await readAppendTimes(kafka.brokers, topic)
+    await until(async () => (await readModel.applied()) >= load.events, 300_000, 50)
     const commits = await commitTimes(pool)
-    const lat = [...appended].map(([id, t]) => t - (commits.get(id) ?? t)).sort((a, b) => a - b)
-    const pct = (p: number) => lat[Math.min(lat.length - 1, Math.floor(p * lat.length))] ?? NaN
+    const lat = latenciesBetween(commits, await readAppendTimes(kafka.brokers, topic))
+    const rm = latenciesBetween(commits, await readModel.appliedTimes())
+    await readModel.stop()
     rows.push({
       system: name,
       perTx,
       targetRate: rate,
       achievedRate: load.events / load.seconds,
       events: lat.length,
-      p50: pct(0.5),
-      p99: pct(0.99),
+      p50: percentile(lat, 0.5),
+      p99: percentile(lat, 0.99),
       max: lat[lat.length - 1] ?? NaN,
       catchUpMs,
+      readModelP50: percentile(rm, 0.5),
+      readModelP99: percentile(rm, 0.99),
     })
     console.log(JSON.stringify(rows[rows.length - 1]))
   }

@@ -26,6 +26,12 @@ export type PublishResult =
  */
 export interface EventPublisher {
   publish(messages: readonly OutgoingMessage[]): Promise<readonly PublishResult[]>
+  /**
+   * Opens the broker connection ahead of the first `publish`. Relays call it in `start()` so the
+   * first events do not wait for connection set-up while the stream floods the event loop.
+   * Rejects when the broker cannot be reached; `publish` still retries on its own later.
+   */
+  connect?(): Promise<void>
   /** Releases what the publisher opened; a client the caller passed in stays open. */
   close(): Promise<void>
 }

@@ -51,6 +51,33 @@ describe('LogicalRelay (memory publisher)', () => {
   })
 })
 
+describe('LogicalRelay publisher warm-up', () => {
+  test('connects the publisher at start; an unreachable broker there only warns', async () => {
+    const warnings: string[] = []
+    const publisher = createMemoryPublisher()
+    let connects = 0
+    Object.assign(publisher, {
+      connect: () => {
+        connects++
+        return Promise.reject(new Error('broker unreachable'))
+      },
+    })
+    const relay = createLogicalRelay({
+      connection: url,
+      publisher,
+      slot: 's_warm',
+      publication: 'p_warm',
+      logger: warnLogger(warnings),
+    })
+    await relay.start()
+    const total = await writeLoad(pool, 5, 1, 3)
+    await waitFor(() => relay.stats().publishedEvents >= total)
+    await relay.stop()
+    expect(connects).toBe(1)
+    expect(warnings).toContain('publisher connect failed; publishing will retry')
+  })
+})
+
 describe('LogicalRelay slot handling', () => {
   test('a second relay on the same slot fails with E_SYNC_SLOT_IN_USE', async () => {
     const first = createLogicalRelay({
@@ -73,44 +100,66 @@ describe('LogicalRelay slot handling', () => {
     expect((err as Error).message).toMatch(/"s_busy" is in use.*another relay/)
   })
 
-  test('an idle outbox still advances the slot through heartbeats; retained WAL is measured', async () => {
+  test('keepalive acks move an idle slot while another database churns WAL (heartbeats off)', async () => {
     const warnings: string[] = []
-    const logger = {
-      debug: () => undefined,
-      info: () => undefined,
-      warn: (m: string) => warnings.push(m),
-      error: () => undefined,
-    }
     const relay = createLogicalRelay({
       connection: url,
       publisher: createMemoryPublisher(),
       slot: 's_idle',
       publication: 'p_idle',
-      heartbeatIntervalMs: 100,
+      heartbeatIntervalMs: 0,
       statusIntervalMs: 100,
       retainedWalWarnBytes: 1n,
-      logger,
+      logger: warnLogger(warnings),
     })
     await relay.start()
     const before = await relay.slotMetrics()
-    // Other tables churn WAL; without heartbeats nothing would move the idle slot.
-    await pool.query('CREATE TABLE IF NOT EXISTS churn (n int)')
+    // WAL is cluster-wide: a busy neighbour database makes an idle slot pin it unless acked.
+    const neighbour = new pg.Pool({ connectionString: (await server.createDatabase('busy')).url })
+    await neighbour.query('CREATE TABLE churn (n int)')
     for (let i = 0; i < 20; i++)
-      await pool.query('INSERT INTO churn SELECT generate_series(1, 2000)')
-    const churned = (await pool.query<{ l: string }>('SELECT pg_current_wal_lsn()::text AS l'))
-      .rows[0]!.l
-    await waitFor(async () => {
-      const m = await relay.slotMetrics()
-      return (m.confirmedFlushLsn ?? 0n) >= parseLsnOf(churned)
-    })
+      await neighbour.query('INSERT INTO churn SELECT generate_series(1, 2000)')
+    await neighbour.end()
+    const churned = parseLsnOf(
+      (await pool.query<{ l: string }>('SELECT pg_current_wal_lsn()::text AS l')).rows[0]!.l,
+    )
+    await waitFor(async () => ((await relay.slotMetrics()).confirmedFlushLsn ?? 0n) >= churned)
     const after = await relay.slotMetrics()
     await relay.stop()
     expect(after.active).toBe(true)
     expect(after.confirmedFlushLsn! > before.confirmedFlushLsn!).toBe(true)
+    expect(relay.stats().heartbeatLagMs).toBeUndefined()
     expect(typeof after.retainedWalBytes).toBe('bigint')
     expect(warnings).toContain('replication slot retains too much WAL')
   })
+
+  test('heartbeats travel the slot and report end-to-end lag while the outbox is idle', async () => {
+    const relay = createLogicalRelay({
+      connection: url,
+      publisher: createMemoryPublisher(),
+      slot: 's_heartbeat',
+      publication: 'p_heartbeat',
+      heartbeatIntervalMs: 100,
+    })
+    await relay.start()
+    const before = (await relay.slotMetrics()).confirmedFlushLsn!
+    await waitFor(() => relay.stats().heartbeatLagMs !== undefined)
+    await waitFor(async () => (await relay.slotMetrics()).confirmedFlushLsn! > before)
+    const { heartbeatLagMs, publishedEvents } = relay.stats()
+    await relay.stop()
+    expect(heartbeatLagMs).toBeGreaterThanOrEqual(0)
+    expect(publishedEvents).toBe(0) // heartbeats are not events
+  })
 })
+
+function warnLogger(warnings: string[]) {
+  return {
+    debug: () => undefined,
+    info: () => undefined,
+    warn: (m: string) => warnings.push(m),
+    error: () => undefined,
+  }
+}
 
 function parseLsnOf(text: string): bigint {
   const [hi, lo] = text.split('/')

@@ -82,6 +82,11 @@ export class KafkaPublisher implements EventPublisher {
     }
   }
 
+  async connect(): Promise<void> {
+    if (this.#closed) throw new SyncKitError('E_SYNC_CLOSED', 'Kafka publisher is closed')
+    await this.#connect()
+  }
+
   async close(): Promise<void> {
     this.#closed = true
     await this.#reset()

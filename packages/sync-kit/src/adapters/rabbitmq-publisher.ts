@@ -57,6 +57,11 @@ export class RabbitMqPublisher implements EventPublisher {
     return keepKeyOrder(messages, results)
   }
 
+  async connect(): Promise<void> {
+    if (this.#closed) throw new SyncKitError('E_SYNC_CLOSED', 'RabbitMQ publisher is closed')
+    await this.#open()
+  }
+
   async close(): Promise<void> {
     this.#closed = true
     const ch = await this.#channel?.catch(() => undefined)

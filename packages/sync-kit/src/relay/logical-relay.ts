@@ -3,7 +3,13 @@ import type { Pool } from 'pg'
 import { describeError, isSyncKitError } from '../errors.js'
 import { formatLsn } from '../lsn.js'
 import { AckTracker } from './ack-tracker.js'
-import { RELAY_DEFAULTS, checkCommon, checkPositive, toClientConfig } from './options.js'
+import {
+  RELAY_DEFAULTS,
+  checkCommon,
+  checkPositive,
+  toClientConfig,
+  warmUpPublisher,
+} from './options.js'
 import type { RelayCommonOptions } from './options.js'
 import { decodePgOutput, type ReplicationFrame } from './pgoutput.js'
 import { PublishQueue } from './publish-queue.js'
@@ -55,7 +61,16 @@ export interface RelayStats {
   readonly reconnects: number
   /** The LSN last reported to Postgres as flushed. */
   readonly ackedLsn: string
+  /**
+   * How long the last heartbeat took from `pg_logical_emit_message` to this relay: end-to-end
+   * replication lag in milliseconds, measured even while the outbox is idle. Undefined until the
+   * first heartbeat arrives (or with heartbeats off).
+   */
+  readonly heartbeatLagMs: number | undefined
 }
+
+/** The `pg_logical_emit_message` prefix of relay heartbeats. */
+export const HEARTBEAT_PREFIX = 'sync-kit-heartbeat'
 
 const DEFAULTS = {
   slot: 'sync_kit_relay',
@@ -92,6 +107,7 @@ export class LogicalRelay {
   #received = 0
   #reconnects = 0
   #acked = 0n
+  #heartbeatLagMs: number | undefined
   #sessionEnded: (() => void) | undefined
   #ended: Promise<void> = Promise.resolve()
 
@@ -123,6 +139,7 @@ export class LogicalRelay {
     this.#running = true
     try {
       if (this.#o.create) await ensurePublication(this.#pool, this.#o.publication, this.#o.table)
+      await warmUpPublisher(this.#o.publisher, this.#o.logger)
       await this.#openSession()
     } catch (err) {
       this.#running = false
@@ -156,6 +173,7 @@ export class LogicalRelay {
       publishFailures: this.#queue.failures,
       reconnects: this.#reconnects,
       ackedLsn: formatLsn(this.#acked),
+      heartbeatLagMs: this.#heartbeatLagMs,
     }
   }
 
@@ -225,7 +243,11 @@ export class LogicalRelay {
       if (frame.replyRequested) this.#sendStatus()
       return
     }
-    const tx = this.#assembler.push(decodePgOutput(frame.data))
+    const message = decodePgOutput(frame.data)
+    if (message.tag === 'message' && message.prefix === HEARTBEAT_PREFIX) {
+      this.#heartbeatLagMs = this.#o.clock.now() - Number(message.content.toString('utf8'))
+    }
+    const tx = this.#assembler.push(message)
     if (tx) this.#onCommitted(tx.endLsn, tx.rows)
   }
 
@@ -269,7 +291,7 @@ export class LogicalRelay {
     if (this.#o.heartbeatIntervalMs > 0) {
       this.#timers.push(
         setInterval(() => {
-          emitHeartbeat(this.#pool, 'sync-kit-heartbeat').catch((err: unknown) =>
+          emitHeartbeat(this.#pool, HEARTBEAT_PREFIX, this.#o.clock.now()).catch((err: unknown) =>
             this.#o.logger.warn('heartbeat failed', { error: describeError(err) }),
           )
         }, this.#o.heartbeatIntervalMs),

@@ -1,7 +1,13 @@
 import pg from 'pg'
 import type { Pool } from 'pg'
 import { SyncKitError, describeError } from '../errors.js'
-import { RELAY_DEFAULTS, checkCommon, checkPositive, toClientConfig } from './options.js'
+import {
+  RELAY_DEFAULTS,
+  checkCommon,
+  checkPositive,
+  toClientConfig,
+  warmUpPublisher,
+} from './options.js'
 import type { RelayCommonOptions } from './options.js'
 import {
   loadCursor,
@@ -81,6 +87,7 @@ export class PollingRelay {
         'the polling relay needs track_commit_timestamp=on to deliver in commit order',
       )
     }
+    await warmUpPublisher(this.#o.publisher, this.#o.logger)
     this.#running = true
     this.#loop = this.#run()
   }

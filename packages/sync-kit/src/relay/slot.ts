@@ -137,6 +137,6 @@ export function slotInUse(slot: string, pid: number | null, cause?: unknown): Sy
 }
 
 /** Writes a non-transactional logical message so an idle outbox still advances the slot. */
-export async function emitHeartbeat(pool: Pool, prefix: string): Promise<void> {
-  await pool.query('SELECT pg_logical_emit_message(false, $1, $2)', [prefix, String(Date.now())])
+export async function emitHeartbeat(pool: Pool, prefix: string, nowMs: number): Promise<void> {
+  await pool.query('SELECT pg_logical_emit_message(false, $1, $2)', [prefix, String(nowMs)])
 }
