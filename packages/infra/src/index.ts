@@ -12,6 +12,24 @@ export type {
 export { InfraError, isInfraError, redactUrl } from './errors.js'
 export type { InfraErrorCode, InfraErrorContext } from './errors.js'
 export { startKafka, startPostgres, startRedis } from './start.js'
+export { startKafkaConnect } from './connect/start-connect.js'
+export { debeziumOutboxConnector, DEBEZIUM_OUTBOX_TUNING } from './connect/debezium-outbox.js'
+export type { DebeziumOutboxOptions, DebeziumOutboxTuning } from './connect/debezium-outbox.js'
+export {
+  DEBEZIUM_POSTGRES_PLUGIN,
+  DEBEZIUM_VERSION,
+  ensureConnectPlugin,
+  ensureConnectWorkerJars,
+} from './connect/connect-jars.js'
+export type { ConnectPlugin } from './connect/connect-jars.js'
+export type { JvmProfile } from './local/kafka-config.js'
+export type {
+  ConnectState,
+  ConnectorDefinition,
+  ConnectorStatus,
+  KafkaConnectHandle,
+  KafkaConnectOptions,
+} from './connect/types.js'
 export { chooseProvider } from './providers/choose.js'
 export type { ProviderDecision } from './providers/choose.js'
 export { ENV as INFRA_ENV } from './providers/env.js'

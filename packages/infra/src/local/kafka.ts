@@ -18,18 +18,20 @@ const DEFAULT_HEAP_MB = 512
 /** Measured 4–18 s to ready on 2 busy cores, ~35 s before the class archive exists. */
 const READY_TIMEOUT_MS = 120_000
 
-function checkHeap(heapMb: number): number {
+/** Checks a JVM heap option (`heapMb`) for a Kafka-family JVM. */
+export function checkHeap(heapMb: number, service = 'kafka'): number {
   if (Number.isInteger(heapMb) && heapMb >= 128) return heapMb
   throw new InfraError(
     'E_INFRA_BAD_OPTION',
     `heapMb must be an integer of at least 128, got ${heapMb}.`,
     {
-      context: { service: 'kafka', provider: 'local' },
+      context: { service, provider: 'local' },
     },
   )
 }
 
-function findJava(): string {
+/** The `java` binary, or `E_INFRA_MISSING_BINARY` naming the Debian package. */
+export function findJava(): string {
   return findBinary('java', {
     debianPackage: 'default-jre-headless',
     envVars: ['FAULTLINE_KAFKA_BROKERS'],

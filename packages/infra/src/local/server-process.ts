@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process'
 import { closeSync, openSync } from 'node:fs'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { InfraError } from '../errors.js'
+import { InfraError, isInfraError } from '../errors.js'
 import { signalGroup, trackProcessGroup, untrackProcessGroup } from './cleanup.js'
 import { tailFile } from './log-tail.js'
 
@@ -73,16 +73,35 @@ export class ServerProcess {
     return code
   }
 
-  /** Polls `isReady` until it answers true; fails fast with the log tail if the process exits. */
+  /**
+   * Polls `isReady` until it answers true; fails fast with the log tail if the process exits. A
+   * probe that throws an {@link InfraError} reports a failure the server will not recover from
+   * (a Kafka Connect task that went FAILED): the process is killed and the error rethrown with
+   * the log tail. Any other probe error counts as "not ready yet".
+   */
   async waitUntilReady(isReady: () => Promise<boolean>, options: ReadyOptions): Promise<void> {
     const deadline = Date.now() + options.timeoutMs
     while (Date.now() < deadline) {
       if (this.exited) throw await this.startupError('E_INFRA_STARTUP_FAILED', options.port)
-      if (await isReady().catch(() => false)) return
+      if (await this.probe(isReady)) return
       await sleep(options.intervalMs ?? 100)
     }
     await this.kill()
     throw await this.startupError('E_INFRA_STARTUP_TIMEOUT', options.port)
+  }
+
+  private async probe(isReady: () => Promise<boolean>): Promise<boolean> {
+    try {
+      return await isReady()
+    } catch (error) {
+      if (!isInfraError(error)) return false
+      await this.kill()
+      const logTail = await this.logs(30)
+      throw new InfraError(error.code, `${error.message}\nLast lines of its log:\n${logTail}`, {
+        context: { ...error.context, logTail },
+        cause: error,
+      })
+    }
   }
 
   private async startupError(
