@@ -6,6 +6,7 @@ export type SagaKitErrorCode =
   | 'E_SAGA_NOT_FOUND'
   | 'E_SAGA_ID_CONFLICT'
   | 'E_SAGA_LOCKED'
+  | 'E_SAGA_ENTITY_LOCKED'
   | 'E_SAGA_BAD_STATE'
   | 'E_SAGA_UNKNOWN_STEP'
   | 'E_SAGA_STEP_FAILED'

@@ -51,6 +51,15 @@ export type {
   ParticipantDefinition,
   ParticipantOptions,
 } from './participant.js'
+export type {
+  CommandLockPolicy,
+  EntityCommandHandler,
+  EntityLockCheck,
+  EntityOf,
+  ParticipantHandler,
+} from './participant-locks.js'
+export { assertUnlocked, entityLockHolder } from './postgres/entity-locks.js'
+export type { AssertUnlockedOptions } from './postgres/entity-locks.js'
 export { createReactor, emitEvent } from './choreography.js'
 export type { DomainEvent, ReactionContext, Reactor, ReactorOptions } from './choreography.js'
 export { createMemoryTransport, MemoryTransport } from './transport/memory-transport.js'

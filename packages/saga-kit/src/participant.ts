@@ -21,6 +21,8 @@ import {
   systemClock,
 } from './ports.js'
 import { contextFromHeaders, defaultTracer, traceHeaders } from './telemetry.js'
+import { checkEntityLock, handlerOf } from './participant-locks.js'
+import type { EntityLockCheck, ParticipantHandler } from './participant-locks.js'
 
 /** What a participant's handler receives. */
 export interface CommandContext {
@@ -42,13 +44,16 @@ export type CommandHandler = (ctx: CommandContext) => Promise<unknown>
 /** A participant service's command handlers. */
 export interface ParticipantDefinition {
   readonly name: string
-  readonly handlers: Readonly<Record<string, CommandHandler>>
+  readonly handlers: Readonly<Record<string, ParticipantHandler>>
 }
 
-/** Declares a participant: `defineParticipant('inventory', { 'inventory.reserve': fn, ... })`. */
+/**
+ * Declares a participant: `defineParticipant('inventory', { 'inventory.reserve': fn, ... })`.
+ * A handler on an entity sagas lock is `{ handle, lock, onLocked }` (`EntityCommandHandler`).
+ */
 export function defineParticipant(
   name: string,
-  handlers: Record<string, CommandHandler>,
+  handlers: Record<string, ParticipantHandler>,
 ): ParticipantDefinition {
   if (!/^[a-z][a-z0-9._-]*$/i.test(name)) {
     throw new SagaKitError(
@@ -72,6 +77,8 @@ export interface ParticipantOptions {
   readonly tracer?: Tracer
   /** Test hook after the handler's effect, before commit; throwing there simulates a crash. */
   readonly afterEffect?: (key: string) => void | Promise<void>
+  /** Test hook after a command's entity lock was checked, before its verdict is acted on. */
+  readonly onEntityLock?: (check: EntityLockCheck) => void | Promise<void>
 }
 
 /** A running participant. */
@@ -137,7 +144,7 @@ export function createParticipant(options: ParticipantOptions): Participant {
     tx: ClientTx,
     cmd: CommandBody,
     message: TransportMessage,
-  ): Promise<ReplyBody> {
+  ): Promise<ReplyBody | null> {
     const { name } = definition
     const key = cmd.idempotencyKey
     await tx.client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`${name}:${key}`])
@@ -194,10 +201,14 @@ export function createParticipant(options: ParticipantOptions): Participant {
       await deadLetter(tx.client, now, name, error.message, message)
       return replyOf(cmd, 'failed', { error })
     }
+    const locked = await checkEntityLock(tx, handler, name, cmd, message, now, options.onEntityLock)
+    if (locked === 'stashed') return null // no reply until the lock is released and it is replayed
+    // A refusal is final for this attempt but not remembered: a retry (an operator's) checks again.
+    if (locked !== null) return replyOf(cmd, 'failed', { error: toErrorRecord(locked) })
     await tx.client.query('SAVEPOINT participant')
     try {
       const result =
-        (await handler({
+        (await handlerOf(handler)({
           tx,
           payload: cmd.payload,
           idempotencyKey: key,
@@ -250,6 +261,7 @@ export function createParticipant(options: ParticipantOptions): Participant {
     try {
       await withTx(db, async (tx) => {
         const reply = await execute(tx, cmd, message)
+        if (reply === null) return
         await transport.send(
           tx,
           cmd.replyTo,

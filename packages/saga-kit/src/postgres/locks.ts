@@ -1,10 +1,12 @@
 import type { EngineDeps } from './deps.js'
+import { guardEntity, replayStashed } from './entity-locks.js'
 import { appendHistory } from './repo.js'
 import type { ClientTx } from './tx.js'
 
 /**
  * Takes the semantic lock on `lockKey` for `sagaId`. Returns the current holder when another saga
- * has it. The primary key serialises concurrent takers: the second waits for the first's commit.
+ * has it. The primary key serialises concurrent takers: the second waits for the first's commit;
+ * the exclusive guard first waits for commands on the entity that saw it free to commit.
  */
 export async function acquireLock(
   tx: ClientTx,
@@ -12,6 +14,7 @@ export async function acquireLock(
   sagaId: string,
   now: number,
 ): Promise<{ acquired: true } | { acquired: false; holder: string }> {
+  await guardEntity(tx.client, lockKey, 'exclusive')
   const inserted = await tx.client.query(
     'INSERT INTO saga.lock (lock_key, saga_id, acquired_at) VALUES ($1,$2,$3) ON CONFLICT (lock_key) DO NOTHING',
     [lockKey, sagaId, now],
@@ -27,8 +30,11 @@ export async function acquireLock(
 }
 
 /**
- * Releases a saga's lock and hands it to the oldest saga stashed on the same key, which becomes
- * RUNNING in this same transaction: no window in which a third saga can slip in between.
+ * Releases a saga's lock: sends again the commands participants stashed on the key, and hands the
+ * lock to the oldest saga stashed on it, which becomes RUNNING in this same transaction (no
+ * window in which a third saga can slip in between; a replayed command that finds it holding
+ * the lock is stashed again until it ends). The exclusive guard waits for commands being
+ * stashed right now, so none is left behind.
  */
 export async function releaseLock(
   deps: EngineDeps,
@@ -37,10 +43,17 @@ export async function releaseLock(
   sagaId: string,
 ): Promise<void> {
   const now = deps.clock.now()
+  await guardEntity(tx.client, lockKey, 'exclusive')
   await tx.client.query('DELETE FROM saga.lock WHERE lock_key = $1 AND saga_id = $2', [
     lockKey,
     sagaId,
   ])
+  const replayed = await replayStashed(deps.transport, tx, lockKey)
+  if (replayed > 0)
+    await appendHistory(tx.client, sagaId, now, {
+      kind: 'stash.replayed',
+      detail: { lockKey, commands: replayed },
+    })
   const { rows } = await tx.client.query<{ saga_id: string }>(
     `SELECT saga_id FROM saga.instance WHERE state = 'STASHED' AND lock_key = $1
      ORDER BY created_at, saga_id LIMIT 1 FOR UPDATE`,

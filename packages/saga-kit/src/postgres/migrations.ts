@@ -91,6 +91,22 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX message_ready ON saga.message (channel, visible_at, id);
   `,
+  // 2: commands stashed by participants until a saga's semantic lock on their entity is released.
+  `
+  CREATE TABLE saga.stash (
+    id              bigserial PRIMARY KEY,
+    lock_key        text NOT NULL,
+    participant     text NOT NULL,
+    idempotency_key text NOT NULL,
+    direction       text NOT NULL,
+    attempt         integer NOT NULL,
+    holder          text NOT NULL,
+    message         jsonb NOT NULL,
+    at              bigint NOT NULL,
+    UNIQUE (participant, idempotency_key, direction, attempt)
+  );
+  CREATE INDEX stash_lock ON saga.stash (lock_key, id);
+  `,
 ]
 
 /**
