@@ -42,6 +42,21 @@ async function runRoute<Tx>(tx: Tx, route: Route<Tx>, event: EventEnvelope, hc: 
 }
 
 /**
+ * Claims `event` and locks its aggregate's position: the last applied sequence, or null for a
+ * duplicate. Uses the store's one-step {@link ConsumerStore.claimAndLock} when it has one.
+ */
+export async function claimAndLock<Tx>(
+  store: ConsumerStore<Tx>,
+  tx: Tx,
+  namespace: string,
+  event: EventEnvelope,
+): Promise<number | null> {
+  if (store.claimAndLock !== undefined) return store.claimAndLock(tx, namespace, event)
+  if (!(await store.claim(tx, namespace, event.id))) return null
+  return store.lastSequence(tx, namespace, event)
+}
+
+/**
  * One delivery of `event`, inside `tx`: claim it in the inbox (a duplicate stops here), then
  * apply it if it is next in its aggregate's sequence, or park it behind the gap.
  */
@@ -54,8 +69,8 @@ export async function applyEvent<Tx>(
 ): Promise<{ outcome: ApplyOutcome; events: ConsumerEvent[] }> {
   const { store, namespace } = ctx
   const events: ConsumerEvent[] = []
-  if (!(await store.claim(tx, namespace, event.id))) return { outcome: 'duplicate', events }
-  const last = await store.lastSequence(tx, namespace, event)
+  const last = await claimAndLock(store, tx, namespace, event)
+  if (last === null) return { outcome: 'duplicate', events }
   const expected = last + 1
   if (event.sequence < expected && ctx.gapPolicy === 'hold') throw staleSequence(event, last)
   if (event.sequence > expected) {

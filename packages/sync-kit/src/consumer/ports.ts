@@ -101,6 +101,12 @@ export interface ConsumerStore<Tx> {
   claim(tx: Tx, namespace: string, eventId: string): Promise<boolean>
   /** The last applied sequence of the aggregate (0 when none), locked until commit. */
   lastSequence(tx: Tx, namespace: string, aggregate: AggregateRef): Promise<number>
+  /**
+   * Optional: `claim(event.id)` and, when it succeeds, `lastSequence` of the event's aggregate,
+   * as one step (a store that can do both in one round trip implements it). Returns the locked
+   * last sequence, or null for a duplicate (nothing is locked then).
+   */
+  claimAndLock?(tx: Tx, namespace: string, event: EventEnvelope): Promise<number | null>
   setSequence(tx: Tx, namespace: string, aggregate: AggregateRef, sequence: number): Promise<void>
   /** Parks an event; false when another event already holds that sequence slot. */
   park(tx: Tx, namespace: string, parked: ParkedEvent): Promise<boolean>

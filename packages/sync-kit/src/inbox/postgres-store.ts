@@ -110,18 +110,41 @@ export class PostgresStore implements ProjectionStore<PoolClient> {
   }
 
   async lastSequence(tx: PoolClient, namespace: string, a: AggregateRef): Promise<number> {
-    // Insert-then-lock, so even the first event of an aggregate serialises with a concurrent one.
-    await tx.query(
-      `INSERT INTO sync_inbox_position (namespace, aggregatetype, aggregateid, last_sequence)
-       VALUES ($1, $2, $3, 0) ON CONFLICT DO NOTHING`,
-      [namespace, a.aggregateType, a.aggregateId],
-    )
+    // An upsert whose no-op update locks the row: even the first event of an aggregate serialises
+    // with a concurrent one, and after waiting for a concurrent holder it returns that holder's
+    // committed value (ON CONFLICT DO UPDATE works on the latest version), like SELECT FOR UPDATE,
+    // in one round trip instead of an insert and a select.
     const r = await tx.query<{ last: string }>(
-      `SELECT last_sequence::text AS last FROM sync_inbox_position
-       WHERE namespace = $1 AND aggregatetype = $2 AND aggregateid = $3 FOR UPDATE`,
+      `INSERT INTO sync_inbox_position AS p (namespace, aggregatetype, aggregateid, last_sequence)
+       VALUES ($1, $2, $3, 0)
+       ON CONFLICT (namespace, aggregatetype, aggregateid)
+       DO UPDATE SET last_sequence = p.last_sequence
+       RETURNING last_sequence::text AS last`,
       [namespace, a.aggregateType, a.aggregateId],
     )
     return Number(r.rows[0]?.last ?? 0)
+  }
+
+  async claimAndLock(
+    tx: PoolClient,
+    namespace: string,
+    event: EventEnvelope,
+  ): Promise<number | null> {
+    // claim() and lastSequence() as one statement: the position upsert runs only when the inbox
+    // insert claimed the id, so a duplicate returns no row and locks nothing.
+    const r = await tx.query<{ last: string }>(
+      `WITH c AS (
+         INSERT INTO sync_inbox (namespace, event_id) VALUES ($1, $4)
+         ON CONFLICT DO NOTHING RETURNING 1)
+       INSERT INTO sync_inbox_position AS p (namespace, aggregatetype, aggregateid, last_sequence)
+       SELECT $1, $2, $3, 0 FROM c
+       ON CONFLICT (namespace, aggregatetype, aggregateid)
+       DO UPDATE SET last_sequence = p.last_sequence
+       RETURNING last_sequence::text AS last`,
+      [namespace, event.aggregateType, event.aggregateId, event.id],
+    )
+    const row = r.rows[0]
+    return row === undefined ? null : Number(row.last)
   }
 
   async setSequence(tx: PoolClient, ns: string, a: AggregateRef, sequence: number): Promise<void> {

@@ -1,4 +1,5 @@
 import { describe, expect, test } from 'vitest'
+import { claimAndLock } from '../../src/consumer/apply.js'
 import type { ProjectionStore } from '../../src/consumer/ports.js'
 import { itemEvent } from '../consumer/support.js'
 
@@ -50,6 +51,51 @@ export function consumerStoreContract<Tx>(name: string, store: () => ProjectionS
         .catch(() => undefined)
       expect(await s.transaction((tx) => s.lastSequence(tx, space, agg))).toBe(3)
     })
+
+    test('claimAndLock() claims once and returns the last sequence; a duplicate gets null', async () => {
+      const s = store()
+      const space = ns()
+      const e1 = itemEvent('a', 1)
+      expect(await s.transaction((tx) => claimAndLock(s, tx, space, e1))).toBe(0)
+      await s.transaction((tx) => s.setSequence(tx, space, agg, 4))
+      expect(await s.transaction((tx) => claimAndLock(s, tx, space, e1))).toBeNull()
+      expect(await s.transaction((tx) => claimAndLock(s, tx, space, itemEvent('a', 5)))).toBe(4)
+      // A rolled-back claim never happened.
+      const e6 = itemEvent('a', 6)
+      await s
+        .transaction(async (tx) => {
+          await claimAndLock(s, tx, space, e6)
+          throw new Error('rollback')
+        })
+        .catch(() => undefined)
+      expect(await s.transaction((tx) => claimAndLock(s, tx, space, e6))).toBe(4)
+    })
+
+    for (const how of ['lastSequence', 'claimAndLock'] as const) {
+      test(`${how}() locks the position: a concurrent delivery waits and reads the committed value`, async () => {
+        const s = store()
+        const space = ns()
+        const read = (tx: Tx) =>
+          how === 'lastSequence'
+            ? s.lastSequence(tx, space, agg)
+            : claimAndLock(s, tx, space, itemEvent('a', 1))
+        // The position exists already: a first insert would serialise the two on its own.
+        await s.transaction((tx) => s.lastSequence(tx, space, agg))
+        let locked!: () => void
+        const holding = new Promise<void>((r) => (locked = r))
+        const first = s.transaction(async (tx) => {
+          await read(tx)
+          locked()
+          // Long enough for the second transaction to reach the lock while this one holds it.
+          await new Promise((r) => setTimeout(r, 200))
+          await s.setSequence(tx, space, agg, 5)
+        })
+        await holding
+        const second = s.transaction((tx) => read(tx))
+        await first
+        expect(await second).toBe(5)
+      })
+    }
 
     test('park() holds one event per slot; takeParked() removes it; listParked() shows the rest', async () => {
       const s = store()
