@@ -113,6 +113,22 @@ const codeOf = (e: unknown) => (isSagaKitError(e) ? e.code : String(e))
 const waitingLocks = (pool: pg.Pool) =>
   count(pool, `SELECT count(*) n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted`)
 
+/** A lock-check hook that holds the first command with this key and verdict until `resume()`. */
+function pauseAt(lockKey: string, verdict: EntityLockCheck['verdict']) {
+  let resume: () => void = () => {}
+  const resumed = new Promise<void>((r) => (resume = r))
+  const pause = {
+    reached: false,
+    resume: () => resume(),
+    hook: async (c: EntityLockCheck) => {
+      if (c.lockKey !== lockKey || c.verdict !== verdict || pause.reached) return
+      pause.reached = true
+      await resumed
+    },
+  }
+  return pause
+}
+
 describe('semantic locks on commands', () => {
   test('a command on an entity another saga holds is refused (the caller compensates); the holder’s own commands pass; plain code can check too', async () => {
     const { pool, orch, state, release, holding, charges } = await setup('cmd_lock_fail')
@@ -178,19 +194,16 @@ describe('semantic locks on commands', () => {
   })
 
   test('a release waits for a command being stashed, so it is replayed, not left behind', async () => {
-    let paused: () => void = () => {}
-    const resume = new Promise<void>((r) => (paused = r))
-    let reached = false
-    const hook = async (c: EntityLockCheck) => {
-      if (c.lockKey !== 'order:3' || c.verdict !== 'stash') return
-      reached = true
-      await resume // the command saw the lock and is about to stash, inside its transaction
-    }
-    const { pool, orch, state, release, holding, charges } = await setup('cmd_lock_race', hook)
+    // The command saw the lock and is about to stash, inside its transaction.
+    const pause = pauseAt('order:3', 'stash')
+    const { pool, orch, state, release, holding, charges } = await setup(
+      'cmd_lock_race',
+      pause.hook,
+    )
     try {
       await holding('h3')
       await orch.start('pay-later', { orderId: '3' }, { sagaId: 'q3' })
-      await waitFor(() => reached)
+      await waitFor(() => pause.reached)
       release('h3')
       // The holder's release must wait for the stashing command's transaction.
       await waitFor(
@@ -198,7 +211,7 @@ describe('semantic locks on commands', () => {
       )
       expect(await state('h3')).toBe('RUNNING')
     } finally {
-      paused()
+      pause.resume()
     }
     await waitFor(async () => (await state('q3')) === 'COMPLETED')
     expect(await charges('q3')).toBe(1)
@@ -207,25 +220,19 @@ describe('semantic locks on commands', () => {
   })
 
   test('a saga cannot lock an entity while a command that found it free is still uncommitted', async () => {
-    let paused: () => void = () => {}
-    const resume = new Promise<void>((r) => (paused = r))
-    let reached = false
-    const hook = async (c: EntityLockCheck) => {
-      if (c.lockKey !== 'order:4' || c.verdict !== 'pass' || reached) return
-      reached = true
-      await resume // the command passed the check and is about to act, inside its transaction
-    }
-    const { pool, orch, state, release, charges } = await setup('cmd_lock_acquire', hook)
+    // The command passed the check and is about to act, inside its transaction.
+    const pause = pauseAt('order:4', 'pass')
+    const { pool, orch, state, release, charges } = await setup('cmd_lock_acquire', pause.hook)
     let locked = false
     let starting: Promise<unknown> = Promise.resolve()
     try {
       await orch.start('pay', { orderId: '4' }, { sagaId: 'p4' })
-      await waitFor(() => reached)
+      await waitFor(() => pause.reached)
       starting = orch.start('hold', { orderId: '4' }, { sagaId: 'h4' }).then(() => (locked = true))
       await waitFor(async () => (await waitingLocks(pool)) > 0 || locked)
       expect(locked).toBe(false)
     } finally {
-      paused()
+      pause.resume()
     }
     await starting
     await waitFor(async () => (await state('p4')) === 'COMPLETED')
