@@ -61,6 +61,8 @@ export async function runMessaging(
   await relay.start()
   const transport = createSyncKitTransport({
     store: createPostgresStore({ pool }),
+    // Orchestrator and participants share this pool: each message is handled in its inbox tx.
+    db: pool,
     eventConsumer: () =>
       createKafkaEventConsumer({ brokers: kafka.brokers, partitionsConsumedConcurrently: 4 }),
     deadLetters: publisher,

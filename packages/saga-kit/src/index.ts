@@ -68,6 +68,7 @@ export { silentLogger, systemClock } from './ports.js'
 export type {
   Clock,
   Logger,
+  Delivery,
   MessageHandler,
   SagaTransport,
   Subscription,

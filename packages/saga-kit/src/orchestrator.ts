@@ -209,10 +209,13 @@ export function createOrchestrator(options: OrchestratorOptions): Orchestrator {
     checkDefinitions: () => checkCompatibility(deps.db, sagas),
     async listen() {
       await checkCompatibility(deps.db, sagas)
-      subscription = await deps.transport.subscribe(deps.replyChannel, async (message) => {
-        const more = await handleReply(deps, message)
-        if (more !== null) await advance(more)
-      })
+      subscription = await deps.transport.subscribe(
+        deps.replyChannel,
+        async (message, delivery) => {
+          const more = await handleReply(deps, message, delivery)
+          if (more !== null) await advance(more)
+        },
+      )
       const concurrency = options.concurrency ?? DEFAULTS.concurrency
       for (let n = 0; n < concurrency; n++)
         loop(() => runDue(), options.pollIntervalMs ?? DEFAULTS.pollIntervalMs)

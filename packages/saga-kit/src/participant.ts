@@ -10,9 +10,10 @@ import {
 import type { Direction, SagaTx } from './core/types.js'
 import { type ErrorRecord, SagaKitError, toErrorRecord } from './errors.js'
 import { deadLetter } from './postgres/repo.js'
-import { type ClientTx, withTx } from './postgres/tx.js'
+import { withTx } from './postgres/tx.js'
 import {
   type Clock,
+  type Delivery,
   type Logger,
   type SagaTransport,
   type Subscription,
@@ -91,21 +92,21 @@ export interface Participant {
 
 type InboxRow = { outcome: string; reply: ReplyBody | null }
 
+/** The inbox rows of both directions of a key, in one round trip. */
 async function inbox(
-  tx: ClientTx,
+  tx: SagaTx,
   name: string,
   key: string,
-  direction: Direction,
-): Promise<InboxRow | undefined> {
-  const { rows } = await tx.client.query<InboxRow>(
-    'SELECT outcome, reply FROM saga.inbox WHERE participant=$1 AND idempotency_key=$2 AND direction=$3',
-    [name, key, direction],
+): Promise<Partial<Record<Direction, InboxRow>>> {
+  const { rows } = await tx.client.query<InboxRow & { direction: Direction }>(
+    'SELECT direction, outcome, reply FROM saga.inbox WHERE participant=$1 AND idempotency_key=$2',
+    [name, key],
   )
-  return rows[0]
+  return Object.fromEntries(rows.map((r) => [r.direction, r]))
 }
 
 async function record(
-  tx: ClientTx,
+  tx: SagaTx,
   name: string,
   key: string,
   direction: Direction,
@@ -141,17 +142,18 @@ export function createParticipant(options: ParticipantOptions): Participant {
   let subscription: Subscription | undefined
 
   async function execute(
-    tx: ClientTx,
+    tx: SagaTx,
     cmd: CommandBody,
     message: TransportMessage,
   ): Promise<ReplyBody | null> {
     const { name } = definition
     const key = cmd.idempotencyKey
     await tx.client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`${name}:${key}`])
-    const stored = await inbox(tx, name, key, cmd.direction)
+    const rows = await inbox(tx, name, key)
+    const stored = rows[cmd.direction]
     if (stored?.reply) return stored.reply
     const now = clock.now()
-    if (cmd.direction === 'invoke' && (await inbox(tx, name, key, 'compensate')) !== undefined) {
+    if (cmd.direction === 'invoke' && rows.compensate !== undefined) {
       const reply = replyOf(cmd, 'failed', {
         error: {
           message: 'Cancelled: its compensation arrived first.',
@@ -163,7 +165,7 @@ export function createParticipant(options: ParticipantOptions): Participant {
       return reply
     }
     if (cmd.direction === 'compensate') {
-      const forward = await inbox(tx, name, key, 'invoke')
+      const forward = rows.invoke
       if (forward === undefined || forward.outcome !== 'ok') {
         const reply = replyOf(cmd, 'ok', {
           result: {
@@ -233,14 +235,17 @@ export function createParticipant(options: ParticipantOptions): Participant {
     }
   }
 
-  async function handle(message: TransportMessage): Promise<void> {
+  async function handle(message: TransportMessage, delivery?: Delivery): Promise<void> {
+    // The transport's inbox transaction, when it is on this participant's database: one commit
+    // for the inbox entry, the effect and the reply instead of a transaction of our own.
+    const shared = delivery?.db === db ? delivery.tx : undefined
     const cmd = decodeCommand(message)
     if (typeof cmd === 'string') {
       logger.warn(`saga-kit: malformed command dead-lettered: ${cmd}`, {
         participant: definition.name,
         messageId: message.id,
       })
-      await db.query(
+      await (shared?.client ?? db).query(
         'INSERT INTO saga.dead_letter (at, source, reason, message) VALUES ($1,$2,$3,$4)',
         [clock.now(), definition.name, cmd, JSON.stringify(message)],
       )
@@ -258,16 +263,17 @@ export function createParticipant(options: ParticipantOptions): Participant {
       },
       contextFromHeaders(message.headers),
     )
+    const run = async (tx: SagaTx): Promise<void> => {
+      const reply = await execute(tx, cmd, message)
+      if (reply === null) return
+      await transport.send(
+        tx,
+        cmd.replyTo,
+        sagaMessage(`${message.type}.reply`, reply, traceHeaders(span)),
+      )
+    }
     try {
-      await withTx(db, async (tx) => {
-        const reply = await execute(tx, cmd, message)
-        if (reply === null) return
-        await transport.send(
-          tx,
-          cmd.replyTo,
-          sagaMessage(`${message.type}.reply`, reply, traceHeaders(span)),
-        )
-      })
+      await (shared === undefined ? withTx(db, run) : run(shared))
     } finally {
       span.end()
     }

@@ -1,3 +1,4 @@
+import type { Pool } from 'pg'
 import type { SagaTx } from './core/types.js'
 
 /**
@@ -16,8 +17,21 @@ export interface TransportMessage {
   readonly headers: Readonly<Record<string, string>>
 }
 
-/** Called for each delivered message; a rejection means "deliver it again later". */
-export type MessageHandler = (message: TransportMessage) => Promise<void>
+/**
+ * The transaction a transport receives a message in, when it has one (an inbox): the receipt
+ * commits or rolls back with it. A handler whose database is `db` does its work in `tx`, so the
+ * receipt, the effect and any reply commit together, in one commit; other handlers ignore it.
+ */
+export interface Delivery {
+  readonly db: Pool
+  readonly tx: SagaTx
+}
+
+/**
+ * Called for each delivered message; a rejection means "deliver it again later" (and rolls back
+ * `delivery.tx`, when there is one).
+ */
+export type MessageHandler = (message: TransportMessage, delivery?: Delivery) => Promise<void>
 
 /** A live subscription; `close()` stops delivery. */
 export interface Subscription {

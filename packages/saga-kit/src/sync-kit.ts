@@ -2,17 +2,19 @@
  * `@faultline/saga-kit/sync-kit`: the saga transport over sync-kit's outbox and inbox consumer,
  * kept apart so that sync-kit (and a broker client) load only when used.
  */
-import type { PoolClient } from 'pg'
+import type { Pool, PoolClient } from 'pg'
 import {
   appendEvents,
   createConsumer,
   isSyncKitError,
+  type ConsumerEvent,
   type ConsumerStore,
   type EventConsumer,
   type EventPublisher,
 } from '@faultline/sync-kit'
 import type { SagaTx } from './core/types.js'
 import { SagaKitError } from './errors.js'
+import { ClientTx } from './postgres/tx.js'
 import {
   type Logger,
   type MessageHandler,
@@ -29,6 +31,13 @@ export const SAGA_EVENT_TYPE = 'saga.message'
 export interface SyncKitTransportOptions {
   /** The service's sync-kit consumer store, e.g. `createPostgresStore({ pool })`. */
   readonly store: ConsumerStore<PoolClient>
+  /**
+   * The pool `store` runs on. When given, a participant or orchestrator whose `db` is this pool
+   * handles each message inside the inbox transaction: the inbox entry, the handler's effect and
+   * its reply commit together, in one commit instead of two, and a crash between them leaves
+   * nothing half done. Without it every message is handled in a transaction of its own.
+   */
+  readonly db?: Pool
   /** A fresh broker consumer per subscription, e.g. `() => createKafkaEventConsumer({ brokers })`. */
   readonly eventConsumer: () => EventConsumer
   /** Where sync-kit's consumer publishes dead letters (a Kafka publisher). */
@@ -104,10 +113,34 @@ export class SyncKitTransport implements SagaTransport {
   async subscribe(channel: string, handler: MessageHandler): Promise<Subscription> {
     const o = this.options
     const logger = o.logger ?? silentLogger
+    const { db } = o
+    // The saga transaction of each event's latest attempt, by event id. sync-kit reports
+    // `consumer:applied` only after the inbox transaction committed, which is when the handler's
+    // after-commit hooks may run; a failed attempt's entry is replaced by the retry's.
+    const pending = new Map<string, ClientTx>()
+    const onEvent = (e: ConsumerEvent): void => {
+      if (e.type !== 'consumer:applied' && e.type !== 'consumer:dead-lettered') return
+      if (e.eventId === undefined) return
+      const tx = pending.get(e.eventId)
+      pending.delete(e.eventId)
+      if (e.type === 'consumer:applied')
+        tx?.runHooks((error) =>
+          logger.error('saga-kit: after-commit hook failed', { error: String(error) }),
+        )
+    }
     const consumer = createConsumer<PoolClient>({
       groupId: `${o.groupPrefix ?? 'saga'}.${channel}`,
       topics: [(o.topic ?? ((c: string) => `outbox.event.${c}`))(channel)],
-      handlers: { [SAGA_EVENT_TYPE]: (_tx, event) => handler(toMessage(event.payload)) },
+      handlers: {
+        [SAGA_EVENT_TYPE]: (client, event) => {
+          const message = toMessage(event.payload)
+          if (db === undefined) return handler(message)
+          const tx = new ClientTx(client)
+          pending.set(event.id, tx)
+          return handler(message, { db, tx })
+        },
+      },
+      onEvent: db === undefined ? undefined : onEvent,
       consumer: o.eventConsumer(),
       db: o.store,
       deadLetters: o.deadLetters,
@@ -117,7 +150,12 @@ export class SyncKitTransport implements SagaTransport {
       logger: { debug: () => {}, ...logger },
     })
     await startWithRetry(() => consumer.start(), o.startTimeoutMs ?? 60_000)
-    return { close: () => consumer.stop() }
+    return {
+      close: async () => {
+        await consumer.stop()
+        pending.clear()
+      },
+    }
   }
 }
 

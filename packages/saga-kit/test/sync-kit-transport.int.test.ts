@@ -128,6 +128,74 @@ describe('SyncKitTransport (outbox, logical-replication relay, Kafka, sync-kit i
   })
 })
 
+describe('SyncKitTransport with `db`: one transaction per message', () => {
+  test("a participant's inbox entry, effect and reply, and the orchestrator's reply handling, commit in sync-kit's inbox transaction", async () => {
+    await orch?.close()
+    for (const p of participants) await p.close()
+    const prefix = `shared-${Math.random().toString(36).slice(2)}`
+    const transport = createSyncKitTransport({
+      store: createPostgresStore({ pool }),
+      db: pool,
+      eventConsumer: () => createKafkaEventConsumer({ brokers: kafka.brokers }),
+      deadLetters: publisher,
+      groupPrefix: prefix,
+    })
+    participants = await startParticipants(pool, transport)
+    orch = createOrchestrator({
+      db: pool,
+      sagas: [orderSaga({ stepTimeoutMs: 60_000 })],
+      transport,
+      pollIntervalMs: 50,
+    })
+    await orch.listen()
+    const N = 8
+    await Promise.all(
+      Array.from({ length: N }, (_, i) =>
+        orch.start(
+          'order',
+          { orderId: `s${i}`, sku: 'sku-1', qty: 1, amount: 5, declineCard: i % 4 === 0 },
+          { sagaId: `s${i}` },
+        ),
+      ),
+    )
+    const ended = `SELECT count(*) n FROM saga.instance
+                   WHERE saga_id LIKE 's%' AND state IN ('COMPLETED','COMPENSATED')`
+    await waitFor(async () => (await count(pool, ended)) === N, 60_000)
+    expect(
+      await count(
+        pool,
+        `SELECT count(*) n FROM saga.instance WHERE saga_id LIKE 's%' AND state = 'COMPENSATED'`,
+      ),
+    ).toBe(2)
+    // A participant's reply row records its top-level transaction (`xid`); the command's
+    // sync-kit inbox claim was made by that same transaction (its row's xmin). The participant's
+    // own rows cannot be compared this way: the handler runs under a savepoint (a subtransaction).
+    const participantRows = await pool.query<{ total: string; shared: string }>(
+      `SELECT count(*) total, count(*) FILTER (WHERE EXISTS (
+         SELECT 1 FROM sync_inbox ib
+         WHERE ib.namespace LIKE $1 || '.saga.participant.%' AND ib.xmin = o.xid::xid
+       )) shared
+       FROM sync_outbox o WHERE o.aggregatetype = 'saga.replies' AND o.aggregateid LIKE 's%'`,
+      [prefix],
+    )
+    // 8 sagas x 2 commands, plus the release of each of the 2 declined ones.
+    expect(Number(participantRows.rows[0]?.total)).toBeGreaterThanOrEqual(2 * N)
+    expect(participantRows.rows[0]?.shared).toBe(participantRows.rows[0]?.total)
+    // ... and every reply to these sagas the orchestrator claimed was applied (its history
+    // entry) in that transaction. (The new group also reads the earlier test's replies.)
+    const replyRows = await pool.query<{ total: string; shared: string }>(
+      `SELECT count(*) total, count(*) FILTER (WHERE EXISTS (
+         SELECT 1 FROM saga.history h WHERE h.saga_id = o.aggregateid AND h.xmin = ib.xmin
+       )) shared
+       FROM sync_inbox ib JOIN sync_outbox o ON o.id = ib.event_id
+       WHERE ib.namespace = $1 || '.saga.replies' AND o.aggregateid LIKE 's%'`,
+      [prefix],
+    )
+    expect(Number(replyRows.rows[0]?.total)).toBeGreaterThanOrEqual(2 * N)
+    expect(replyRows.rows[0]?.shared).toBe(replyRows.rows[0]?.total)
+  })
+})
+
 describe('SyncKitTransport contract', () => {
   transportContract('sync-kit', () =>
     Promise.resolve({

@@ -3,6 +3,9 @@ import { drive } from './engine.js'
 import { loadSteps, toInstance } from './repo.js'
 import { withTx } from './tx.js'
 
+const DUE = `state IN ('RUNNING','COMPENSATING') AND next_wake_at <= $1
+  AND (owner IS NULL OR owner = $2 OR lease_until < $1) AND NOT (saga_id = ANY($3::text[]))`
+
 /**
  * Claims one due saga this process may work on (its own, unowned, or one whose lease expired:
  * a dead orchestrator's), skipping rows another process holds, and advances it.
@@ -12,14 +15,20 @@ export async function claimAndRunOne(
   deps: EngineDeps,
   skip: ReadonlySet<string>,
 ): Promise<string | null> {
+  // Most polls find nothing: one plain read answers that, where a transaction costs three
+  // round trips (BEGIN, the locking select, COMMIT). The transaction below re-checks.
+  const probe = await deps.db.query(`SELECT 1 FROM saga.instance WHERE ${DUE} LIMIT 1`, [
+    deps.clock.now(),
+    deps.ownerId,
+    [...skip],
+  ])
+  if (probe.rows.length === 0) return null
   return withTx(
     deps.db,
     async (tx) => {
       const now = deps.clock.now()
       const { rows } = await tx.client.query(
-        `SELECT * FROM saga.instance
-       WHERE state IN ('RUNNING','COMPENSATING') AND next_wake_at <= $1
-         AND (owner IS NULL OR owner = $2 OR lease_until < $1) AND NOT (saga_id = ANY($3::text[]))
+        `SELECT * FROM saga.instance WHERE ${DUE}
        ORDER BY next_wake_at LIMIT 1 FOR UPDATE SKIP LOCKED`,
         [now, deps.ownerId, [...skip]],
       )

@@ -2,11 +2,11 @@ import { SpanKind } from '@opentelemetry/api'
 import { decodeReply, type ReplyBody } from '../core/messages.js'
 import { applyReply } from '../core/outcomes.js'
 import { stepKey } from '../core/records.js'
-import type { TransportMessage } from '../ports.js'
+import type { Delivery, TransportMessage } from '../ports.js'
 import { contextFromHeaders } from '../telemetry.js'
 import type { EngineDeps } from './deps.js'
 import { drive } from './engine.js'
-import { appendHistory, deadLetter, loadForUpdate, saveStep } from './repo.js'
+import { appendHistory, deadLetter, loadForUpdate, saveStepWithHistory } from './repo.js'
 import { type ClientTx, withTx } from './tx.js'
 
 async function reject(
@@ -68,18 +68,12 @@ async function applyInTx(
     return false
   }
   snap.steps.set(key, effect.row)
-  await saveStep(tx.client, reply.sagaId, effect.row)
   const kind =
     { done: 'step.completed', failed: 'step.failed', retry_wait: 'step.retrying' }[
       effect.row.status as 'done'
     ] ?? 'step.reply'
-  await appendHistory(tx.client, reply.sagaId, now, {
-    kind,
-    stepId: reply.stepId,
-    direction: reply.direction,
-    attempt: reply.attempt,
-    detail: effect.row.error ?? undefined,
-  })
+  // The row's step and direction are the reply's; the entry keeps the reply's own attempt.
+  await saveStepWithHistory(tx.client, reply.sagaId, effect.row, now, kind, reply.attempt)
   const event = {
     sagaId: reply.sagaId,
     sagaName: snap.instance.sagaName,
@@ -99,13 +93,16 @@ async function applyInTx(
 }
 
 /**
- * Applies one reply under the saga's row lock and continues the saga in the same transaction.
- * Malformed replies and replies for unknown sagas or steps are dead-lettered, never thrown.
- * Returns the saga id when more work is due right away.
+ * Applies one reply under the saga's row lock and continues the saga in the same transaction:
+ * the transport's (`delivery`) when it is on the saga database, so the receipt and the
+ * transition are one commit, else one of its own. Malformed replies and replies for unknown
+ * sagas or steps are dead-lettered, never thrown. Returns the saga id when more work is due
+ * right away (in the transport's transaction, that work is woken after its commit instead).
  */
 export async function handleReply(
   deps: EngineDeps,
   message: TransportMessage,
+  delivery?: Delivery,
 ): Promise<string | null> {
   const reply = decodeReply(message)
   const span = deps.tracer.startSpan(
@@ -113,15 +110,21 @@ export async function handleReply(
     { kind: SpanKind.CONSUMER },
     contextFromHeaders(message.headers),
   )
+  const run = async (tx: ClientTx): Promise<string | null> => {
+    if (typeof reply === 'string')
+      return reject(deps, tx, message, `malformed reply: ${reply}`).then(() => null)
+    return (await applyInTx(deps, tx, message, reply)) ? reply.sagaId : null
+  }
   try {
-    return await withTx(
-      deps.db,
-      async (tx) => {
-        if (typeof reply === 'string')
-          return reject(deps, tx, message, `malformed reply: ${reply}`).then(() => null)
-        return (await applyInTx(deps, tx, message, reply)) ? reply.sagaId : null
-      },
-      (e) => deps.logger.error('saga-kit: after-commit hook failed', { error: String(e) }),
+    if (delivery !== undefined && delivery.db === deps.db) {
+      // The transport builds its SagaTx as a ClientTx (as `start({ tx })` callers do).
+      const tx = delivery.tx as ClientTx
+      const more = await run(tx)
+      if (more !== null) tx.afterCommit(() => deps.wake(more))
+      return null
+    }
+    return await withTx(deps.db, run, (e) =>
+      deps.logger.error('saga-kit: after-commit hook failed', { error: String(e) }),
     )
   } finally {
     span.end()

@@ -159,7 +159,8 @@ export async function saveStep(client: PoolClient, sagaId: string, s: StepRecord
 
 /**
  * Saves a step row and appends its history entry in one statement (one round trip instead of
- * two: the step log is on every step's hot path).
+ * two: the step log is on every step's hot path). The entry names `attempt` (a reply's own
+ * attempt, which may be an earlier one than the row's), by default the row's.
  */
 export async function saveStepWithHistory(
   client: PoolClient,
@@ -167,12 +168,13 @@ export async function saveStepWithHistory(
   s: StepRecord,
   at: number,
   kind: string,
+  attempt: number = s.attempt,
 ): Promise<void> {
   await client.query(
     `WITH h AS (INSERT INTO saga.history (saga_id, at, kind, step_id, direction, attempt, detail)
-                VALUES ($1, $14, $15, $2, $3, $5, $11))
+                VALUES ($1, $14, $15, $2, $3, $16, $11))
      ${UPSERT_STEP}`,
-    [...stepParams(sagaId, s), at, kind],
+    [...stepParams(sagaId, s), at, kind, attempt],
   )
 }
 
