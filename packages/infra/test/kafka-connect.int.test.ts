@@ -179,7 +179,9 @@ describe('startKafkaConnect() with the Debezium outbox connector', () => {
       publication: 'it_bad_db_pub',
       topic: TOPIC,
     })
-    const error = await failure(startKafkaConnect({ brokers: kafka.brokers, connector }))
+    const error = await failure(
+      startKafkaConnect({ brokers: kafka.brokers, connector, readyTimeoutMs: 60_000 }),
+    )
     expect(error).toMatchObject({ code: 'E_INFRA_STARTUP_FAILED' })
     // Connect 4.3.1 ends this log in an NPE of its own; the reason is logged further up.
     expect(error.message).toContain('database "no_such_db" does not exist')
@@ -193,7 +195,9 @@ describe('startKafkaConnect() with the Debezium outbox connector', () => {
       publication: 'it_no_table_pub',
       topic: TOPIC,
     })
-    const error = await failure(startKafkaConnect({ brokers: kafka.brokers, connector }))
+    const error = await failure(
+      startKafkaConnect({ brokers: kafka.brokers, connector, readyTimeoutMs: 60_000 }),
+    )
     // Without the FAILED check the wait would end in E_INFRA_STARTUP_TIMEOUT two minutes later.
     expect(error).toMatchObject({ code: 'E_INFRA_STARTUP_FAILED' })
     expect(error.message).toMatch(/task 0 of connector "debezium-outbox" FAILED/)

@@ -179,6 +179,9 @@ export function debeziumOutboxConnector(options: DebeziumOutboxOptions): Connect
     'skipped.operations': 'u,d,t',
     // Four `__debezium.context.*` headers per message (~150 bytes) that no consumer here reads.
     'extended.headers.enabled': 'false',
+    // Latency quantile sketches fed per event through a queue to another thread: a monitoring
+    // add-on (sync-kit's relays keep plain counters) that costs CPU on every event.
+    'statistics.metrics.enabled': 'false',
     'max.batch.size': String(tuning.maxBatchSize),
     'max.queue.size': String(tuning.maxQueueSize),
     'poll.interval.ms': String(tuning.pollIntervalMs),
