@@ -21,15 +21,22 @@ const retry = { maxAttempts: 3, initialDelayMs: 50, maxDelayMs: 400 }
 // Compensations must get through: a generous budget, so only an undo that always fails ends FAILED.
 const compensationRetry = { maxAttempts: 10, initialDelayMs: 100, maxDelayMs: 1_000 }
 
-/** Deterministic data for saga number `i`: ~20% declined cards, 2% refunds that always fail. */
+/** Stock row of the sagas that end FAILED on purpose, apart so they never run out. */
+export const HELD_SKU = 'held'
+
+/**
+ * Deterministic data for saga number `i`: ~20% declined cards; 2% (`i % 50 === 7`) are made to
+ * end FAILED: their card is accepted, their approval is refused, and their refund always fails.
+ */
 export function chaosData(i: number): ChaosOrder {
   const h = (i * 2654435761) % 1000
+  const failRefund = i % 50 === 7
   return {
     orderId: `o${i}`,
     qty: 1 + (i % 3),
     amount: 10 + (i % 7),
-    declineCard: h < 200,
-    failRefund: i % 50 === 7,
+    declineCard: !failRefund && h < 200,
+    failRefund,
   }
 }
 
@@ -45,7 +52,10 @@ export const chaosSaga = () =>
         ])),
     })
     .step('reserve-stock', {
-      invoke: command('inventory', 'inventory.reserve', ({ data }) => ({ qty: data.qty })),
+      invoke: command('inventory', 'inventory.reserve', ({ data }) => ({
+        qty: data.qty,
+        failRefund: data.failRefund,
+      })),
       compensate: command('inventory', 'inventory.release'),
       timeoutMs: STEP_TIMEOUT_MS,
       retry,
@@ -60,28 +70,36 @@ export const chaosSaga = () =>
     })
     .step('approve', {
       kind: 'pivot',
-      invoke: async ({ tx, data }) =>
-        void (await tx.client.query(`UPDATE orders SET status = 'APPROVED' WHERE order_id = $1`, [
+      invoke: async ({ tx, data }) => {
+        // The on-purpose failures are refused here, after the charge, so they must be refunded.
+        if (data.failRefund) throw rejectStep('approval refused: this order is undone on purpose')
+        await tx.client.query(`UPDATE orders SET status = 'APPROVED' WHERE order_id = $1`, [
           data.orderId,
-        ])),
+        ])
+      },
     })
 
 /** Business tables of the chaos run. */
 export const CHAOS_TABLES = `
   CREATE TABLE stock (sku text PRIMARY KEY, qty int NOT NULL);
-  CREATE TABLE reservation (key text PRIMARY KEY, qty int NOT NULL);
+  CREATE TABLE reservation (key text PRIMARY KEY, qty int NOT NULL, sku text NOT NULL);
   CREATE TABLE payment (key text PRIMARY KEY, order_id text NOT NULL, amount int NOT NULL);
   CREATE TABLE orders (order_id text PRIMARY KEY, status text NOT NULL);
   CREATE TABLE effect_log (id bigserial PRIMARY KEY, key text NOT NULL, what text NOT NULL);
 `
 
-/** Wraps a handler with late replies (beyond the step timeout) and transient failures. */
+/**
+ * Wraps a handler with late replies (beyond the step timeout) and transient failures. Commands
+ * of the sagas made to fail on purpose are spared: they surely reach their refund, and the refund
+ * fails for one reason only, the one the test checks.
+ */
 export function chaotic(
   handler: CommandHandler,
   random: () => number,
   counters: Record<string, number>,
 ): CommandHandler {
   return async (ctx) => {
+    if ((ctx.payload as Partial<ChaosOrder> | null)?.failRefund === true) return handler(ctx)
     if (random() < Number(process.env.SAGA_CHAOS_LATE ?? 0.04)) {
       counters.late = (counters.late ?? 0) + 1
       await new Promise((r) => setTimeout(r, STEP_TIMEOUT_MS + 500))
@@ -94,30 +112,45 @@ export function chaotic(
   }
 }
 
+/** Switches of the one fault that is not random: refunds of `failRefund` orders. */
+export interface ChaosFaults {
+  /** False while the refund provider rejects those orders; the test sets it before `resume()`. */
+  refundWorks: boolean
+}
+
 /** The chaos participants; failures are injected by {@link chaotic}. */
-export function chaosParticipants(random: () => number, counters: Record<string, number>) {
+export function chaosParticipants(
+  random: () => number,
+  counters: Record<string, number>,
+  faults: ChaosFaults = { refundWorks: false },
+) {
   const wrap = (h: CommandHandler) => chaotic(h, random, counters)
   return [
     defineParticipant('inventory', {
       'inventory.reserve': wrap(async ({ tx, payload, idempotencyKey }) => {
-        const { qty } = payload as { qty: number }
+        const { qty, failRefund } = payload as { qty: number; failRefund: boolean }
+        const sku = failRefund ? HELD_SKU : 'sku'
         const res = await tx.client.query(
-          `UPDATE stock SET qty = qty - $1 WHERE sku = 'sku' AND qty >= $1`,
-          [qty],
+          `UPDATE stock SET qty = qty - $1 WHERE sku = $2 AND qty >= $1`,
+          [qty, sku],
         )
         if (res.rowCount !== 1) throw rejectStep('out of stock')
-        await tx.client.query('INSERT INTO reservation VALUES ($1, $2)', [idempotencyKey, qty])
+        await tx.client.query('INSERT INTO reservation VALUES ($1, $2, $3)', [
+          idempotencyKey,
+          qty,
+          sku,
+        ])
         await tx.client.query(`INSERT INTO effect_log (key, what) VALUES ($1, 'reserve')`, [
           idempotencyKey,
         ])
       }),
       'inventory.release': wrap(async ({ tx, idempotencyKey }) => {
-        const { rows } = await tx.client.query<{ qty: number }>(
-          'DELETE FROM reservation WHERE key = $1 RETURNING qty',
+        const { rows } = await tx.client.query<{ qty: number; sku: string }>(
+          'DELETE FROM reservation WHERE key = $1 RETURNING qty, sku',
           [idempotencyKey],
         )
         for (const r of rows)
-          await tx.client.query(`UPDATE stock SET qty = qty + $1 WHERE sku = 'sku'`, [r.qty])
+          await tx.client.query('UPDATE stock SET qty = qty + $1 WHERE sku = $2', [r.qty, r.sku])
         await tx.client.query(`INSERT INTO effect_log (key, what) VALUES ($1, 'release')`, [
           idempotencyKey,
         ])
@@ -137,7 +170,8 @@ export function chaosParticipants(random: () => number, counters: Record<string,
         ])
       }),
       'payments.refund': wrap(async ({ tx, payload, idempotencyKey }) => {
-        if ((payload as ChaosOrder).failRefund) throw new Error('refund provider rejects this card')
+        if ((payload as ChaosOrder).failRefund && !faults.refundWorks)
+          throw new Error('refund provider rejects this card')
         await tx.client.query('DELETE FROM payment WHERE key = $1', [idempotencyKey])
         await tx.client.query(`INSERT INTO effect_log (key, what) VALUES ($1, 'refund')`, [
           idempotencyKey,
