@@ -6,12 +6,12 @@ import {
   startKafka,
   startKafkaConnect,
   startPostgres,
-  type KafkaConnectHandle,
   type KafkaHandle,
   type PostgresHandle,
 } from '@faultline/infra'
 import { errorLines } from '../src/connect/connect-log.js'
 import { queryOnce, withDatabase } from '../src/postgres/pg-query.js'
+import { readTopic } from './kafka.helpers.js'
 
 const { Kafka, logLevel } = kafkajs
 const TOPIC = 'outbox.events'
@@ -63,31 +63,12 @@ interface Received {
 /** Reads the topic from the start until `count` messages arrived. */
 async function consume(brokers: string[], count: number): Promise<Received[]> {
   const kafka = new Kafka({ brokers, logLevel: logLevel.NOTHING })
-  const consumer = kafka.consumer({ groupId: `it-${Date.now()}`, maxWaitTimeInMs: 100 })
-  const seen: Received[] = []
-  await consumer.connect()
-  try {
-    await consumer.subscribe({ topic: TOPIC, fromBeginning: true })
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`only ${seen.length} arrived`)), 60_000)
-      void consumer.run({
-        eachMessage: ({ message }) => {
-          const headers: Record<string, string> = {}
-          for (const [k, v] of Object.entries(message.headers ?? {})) headers[k] = String(v)
-          const key = message.key?.toString() ?? ''
-          seen.push({ key, value: message.value?.toString() ?? '', headers })
-          if (seen.length >= count) {
-            clearTimeout(timer)
-            resolve()
-          }
-          return Promise.resolve()
-        },
-      })
-    })
-  } finally {
-    await consumer.disconnect()
-  }
-  return seen
+  const messages = await readTopic(kafka, TOPIC, (seen) => seen.length >= count)
+  return messages.map((m) => {
+    const headers: Record<string, string> = {}
+    for (const [k, v] of Object.entries(m.headers ?? {})) headers[k] = String(v)
+    return { key: m.key?.toString() ?? '', value: m.value?.toString() ?? '', headers }
+  })
 }
 
 async function topicSize(brokers: string[]): Promise<number> {
@@ -101,8 +82,15 @@ async function topicSize(brokers: string[]): Promise<number> {
   }
 }
 
-async function failure(start: Promise<KafkaConnectHandle>): Promise<Error> {
-  const error = await start.then(
+/** Starts a worker whose connector must fail; returns the error (a started worker is stopped). */
+async function failingStart(brokers: string[], pgUrl: string, slot: string): Promise<Error> {
+  const connector = debeziumOutboxConnector({
+    pgUrl,
+    slot,
+    publication: `${slot}_pub`,
+    topic: TOPIC,
+  })
+  const error = await startKafkaConnect({ brokers, connector, readyTimeoutMs: 60_000 }).then(
     async (handle) => {
       await handle.stop()
       return new Error('startKafkaConnect() resolved')
@@ -173,15 +161,7 @@ describe('startKafkaConnect() with the Debezium outbox connector', () => {
   })
 
   test('a connector config the database rejects fails with the reason, not a timeout', async () => {
-    const connector = debeziumOutboxConnector({
-      pgUrl: withDatabase(url, 'no_such_db'),
-      slot: 'it_bad_db',
-      publication: 'it_bad_db_pub',
-      topic: TOPIC,
-    })
-    const error = await failure(
-      startKafkaConnect({ brokers: kafka.brokers, connector, readyTimeoutMs: 60_000 }),
-    )
+    const error = await failingStart(kafka.brokers, withDatabase(url, 'no_such_db'), 'it_bad_db')
     expect(error).toMatchObject({ code: 'E_INFRA_STARTUP_FAILED' })
     // Connect 4.3.1 ends this log in an NPE of its own; the reason is logged further up.
     expect(error.message).toContain('database "no_such_db" does not exist')
@@ -189,16 +169,8 @@ describe('startKafkaConnect() with the Debezium outbox connector', () => {
 
   test('a task that goes FAILED ends the wait at once, with its cause', async () => {
     const { url: empty } = await pgServer.createDatabase('connect_it_no_outbox')
-    const connector = debeziumOutboxConnector({
-      pgUrl: empty,
-      slot: 'it_no_table',
-      publication: 'it_no_table_pub',
-      topic: TOPIC,
-    })
-    const error = await failure(
-      startKafkaConnect({ brokers: kafka.brokers, connector, readyTimeoutMs: 60_000 }),
-    )
-    // Without the FAILED check the wait would end in E_INFRA_STARTUP_TIMEOUT two minutes later.
+    const error = await failingStart(kafka.brokers, empty, 'it_no_table')
+    // Without the FAILED check the wait would end in E_INFRA_STARTUP_TIMEOUT a minute later.
     expect(error).toMatchObject({ code: 'E_INFRA_STARTUP_FAILED' })
     expect(error.message).toMatch(/task 0 of connector "debezium-outbox" FAILED/)
     expect(error.message).toContain('No table filters found for filtered publication')

@@ -1,5 +1,5 @@
 import kafkajs from 'kafkajs'
-import type { Kafka as KafkaClient } from 'kafkajs'
+import type { Kafka as KafkaClient, KafkaMessage } from 'kafkajs'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { createServer, type Server } from 'node:net'
 import { join } from 'node:path'
@@ -12,6 +12,7 @@ import { ensureKafkaJars, KAFKA_VERSION, startLocalKafka } from '../src/local/ka
 import { kafkaAssetsDir } from '../src/local/kafka-jars.js'
 import { LocalKafkaNode } from '../src/local/kafka-node.js'
 import { makeServerDir } from '../src/local/temp-dir.js'
+import { readTopic } from './kafka.helpers.js'
 
 const { Kafka, logLevel, Partitioners } = kafkajs
 const TOPIC = 'orders'
@@ -75,32 +76,11 @@ async function consumeUntil(
   last: string,
   readUncommitted = false,
 ): Promise<string[]> {
-  const groupId = `g-${Math.random().toString(36).slice(2)}`
-  const consumer = kafka.consumer({ groupId, readUncommitted, maxWaitTimeInMs: 200 })
-  const seen: string[] = []
-  await consumer.connect()
-  try {
-    await consumer.subscribe({ topic: TOPIC, fromBeginning: true })
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(
-        () => reject(new Error(`'${last}' not read; saw ${seen.join(', ')}`)),
-        60_000,
-      )
-      void consumer.run({
-        eachMessage: ({ message }) => {
-          seen.push(message.value?.toString() ?? '')
-          if (seen.includes(last)) {
-            clearTimeout(timer)
-            resolve()
-          }
-          return Promise.resolve()
-        },
-      })
-    })
-  } finally {
-    await consumer.disconnect()
-  }
-  return seen
+  const value = (m: KafkaMessage) => m.value?.toString() ?? ''
+  const seen = await readTopic(kafka, TOPIC, (read) => read.some((m) => value(m) === last), {
+    readUncommitted,
+  })
+  return seen.map(value)
 }
 
 describe('startLocalKafka()', () => {
