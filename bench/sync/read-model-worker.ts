@@ -32,9 +32,14 @@ const runner = createProjectionRunner<PoolClient>({
     name: task.name,
     handles: ['bench.happened'],
     createTable: async (tx, table) =>
-      void (await tx.query(`CREATE TABLE IF NOT EXISTS ${table} (event_id uuid PRIMARY KEY)`)),
+      void (await tx.query(
+        `CREATE TABLE IF NOT EXISTS ${table} (event_id uuid PRIMARY KEY, aggregate_id text NOT NULL)`,
+      )),
     apply: async (tx, event, { table }) =>
-      void (await tx.query(`INSERT INTO ${table} (event_id) VALUES ($1)`, [event.id])),
+      void (await tx.query(`INSERT INTO ${table} (event_id, aggregate_id) VALUES ($1, $2)`, [
+        event.id,
+        event.aggregateId,
+      ])),
     rows: async (tx, table) =>
       (await tx.query<{ event_id: string }>(`SELECT event_id FROM ${table}`)).rows.map(
         (r) => r.event_id,

@@ -21,18 +21,22 @@ export class ReadModel {
     return model
   }
 
-  /** Events applied so far. */
-  async applied(): Promise<number> {
-    const r = await this.#pool.query<{ n: string }>(`SELECT count(*) AS n FROM ${this.#table}`)
+  /** Events applied so far whose aggregate id starts with `prefix` (one load step's). */
+  async applied(prefix: string): Promise<number> {
+    const r = await this.#pool.query<{ n: string }>(
+      `SELECT count(*) AS n FROM ${this.#table} WHERE starts_with(aggregate_id, $1)`,
+      [prefix],
+    )
     return Number(r.rows[0]?.n ?? 0)
   }
 
-  /** Event id → commit time (ms since epoch) of the transaction that applied it. */
-  async appliedTimes(): Promise<Map<string, number>> {
+  /** Event id → commit time (ms since epoch) of the transaction that applied it, for `prefix`. */
+  async appliedTimes(prefix: string): Promise<Map<string, number>> {
     const r = await this.#pool.query<{ id: string; t: number }>(
       `SELECT event_id::text AS id,
               (extract(epoch FROM pg_xact_commit_timestamp(xmin)) * 1000)::float8 AS t
-         FROM ${this.#table}`,
+         FROM ${this.#table} WHERE starts_with(aggregate_id, $1)`,
+      [prefix],
     )
     return new Map(r.rows.map((x) => [x.id, x.t]))
   }

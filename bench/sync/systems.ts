@@ -2,59 +2,96 @@ import { Kafka, Partitioners, logLevel } from 'kafkajs'
 import type pg from 'pg'
 import {
   createLogicalRelay,
+  createMemoryPublisher,
   createPollingRelay,
   encodeEnvelope,
   uuidv7,
-  type EventPublisher,
 } from '@faultline/sync-kit'
+import { createKafkaPublisher } from '@faultline/sync-kit/kafka'
 
-/** A relay under test, started against one database. */
-export interface RunningRelay {
-  published(): number
+/** One outbox database prepared for a run. */
+export interface BenchDb {
+  readonly url: string
+  readonly pool: pg.Pool
+  /** Replication slot (and publication) name for systems that stream. */
+  readonly slot: string
+  readonly brokers: string[]
+}
+
+/** A system under test while it runs. */
+export interface RunningSystem {
+  /** Events it has put on the broker so far. */
+  published(): Promise<number>
   stop(): Promise<void>
 }
 
-export type RelayName = 'relay A (pgoutput)' | 'relay B (polling)'
-
-/** Starts one of the two relays; `topic()` is read per event so a run can switch topics. */
-export async function startRelay(
-  name: RelayName,
-  slot: string,
-  url: string,
-  publisher: EventPublisher,
-  topic: () => string,
-): Promise<RunningRelay> {
-  if (name === 'relay A (pgoutput)') {
-    const r = createLogicalRelay({ connection: url, publisher, topic, slot, batchSize: 1000 })
-    await r.start()
-    return { published: () => r.stats().publishedEvents, stop: () => r.stop() }
-  }
-  const r = createPollingRelay({
-    connection: url,
-    publisher,
-    topic,
-    batchSize: 1000,
-    pollIntervalMs: 20,
-  })
-  await r.start()
-  return { published: () => r.stats().publishedEvents, stop: () => r.stop() }
+/** A system under test: something that moves outbox rows to a Kafka topic. */
+export interface RelaySystem {
+  readonly name: string
+  /** Makes the database ready before events are written (e.g. creates the slot). */
+  prepare(db: BenchDb): Promise<void>
+  /** Starts moving events to `topic`; resolves once it streams or polls. */
+  start(db: BenchDb, topic: string): Promise<RunningSystem>
 }
 
-/** Creates relay A's slot and publication without streaming, so a prefill is captured. */
-export async function prepareRelay(
-  name: RelayName,
-  slot: string,
-  url: string,
-  publisher: EventPublisher,
-) {
-  if (name !== 'relay A (pgoutput)') return
-  const r = createLogicalRelay({ connection: url, publisher, slot })
-  await r.start()
-  await r.stop()
+/** Relay A: sync-kit's logical-replication relay. */
+export const relayA: RelaySystem = {
+  name: 'relay A (pgoutput)',
+  async prepare(db) {
+    const r = createLogicalRelay({
+      connection: db.url,
+      publisher: createMemoryPublisher(),
+      slot: db.slot,
+    })
+    await r.start()
+    await r.stop()
+  },
+  async start(db, topic) {
+    const publisher = createKafkaPublisher({ brokers: db.brokers })
+    const r = createLogicalRelay({
+      connection: db.url,
+      publisher,
+      topic: () => topic,
+      slot: db.slot,
+      batchSize: 1000,
+    })
+    await r.start()
+    return {
+      published: () => Promise.resolve(r.stats().publishedEvents),
+      stop: async () => {
+        await r.stop()
+        await publisher.close()
+      },
+    }
+  },
+}
+
+/** Relay B: sync-kit's gap-free polling relay. */
+export const relayB: RelaySystem = {
+  name: 'relay B (polling)',
+  prepare: () => Promise.resolve(),
+  async start(db, topic) {
+    const publisher = createKafkaPublisher({ brokers: db.brokers })
+    const r = createPollingRelay({
+      connection: db.url,
+      publisher,
+      topic: () => topic,
+      batchSize: 1000,
+      pollIntervalMs: 20,
+    })
+    await r.start()
+    return {
+      published: () => Promise.resolve(r.stats().publishedEvents),
+      stop: async () => {
+        await r.stop()
+        await publisher.close()
+      },
+    }
+  },
 }
 
 /**
- * The limit: the same kafkajs producer settings as the relay (idempotent, acks=-1, one request
+ * The limit: the same kafkajs producer settings as the relays (idempotent, acks=-1, one request
  * in flight), fed pre-encoded envelopes in batches of 1000 with nothing else to do.
  */
 export async function rawProducer(brokers: string[], topic: string, total: number) {
@@ -91,10 +128,14 @@ export async function rawProducer(brokers: string[], topic: string, total: numbe
 }
 
 /** Commit time (ms since epoch) of every outbox row, from track_commit_timestamp. */
-export async function commitTimes(pool: pg.Pool): Promise<Map<string, number>> {
+export async function commitTimes(
+  pool: pg.Pool,
+  aggregatePrefix = '',
+): Promise<Map<string, number>> {
   const r = await pool.query<{ id: string; t: number }>(
     `SELECT id::text, (extract(epoch FROM pg_xact_commit_timestamp(xid::xid)) * 1000)::float8 AS t
-       FROM sync_outbox`,
+       FROM sync_outbox WHERE starts_with(aggregateid, $1)`,
+    [aggregatePrefix],
   )
   return new Map(r.rows.map((x) => [x.id, x.t]))
 }

@@ -1,0 +1,139 @@
+import pg from 'pg'
+import type { KafkaHandle, PostgresHandle } from '@faultline/infra'
+import { migrate } from '@faultline/sync-kit'
+import { createLogAppendTopic, readAppendTimes } from './kafka-read.js'
+import { writeInThreads } from './load.js'
+import { ReadModel } from './read-model.js'
+import type { DrainRow, LatencyRow } from './report.js'
+import { commitTimes, type BenchDb, type RelaySystem } from './systems.js'
+
+/** Writer threads for paced load: one Node thread tops out near 1,000 single-event commits/s here. */
+const WRITER_THREADS = 2
+
+/** Runs the steps of the benchmark against one Postgres server and one broker. */
+export class BenchSteps {
+  #dbs = 0
+  #topics = 0
+
+  constructor(
+    private readonly pgServer: PostgresHandle,
+    private readonly kafka: KafkaHandle,
+  ) {}
+
+  async freshDb(): Promise<BenchDb> {
+    const { url } = await this.pgServer.createDatabase(`bench_${++this.#dbs}`)
+    const pool = new pg.Pool({ connectionString: url, max: 8 })
+    await migrate(pool)
+    return { url, pool, slot: `bench_${this.#dbs}`, brokers: this.kafka.brokers }
+  }
+
+  async freshTopic(prefix: string): Promise<string> {
+    const topic = `${prefix}.${++this.#topics}`
+    await createLogAppendTopic(this.kafka.brokers, topic)
+    return topic
+  }
+
+  /**
+   * Backlog drain: `events` committed first, then the system starts. The rate is measured on the
+   * broker's clock, from the first event's LogAppendTime to the last one's, the same way for
+   * every system, so start-up (a JVM, a replication connection) is not counted.
+   */
+  async drain(system: RelaySystem, perTx: number, events: number): Promise<DrainRow> {
+    const db = await this.freshDb()
+    const topic = await this.freshTopic('drain')
+    await system.prepare(db)
+    await writeInThreads({ kind: 'prefill', url: db.url, total: events, perTx }, 1)
+    const running = await system.start(db, topic)
+    await until(async () => (await running.published()) >= events, 600_000, 20)
+    await running.stop()
+    await db.pool.end()
+    const times = [...(await readAppendTimes(this.kafka.brokers, topic)).values()]
+    const seconds = (Math.max(...times) - Math.min(...times)) / 1000
+    return { system: system.name, perTx, events, eventsPerSecond: events / seconds }
+  }
+
+  /**
+   * Paced load stepped up through `rates`, with one topic and one read model for the run; each
+   * step writes its own aggregates (`s<n>-agg-*`) so its events can be told apart. Latency is
+   * broker LogAppendTime (or the read model's commit time) minus the outbox commit time.
+   */
+  async latency(
+    system: RelaySystem,
+    perTx: number,
+    rates: readonly number[],
+    stepSeconds: number,
+  ): Promise<LatencyRow[]> {
+    const db = await this.freshDb()
+    const topic = await this.freshTopic('lat')
+    const readModel = await ReadModel.start({
+      brokers: this.kafka.brokers,
+      url: (await this.pgServer.createDatabase(`bench_rm_${this.#dbs}`)).url,
+      topic,
+      name: 'read_model',
+    })
+    await system.prepare(db)
+    const running = await system.start(db, topic)
+    const rows: LatencyRow[] = []
+    for (const [i, rate] of rates.entries()) {
+      const prefix = `s${i}-`
+      const base = await running.published()
+      const load = await writeInThreads(
+        {
+          kind: 'paced',
+          url: db.url,
+          rate,
+          seconds: stepSeconds,
+          perTx,
+          aggregates: { count: 10_000, prefix },
+        },
+        WRITER_THREADS,
+      )
+      const writerDone = performance.now()
+      await until(async () => (await running.published()) - base >= load.events, 300_000, 10)
+      const catchUpMs = performance.now() - writerDone
+      await until(async () => (await readModel.applied(prefix)) >= load.events, 600_000, 50)
+      const commits = await commitTimes(db.pool, prefix)
+      const lat = latenciesBetween(commits, await readAppendTimes(this.kafka.brokers, topic))
+      const rm = latenciesBetween(commits, await readModel.appliedTimes(prefix))
+      rows.push({
+        system: system.name,
+        perTx,
+        targetRate: rate,
+        achievedRate: load.events / load.seconds,
+        events: lat.length,
+        p50: percentile(lat, 0.5),
+        p99: percentile(lat, 0.99),
+        max: lat[lat.length - 1] ?? NaN,
+        catchUpMs,
+        readModelP50: percentile(rm, 0.5),
+        readModelP99: percentile(rm, 0.99),
+      })
+      console.log(JSON.stringify(rows[rows.length - 1]))
+    }
+    await running.stop()
+    await readModel.stop()
+    await db.pool.end()
+    return rows
+  }
+}
+
+async function until(check: () => Promise<boolean>, timeoutMs: number, everyMs: number) {
+  const end = Date.now() + timeoutMs
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error('benchmark step timed out')
+    await new Promise((r) => setTimeout(r, everyMs))
+  }
+}
+
+const percentile = (sorted: readonly number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? NaN
+
+/** Per-event latency from `from` (commit time) to `to`, sorted; events absent from `from` are skipped. */
+function latenciesBetween(from: Map<string, number>, to: Map<string, number>): number[] {
+  const out: number[] = []
+  for (const [id, t] of to) {
+    const c = from.get(id)
+    if (c !== undefined) out.push(t - c)
+  }
+  return out.sort((a, b) => a - b)
+}
