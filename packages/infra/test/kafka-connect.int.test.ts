@@ -146,7 +146,13 @@ describe('startKafkaConnect() with the Debezium outbox connector', () => {
         const message = byId.get(row.id)
         expect(message?.key).toBe(row.aggregateid)
         expect(JSON.parse(message?.value ?? 'null')).toEqual(row.payload)
-        expect(message?.headers).toMatchObject({ eventType: 'order.placed', eventVersion: '1' })
+        expect(message?.headers).toMatchObject({
+          aggregateType: 'order',
+          eventType: 'order.placed',
+          eventVersion: '1',
+          eventHeaders: '{}',
+        })
+        expect(Date.parse(message?.headers.occurredAt ?? '')).not.toBeNaN()
       }
       expect(await topicSize(kafka.brokers)).toBe(rows.length)
     } finally {

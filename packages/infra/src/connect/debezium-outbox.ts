@@ -110,10 +110,25 @@ function checkNames(options: DebeziumOutboxOptions, table: string): void {
 }
 
 /**
+ * Columns that ride as message headers: with the key (aggregateid) and the value (payload) they
+ * are every field of a sync-kit envelope, so a consumer can rebuild one (sync-kit's own decoder
+ * expects the envelope as the value and rejects Debezium's messages).
+ */
+const OUTBOX_HEADERS = [
+  'id:header:fl-event-id',
+  'aggregatetype:header:aggregateType',
+  'type:header:eventType',
+  'version:header:eventVersion',
+  'sequence:header:sequence',
+  'occurred_at:header:occurredAt',
+  'headers:header:eventHeaders',
+].join(',')
+
+/**
  * The outbox event router mapped onto sync-kit's `sync_outbox` columns: key = `aggregateid`,
  * value = `payload` (the jsonb text as is), every event to `topic`. The event id also goes into
  * the `fl-event-id` header, the header sync-kit's own relays set, so one reader can match events
- * of either system to their commits; type, version and sequence ride as headers.
+ * of either system to their commits; the other envelope fields ride as headers too.
  */
 function outboxRouter(topic: string): Record<string, string> {
   const t = 'transforms.outbox'
@@ -126,8 +141,7 @@ function outboxRouter(topic: string): Record<string, string> {
     [`${t}.route.by.field`]: 'aggregatetype',
     // A replacement without `${routedByValue}` routes every aggregate type to one topic.
     [`${t}.route.topic.replacement`]: topic,
-    [`${t}.table.fields.additional.placement`]:
-      'id:header:fl-event-id,type:header:eventType,version:header:eventVersion,sequence:header:sequence',
+    [`${t}.table.fields.additional.placement`]: OUTBOX_HEADERS,
     // The payload stays a JSON string and StringConverter writes it out unparsed.
     [`${t}.table.expand.json.payload`]: 'false',
   }
