@@ -28,6 +28,12 @@ export interface RunningSystem {
 /** A system under test: something that moves outbox rows to a Kafka topic. */
 export interface RelaySystem {
   readonly name: string
+  /**
+   * Whether the messages are sync-kit envelopes a sync-kit consumer can apply. Debezium's outbox
+   * router sends the payload as the value and the other fields as headers, so it gets no read
+   * model here.
+   */
+  readonly envelopes: boolean
   /** Makes the database ready before events are written (e.g. creates the slot). */
   prepare(db: BenchDb): Promise<void>
   /** Starts moving events to `topic`; resolves once it streams or polls. */
@@ -37,6 +43,7 @@ export interface RelaySystem {
 /** Relay A: sync-kit's logical-replication relay. */
 export const relayA: RelaySystem = {
   name: 'relay A (pgoutput)',
+  envelopes: true,
   async prepare(db) {
     const r = createLogicalRelay({
       connection: db.url,
@@ -69,6 +76,7 @@ export const relayA: RelaySystem = {
 /** Relay B: sync-kit's gap-free polling relay. */
 export const relayB: RelaySystem = {
   name: 'relay B (polling)',
+  envelopes: true,
   prepare: () => Promise.resolve(),
   async start(db, topic) {
     const publisher = createKafkaPublisher({ brokers: db.brokers })
