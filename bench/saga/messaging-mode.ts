@@ -4,26 +4,30 @@
  * started at a fixed rate and latency is measured from each saga's intended start time to its end,
  * so a stall cannot hide behind a slower send rate.
  */
+import { spawn, type ChildProcess } from 'node:child_process'
+import { once } from 'node:events'
+import { createInterface } from 'node:readline'
 import pg from 'pg'
 import { Kafka, logLevel } from 'kafkajs'
 import type { PostgresHandle } from '@faultline/infra'
 import { startKafka } from '@faultline/infra'
-import {
-  createLogicalRelay,
-  createPostgresStore,
-  migrate as migrateSyncKit,
-} from '@faultline/sync-kit'
-import { createKafkaEventConsumer, createKafkaPublisher } from '@faultline/sync-kit/kafka'
+import { createLogicalRelay, migrate as migrateSyncKit } from '@faultline/sync-kit'
+import { createKafkaPublisher } from '@faultline/sync-kit/kafka'
 import {
   command,
   createOrchestrator,
-  createParticipant,
-  defineParticipant,
   defineSaga,
   migrate,
+  type Participant,
 } from '@faultline/saga-kit'
-import { createSyncKitTransport } from '@faultline/saga-kit/sync-kit'
-import { quantile } from './stats.js'
+import { benchTransport, startBenchParticipants } from './participants.js'
+import { quantile, settle, writeCounters } from './stats.js'
+
+/**
+ * Where the participants run: in the orchestrator's process, or in a process of their own (as
+ * the separate services they are in a real deployment; relay and orchestrator stay together).
+ */
+export type ParticipantPlacement = 'in-process' | 'own-process'
 
 /** Result of the open-loop run. */
 export interface MessagingResult {
@@ -33,17 +37,41 @@ export interface MessagingResult {
   readonly p50Ms: number
   readonly p99Ms: number
   readonly maxMs: number
+  /** `xact_commit` of the saga database (orchestrator and participants) per saga. */
+  readonly commitsPerSaga: number
+  /** `tup_inserted + tup_updated + tup_deleted` of the saga database per saga. */
+  readonly rowWritesPerSaga: number
 }
 
 const CHANNELS = ['saga.replies', 'saga.participant.inventory', 'saga.participant.payments']
+
+/** Starts the participants in their own Node process; resolves once they listen. */
+async function spawnParticipants(url: string, brokers: string[]): Promise<ChildProcess> {
+  const child = spawn(
+    process.execPath,
+    [
+      '--conditions=@faultline/source',
+      '--import',
+      'tsx',
+      new URL('./participant-process.ts', import.meta.url).pathname,
+      url,
+      brokers.join(','),
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  )
+  for await (const line of createInterface({ input: child.stdout })) if (line === 'ready') break
+  return child
+}
 
 export async function runMessaging(
   server: PostgresHandle,
   ratePerSecond: number,
   seconds: number,
-): Promise<MessagingResult> {
+  placement: ParticipantPlacement = 'in-process',
+): Promise<MessagingResult & { placement: ParticipantPlacement }> {
   const kafka = await startKafka({ log: () => {} })
-  const { url } = await server.createDatabase('bench_messaging')
+  const dbName = `bench_messaging_${placement.replace('-', '_')}`
+  const { url } = await server.createDatabase(dbName)
   const pool = new pg.Pool({ connectionString: url, max: 30 })
   pool.on('error', () => {})
   await migrateSyncKit(pool)
@@ -59,29 +87,11 @@ export async function runMessaging(
   const publisher = createKafkaPublisher({ brokers: kafka.brokers })
   const relay = createLogicalRelay({ connection: url, publisher })
   await relay.start()
-  const transport = createSyncKitTransport({
-    store: createPostgresStore({ pool }),
-    // Orchestrator and participants share this pool: each message is handled in its inbox tx.
-    db: pool,
-    eventConsumer: () =>
-      createKafkaEventConsumer({ brokers: kafka.brokers, partitionsConsumedConcurrently: 4 }),
-    deadLetters: publisher,
-  })
-  const participants = [
-    defineParticipant('inventory', {
-      'inventory.reserve': async ({ tx }) =>
-        void (await tx.client.query('UPDATE stock SET qty = qty - 1')),
-      'inventory.release': async ({ tx }) =>
-        void (await tx.client.query('UPDATE stock SET qty = qty + 1')),
-    }),
-    defineParticipant('payments', {
-      'payments.charge': async ({ tx, idempotencyKey }) =>
-        void (await tx.client.query('INSERT INTO payment VALUES ($1, 10)', [idempotencyKey])),
-      'payments.refund': async ({ tx, idempotencyKey }) =>
-        void (await tx.client.query('DELETE FROM payment WHERE key = $1', [idempotencyKey])),
-    }),
-  ].map((definition) => createParticipant({ db: pool, transport, definition }))
-  for (const p of participants) await p.listen()
+  const transport = benchTransport(pool, kafka.brokers, publisher)
+  let participants: Participant[] = []
+  let child: ChildProcess | undefined
+  if (placement === 'in-process') participants = await startBenchParticipants(pool, transport)
+  else child = await spawnParticipants(url, kafka.brokers)
   const saga = defineSaga<{ id: string }>('order')
     .step('create-order', {
       invoke: async ({ tx, data }) =>
@@ -124,6 +134,8 @@ export async function runMessaging(
   const warm = Array.from({ length: 30 }, (_, i) => `warm-${i}`)
   await Promise.all(warm.map((id) => orch.start('order', { id }, { sagaId: id })))
   await waitEnded(warm, 120_000)
+  await settle()
+  const before = await writeCounters(pool, [dbName])
 
   const total = ratePerSecond * seconds
   const intended = new Map<string, number>()
@@ -143,20 +155,29 @@ export async function runMessaging(
     .filter(([id]) => ended.has(id))
     .map(([id, at]) => ended.get(id)! - at)
     .sort((a, b) => a - b)
+  await settle()
+  const after = await writeCounters(pool, [dbName])
   const last = Math.max(...[...intended.keys()].map((id) => ended.get(id) ?? 0))
   await orch.close()
   for (const p of participants) await p.close()
+  if (child !== undefined) {
+    child.kill('SIGTERM')
+    if (child.exitCode === null) await once(child, 'exit')
+  }
   await relay.stop()
   await publisher.close()
   await pool.end()
   await kafka.stop()
   if (lat.length !== total) throw new Error(`only ${lat.length} of ${total} sagas ended`)
   return {
+    placement,
     targetPerSecond: ratePerSecond,
     sagas: total,
     achievedPerSecond: total / ((last - t0) / 1000),
     p50Ms: quantile(lat, 0.5),
     p99Ms: quantile(lat, 0.99),
     maxMs: lat.at(-1) ?? 0,
+    commitsPerSaga: (after.commits - before.commits) / total,
+    rowWritesPerSaga: (after.rows - before.rows) / total,
   }
 }
