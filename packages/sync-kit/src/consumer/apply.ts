@@ -66,11 +66,12 @@ export async function applyEvent<Tx>(
   route: Route<Tx>,
   event: EventEnvelope,
   hc: HandlerContext,
-): Promise<{ outcome: ApplyOutcome; events: ConsumerEvent[] }> {
+): Promise<{ outcome: ApplyOutcome; events: ConsumerEvent[]; parkedBehind: boolean }> {
   const { store, namespace } = ctx
   const events: ConsumerEvent[] = []
   const last = await claimAndLock(store, tx, namespace, event)
-  if (last === null) return { outcome: 'duplicate', events }
+  // A duplicate may be the redelivery after a crash between an apply and its drain.
+  if (last === null) return { outcome: 'duplicate', events, parkedBehind: true }
   const expected = last + 1
   if (event.sequence < expected && ctx.gapPolicy === 'hold') throw staleSequence(event, last)
   if (event.sequence > expected) {
@@ -85,12 +86,13 @@ export async function applyEvent<Tx>(
     if (held) {
       const parked = { event, origin: hc.origin, dead: false, parkedAt: ctx.now() }
       if (!(await store.park(tx, namespace, parked))) throw staleSequence(event, last)
-      return { outcome: 'held', events }
+      return { outcome: 'held', events, parkedBehind: false }
     }
   }
   const outcome = await runRoute(tx, route, event, hc)
-  if (event.sequence > last) await store.setSequence(tx, namespace, event, event.sequence)
-  return { outcome, events }
+  const parkedBehind =
+    event.sequence > last && (await store.setSequence(tx, namespace, event, event.sequence))
+  return { outcome, events, parkedBehind }
 }
 
 /**

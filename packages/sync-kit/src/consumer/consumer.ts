@@ -189,10 +189,11 @@ export class Consumer<Tx> {
       this.#report({ type: `consumer:${outcome}`, eventId: event.id, origin })
     }
     // A duplicate drains too: a crash between an apply and its drain leaves successors parked,
-    // and the redelivery of that event is what releases them. Under `report` nothing is ever
-    // parked (what an earlier `hold` run parked is released at start), so there is nothing to
-    // drain and the drain's transaction would only cost round trips.
-    if (outcome !== 'held' && this.#o.gapPolicy === 'hold') await this.#drain(event)
+    // and the redelivery of that event is what releases them. An apply drains only when the
+    // aggregate has parked events (checked under its position lock); under `report` nothing is
+    // ever parked (what an earlier `hold` run parked is released at start). A drain costs a
+    // transaction, most of a consumed event's round trips.
+    if (res.value.parkedBehind && this.#o.gapPolicy === 'hold') await this.#drain(event)
     if (outcome === 'held') await this.checkGaps()
   }
 

@@ -107,7 +107,16 @@ export interface ConsumerStore<Tx> {
    * last sequence, or null for a duplicate (nothing is locked then).
    */
   claimAndLock?(tx: Tx, namespace: string, event: EventEnvelope): Promise<number | null>
-  setSequence(tx: Tx, namespace: string, aggregate: AggregateRef, sequence: number): Promise<void>
+  /**
+   * Records the aggregate's last applied sequence. Resolves true when events of the aggregate are
+   * parked, so the caller knows a drain may release one (and skips it when none are).
+   */
+  setSequence(
+    tx: Tx,
+    namespace: string,
+    aggregate: AggregateRef,
+    sequence: number,
+  ): Promise<boolean>
   /** Parks an event; false when another event already holds that sequence slot. */
   park(tx: Tx, namespace: string, parked: ParkedEvent): Promise<boolean>
   /** Removes and returns the parked event at `sequence`, if any. */

@@ -93,9 +93,15 @@ export class MemoryStore implements ProjectionStore<MemoryTx> {
     return Promise.resolve(typeof value === 'number' ? value : 0)
   }
 
-  setSequence(tx: MemoryTx, ns: string, aggregate: AggregateRef, sequence: number): Promise<void> {
+  setSequence(
+    tx: MemoryTx,
+    ns: string,
+    aggregate: AggregateRef,
+    sequence: number,
+  ): Promise<boolean> {
     tx.section(`s:${ns}`).set(aggKey(aggregate), sequence)
-    return Promise.resolve()
+    const prefix = `${aggKey(aggregate)}#`
+    return Promise.resolve([...tx.section(`p:${ns}`).keys()].some((k) => k.startsWith(prefix)))
   }
 
   park(tx: MemoryTx, namespace: string, parked: ParkedEvent): Promise<boolean> {

@@ -147,12 +147,23 @@ export class PostgresStore implements ProjectionStore<PoolClient> {
     return row === undefined ? null : Number(row.last)
   }
 
-  async setSequence(tx: PoolClient, ns: string, a: AggregateRef, sequence: number): Promise<void> {
-    await tx.query(
+  async setSequence(
+    tx: PoolClient,
+    ns: string,
+    a: AggregateRef,
+    sequence: number,
+  ): Promise<boolean> {
+    // The parked check rides on the update: parking happens under this position row's lock,
+    // which this transaction holds, so no event can be parked behind our back before commit.
+    const r = await tx.query<{ parked: boolean }>(
       `UPDATE sync_inbox_position SET last_sequence = $4
-       WHERE namespace = $1 AND aggregatetype = $2 AND aggregateid = $3`,
+       WHERE namespace = $1 AND aggregatetype = $2 AND aggregateid = $3
+       RETURNING EXISTS (SELECT 1 FROM sync_inbox_parked k
+                          WHERE k.namespace = $1 AND k.aggregatetype = $2
+                            AND k.aggregateid = $3) AS parked`,
       [ns, a.aggregateType, a.aggregateId, sequence],
     )
+    return r.rows[0]?.parked === true
   }
 
   async park(tx: PoolClient, namespace: string, p: ParkedEvent): Promise<boolean> {

@@ -52,6 +52,19 @@ export function consumerStoreContract<Tx>(name: string, store: () => ProjectionS
       expect(await s.transaction((tx) => s.lastSequence(tx, space, agg))).toBe(3)
     })
 
+    test('setSequence() tells whether events of the aggregate are parked', async () => {
+      const s = store()
+      const space = ns()
+      await s.transaction((tx) => s.lastSequence(tx, space, agg))
+      expect(await s.transaction((tx) => s.setSequence(tx, space, agg, 1))).toBe(false)
+      const parked = { event: itemEvent('a', 3), origin, dead: false, parkedAt: 0 }
+      await s.transaction((tx) => s.park(tx, space, parked))
+      expect(await s.transaction((tx) => s.setSequence(tx, space, agg, 2))).toBe(true)
+      const other = { aggregateType: 'item', aggregateId: 'b' }
+      await s.transaction((tx) => s.lastSequence(tx, space, other))
+      expect(await s.transaction((tx) => s.setSequence(tx, space, other, 1))).toBe(false)
+    })
+
     test('claimAndLock() claims once and returns the last sequence; a duplicate gets null', async () => {
       const s = store()
       const space = ns()
