@@ -17,7 +17,10 @@ const TOTAL = Number(process.env.SAGA_BENCH_SAGAS ?? (QUICK ? 100 : 2000))
 const CONCURRENCY = Number(process.env.SAGA_BENCH_CONCURRENCY ?? 8)
 const RATE = Number(process.env.SAGA_BENCH_RATE ?? 100)
 const RATE_SECONDS = Number(process.env.SAGA_BENCH_RATE_SECONDS ?? (QUICK ? 3 : 20))
-/** `messaging`: run messaging mode only and replace that section of the results file. */
+/**
+ * `messaging`: run messaging mode only and replace that section of the results file.
+ * `local`: run local mode only and print it (the results file is left alone).
+ */
 const ONLY = process.env.SAGA_BENCH_ONLY
 const DOC = new URL('../../docs/benchmarks/saga.md', import.meta.url)
 const fmt = (n: number, d = 1): string => n.toFixed(d)
@@ -77,6 +80,14 @@ results.push(
   ),
 )
 console.log(results.at(-1))
+if (ONLY === 'local') {
+  const [kit, dbos] = results as [RunResult, RunResult]
+  console.log(`saga-kit / DBOS throughput: ${fmt(kit.perSecond / dbos.perSecond, 3)}x`)
+  console.log(`load: ${execSync('uptime').toString().trim()}`)
+  await admin.end()
+  await server.stop().catch(() => {})
+  process.exit(0)
+}
 const messaging = await runMessaging(server, RATE, RATE_SECONDS)
 console.log(messaging)
 

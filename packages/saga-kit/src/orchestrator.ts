@@ -7,7 +7,7 @@ import { SagaMetrics, type SagaMetricsSnapshot } from './events.js'
 import { DEFAULTS, type OrchestratorOptions } from './options.js'
 import { checkCompatibility } from './postgres/compatibility.js'
 import type { EngineDeps } from './postgres/deps.js'
-import { drive } from './postgres/engine.js'
+import { type Due, driveOn } from './postgres/engine.js'
 import { operate } from './postgres/operator.js'
 import { claimAndRunOne, renewLeases } from './postgres/poller.js'
 import {
@@ -19,8 +19,8 @@ import {
   type SagaView,
 } from './postgres/queries.js'
 import { handleReply } from './postgres/replies.js'
-import { loadForUpdate } from './postgres/repo.js'
-import { type StartResult, startInTx } from './postgres/start.js'
+import { lockStatements, snapshotOf } from './postgres/repo.js'
+import { type StartResult, startInTx, startOwnTx } from './postgres/start.js'
 import { type ClientTx, withTx } from './postgres/tx.js'
 import { silentLogger, systemClock, type Subscription } from './ports.js'
 import { defaultTracer } from './telemetry.js'
@@ -107,15 +107,23 @@ export function createOrchestrator(options: OrchestratorOptions): Orchestrator {
   const hookError = (e: unknown): void =>
     logger.error('saga-kit: after-commit hook failed', { error: String(e) })
 
-  async function advance(sagaId: string): Promise<void> {
-    for (let more = true; more && !closed;) {
-      more = await withTx(
+  /**
+   * One transaction per pass. BEGIN, the row lock, the step-log read and (when the pass starts
+   * with a local step) that step's savepoint share one round trip; the checkpoint rides with
+   * COMMIT.
+   */
+  async function advance(sagaId: string, due: Due = 'now'): Promise<void> {
+    while (due !== false && !closed) {
+      const savepointSet = due === 'local'
+      const opening = lockStatements(sagaId) + (savepointSet ? ';\nSAVEPOINT saga_step' : '')
+      due = await withTx(
         deps.db,
-        async (tx) => {
-          const snap = await loadForUpdate(tx.client, sagaId)
-          return snap === null ? false : drive(deps, tx, snap)
+        async (tx, opened) => {
+          const snap = snapshotOf(opened)
+          return snap === null ? false : driveOn(deps, tx, snap, { savepointSet })
         },
         hookError,
+        { opening, mergeCommit: true },
       )
     }
   }
@@ -141,7 +149,7 @@ export function createOrchestrator(options: OrchestratorOptions): Orchestrator {
       )
     }
     if (opts.tx !== undefined) {
-      const { more: _more, ...result } = await startInTx(
+      const { due: _due, ...result } = await startInTx(
         deps,
         opts.tx as ClientTx,
         def,
@@ -150,12 +158,8 @@ export function createOrchestrator(options: OrchestratorOptions): Orchestrator {
       )
       return result
     }
-    const { more, ...result } = await withTx(
-      deps.db,
-      (tx) => startInTx(deps, tx, def, data, opts.sagaId),
-      hookError,
-    )
-    if (more) await advance(opts.sagaId)
+    const { due, ...result } = await startOwnTx(deps, def, data, opts.sagaId, hookError)
+    if (due !== false) await advance(opts.sagaId, due)
     return result
   }
 
@@ -204,7 +208,7 @@ export function createOrchestrator(options: OrchestratorOptions): Orchestrator {
       void ((await operate(deps, sagaId, 'retry', stepId)) && (await advance(sagaId))),
     skipStep: async (sagaId, stepId) =>
       void ((await operate(deps, sagaId, 'skip', stepId)) && (await advance(sagaId))),
-    advance,
+    advance: (sagaId) => advance(sagaId),
     runDue,
     checkDefinitions: () => checkCompatibility(deps.db, sagas),
     async listen() {

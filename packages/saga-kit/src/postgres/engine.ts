@@ -7,10 +7,10 @@ import { participantChannel, sagaMessage } from '../core/messages.js'
 import { type CommandAction, type Direction, isCommand } from '../core/types.js'
 import { toErrorRecord } from '../errors.js'
 import { traceHeaders } from '../telemetry.js'
+import { Checkpoint } from './checkpoint.js'
 import type { EngineDeps } from './deps.js'
 import { runLocal } from './local-step.js'
-import { releaseLock } from './locks.js'
-import { appendHistory, saveInstance } from './repo.js'
+import { transition } from './transition.js'
 import { type AnyStep, recordStep, stepContext } from './steps.js'
 import type { ClientTx } from './tx.js'
 
@@ -23,6 +23,7 @@ async function sendCommand(
   deps: EngineDeps,
   tx: ClientTx,
   snap: Snapshot,
+  cp: Checkpoint,
   step: AnyStep,
   direction: Direction,
   action: CommandAction<unknown>,
@@ -41,7 +42,7 @@ async function sendCommand(
       now,
       deps.random,
     )
-    return recordStep(deps, tx, snap, step, failed, 'step.failed')
+    return recordStep(deps, tx, snap, cp, step, failed, 'step.failed')
   }
   const span = deps.tracer.startSpan(`saga.command ${action.command}`, {
     kind: SpanKind.PRODUCER,
@@ -69,7 +70,7 @@ async function sendCommand(
   )
   span.end()
   await deps.faultPoint('command:after-send', { sagaId: ctx.sagaId, stepId: step.id })
-  await recordStep(deps, tx, snap, step, row, 'step.sent')
+  recordStep(deps, tx, snap, cp, step, row, 'step.sent')
 }
 
 /** Runs a start decision: sends a command, or runs a local step inside `tx`. */
@@ -77,28 +78,31 @@ async function start(
   deps: EngineDeps,
   tx: ClientTx,
   snap: Snapshot,
-  step: AnyStep,
-  direction: Direction,
+  cp: Checkpoint,
+  d: { step: AnyStep; direction: Direction },
+  savepointSet: boolean,
 ): Promise<void> {
+  const { step, direction } = d
   const action = direction === 'invoke' ? step.invoke : step.compensate
   if (action === undefined) return // the planner never compensates a step without one
-  if (isCommand(action)) return sendCommand(deps, tx, snap, step, direction, action)
-  return runLocal(deps, tx, snap, step, direction, action)
+  if (isCommand(action)) return sendCommand(deps, tx, snap, cp, step, direction, action)
+  return runLocal(deps, tx, snap, cp, step, direction, action, savepointSet)
 }
 
-const isLocalStart = (d: Decision<unknown>): boolean => {
+/** True when `d` starts a local step (one that runs in the checkpoint transaction). */
+export const isLocalStart = (d: Decision<unknown>): boolean => {
   if (d.type !== 'start') return false
   const action = d.direction === 'invoke' ? d.step.invoke : d.step.compensate
   return action !== undefined && !isCommand(action)
 }
 
-async function timeout(
+function timeout(
   deps: EngineDeps,
   tx: ClientTx,
   snap: Snapshot,
-  step: AnyStep,
-  direction: Direction,
-): Promise<void> {
+  cp: Checkpoint,
+  { step, direction }: { step: AnyStep; direction: Direction },
+): void {
   const row = snap.steps.get(stepKey(step.id, direction))
   if (row === undefined) return
   const error = {
@@ -113,111 +117,85 @@ async function timeout(
     deps.clock.now(),
     deps.random,
   )
-  await recordStep(deps, tx, snap, step, next, 'step.timeout')
+  recordStep(deps, tx, snap, cp, step, next, 'step.timeout')
 }
 
-async function transition(
-  deps: EngineDeps,
-  tx: ClientTx,
-  snap: Snapshot,
-  d: Decision<unknown>,
-): Promise<void> {
-  const now = deps.clock.now()
-  const i = snap.instance
-  const base = { sagaId: i.sagaId, sagaName: i.sagaName }
-  switch (d.type) {
-    case 'advance':
-      snap.instance = { ...i, cursor: d.cursor }
-      if (d.cursor !== null) return // entering a group is implied by its steps' entries
-      return appendHistory(tx.client, i.sagaId, now, { kind: 'steps.done' })
-    case 'compensate':
-      snap.instance = { ...i, state: 'COMPENSATING', error: d.reason }
-      tx.afterCommit(() => deps.emit({ type: 'saga:compensating', ...base, reason: d.reason }))
-      return appendHistory(tx.client, i.sagaId, now, {
-        kind: d.reason.code === 'E_SAGA_DEADLINE' ? 'deadline.fired' : 'compensation.started',
-        detail: d.reason,
-      })
-    case 'finish':
-      snap.instance = { ...i, state: d.state, nextWakeAt: null, lockKey: i.lockKey }
-      if (i.lockKey !== null) await releaseLock(deps, tx, i.lockKey, i.sagaId)
-      tx.afterCommit(() =>
-        deps.emit({
-          type: d.state === 'COMPLETED' ? 'saga:completed' : 'saga:compensated',
-          ...base,
-          durationMs: now - i.createdAt,
-        }),
-      )
-      return appendHistory(tx.client, i.sagaId, now, {
-        kind: d.state === 'COMPLETED' ? 'completed' : 'compensated',
-      })
-    case 'fail':
-      snap.instance = {
-        ...i,
-        state: 'FAILED',
-        failedPhase: i.state === 'RUNNING' ? 'forward' : 'backward',
-        failedStep: d.step,
-        error: d.error,
-        nextWakeAt: null,
-      }
-      tx.afterCommit(() =>
-        deps.emit({ type: 'saga:failed', ...base, step: d.step, error: d.error }),
-      )
-      return appendHistory(tx.client, i.sagaId, now, {
-        kind: 'failed',
-        stepId: d.step,
-        direction: d.direction,
-        detail: d.error,
-      })
-    case 'start':
-    case 'timeout':
-    case 'sleep':
-      return
-  }
+/** What is due right after a pass: nothing, more now, or more now that begins with a local step. */
+export type Due = false | 'now' | 'local'
+
+/** Options of {@link driveOn}. */
+export interface DriveOptions {
+  /**
+   * `SAVEPOINT saga_step` was set right before this pass and nothing was written since: a local
+   * step that is the pass's first decision runs under it instead of setting its own.
+   * @default false
+   */
+  readonly savepointSet?: boolean
 }
 
 /**
  * Applies decisions to a locked saga inside `tx` until it sleeps, or until a second local step
- * is due (so each local step gets its own commit). Returns true when more work is due now.
+ * is due (so each local step gets its own commit). The pass's writes to the saga's own rows go
+ * out in one statement at its end (see {@link Checkpoint}). Returns what is due now.
  */
-export async function drive(deps: EngineDeps, tx: ClientTx, snap: Snapshot): Promise<boolean> {
+export async function driveOn(
+  deps: EngineDeps,
+  tx: ClientTx,
+  snap: Snapshot,
+  options: DriveOptions = {},
+): Promise<Due> {
+  const cp = new Checkpoint()
   const def = deps.sagas.get(snap.instance.sagaName) as AnyDef | undefined
   if (def === undefined) {
     deps.logger.warn(
       'saga-kit: no definition for a stored saga; leaving it to another orchestrator',
       { sagaId: snap.instance.sagaId, sagaName: snap.instance.sagaName },
     )
-    await persist(deps, tx, snap, deps.clock.now() + deps.leaseMs)
+    await persist(deps, tx, snap, cp, deps.clock.now() + deps.leaseMs)
     return false
   }
   let ranLocal = false
   for (let n = 0; n < MAX_DECISIONS_PER_TX; n++) {
     const d = decide(def, snap, deps.clock.now()) as Decision<unknown>
-    if (d.type === 'sleep') return persist(deps, tx, snap, d.until).then(() => false)
+    if (d.type === 'sleep') return persist(deps, tx, snap, cp, d.until).then(() => false)
     // One local step per transaction: each gets its own checkpoint commit, like a DBOS step,
     // while the commands that follow it ride in the same commit.
-    if (ranLocal && isLocalStart(d)) break
-    ranLocal ||= isLocalStart(d)
-    if (d.type === 'timeout') await timeout(deps, tx, snap, d.step, d.direction)
-    else if (d.type === 'start') await start(deps, tx, snap, d.step, d.direction)
-    else await transition(deps, tx, snap, d)
+    const local = isLocalStart(d)
+    if (ranLocal && local) return persist(deps, tx, snap, cp, deps.clock.now()).then(() => 'local')
+    ranLocal ||= local
+    if (d.type === 'timeout') timeout(deps, tx, snap, cp, d)
+    else if (d.type === 'start')
+      await start(deps, tx, snap, cp, d, n === 0 && !!options.savepointSet)
+    else await transition(deps, tx, snap, cp, d)
   }
-  return persist(deps, tx, snap, deps.clock.now()).then(() => true)
+  return persist(deps, tx, snap, cp, deps.clock.now()).then(() => 'now')
+}
+
+/** {@link driveOn} without options; returns true when more work is due now. */
+export async function drive(deps: EngineDeps, tx: ClientTx, snap: Snapshot): Promise<boolean> {
+  return (await driveOn(deps, tx, snap)) !== false
 }
 
 async function persist(
   deps: EngineDeps,
   tx: ClientTx,
   snap: Snapshot,
+  cp: Checkpoint,
   wakeAt: number | null,
 ): Promise<void> {
   const now = deps.clock.now()
   const active = snap.instance.state === 'RUNNING' || snap.instance.state === 'COMPENSATING'
+  // A saga that was due and stays due keeps its wake time: next_wake_at is indexed, and leaving
+  // it (and the state) unchanged lets the instance update between steps be a HOT update, with
+  // no new index entries. Due is due: the poller only compares it with the clock.
+  const was = snap.instance.nextWakeAt
+  const stillDue = wakeAt !== null && wakeAt <= now && was !== null && was <= now
   snap.instance = {
     ...snap.instance,
-    nextWakeAt: active ? wakeAt : null,
+    nextWakeAt: active ? (stillDue ? was : wakeAt) : null,
     owner: active ? deps.ownerId : null,
     leaseUntil: active ? now + deps.leaseMs : null,
   }
   await deps.faultPoint('transition:before-commit', { sagaId: snap.instance.sagaId })
-  await saveInstance(tx.client, snap.instance, now)
+  await cp.write(tx, snap.instance, now)
 }

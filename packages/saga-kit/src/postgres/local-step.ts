@@ -3,6 +3,7 @@ import { type AttemptOutcome, applyOutcome, startedRow } from '../core/outcomes.
 import { type Snapshot, stepKey } from '../core/records.js'
 import type { Direction, LocalAction, LocalStepContext } from '../core/types.js'
 import { toErrorRecord } from '../errors.js'
+import type { Checkpoint } from './checkpoint.js'
 import type { EngineDeps } from './deps.js'
 import { StepTx, withinMs } from './step-fence.js'
 import { type AnyStep, recordStep, stepContext } from './steps.js'
@@ -32,7 +33,8 @@ async function attempt(
     }
     const result = settled.value ?? null
     JSON.stringify(result) // a result that cannot be stored must fail the step, not the transaction
-    await tx.client.query('RELEASE SAVEPOINT saga_step')
+    // The savepoint is left in place (no RELEASE round trip): COMMIT commits it with the rest,
+    // and a later step of the same transaction sets and rolls back to its own, innermost one.
     stepTx.close(tx)
     return { ok: true, result }
   } catch (error) {
@@ -58,15 +60,18 @@ function startSpan(deps: EngineDeps, ctx: LocalStepContext<unknown>): Span {
  * Runs a local step in the checkpoint transaction, under a savepoint: its writes commit with its
  * checkpoint, or are rolled back when it fails or outlives its `timeoutMs` (then its attempt
  * is recorded as a timeout, retried per its policy like any failure, and its late result is
- * ignored).
+ * ignored). `savepointSet`: the caller has just set `SAVEPOINT saga_step` (in the round trip
+ * that opened the transaction) and written nothing since.
  */
 export async function runLocal(
   deps: EngineDeps,
   tx: ClientTx,
   snap: Snapshot,
+  cp: Checkpoint,
   step: AnyStep,
   direction: Direction,
   fn: LocalAction<unknown>,
+  savepointSet: boolean,
 ): Promise<void> {
   const prev = snap.steps.get(stepKey(step.id, direction))
   const row = startedRow(step, direction, prev, deps.clock.now(), false)
@@ -80,7 +85,7 @@ export async function runLocal(
   })
   const ctx = { ...base, tx: stepTx.tx }
   const span = startSpan(deps, ctx)
-  await tx.client.query('SAVEPOINT saga_step')
+  if (!savepointSet) await tx.client.query('SAVEPOINT saga_step')
   const outcome = await attempt(
     deps,
     tx,
@@ -93,5 +98,5 @@ export async function runLocal(
   await deps.faultPoint('local-step:before-checkpoint', { sagaId: ctx.sagaId, stepId: step.id })
   const next = applyOutcome(step, row, outcome, deps.clock.now(), deps.random)
   const kind = outcome.ok ? 'step.completed' : outcome.timedOut ? 'step.timeout' : 'step.failed'
-  await recordStep(deps, tx, snap, step, next, kind)
+  recordStep(deps, tx, snap, cp, step, next, kind)
 }

@@ -34,14 +34,15 @@ export async function acquireLock(
  * lock to the oldest saga stashed on it, which becomes RUNNING in this same transaction (no
  * window in which a third saga can slip in between; a replayed command that finds it holding
  * the lock is stashed again until it ends). The exclusive guard waits for commands being
- * stashed right now, so none is left behind.
+ * stashed right now, so none is left behind. Returns how many stashed commands were sent again
+ * (the caller records that in the releasing saga's history, in order with its other entries).
  */
 export async function releaseLock(
   deps: EngineDeps,
   tx: ClientTx,
   lockKey: string,
   sagaId: string,
-): Promise<void> {
+): Promise<number> {
   const now = deps.clock.now()
   await guardEntity(tx.client, lockKey, 'exclusive')
   await tx.client.query('DELETE FROM saga.lock WHERE lock_key = $1 AND saga_id = $2', [
@@ -49,18 +50,13 @@ export async function releaseLock(
     sagaId,
   ])
   const replayed = await replayStashed(deps.transport, tx, lockKey)
-  if (replayed > 0)
-    await appendHistory(tx.client, sagaId, now, {
-      kind: 'stash.replayed',
-      detail: { lockKey, commands: replayed },
-    })
   const { rows } = await tx.client.query<{ saga_id: string }>(
     `SELECT saga_id FROM saga.instance WHERE state = 'STASHED' AND lock_key = $1
      ORDER BY created_at, saga_id LIMIT 1 FOR UPDATE`,
     [lockKey],
   )
   const next = rows[0]?.saga_id
-  if (next === undefined) return
+  if (next === undefined) return replayed
   await tx.client.query(
     'INSERT INTO saga.lock (lock_key, saga_id, acquired_at) VALUES ($1,$2,$3)',
     [lockKey, next, now],
@@ -75,4 +71,5 @@ export async function releaseLock(
     detail: { lockKey, after: sagaId },
   })
   tx.afterCommit(() => deps.wake(next))
+  return replayed
 }

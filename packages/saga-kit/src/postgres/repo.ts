@@ -1,4 +1,4 @@
-import type { PoolClient } from 'pg'
+import type { PoolClient, QueryResult } from 'pg'
 import type { ErrorRecord } from '../errors.js'
 import type {
   InstanceRecord,
@@ -9,6 +9,7 @@ import type {
 } from '../core/records.js'
 import { stepKey } from '../core/records.js'
 import type { Direction } from '../core/types.js'
+import { inline } from './tx.js'
 
 type Row = Record<string, unknown>
 const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v))
@@ -53,13 +54,40 @@ export function toStep(r: Row): StepRecord {
   }
 }
 
+/**
+ * Statements that lock a saga's instance row and then read its step log, as one simple-protocol
+ * query (one round trip). They must stay two statements: under READ COMMITTED each statement
+ * takes its own snapshot, so the step read, taken once the lock is granted, sees the rows the
+ * previous holder committed; a subquery inside the locking SELECT would read the snapshot from
+ * before the wait and miss them.
+ */
+export function lockStatements(sagaId: string): string {
+  return inline(
+    'SELECT * FROM saga.instance WHERE saga_id = $1 FOR UPDATE;\nSELECT * FROM saga.step WHERE saga_id = $1',
+    [sagaId],
+  )
+}
+
+/** The snapshot read by {@link lockStatements} (their two results, in order); null if absent. */
+export function snapshotOf(results: readonly QueryResult[]): Snapshot | null {
+  const [inst, steps] = results
+  if (inst?.rows[0] === undefined) return null
+  return { instance: toInstance(inst.rows[0] as Row), steps: stepMap(steps?.rows ?? []) }
+}
+
 /** Locks the instance row (single writer per saga) and loads its step log; null if absent. */
 export async function loadForUpdate(client: PoolClient, sagaId: string): Promise<Snapshot | null> {
-  const inst = await client.query('SELECT * FROM saga.instance WHERE saga_id = $1 FOR UPDATE', [
-    sagaId,
-  ])
-  if (inst.rows[0] === undefined) return null
-  return { instance: toInstance(inst.rows[0] as Row), steps: await loadSteps(client, sagaId) }
+  const results = (await client.query(lockStatements(sagaId))) as unknown as QueryResult[]
+  return snapshotOf(results)
+}
+
+function stepMap(rows: readonly unknown[]): Map<string, StepRecord> {
+  const map = new Map<string, StepRecord>()
+  for (const r of rows as Row[]) {
+    const s = toStep(r)
+    map.set(stepKey(s.stepId, s.direction), s)
+  }
+  return map
 }
 
 /** The step log of one saga, keyed by {@link stepKey}. */
@@ -68,70 +96,62 @@ export async function loadSteps(
   sagaId: string,
 ): Promise<Map<string, StepRecord>> {
   const steps = await client.query('SELECT * FROM saga.step WHERE saga_id = $1', [sagaId])
-  const map = new Map<string, StepRecord>()
-  for (const r of steps.rows as Row[]) {
-    const s = toStep(r)
-    map.set(stepKey(s.stepId, s.direction), s)
-  }
-  return map
+  return stepMap(steps.rows)
 }
 
-/** Inserts a new instance; returns false when the id already exists (idempotent start). */
-export async function insertInstance(client: PoolClient, i: InstanceRecord): Promise<boolean> {
-  const res = await client.query(
-    `INSERT INTO saga.instance (saga_id, saga_name, state, data, cursor, deadline_at, next_wake_at, owner,
-       lease_until, lock_key, version, created_at, updated_at)
-     VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,0,$11,$11) ON CONFLICT (saga_id) DO NOTHING`,
-    [
-      i.sagaId,
-      i.sagaName,
-      i.state,
-      JSON.stringify(i.data),
-      i.cursor,
-      i.deadlineAt,
-      i.nextWakeAt,
-      i.owner,
-      i.leaseUntil,
-      i.lockKey,
-      i.createdAt,
-    ],
-  )
-  return res.rowCount === 1
+/**
+ * Inserts a new instance with its first history entry, in one statement; the entry is written
+ * only when the instance is (its row count is 1 then, 0 when the id already existed).
+ */
+export function startStatement(
+  i: InstanceRecord,
+  entry: HistoryEntry,
+): { text: string; params: unknown[] } {
+  const text = `WITH i AS (
+       INSERT INTO saga.instance (saga_id, saga_name, state, data, cursor, deadline_at, next_wake_at, owner,
+         lease_until, lock_key, version, created_at, updated_at)
+       VALUES ($1,$2,$3,$4::jsonb,$5,$6,$7,$8,$9,$10,0,$11,$11) ON CONFLICT (saga_id) DO NOTHING RETURNING saga_id)
+     INSERT INTO saga.history (saga_id, at, kind, detail) SELECT saga_id, $11, $12, $13::jsonb FROM i`
+  const params = [
+    i.sagaId,
+    i.sagaName,
+    i.state,
+    JSON.stringify(i.data),
+    i.cursor,
+    i.deadlineAt,
+    i.nextWakeAt,
+    i.owner,
+    i.leaseUntil,
+    i.lockKey,
+    i.createdAt,
+    entry.kind,
+    entry.detail === undefined ? null : JSON.stringify(entry.detail),
+  ]
+  return { text, params }
 }
 
-/** Writes every mutable column of an instance and bumps its version. */
-export async function saveInstance(
+/** Runs {@link startStatement}; returns false when the id already exists (idempotent start). */
+export async function insertInstance(
   client: PoolClient,
   i: InstanceRecord,
-  now: number,
-): Promise<void> {
-  await client.query(
-    `UPDATE saga.instance SET state=$2, cursor=$3, deadline_at=$4, next_wake_at=$5, owner=$6, lease_until=$7,
-       lock_key=$8, failed_phase=$9, failed_step=$10, error=$11, version=version+1, updated_at=$12
-     WHERE saga_id=$1`,
-    [
-      i.sagaId,
-      i.state,
-      i.cursor,
-      i.deadlineAt,
-      i.nextWakeAt,
-      i.owner,
-      i.leaseUntil,
-      i.lockKey,
-      i.failedPhase,
-      i.failedStep,
-      i.error === null ? null : JSON.stringify(i.error),
-      now,
-    ],
-  )
+  entry: HistoryEntry,
+): Promise<boolean> {
+  const { text, params } = startStatement(i, entry)
+  return (await client.query(text, params)).rowCount === 1
 }
 
-const UPSERT_STEP = `INSERT INTO saga.step (saga_id, step_id, direction, status, attempt, attempt_limit, uncertain, deadline_at,
-       next_at, result, error, started_at, finished_at)
-     VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13)
-     ON CONFLICT (saga_id, step_id, direction) DO UPDATE SET status=EXCLUDED.status, attempt=EXCLUDED.attempt,
+/** A step row's columns after `saga_id`, in the order of every step insert. */
+export const STEP_COLUMNS = `step_id, direction, status, attempt, attempt_limit, uncertain, deadline_at,
+       next_at, result, error, started_at, finished_at`
+
+/** How a step insert updates the existing row of its step direction (`started_at` is kept). */
+export const STEP_CONFLICT = `ON CONFLICT (saga_id, step_id, direction) DO UPDATE SET status=EXCLUDED.status, attempt=EXCLUDED.attempt,
        attempt_limit=EXCLUDED.attempt_limit, uncertain=EXCLUDED.uncertain, deadline_at=EXCLUDED.deadline_at,
        next_at=EXCLUDED.next_at, result=EXCLUDED.result, error=EXCLUDED.error, finished_at=EXCLUDED.finished_at`
+
+const UPSERT_STEP = `INSERT INTO saga.step (saga_id, ${STEP_COLUMNS})
+     VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13)
+     ${STEP_CONFLICT}`
 
 /** Parameters $1..$13 of {@link UPSERT_STEP}. */
 function stepParams(sagaId: string, s: StepRecord): unknown[] {

@@ -1,11 +1,12 @@
 import type { SagaDefinition } from '../core/define-saga.js'
+import { type Decision, decide } from '../core/planner.js'
 import type { InstanceRecord, SagaState } from '../core/records.js'
 import { SagaKitError } from '../errors.js'
 import type { EngineDeps } from './deps.js'
-import { drive } from './engine.js'
+import { type Due, driveOn, isLocalStart } from './engine.js'
 import { acquireLock } from './locks.js'
-import { appendHistory, insertInstance, toInstance } from './repo.js'
-import type { ClientTx } from './tx.js'
+import { type HistoryEntry, insertInstance, startStatement, toInstance } from './repo.js'
+import { type ClientTx, inline, withTx } from './tx.js'
 
 /** What `start()` returns. */
 export interface StartResult {
@@ -74,23 +75,16 @@ async function lockState<Data>(
   )
 }
 
-/**
- * Starts a saga in `tx`: idempotent on `sagaId`, takes its semantic lock, and runs it until its
- * first wait (its first commands are sent in the same transaction). Returns whether more is due.
- */
-export async function startInTx<Data>(
+function newInstance<Data>(
   deps: EngineDeps,
-  tx: ClientTx,
   def: SagaDefinition<Data>,
   data: Data,
   sagaId: string,
-): Promise<StartResult & { more: boolean }> {
-  checkData(def, data, sagaId)
-  const found = await existing(tx, sagaId, def.name)
-  if (found !== null) return { ...found, more: false }
-  const now = deps.clock.now()
-  const { state, lockKey } = await lockState(tx, def, data, sagaId, now)
-  const instance: InstanceRecord = {
+  lock: { state: SagaState; lockKey: string | null },
+  now: number,
+): InstanceRecord {
+  const { state, lockKey } = lock
+  return {
     sagaId,
     sagaName: def.name,
     state,
@@ -108,20 +102,98 @@ export async function startInTx<Data>(
     createdAt: now,
     updatedAt: now,
   }
-  if (!(await insertInstance(tx.client, instance))) {
-    const raced = await existing(tx, sagaId, def.name)
-    if (raced !== null) return { ...raced, more: false }
-  }
-  await appendHistory(tx.client, sagaId, now, {
-    kind: state === 'STASHED' ? 'stashed' : 'started',
-    detail: lockKey === null ? undefined : { lockKey },
-  })
-  const base = { sagaId, sagaName: def.name }
+}
+
+const startEntry = (i: InstanceRecord): HistoryEntry => ({
+  kind: i.state === 'STASHED' ? 'stashed' : 'started',
+  detail: i.lockKey === null ? undefined : { lockKey: i.lockKey },
+})
+
+/** The insert found the id taken: the existing saga's state, or E_SAGA_ID_CONFLICT. */
+async function notCreated(
+  tx: ClientTx,
+  def: { name: string },
+  sagaId: string,
+): Promise<StartResult & { due: Due }> {
+  const found = await existing(tx, sagaId, def.name)
+  if (found !== null) return { ...found, due: false }
+  throw new SagaKitError(
+    'E_SAGA_STORE',
+    `Saga "${sagaId}" was neither inserted nor found (deleted while starting); start it again.`,
+    { context: { sagaId, sagaName: def.name } },
+  )
+}
+
+/** Runs a just-inserted saga until its first wait, in the inserting transaction. */
+async function begin(
+  deps: EngineDeps,
+  tx: ClientTx,
+  instance: InstanceRecord,
+  savepointSet: boolean,
+): Promise<StartResult & { due: Due }> {
+  const { sagaId, sagaName, state } = instance
   if (state === 'STASHED') {
-    tx.afterCommit(() => deps.emit({ type: 'saga:stashed', ...base, lockKey: lockKey ?? '' }))
-    return { sagaId, state, created: true, more: false }
+    const lockKey = instance.lockKey ?? ''
+    tx.afterCommit(() => deps.emit({ type: 'saga:stashed', sagaId, sagaName, lockKey }))
+    return { sagaId, state, created: true, due: false }
   }
-  tx.afterCommit(() => deps.emit({ type: 'saga:started', ...base }))
-  const more = await drive(deps, tx, { instance, steps: new Map() })
-  return { sagaId, state, created: true, more }
+  tx.afterCommit(() => deps.emit({ type: 'saga:started', sagaId, sagaName }))
+  const due = await driveOn(deps, tx, { instance, steps: new Map() }, { savepointSet })
+  return { sagaId, state, created: true, due }
+}
+
+/**
+ * Starts a saga in `tx`: idempotent on `sagaId`, takes its semantic lock, and runs it until its
+ * first wait (its first commands are sent in the same transaction). Returns what is due next.
+ */
+export async function startInTx<Data>(
+  deps: EngineDeps,
+  tx: ClientTx,
+  def: SagaDefinition<Data>,
+  data: Data,
+  sagaId: string,
+): Promise<StartResult & { due: Due }> {
+  checkData(def, data, sagaId)
+  // A saga that exists already must not take (or wait for) a semantic lock first.
+  if (def.options.lock !== undefined) {
+    const found = await existing(tx, sagaId, def.name)
+    if (found !== null) return { ...found, due: false }
+  }
+  const now = deps.clock.now()
+  const lock = await lockState(tx, def, data, sagaId, now)
+  const instance = newInstance(deps, def, data, sagaId, lock, now)
+  return (await insertInstance(tx.client, instance, startEntry(instance)))
+    ? begin(deps, tx, instance, false)
+    : notCreated(tx, def, sagaId)
+}
+
+/**
+ * {@link startInTx} in a transaction of its own. Without a semantic lock, BEGIN, the insert
+ * (with its history entry) and the first local step's savepoint go in one round trip, and the
+ * first checkpoint rides with COMMIT.
+ */
+export async function startOwnTx<Data>(
+  deps: EngineDeps,
+  def: SagaDefinition<Data>,
+  data: Data,
+  sagaId: string,
+  onHookError: (error: unknown) => void,
+): Promise<StartResult & { due: Due }> {
+  const own = { mergeCommit: true }
+  if (def.options.lock !== undefined)
+    return withTx(deps.db, (tx) => startInTx(deps, tx, def, data, sagaId), onHookError, own)
+  checkData(def, data, sagaId)
+  const now = deps.clock.now()
+  const instance = newInstance(deps, def, data, sagaId, { state: 'RUNNING', lockKey: null }, now)
+  const insert = startStatement(instance, startEntry(instance))
+  const first = decide(def, { instance, steps: new Map() }, now) as Decision<unknown>
+  const savepoint = isLocalStart(first)
+  const opening = inline(insert.text, insert.params) + (savepoint ? ';\nSAVEPOINT saga_step' : '')
+  return withTx(
+    deps.db,
+    async (tx, [inserted]) =>
+      inserted?.rowCount === 1 ? begin(deps, tx, instance, savepoint) : notCreated(tx, def, sagaId),
+    onHookError,
+    { ...own, opening },
+  )
 }

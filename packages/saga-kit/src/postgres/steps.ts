@@ -1,7 +1,7 @@
 import { type Snapshot, type StepRecord, stepKey } from '../core/records.js'
 import type { Direction, StepContext, StepDefinition } from '../core/types.js'
 import type { EngineDeps } from './deps.js'
-import { saveStepWithHistory } from './repo.js'
+import type { Checkpoint } from './checkpoint.js'
 import type { ClientTx } from './tx.js'
 
 /** A step of any saga; each definition only ever sees its own data. */
@@ -37,18 +37,22 @@ const EVENT_OF_STATUS = {
   retry_wait: 'step:retrying',
 } as const
 
-/** Saves a step row, records history and the matching event (emitted after commit). */
-export async function recordStep(
+/**
+ * Saves a step row with its history entry (queued in `cp`, written at the pass's checkpoint)
+ * and the matching event (emitted after commit).
+ */
+export function recordStep(
   deps: EngineDeps,
   tx: ClientTx,
   snap: Snapshot,
+  cp: Checkpoint,
   step: AnyStep,
   row: StepRecord,
   kind: string,
-): Promise<void> {
+): void {
   const now = deps.clock.now()
   snap.steps.set(stepKey(row.stepId, row.direction), row)
-  await saveStepWithHistory(tx.client, snap.instance.sagaId, row, now, kind)
+  cp.step(row, now, kind)
   const type = EVENT_OF_STATUS[row.status as keyof typeof EVENT_OF_STATUS] as
     (typeof EVENT_OF_STATUS)[keyof typeof EVENT_OF_STATUS] | undefined
   if (type === undefined) return

@@ -1,13 +1,60 @@
-import type { Pool, PoolClient } from 'pg'
+import pg, { type Pool, type PoolClient, type QueryResult } from 'pg'
 import type { SagaTx } from '../core/types.js'
+import { SagaKitError } from '../errors.js'
+
+function literal(value: unknown): string {
+  if (value === null || value === undefined) return 'NULL'
+  if (typeof value === 'string') return pg.escapeLiteral(value)
+  if (typeof value === 'boolean') return value ? 'true' : 'false'
+  if (typeof value === 'number' && Number.isFinite(value)) return String(value)
+  throw new SagaKitError('E_SAGA_STORE', `Cannot write a ${typeof value} as an SQL literal.`)
+}
+
+/**
+ * `text` with its `$n` placeholders replaced by escaped literals (strings, finite numbers,
+ * booleans, null), for the simple query protocol, which carries several statements in one round
+ * trip where a parameterised query carries one. For saga-kit's own statements only.
+ */
+export function inline(text: string, params: readonly unknown[]): string {
+  return text.replace(/\$(\d+)/g, (_, n: string) => literal(params[Number(n) - 1]))
+}
 
 /** A {@link SagaTx} over a client the caller has put in a transaction. */
 export class ClientTx implements SagaTx {
   private readonly hooks: (() => void)[] = []
-  constructor(readonly client: PoolClient) {}
+  private last: string | null = null
+
+  /**
+   * @param mergeCommit - the transaction's final write ({@link writeLast}) may be held back and
+   *   sent with COMMIT: only for a body that issues nothing after it (see {@link TxOptions}).
+   */
+  constructor(
+    readonly client: PoolClient,
+    private readonly mergeCommit = false,
+  ) {}
 
   afterCommit(fn: () => void): void {
     this.hooks.push(fn)
+  }
+
+  /**
+   * Runs the body's final write: now, or, when the transaction merges its commit, in the COMMIT's
+   * round trip (a failure there fails the commit, so nothing is half-written either way).
+   */
+  async writeLast(text: string, params: readonly unknown[]): Promise<void> {
+    if (!this.mergeCommit) {
+      await this.client.query(text, params as unknown[])
+      return
+    }
+    if (this.last !== null) await this.client.query(this.last)
+    this.last = inline(text, params)
+  }
+
+  /** The COMMIT to send, preceded by a held-back final write. */
+  commitText(): string {
+    const text = this.last === null ? 'COMMIT' : `${this.last};\nCOMMIT`
+    this.last = null
+    return text
   }
 
   /** Runs the hooks; call only after COMMIT succeeded. A throwing hook does not stop the others. */
@@ -22,19 +69,38 @@ export class ClientTx implements SagaTx {
   }
 }
 
+/** How {@link withTx} opens and commits (saga-kit's own transactions; one round trip saved each). */
+export interface TxOptions {
+  /**
+   * Statements sent in BEGIN's round trip (literals only, see {@link inline}); their results
+   * are `fn`'s second argument.
+   */
+  readonly opening?: string
+  /**
+   * Send `fn`'s {@link ClientTx.writeLast} with COMMIT. Only when `fn` issues nothing on the
+   * transaction after that write, or it would not see it.
+   * @default false
+   */
+  readonly mergeCommit?: boolean
+}
+
 /** Runs `fn` in a transaction on a pooled client; commits, then runs after-commit hooks. */
 export async function withTx<T>(
   db: Pool,
-  fn: (tx: ClientTx) => Promise<T>,
+  fn: (tx: ClientTx, opened: readonly QueryResult[]) => Promise<T>,
   onHookError: (error: unknown) => void = () => {},
+  options: TxOptions = {},
 ): Promise<T> {
   const client = await db.connect()
-  const tx = new ClientTx(client)
+  const tx = new ClientTx(client, options.mergeCommit)
   let broken = false
   try {
-    await client.query('BEGIN')
-    const value = await fn(tx)
-    await client.query('COMMIT')
+    const opened =
+      options.opening === undefined
+        ? await client.query('BEGIN').then(() => [])
+        : ((await client.query(`BEGIN;\n${options.opening}`)) as unknown as QueryResult[]).slice(1)
+    const value = await fn(tx, opened)
+    await client.query(tx.commitText())
     tx.runHooks(onHookError)
     return value
   } catch (error) {

@@ -1,0 +1,95 @@
+/**
+ * Counts what one local-mode saga costs on the wire: round trips (client.query calls), SQL
+ * statements (a simple-protocol query may carry several) and COMMITs sent, for the bench's 4-step
+ * saga, run one at a time so every count belongs to one saga.
+ * `node --conditions=@faultline/source --import tsx bench/saga/round-trips.ts`
+ */
+import pg from 'pg'
+import { startPostgres } from '@faultline/infra'
+import { createMemoryTransport, createOrchestrator, defineSaga, migrate } from '@faultline/saga-kit'
+
+const SAGAS = Number(process.env.SAGA_COUNT_SAGAS ?? 20)
+
+/** The statements of one query text: `;` outside single-quoted literals ends one. */
+function statements(text: string): string[] {
+  const out: string[] = []
+  let quoted = false
+  let current = ''
+  for (const ch of text) {
+    if (ch === "'") quoted = !quoted
+    if (ch === ';' && !quoted) {
+      out.push(current)
+      current = ''
+    } else current += ch
+  }
+  return [...out, current].map((s) => s.trim()).filter((s) => s.length > 0)
+}
+
+const counts = { trips: 0, statements: 0, commits: 0, effectTrips: 0 }
+const wired = new WeakSet<pg.PoolClient>()
+/** Counts every query a client checked out of `pool` sends from now on. */
+function wire(pool: pg.Pool): void {
+  pool.on('acquire', (client) => {
+    if (wired.has(client)) return
+    wired.add(client)
+    const query = client.query.bind(client) as (...args: unknown[]) => unknown
+    ;(client as { query: unknown }).query = (...args: unknown[]): unknown => {
+      const first = args[0]
+      const text = typeof first === 'string' ? first : ((first as { text?: string }).text ?? '')
+      const parts = statements(text)
+      counts.trips++
+      counts.statements += parts.length
+      counts.commits += parts.filter((p) => /^COMMIT\b/i.test(p)).length
+      if (text.includes(' effect ')) counts.effectTrips++
+      return query(...args)
+    }
+  })
+}
+
+const server = await startPostgres({ log: () => {} })
+const { url } = await server.createDatabase('bench_round_trips')
+const pool = new pg.Pool({ connectionString: url, max: 4 })
+pool.on('error', () => {}) // idle clients die when the server stops
+wire(pool)
+await migrate(pool)
+await pool.query('CREATE TABLE effect (saga text, step int, PRIMARY KEY (saga, step))')
+let saga = defineSaga<{ fail: boolean }>('bench')
+for (const step of [1, 2, 3, 4]) {
+  saga = saga.step(`s${step}`, {
+    invoke: async ({ tx, sagaId, data }) => {
+      if (step === 4 && data.fail) throw new Error('step 4 fails')
+      await tx.client.query('INSERT INTO effect VALUES ($1, $2)', [sagaId, step])
+    },
+    compensate: async ({ tx, sagaId }) =>
+      void (await tx.client.query('DELETE FROM effect WHERE saga = $1 AND step = $2', [
+        sagaId,
+        step,
+      ])),
+  })
+}
+const orch = createOrchestrator({
+  db: pool,
+  sagas: [saga],
+  transport: createMemoryTransport(),
+  concurrency: 0,
+})
+
+for (const [label, fail, stepsRun] of [
+  ['completed (4 steps)', false, 4],
+  ['compensated (4 steps, 3 compensations)', true, 7],
+] as const) {
+  await orch.start('bench', { fail }, { sagaId: `warm-${label}` })
+  const before = { ...counts }
+  for (let i = 0; i < SAGAS; i++)
+    await orch.start('bench', { fail }, { sagaId: `${fail ? 'c' : 'k'}-${i}` })
+  const after = { ...counts }
+  const per = (k: keyof typeof before): number => (after[k] - before[k]) / SAGAS
+  const own = per('trips') - per('effectTrips')
+  console.log(
+    `${label}: per saga ${per('trips').toFixed(1)} round trips (${own.toFixed(1)} saga-kit's own), ` +
+      `${per('statements').toFixed(1)} statements, ${per('commits').toFixed(1)} commits; ` +
+      `per step run ${(per('trips') / stepsRun).toFixed(2)} round trips (${(own / stepsRun).toFixed(2)} own)`,
+  )
+}
+await pool.end()
+await server.stop()
