@@ -43,7 +43,6 @@ export type { HistoryRecord, ListOptions, SagaView } from './postgres/queries.js
 export type { FaultPoint } from './postgres/deps.js'
 export { migrate, MIGRATIONS } from './postgres/migrations.js'
 export { withTx, ClientTx } from './postgres/tx.js'
-export type { TxOptions } from './postgres/tx.js'
 export { createParticipant, defineParticipant, SimulatedCrash } from './participant.js'
 export type {
   CommandContext,

@@ -7,7 +7,7 @@ import { SagaMetrics, type SagaMetricsSnapshot } from './events.js'
 import { DEFAULTS, type OrchestratorOptions } from './options.js'
 import { checkCompatibility } from './postgres/compatibility.js'
 import type { EngineDeps } from './postgres/deps.js'
-import { type Due, driveOn } from './postgres/engine.js'
+import { sagaPasses } from './postgres/advance.js'
 import { operate } from './postgres/operator.js'
 import { claimAndRunOne, renewLeases } from './postgres/poller.js'
 import {
@@ -19,9 +19,9 @@ import {
   type SagaView,
 } from './postgres/queries.js'
 import { handleReply } from './postgres/replies.js'
-import { lockStatements, snapshotOf } from './postgres/repo.js'
-import { type StartResult, startInTx, startOwnTx } from './postgres/start.js'
-import { type ClientTx, withTx } from './postgres/tx.js'
+import { type StartResult, startInTx, startPass } from './postgres/start.js'
+import type { ClientTx } from './postgres/tx.js'
+import { withTxChain } from './postgres/tx-chain.js'
 import { silentLogger, systemClock, type Subscription } from './ports.js'
 import { defaultTracer } from './telemetry.js'
 
@@ -107,25 +107,12 @@ export function createOrchestrator(options: OrchestratorOptions): Orchestrator {
   const hookError = (e: unknown): void =>
     logger.error('saga-kit: after-commit hook failed', { error: String(e) })
 
-  /**
-   * One transaction per pass. BEGIN, the row lock, the step-log read and (when the pass starts
-   * with a local step) that step's savepoint share one round trip; the checkpoint rides with
-   * COMMIT.
-   */
-  async function advance(sagaId: string, due: Due = 'now'): Promise<void> {
-    while (due !== false && !closed) {
-      const savepointSet = due === 'local'
-      const opening = lockStatements(sagaId) + (savepointSet ? ';\nSAVEPOINT saga_step' : '')
-      due = await withTx(
-        deps.db,
-        async (tx, opened) => {
-          const snap = snapshotOf(opened)
-          return snap === null ? false : driveOn(deps, tx, snap, { savepointSet })
-        },
-        hookError,
-        { opening, mergeCommit: true },
-      )
-    }
+  const running = (): boolean => !closed
+
+  /** One transaction per pass, chained on one connection while more is due (see withTxChain). */
+  async function advance(sagaId: string): Promise<void> {
+    if (closed) return
+    await withTxChain(deps.db, sagaPasses(deps, sagaId, running).pass('now'), hookError)
   }
 
   async function start<Data>(
@@ -158,9 +145,15 @@ export function createOrchestrator(options: OrchestratorOptions): Orchestrator {
       )
       return result
     }
-    const { due, ...result } = await startOwnTx(deps, def, data, opts.sagaId, hookError)
-    if (due !== false) await advance(opts.sagaId, due)
-    return result
+    // The start and the passes after it form one chain of transactions on one connection.
+    const passes = sagaPasses(deps, opts.sagaId, running)
+    let started: StartResult | undefined
+    const first = startPass(deps, def, data, opts.sagaId, (result, due) => {
+      started = result
+      return passes.after(due)
+    })
+    await withTxChain(deps.db, first, hookError)
+    return started as StartResult
   }
 
   async function runDue(limit = 1000): Promise<number> {
@@ -208,7 +201,7 @@ export function createOrchestrator(options: OrchestratorOptions): Orchestrator {
       void ((await operate(deps, sagaId, 'retry', stepId)) && (await advance(sagaId))),
     skipStep: async (sagaId, stepId) =>
       void ((await operate(deps, sagaId, 'skip', stepId)) && (await advance(sagaId))),
-    advance: (sagaId) => advance(sagaId),
+    advance,
     runDue,
     checkDefinitions: () => checkCompatibility(deps.db, sagas),
     async listen() {

@@ -1,6 +1,11 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import type pg from 'pg'
-import { createMemoryTransport, createOrchestrator, defineSaga } from '@faultline/saga-kit'
+import pg from 'pg'
+import {
+  createMemoryTransport,
+  createOrchestrator,
+  defineSaga,
+  type SagaEvent,
+} from '@faultline/saga-kit'
 import { count, startTestDb, waitFor, type TestDb } from './support/harness.js'
 
 let db: TestDb
@@ -22,7 +27,7 @@ function wireCounter(pool: pg.Pool): { on: boolean; trips: number; commits: numb
       const text = typeof first === 'string' ? first : ((first as { text?: string }).text ?? '')
       if (counter.on) {
         counter.trips++
-        counter.commits += text.match(/^COMMIT$/gm)?.length ?? 0
+        counter.commits += text.match(/^COMMIT\b/gm)?.length ?? 0
       }
       return query(...args)
     }
@@ -49,7 +54,7 @@ function localSaga(fails: (sagaId: string) => boolean) {
 }
 
 describe('round trips of local steps', () => {
-  test('each local step costs two saga-kit round trips and one commit; history keeps its order', async () => {
+  test('each local step is one commit and one round trip of saga-kit’s own besides its own writes; history keeps its order', async () => {
     const pool = await db.fresh('round_trips')
     await pool.query('CREATE TABLE effect (saga text, step int, PRIMARY KEY (saga, step))')
     const wire = wireCounter(pool)
@@ -61,13 +66,15 @@ describe('round trips of local steps', () => {
     })
     wire.on = true
     await orch.start('local', {}, { sagaId: 'ok' })
-    // Per step: BEGIN + lock + step-log read (+ savepoint), the step's own insert, checkpoint + COMMIT.
-    expect({ trips: wire.trips, commits: wire.commits }).toEqual({ trips: 4 * 3, commits: 4 })
+    // One pass (transaction) per step. Round trips: the first BEGIN with the insert and savepoint;
+    // per step its own insert; between two passes, checkpoint + COMMIT + BEGIN + lock + step-log
+    // read + savepoint; the last checkpoint + COMMIT.
+    expect({ trips: wire.trips, commits: wire.commits }).toEqual({ trips: 4 + 1 + 4, commits: 4 })
     wire.trips = wire.commits = 0
     await orch.start('local', {}, { sagaId: 'bad' })
     // 7 passes (4 invokes, 3 compensations), 6 business writes, one rollback to the savepoint.
     expect({ trips: wire.trips, commits: wire.commits }).toEqual({
-      trips: 7 * 2 + 6 + 1,
+      trips: 7 + 1 + 6 + 1,
       commits: 7,
     })
     wire.on = false
@@ -145,5 +152,74 @@ describe('round trips of local steps', () => {
     }
     expect(runs).toBe(0)
     expect((await orch.get('x'))?.state).toBe('COMPLETED')
+  })
+
+  test('a chained round trip that fails after its COMMIT still fires the finished pass’s events; one that fails before does not', async () => {
+    const pool = await db.fresh('chain_errors')
+    await pool.query('CREATE TABLE effect (saga text, step text, PRIMARY KEY (saga, step))')
+    // Orchestrator connections give up on a row lock after 300 ms.
+    const own = new pg.Pool({ connectionString: pool.options.connectionString, max: 4 })
+    own.on('connect', (client) => void client.query(`SET lock_timeout = '300ms'`))
+    const locker = await pool.connect()
+    const events: string[] = []
+    let queueLocker: Promise<unknown> = Promise.resolve()
+    let saga = defineSaga('chain')
+    for (const step of ['a', 'b', 'c']) {
+      saga = saga.step(step, {
+        invoke: async ({ tx, sagaId }) => {
+          await tx.client.query('INSERT INTO effect VALUES ($1, $2)', [sagaId, step])
+          if (sagaId !== 'late' || step !== 'b') return
+          // Another session queues for the step log exclusively behind this pass (b runs in the
+          // second pass, which read the step log). Our COMMIT grants it that lock, so the next
+          // pass, sent in the same round trip, times out reading the step log after the commit.
+          queueLocker = locker
+            .query('BEGIN')
+            .then(() => locker.query('LOCK TABLE saga.step IN ACCESS EXCLUSIVE MODE'))
+          await waitFor(
+            async () =>
+              (await count(
+                pool,
+                `SELECT count(*) n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'LOCK TABLE saga.step%'`,
+              )) === 1,
+          )
+        },
+      })
+    }
+    const orch = createOrchestrator({
+      db: own,
+      sagas: [saga],
+      transport: createMemoryTransport(),
+      concurrency: 0,
+      onEvent: (e: SagaEvent) => events.push(`${e.sagaId} ${e.type} ${'step' in e ? e.step : ''}`),
+    })
+    try {
+      const late = await orch.start('chain', {}, { sagaId: 'late' }).catch((e: unknown) => e)
+      expect((late as { code?: string }).code).toBe('55P03') // lock_timeout, after the commit
+      await queueLocker
+      await locker.query('ROLLBACK')
+      expect(events).toEqual([
+        'late saga:started ',
+        'late step:completed a',
+        'late step:completed b',
+      ])
+      await orch.advance('late')
+      expect((await orch.get('late'))?.state).toBe('COMPLETED')
+      expect(await count(pool, `SELECT count(*) n FROM effect WHERE saga = 'late'`)).toBe(3)
+
+      // A history trigger refuses b's checkpoint: that pass rolls back, its events stay unsent.
+      await pool.query(`CREATE FUNCTION refuse_b() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN
+          IF NEW.saga_id = 'refused' AND NEW.step_id = 'b' THEN RAISE EXCEPTION 'refused'; END IF;
+          RETURN NEW; END $$`)
+      await pool.query(
+        'CREATE TRIGGER refuse_b BEFORE INSERT ON saga.history FOR EACH ROW EXECUTE FUNCTION refuse_b()',
+      )
+      events.length = 0
+      await expect(orch.start('chain', {}, { sagaId: 'refused' })).rejects.toThrow('refused')
+      expect(events).toEqual(['refused saga:started ', 'refused step:completed a'])
+      expect(await count(pool, `SELECT count(*) n FROM effect WHERE saga = 'refused'`)).toBe(1)
+    } finally {
+      locker.release()
+      await own.end()
+    }
   })
 })

@@ -144,7 +144,7 @@ export async function driveOn(
   snap: Snapshot,
   options: DriveOptions = {},
 ): Promise<Due> {
-  const cp = new Checkpoint()
+  const cp = new Checkpoint(snap.instance.sagaId)
   const def = deps.sagas.get(snap.instance.sagaName) as AnyDef | undefined
   if (def === undefined) {
     deps.logger.warn(

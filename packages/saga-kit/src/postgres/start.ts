@@ -6,7 +6,8 @@ import type { EngineDeps } from './deps.js'
 import { type Due, driveOn, isLocalStart } from './engine.js'
 import { acquireLock } from './locks.js'
 import { type HistoryEntry, insertInstance, startStatement, toInstance } from './repo.js'
-import { type ClientTx, inline, withTx } from './tx.js'
+import { type ClientTx, inline } from './tx.js'
+import type { ChainedPass } from './tx-chain.js'
 
 /** What `start()` returns. */
 export interface StartResult {
@@ -168,32 +169,35 @@ export async function startInTx<Data>(
 }
 
 /**
- * {@link startInTx} in a transaction of its own. Without a semantic lock, BEGIN, the insert
- * (with its history entry) and the first local step's savepoint go in one round trip, and the
- * first checkpoint rides with COMMIT.
+ * The first pass of a saga-kit-owned chain of transactions (see `withTxChain`): starts
+ * the saga like {@link startInTx} and hands its result and what is due to `then`, which
+ * returns the next pass. Without a semantic lock, the insert (with its history entry) and the
+ * first local step's savepoint travel with BEGIN.
  */
-export async function startOwnTx<Data>(
+export function startPass<Data>(
   deps: EngineDeps,
   def: SagaDefinition<Data>,
   data: Data,
   sagaId: string,
-  onHookError: (error: unknown) => void,
-): Promise<StartResult & { due: Due }> {
-  const own = { mergeCommit: true }
-  if (def.options.lock !== undefined)
-    return withTx(deps.db, (tx) => startInTx(deps, tx, def, data, sagaId), onHookError, own)
+  then: (result: StartResult, due: Due) => ChainedPass | null,
+): ChainedPass {
   checkData(def, data, sagaId)
+  const after = ({ due, ...result }: StartResult & { due: Due }): ChainedPass | null =>
+    then(result, due)
+  if (def.options.lock !== undefined)
+    return { opening: '', run: async (tx) => after(await startInTx(deps, tx, def, data, sagaId)) }
   const now = deps.clock.now()
   const instance = newInstance(deps, def, data, sagaId, { state: 'RUNNING', lockKey: null }, now)
   const insert = startStatement(instance, startEntry(instance))
   const first = decide(def, { instance, steps: new Map() }, now) as Decision<unknown>
   const savepoint = isLocalStart(first)
-  const opening = inline(insert.text, insert.params) + (savepoint ? ';\nSAVEPOINT saga_step' : '')
-  return withTx(
-    deps.db,
-    async (tx, [inserted]) =>
-      inserted?.rowCount === 1 ? begin(deps, tx, instance, savepoint) : notCreated(tx, def, sagaId),
-    onHookError,
-    { ...own, opening },
-  )
+  return {
+    opening: inline(insert.text, insert.params) + (savepoint ? ';\nSAVEPOINT saga_step' : ''),
+    run: async (tx, [inserted]) =>
+      after(
+        inserted?.rowCount === 1
+          ? await begin(deps, tx, instance, savepoint)
+          : await notCreated(tx, def, sagaId),
+      ),
+  }
 }

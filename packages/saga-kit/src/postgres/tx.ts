@@ -1,4 +1,4 @@
-import pg, { type Pool, type PoolClient, type QueryResult } from 'pg'
+import pg, { type Pool, type PoolClient } from 'pg'
 import type { SagaTx } from '../core/types.js'
 import { SagaKitError } from '../errors.js'
 
@@ -26,7 +26,7 @@ export class ClientTx implements SagaTx {
 
   /**
    * @param mergeCommit - the transaction's final write ({@link writeLast}) may be held back and
-   *   sent with COMMIT: only for a body that issues nothing after it (see {@link TxOptions}).
+   *   sent with COMMIT: only for saga-kit's own transactions, whose work issues nothing after it.
    */
   constructor(
     readonly client: PoolClient,
@@ -38,16 +38,17 @@ export class ClientTx implements SagaTx {
   }
 
   /**
-   * Runs the body's final write: now, or, when the transaction merges its commit, in the COMMIT's
-   * round trip (a failure there fails the commit, so nothing is half-written either way).
+   * Runs the transaction's final write (statements with literals only, see {@link inline}):
+   * now, or, when the transaction merges its commit, in the COMMIT's round trip (a failure there
+   * fails the commit, so nothing is half-written either way).
    */
-  async writeLast(text: string, params: readonly unknown[]): Promise<void> {
+  async writeLast(text: string): Promise<void> {
     if (!this.mergeCommit) {
-      await this.client.query(text, params as unknown[])
+      await this.client.query(text)
       return
     }
     if (this.last !== null) await this.client.query(this.last)
-    this.last = inline(text, params)
+    this.last = text
   }
 
   /** The COMMIT to send, preceded by a held-back final write. */
@@ -69,38 +70,19 @@ export class ClientTx implements SagaTx {
   }
 }
 
-/** How {@link withTx} opens and commits (saga-kit's own transactions; one round trip saved each). */
-export interface TxOptions {
-  /**
-   * Statements sent in BEGIN's round trip (literals only, see {@link inline}); their results
-   * are `fn`'s second argument.
-   */
-  readonly opening?: string
-  /**
-   * Send `fn`'s {@link ClientTx.writeLast} with COMMIT. Only when `fn` issues nothing on the
-   * transaction after that write, or it would not see it.
-   * @default false
-   */
-  readonly mergeCommit?: boolean
-}
-
 /** Runs `fn` in a transaction on a pooled client; commits, then runs after-commit hooks. */
 export async function withTx<T>(
   db: Pool,
-  fn: (tx: ClientTx, opened: readonly QueryResult[]) => Promise<T>,
+  fn: (tx: ClientTx) => Promise<T>,
   onHookError: (error: unknown) => void = () => {},
-  options: TxOptions = {},
 ): Promise<T> {
   const client = await db.connect()
-  const tx = new ClientTx(client, options.mergeCommit)
+  const tx = new ClientTx(client)
   let broken = false
   try {
-    const opened =
-      options.opening === undefined
-        ? await client.query('BEGIN').then(() => [])
-        : ((await client.query(`BEGIN;\n${options.opening}`)) as unknown as QueryResult[]).slice(1)
-    const value = await fn(tx, opened)
-    await client.query(tx.commitText())
+    await client.query('BEGIN')
+    const value = await fn(tx)
+    await client.query('COMMIT')
     tx.runHooks(onHookError)
     return value
   } catch (error) {
