@@ -1,0 +1,30 @@
+/**
+ * Rebuilds docs/benchmarks/sync.md from the JSON rows a run printed, for a run that stopped
+ * before writing its report:
+ *
+ *   node --conditions=@faultline/source --import tsx bench/sync/report-from-log.ts <log> <seconds> <pg version> [note ...]
+ */
+import { readFileSync } from 'node:fs'
+import { writeReport, type DrainRow, type LatencyRow } from './report.js'
+
+const [log, seconds, pgVersion, ...notes] = process.argv.slice(2)
+if (!log || !seconds || !pgVersion)
+  throw new Error('usage: report-from-log.ts <log> <seconds> <pg version> [note ...]')
+const rows = readFileSync(log, 'utf8')
+  .split('\n')
+  .filter((l) => l.startsWith('{'))
+  .map((l) => JSON.parse(l) as Record<string, unknown>)
+const drains = rows.filter((r) => 'eventsPerSecond' in r) as unknown as DrainRow[]
+const latencies = rows.filter((r) => 'targetRate' in r) as unknown as LatencyRow[]
+const raw = rows.find((r) => 'raw' in r)?.raw as number
+await writeReport({
+  quick: false,
+  drains,
+  raw,
+  latencies,
+  seconds: Number(seconds),
+  drainEvents: drains[0]?.events ?? 0,
+  stepSeconds: 10,
+  pgVersion,
+  notes,
+})
