@@ -6,26 +6,22 @@
  */
 import pg from 'pg'
 import { DBOS } from '@dbos-inc/dbos-sdk'
-import { createMemoryTransport, createOrchestrator, defineSaga, migrate } from '@faultline/saga-kit'
+import {
+  createMemoryTransport,
+  createOrchestrator,
+  defineSaga,
+  migrate,
+  type SagaDefinition,
+} from '@faultline/saga-kit'
 import { closedLoop, quantile, settle, writeCounters, type RunResult } from './stats.js'
 
-const BUSINESS = 'CREATE TABLE effect (saga text, step int, PRIMARY KEY (saga, step))'
+/** The business table every step writes one row to. */
+export const BUSINESS = 'CREATE TABLE effect (saga text, step int, PRIMARY KEY (saga, step))'
 const fails = (i: number): boolean => i % 10 === 9
 
-/** saga-kit: each local step writes in its checkpoint transaction. */
-export async function runSagaKit(
-  admin: pg.Pool,
-  url: string,
-  db: string,
-  total: number,
-  concurrency: number,
-): Promise<RunResult> {
-  const pool = new pg.Pool({ connectionString: url, max: concurrency + 4 })
-  pool.on('error', () => {})
-  await migrate(pool)
-  await pool.query(BUSINESS)
-  type D = { i: number }
-  let saga = defineSaga<D>('bench')
+/** The saga-kit saga: 4 local steps, each inserting one row into `effect`; the 10th fails at 4. */
+export function benchSaga(): SagaDefinition<{ i: number }> {
+  let saga = defineSaga<{ i: number }>('bench')
   for (const step of [1, 2, 3, 4]) {
     saga = saga.step(`s${step}`, {
       invoke: async ({ tx, sagaId, data }) => {
@@ -39,6 +35,22 @@ export async function runSagaKit(
         ])),
     })
   }
+  return saga
+}
+
+/** saga-kit: each local step writes in its checkpoint transaction. */
+export async function runSagaKit(
+  admin: pg.Pool,
+  url: string,
+  db: string,
+  total: number,
+  concurrency: number,
+): Promise<RunResult> {
+  const pool = new pg.Pool({ connectionString: url, max: concurrency + 4 })
+  pool.on('error', () => {})
+  await migrate(pool)
+  await pool.query(BUSINESS)
+  const saga = benchSaga()
   const orch = createOrchestrator({
     db: pool,
     sagas: [saga],

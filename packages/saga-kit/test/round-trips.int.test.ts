@@ -35,6 +35,17 @@ function wireCounter(pool: pg.Pool): { on: boolean; trips: number; commits: numb
   return counter
 }
 
+/** Waits until one session whose query is LIKE `pattern` waits for a lock. */
+const lockWaiter = (pool: pg.Pool, pattern: string): Promise<void> =>
+  waitFor(
+    async () =>
+      (await count(
+        pool,
+        `SELECT count(*) n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE $1`,
+        [pattern],
+      )) === 1,
+  )
+
 function localSaga(fails: (sagaId: string) => boolean) {
   let saga = defineSaga('local')
   for (const n of [1, 2, 3, 4]) {
@@ -132,13 +143,7 @@ describe('round trips of local steps', () => {
       await holder.query('BEGIN')
       await holder.query(`SELECT 1 FROM saga.instance WHERE saga_id = 'x' FOR UPDATE`)
       const advancing = orch.advance('x')
-      await waitFor(
-        async () =>
-          (await count(
-            pool,
-            `SELECT count(*) n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%saga.instance%'`,
-          )) === 1,
-      )
+      await lockWaiter(pool, '%saga.instance%')
       // The holder runs step a itself (as a takeover would) and commits while advance() waits.
       await holder.query(`INSERT INTO effect VALUES ('x', 1)`)
       await holder.query(
@@ -175,13 +180,7 @@ describe('round trips of local steps', () => {
           queueLocker = locker
             .query('BEGIN')
             .then(() => locker.query('LOCK TABLE saga.step IN ACCESS EXCLUSIVE MODE'))
-          await waitFor(
-            async () =>
-              (await count(
-                pool,
-                `SELECT count(*) n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'LOCK TABLE saga.step%'`,
-              )) === 1,
-          )
+          await lockWaiter(pool, 'LOCK TABLE saga.step%')
         },
       })
     }

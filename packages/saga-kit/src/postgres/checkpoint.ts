@@ -1,7 +1,7 @@
 import type { InstanceRecord, StepRecord } from '../core/records.js'
 import { stepKey } from '../core/records.js'
 import type { SagaTx } from '../core/types.js'
-import { type HistoryEntry, STEP_COLUMNS, STEP_CONFLICT } from './repo.js'
+import { type HistoryEntry, STEP_COLUMNS, STEP_CONFLICT, stepParams } from './repo.js'
 import { ClientTx, inline } from './tx.js'
 
 // Writes every mutable column of an instance ($1..$12 of instanceParams); bumps its version.
@@ -60,23 +60,9 @@ export class Checkpoint {
 
   /** Queues a step row (the latest of a step direction wins) and its history entry. */
   step(s: StepRecord, at: number, kind: string): void {
-    const error = s.error === null ? null : JSON.stringify(s.error)
-    const row = [
-      this.sagaId,
-      s.stepId,
-      s.direction,
-      s.status,
-      s.attempt,
-      s.attemptLimit,
-      s.uncertain,
-      s.deadlineAt,
-      s.nextAt,
-      JSON.stringify(s.result ?? null),
-    ]
-    this.steps.set(
-      stepKey(s.stepId, s.direction),
-      inline(STEP_ROW, [...row, error, s.startedAt, s.finishedAt]),
-    )
+    const row = stepParams(this.sagaId, s)
+    const error = row[10] // the step's error is also its history entry's detail
+    this.steps.set(stepKey(s.stepId, s.direction), inline(STEP_ROW, row))
     this.history.push(
       inline(HISTORY_ROW, [this.sagaId, at, kind, s.stepId, s.direction, s.attempt, error]),
     )

@@ -153,8 +153,8 @@ const UPSERT_STEP = `INSERT INTO saga.step (saga_id, ${STEP_COLUMNS})
      VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13)
      ${STEP_CONFLICT}`
 
-/** Parameters $1..$13 of {@link UPSERT_STEP}. */
-function stepParams(sagaId: string, s: StepRecord): unknown[] {
+/** A step row's values, saga_id first, in the column order of every step insert ($1..$13). */
+export function stepParams(sagaId: string, s: StepRecord): unknown[] {
   return [
     sagaId,
     s.stepId,
