@@ -122,10 +122,13 @@ ${row(dbos)}
 
 saga-kit / DBOS throughput: **${fmt(ratio, 3)}x** (target: at least 1.5x) — ${ratio >= 1.5 ? 'met' : 'missed'}.
 
-Where the cost goes in saga-kit: each local step is one transaction holding the instance row lock:
-\`SELECT … FOR UPDATE\` of the instance, the step log, the step's own write, an upsert of its
-\`saga.step\` row, a \`saga.history\` insert and the instance update. DBOS checkpoints each step
-output in its system database outside the step's own write.
+Where the cost goes in saga-kit: each local step is one transaction holding the instance row lock,
+and one round trip to Postgres besides the step's own write: the previous step's checkpoint (its
+\`saga.step\` row, \`saga.history\` entries and the instance update), its COMMIT, the next BEGIN,
+\`SELECT … FOR UPDATE\` of the instance, the step-log read and the step's savepoint go as one
+simple-protocol query, so a 4-step saga takes 9 round trips, 4 of them the steps' own inserts
+(\`bench/saga/round-trips.ts\` counts them). DBOS checkpoints each step output in its system
+database outside the step's own write.
 
 ${messagingSection(messaging)}`
 if (QUICK) console.log('quick run: docs/benchmarks/saga.md not written')
