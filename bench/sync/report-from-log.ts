@@ -15,7 +15,9 @@ const rows = readFileSync(log, 'utf8')
   .filter((l) => l.startsWith('{'))
   .map((l) => JSON.parse(l) as Record<string, unknown>)
 const drains = rows.filter((r) => 'eventsPerSecond' in r) as unknown as DrainRow[]
-const latencies = rows.filter((r) => 'targetRate' in r) as unknown as LatencyRow[]
+const latencies = rows.filter(
+  (r) => 'targetRate' in r && !('failed' in r),
+) as unknown as LatencyRow[]
 const raw = rows.find((r) => 'raw' in r)?.raw as number
 await writeReport({
   quick: false,

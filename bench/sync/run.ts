@@ -19,27 +19,47 @@ const W1_RATES = quick ? [500, 2000] : [500, 1000, 2000, 3000]
 const W2_RATES = quick ? [2000] : [2000, 5000]
 const started = performance.now()
 
+const latencyOnly = process.argv.includes('--latency-only')
+const only = process.argv
+  .find((a) => a.startsWith('--only='))
+  ?.slice('--only='.length)
+  .split(',')
 const systems: RelaySystem[] = [relayA, relayB]
 if (!process.argv.includes('--no-debezium')) {
   const { debezium } = await import('./debezium.js')
   systems.push(debezium)
 }
+/** `--only=a,b,debezium` picks systems (relay A, relay B, Debezium) in the order given. */
+const byKey: Record<string, RelaySystem | undefined> = {
+  a: relayA,
+  b: relayB,
+  debezium: systems.find((x) => x.name.startsWith('Debezium')),
+}
+const picked = only
+  ? only.map((key) => {
+      const system = byKey[key]
+      if (!system) throw new Error(`--only: no system "${key}" (use a, b, debezium)`)
+      return system
+    })
+  : systems
 
 const [pgServer, kafka] = await Promise.all([startPostgres(), startKafka()])
 const steps = new BenchSteps(pgServer, kafka)
 
 const drains: DrainRow[] = []
-for (const perTx of [1, 10]) {
-  for (const system of systems) {
+for (const perTx of latencyOnly ? [] : [1, 10]) {
+  for (const system of picked) {
     drains.push(await steps.drain(system, perTx, DRAIN_EVENTS))
     console.log(JSON.stringify(drains[drains.length - 1]))
   }
 }
-const raw = await rawProducer(kafka.brokers, await steps.freshTopic('raw'), DRAIN_EVENTS)
+const raw = latencyOnly
+  ? NaN
+  : await rawProducer(kafka.brokers, await steps.freshTopic('raw'), DRAIN_EVENTS)
 console.log(JSON.stringify({ raw }))
 
 const latencies: LatencyRow[] = []
-for (const system of systems) {
+for (const system of picked) {
   latencies.push(...(await steps.latency(system, 1, W1_RATES, STEP_SECONDS)))
   latencies.push(...(await steps.latency(system, 10, W2_RATES, STEP_SECONDS)))
 }

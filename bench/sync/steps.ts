@@ -96,7 +96,15 @@ export class BenchSteps {
     const rows: LatencyRow[] = []
     for (const [i, rate] of rates.entries()) {
       const prefix = `s${i}-`
-      const { load, catchUpMs } = await step(prefix, rate, stepSeconds)
+      // A step that does not finish ends this system's run, not the whole benchmark.
+      const done = await step(prefix, rate, stepSeconds).catch((err: unknown) => {
+        console.log(
+          JSON.stringify({ system: system.name, perTx, targetRate: rate, failed: String(err) }),
+        )
+        return undefined
+      })
+      if (!done) break
+      const { load, catchUpMs } = done
       const commits = await commitTimes(db.pool, prefix)
       const lat = latenciesBetween(commits, await readAppendTimes(this.kafka.brokers, topic))
       const rm = readModel ? latenciesBetween(commits, await readModel.appliedTimes(prefix)) : []
