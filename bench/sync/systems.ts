@@ -6,6 +6,7 @@ import {
   createPollingRelay,
   encodeEnvelope,
   uuidv7,
+  type EventPublisher,
 } from '@faultline/sync-kit'
 import { createKafkaPublisher } from '@faultline/sync-kit/kafka'
 
@@ -40,6 +41,27 @@ export interface RelaySystem {
   start(db: BenchDb, topic: string): Promise<RunningSystem>
 }
 
+/** Starts a sync-kit relay on its own Kafka publisher; stopping it closes both. */
+async function runRelay(
+  db: BenchDb,
+  create: (publisher: EventPublisher) => {
+    start(): Promise<void>
+    stop(): Promise<void>
+    stats(): { publishedEvents: number }
+  },
+): Promise<RunningSystem> {
+  const publisher = createKafkaPublisher({ brokers: db.brokers })
+  const relay = create(publisher)
+  await relay.start()
+  return {
+    published: () => Promise.resolve(relay.stats().publishedEvents),
+    stop: async () => {
+      await relay.stop()
+      await publisher.close()
+    },
+  }
+}
+
 /** Relay A: sync-kit's logical-replication relay. */
 export const relayA: RelaySystem = {
   name: 'relay A (pgoutput)',
@@ -53,24 +75,16 @@ export const relayA: RelaySystem = {
     await r.start()
     await r.stop()
   },
-  async start(db, topic) {
-    const publisher = createKafkaPublisher({ brokers: db.brokers })
-    const r = createLogicalRelay({
-      connection: db.url,
-      publisher,
-      topic: () => topic,
-      slot: db.slot,
-      batchSize: 1000,
-    })
-    await r.start()
-    return {
-      published: () => Promise.resolve(r.stats().publishedEvents),
-      stop: async () => {
-        await r.stop()
-        await publisher.close()
-      },
-    }
-  },
+  start: (db, topic) =>
+    runRelay(db, (publisher) =>
+      createLogicalRelay({
+        connection: db.url,
+        publisher,
+        topic: () => topic,
+        slot: db.slot,
+        batchSize: 1000,
+      }),
+    ),
 }
 
 /** Relay B: sync-kit's gap-free polling relay. */
@@ -78,24 +92,16 @@ export const relayB: RelaySystem = {
   name: 'relay B (polling)',
   envelopes: true,
   prepare: () => Promise.resolve(),
-  async start(db, topic) {
-    const publisher = createKafkaPublisher({ brokers: db.brokers })
-    const r = createPollingRelay({
-      connection: db.url,
-      publisher,
-      topic: () => topic,
-      batchSize: 1000,
-      pollIntervalMs: 20,
-    })
-    await r.start()
-    return {
-      published: () => Promise.resolve(r.stats().publishedEvents),
-      stop: async () => {
-        await r.stop()
-        await publisher.close()
-      },
-    }
-  },
+  start: (db, topic) =>
+    runRelay(db, (publisher) =>
+      createPollingRelay({
+        connection: db.url,
+        publisher,
+        topic: () => topic,
+        batchSize: 1000,
+        pollIntervalMs: 20,
+      }),
+    ),
 }
 
 /**
