@@ -1,4 +1,5 @@
 import type { Pool } from 'pg'
+import type { PendingRow } from './pending-rows.js'
 import type { OutboxRowText } from './row-envelope.js'
 
 /** Where the polling relay is, in commit order. */
@@ -19,67 +20,83 @@ export const ORIGIN: PollCursor = {
   lowXid: '0',
 }
 
-/** One poll: deliverable rows in commit order, plus what held the rest back. */
-export interface PollResult {
-  readonly rows: (OutboxRowText & { commit_ts: string })[]
-  /** `pg_snapshot_xmin(pg_current_snapshot())` at the time of the read. */
+/** One scan: rows that fell below the horizon since the last scan, and what holds the rest. */
+export interface ScanResult {
+  /** `pg_snapshot_xmin(pg_current_snapshot())`: every transaction below it has finished. */
   readonly horizon: string
-  /** Commit time of the oldest committed row that must wait (null when none). */
-  readonly fence: string | null
+  /** Visible, undelivered rows below the horizon with `xid >= from`. */
+  readonly below: PendingRow[]
+  /** Commit time (µs) of the oldest committed, undelivered row at or above the horizon. */
+  readonly fence: number | null
 }
 
+const quoteTable = (table: string) => `"${table.replace(/"/g, '""')}"`
+
 /**
- * Reads the next rows in commit order, gap-free.
+ * Reads what a poll needs, in one statement so horizon, fence and rows share one snapshot.
  *
- * - Only rows with `xid < pg_snapshot_xmin(pg_current_snapshot())` qualify: every transaction
- *   below the horizon has finished, so no row can later appear behind the cursor. Rows of a
- *   transaction still running are simply not visible yet; an `id > last` poller skips them.
- * - A committed row above the horizon (its transaction finished while an older one still runs)
- *   is a fence: nothing that committed after it is delivered, so delivery stays in commit order
- *   and one aggregate's events never overtake each other.
- * - Delivered rows are marked (`delivered_at`), not skipped by a commit-time cursor: a commit
- *   timestamp is taken before the transaction becomes visible, so a row can appear with a commit
- *   time older than rows already delivered. A timestamp cursor would skip it for good.
- * - One statement, so horizon, fence and rows come from one snapshot.
+ * - Rows with `xid < horizon` belong to finished transactions: none can appear later behind them,
+ *   so they may be delivered. Rows of a running transaction are not visible yet; an `id > last`
+ *   poller skips them for good.
+ * - A committed row at or above the horizon (its transaction finished while an older one still
+ *   runs) is a fence: nothing that committed after it is delivered, so delivery stays in commit
+ *   order and one aggregate's events never overtake each other.
+ * - Only rows with `xid >= from` are read. The relay passes the previous horizon, so a poll reads
+ *   what was written since the last one, not the whole backlog.
  */
-export async function pollOutbox(
-  pool: Pool,
-  table: string,
-  cursor: PollCursor,
-  limit: number,
-): Promise<PollResult> {
-  const t = `"${table.replace(/"/g, '""')}"`
-  // The horizon is read first, so every later snapshot sees all transactions below it finished.
-  const h = await pool.query<{ h: string }>(
-    'SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS h',
-  )
-  const horizon = h.rows[0]?.h ?? '0'
-  const r = await pool.query<Record<string, string | null>>(
-    `WITH cand AS (
-       SELECT o.*, pg_xact_commit_timestamp(o.xid::xid) AS cts
-         FROM ${t} o WHERE o.xid >= $1::xid8 AND o.delivered_at IS NULL),
-     fence AS (SELECT min(c.cts) AS ts FROM cand c WHERE c.xid >= $3::xid8)
-     SELECT c.id::text, c.aggregatetype, c.aggregateid, c.type, c.version::text,
-            c.sequence::text, c.payload::text, c.headers::text, c.occurred_at::text,
-            c.xid::text AS xid, c.position::text AS position, c.cts::text AS commit_ts,
-            fence.ts::text AS fence
-       FROM cand c, fence
-      WHERE c.xid < $3::xid8
-        AND (fence.ts IS NULL OR c.cts < fence.ts)
-      ORDER BY c.cts, c.xid, c.position
-      LIMIT $2`,
-    [cursor.lowXid, limit, horizon],
+export async function scanOutbox(pool: Pool, table: string, from: string): Promise<ScanResult> {
+  const micros = (col: string) => `(extract(epoch FROM ${col}) * 1000000)::bigint::text`
+  const r = await pool.query<{
+    horizon: string
+    fence: string | null
+    xid: string | null
+    position: string | null
+    cts: string | null
+  }>(
+    `WITH h AS (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS x),
+     c AS MATERIALIZED (
+       SELECT o.xid, o.position, pg_xact_commit_timestamp(o.xid::xid) AS cts
+         FROM ${quoteTable(table)} o WHERE o.xid >= $1::xid8 AND o.delivered_at IS NULL),
+     f AS (SELECT min(c.cts) AS ts FROM c, h WHERE c.xid >= h.x)
+     SELECT h.x::text AS horizon, ${micros('f.ts')} AS fence,
+            c.xid::text AS xid, c.position::text AS position, ${micros('c.cts')} AS cts
+       FROM h CROSS JOIN f LEFT JOIN c ON c.xid < h.x`,
+    [from],
   )
   const first = r.rows[0]
-  if (first) return { rows: r.rows as PollResult['rows'], horizon, fence: first.fence ?? null }
-  // No rows: learn the fence against the same horizon. Fence rows never disappear (only this
-  // relay marks rows delivered), so "no fence" seen now was also true for the query above.
-  const f = await pool.query<{ fence: string | null }>(
-    `SELECT min(pg_xact_commit_timestamp(o.xid::xid))::text AS fence FROM ${t} o
-      WHERE o.xid >= $1::xid8 AND o.delivered_at IS NULL`,
-    [horizon],
+  const below: PendingRow[] = []
+  for (const row of r.rows) {
+    if (row.xid === null || row.position === null) continue
+    // A row committed before track_commit_timestamp was on has no commit time: it is oldest.
+    below.push({
+      commitMicros: Number(row.cts ?? 0),
+      xid: Number(row.xid),
+      position: Number(row.position),
+    })
+  }
+  const fence = first?.fence ?? null
+  return { horizon: first?.horizon ?? from, below, fence: fence === null ? null : Number(fence) }
+}
+
+/** The full rows at `positions`, in the order given. */
+export async function fetchRows(
+  pool: Pool,
+  table: string,
+  positions: readonly number[],
+): Promise<(OutboxRowText & { commit_ts: string | null })[]> {
+  const r = await pool.query<Record<string, string | null>>(
+    `SELECT o.id::text, o.aggregatetype, o.aggregateid, o.type, o.version::text,
+            o.sequence::text, o.payload::text, o.headers::text, o.occurred_at::text,
+            o.xid::text AS xid, o.position::text AS position,
+            pg_xact_commit_timestamp(o.xid::xid)::text AS commit_ts
+       FROM ${quoteTable(table)} o WHERE o.position = ANY($1::bigint[])`,
+    [positions],
   )
-  return { rows: [], horizon, fence: f.rows[0]?.fence ?? null }
+  const byPosition = new Map(r.rows.map((row) => [Number(row.position), row]))
+  return positions.flatMap((p) => {
+    const row = byPosition.get(p)
+    return row ? [row as OutboxRowText & { commit_ts: string | null }] : []
+  })
 }
 
 /** Loads a named cursor, or the origin. */
@@ -94,21 +111,24 @@ export async function loadCursor(pool: Pool, name: string): Promise<PollCursor> 
   return { commitTs: row.commit_ts, xid: row.xid, position: row.position, lowXid: row.low_xid }
 }
 
-/** Marks rows as delivered once the broker has every one of them. */
-export async function markDelivered(pool: Pool, table: string, positions: readonly string[]) {
-  const t = `"${table.replace(/"/g, '""')}"`
-  await pool.query(`UPDATE ${t} SET delivered_at = now() WHERE position = ANY($1::bigint[])`, [
-    positions,
-  ])
-}
-
-/** Saves a named cursor (after its rows are durably published). */
-export async function saveCursor(pool: Pool, name: string, c: PollCursor): Promise<void> {
+/**
+ * Marks rows delivered and saves the cursor in one statement (one round trip, one commit), once
+ * the broker has every one of the rows.
+ */
+export async function markDeliveredAndSave(
+  pool: Pool,
+  table: string,
+  positions: readonly number[],
+  name: string,
+  c: PollCursor,
+): Promise<void> {
   await pool.query(
-    `INSERT INTO sync_relay_cursor (name, commit_ts, xid, position, low_xid)
+    `WITH delivered AS (
+       UPDATE ${quoteTable(table)} SET delivered_at = now() WHERE position = ANY($6::bigint[]))
+     INSERT INTO sync_relay_cursor (name, commit_ts, xid, position, low_xid)
      VALUES ($1, $2::timestamptz, $3::xid8, $4, $5::xid8)
      ON CONFLICT (name) DO UPDATE SET commit_ts = EXCLUDED.commit_ts, xid = EXCLUDED.xid,
        position = EXCLUDED.position, low_xid = EXCLUDED.low_xid, updated_at = now()`,
-    [name, c.commitTs, c.xid, c.position, c.lowXid],
+    [name, c.commitTs, c.xid, c.position, c.lowXid, positions],
   )
 }

@@ -9,15 +9,16 @@ import {
   warmUpPublisher,
 } from './options.js'
 import type { RelayCommonOptions } from './options.js'
+import { PendingRows } from './pending-rows.js'
 import {
+  fetchRows,
   loadCursor,
-  markDelivered,
-  pollOutbox,
-  saveCursor,
+  markDeliveredAndSave,
+  scanOutbox,
   type PollCursor,
 } from './polling-query.js'
 import { PublishQueue } from './publish-queue.js'
-import { pgTimestampToIso } from './row-envelope.js'
+import type { OutboxRowText } from './row-envelope.js'
 import { rowToMessage } from './to-message.js'
 import { oldestTransaction, type StallReport } from './stall.js'
 
@@ -46,7 +47,25 @@ export interface PollingRelayStats {
   readonly publishFailures: number
   readonly polls: number
   readonly stalls: number
+  /**
+   * Rows read by polls. Each row is read once when its transaction falls below the horizon (and
+   * again only after a restart or an error), so this grows with the events, not with polls times
+   * backlog.
+   */
+  readonly scannedRows: number
 }
+
+/** Where the relay is: the saved cursor, the rows waiting in commit order, where to scan next. */
+interface PollState {
+  cursor: PollCursor
+  readonly pending: PendingRows
+  /** The horizon of the previous scan: every row below it is already pending or delivered. */
+  scanFrom: string
+  lastSavedAt: number
+}
+
+/** An idle relay saves an advancing `lowXid` at most this often. */
+const IDLE_SAVE_MS = 1000
 
 /**
  * Relay B: gap-free polling for databases where logical replication is not allowed. Reads only
@@ -63,6 +82,7 @@ export class PollingRelay {
   #wake: (() => void) | undefined
   #polls = 0
   #stalls = 0
+  #scannedRows = 0
 
   constructor(options: PollingRelayOptions) {
     checkCommon(options)
@@ -109,66 +129,90 @@ export class PollingRelay {
       publishFailures: this.#queue.failures,
       polls: this.#polls,
       stalls: this.#stalls,
+      scannedRows: this.#scannedRows,
     }
   }
 
   async #run(): Promise<void> {
-    let cursor: PollCursor | undefined
+    let state: PollState | undefined
     while (this.#running) {
       try {
-        cursor ??= await loadCursor(this.#pool, this.#o.name)
-        const full = await this.#pollOnce(cursor, (c) => (cursor = c))
-        if (!full) await this.#sleep(this.#o.pollIntervalMs)
+        state ??= await this.#restore()
+        const more = await this.#pollOnce(state)
+        if (!more) await this.#sleep(this.#o.pollIntervalMs)
       } catch (err) {
-        cursor = undefined // reload: the saved cursor is the truth after a failure
+        state = undefined // reload: the saved cursor is the truth after a failure
         this.#o.logger.warn('polling relay error', { error: describeError(err) })
         await this.#sleep(Math.max(this.#o.pollIntervalMs, 500))
       }
     }
   }
 
-  /** One poll-publish-save round; true when the batch was full (more is waiting). */
-  async #pollOnce(cursor: PollCursor, set: (c: PollCursor) => void): Promise<boolean> {
-    this.#polls++
-    const { rows, horizon, fence } = await pollOutbox(
-      this.#pool,
-      this.#o.table,
-      cursor,
-      this.#o.batchSize,
-    )
-    if (fence !== null) await this.#checkStall(fence, horizon)
-    const full = rows.length === this.#o.batchSize
-    const last = rows[rows.length - 1]
-    // Every row below the horizon is delivered once a poll is neither full nor fenced.
-    const lowXid = !full && fence === null ? maxXid(cursor.lowXid, horizon) : cursor.lowXid
-    if (rows.length > 0) {
-      await this.#o.faults?.('relay:received', { events: rows.length })
-      const messages = rows.map((r) =>
-        rowToMessage(r, this.#o.topic, this.#o.invalidTopic, this.#o.logger),
-      )
-      let durable = 0
-      this.#queue.push(messages.map((message) => ({ message, onDurable: () => durable++ })))
-      await this.#queue.drained()
-      // stop() may abandon the batch: never move the cursor past an event the broker lacks.
-      if (durable < messages.length) return false
-      await this.#o.faults?.('relay:before-ack', { events: rows.length })
-      await markDelivered(
-        this.#pool,
-        this.#o.table,
-        rows.map((r) => String(r.position)),
-      )
-    }
-    if (!last && lowXid === cursor.lowXid) return false
-    const next = last
-      ? { commitTs: last.commit_ts, xid: String(last.xid), position: String(last.position), lowXid }
-      : { ...cursor, lowXid }
-    await saveCursor(this.#pool, this.#o.name, next)
-    set(next)
-    return full
+  async #restore(): Promise<PollState> {
+    const cursor = await loadCursor(this.#pool, this.#o.name)
+    return { cursor, pending: new PendingRows(), scanFrom: cursor.lowXid, lastSavedAt: 0 }
   }
 
-  async #checkStall(fence: string, horizon: string): Promise<void> {
-    const waited = this.#o.clock.now() - Date.parse(pgTimestampToIso(fence))
+  /** One scan-publish-save round; true when more rows are ready right away. */
+  async #pollOnce(state: PollState): Promise<boolean> {
+    this.#polls++
+    const scan = await scanOutbox(this.#pool, this.#o.table, state.scanFrom)
+    this.#scannedRows += scan.below.length
+    state.pending.add(scan.below)
+    if (BigInt(scan.horizon) > BigInt(state.scanFrom)) state.scanFrom = scan.horizon
+    if (scan.fence !== null) await this.#checkStall(scan.fence, scan.horizon)
+    const batch = state.pending.peek(this.#o.batchSize, scan.fence)
+    if (batch.length === 0) {
+      await this.#saveIdleProgress(state)
+      return false
+    }
+    const rows = await fetchRows(
+      this.#pool,
+      this.#o.table,
+      batch.map((b) => b.position),
+    )
+    await this.#o.faults?.('relay:received', { events: rows.length })
+    if (!(await this.#publish(rows))) return false
+    await this.#o.faults?.('relay:before-ack', { events: rows.length })
+    state.pending.shift(batch.length)
+    const last = rows[rows.length - 1]
+    const next: PollCursor = {
+      commitTs: last?.commit_ts ?? state.cursor.commitTs,
+      xid: last ? String(last.xid) : state.cursor.xid,
+      position: last ? String(last.position) : state.cursor.position,
+      lowXid: lowXid(state),
+    }
+    const positions = batch.map((b) => b.position)
+    await markDeliveredAndSave(this.#pool, this.#o.table, positions, this.#o.name, next)
+    state.cursor = next
+    state.lastSavedAt = this.#o.clock.now()
+    return state.pending.peek(1, scan.fence).length > 0
+  }
+
+  /** Publishes rows; false when `stop()` abandoned some (the cursor must not move past them). */
+  async #publish(rows: readonly OutboxRowText[]): Promise<boolean> {
+    const messages = rows.map((r) =>
+      rowToMessage(r, this.#o.topic, this.#o.invalidTopic, this.#o.logger),
+    )
+    let durable = 0
+    this.#queue.push(messages.map((message) => ({ message, onDurable: () => durable++ })))
+    await this.#queue.drained()
+    return durable === messages.length
+  }
+
+  /** Saves an advanced `lowXid` now and then, so a restart scans less. */
+  async #saveIdleProgress(state: PollState): Promise<void> {
+    const low = lowXid(state)
+    const now = this.#o.clock.now()
+    if (low === state.cursor.lowXid || now - state.lastSavedAt < IDLE_SAVE_MS) return
+    const next = { ...state.cursor, lowXid: low }
+    await markDeliveredAndSave(this.#pool, this.#o.table, [], this.#o.name, next)
+    state.cursor = next
+    state.lastSavedAt = now
+  }
+
+  async #checkStall(fenceMicros: number, horizon: string): Promise<void> {
+    const waited = this.#o.clock.now() - fenceMicros / 1000
     if (!(waited > this.#o.stallAlarmMs)) return
     this.#stalls++
     const blocker = await oldestTransaction(this.#pool)
@@ -188,8 +232,12 @@ export class PollingRelay {
   }
 }
 
-function maxXid(a: string, b: string): string {
-  return BigInt(a) >= BigInt(b) ? a : b
+/** Every row below this xid is delivered: the horizon, or the oldest row still waiting. */
+function lowXid(state: PollState): string {
+  const waiting = state.pending.minXid()
+  const low =
+    waiting === undefined ? state.scanFrom : String(Math.min(waiting, Number(state.scanFrom)))
+  return BigInt(low) >= BigInt(state.cursor.lowXid) ? low : state.cursor.lowXid
 }
 
 /** Creates relay B (gap-free polling). Call `start()` to run it. */
