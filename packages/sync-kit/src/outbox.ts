@@ -12,97 +12,77 @@ export interface AppendOptions {
 const keyOf = (e: { aggregateType: string; aggregateId: string }): string =>
   JSON.stringify([e.aggregateType, e.aggregateId])
 
-/**
- * Reserves `count` sequence numbers per aggregate. The upsert's row lock is held until the
- * caller commits, so a concurrent writer of the same aggregate waits and then takes the next
- * numbers: sequences are gap-free and commit in order. Aggregates are locked in sorted order so
- * two batches touching the same aggregates cannot deadlock each other.
- */
-async function reserveSequences(
-  tx: SqlExecutor,
-  prepared: readonly PreparedEvent[],
-): Promise<Map<string, number>> {
-  const counts = new Map<string, { type: string; id: string; n: number }>()
-  for (const p of prepared) {
+/** Per event: its 1-based place among its aggregate's events in this call, and their count. */
+function placesInAggregate(prepared: readonly PreparedEvent[]) {
+  const counts = new Map<string, number>()
+  const places = prepared.map((p) => {
     const k = keyOf(p.envelope)
-    const c = counts.get(k) ?? { type: p.envelope.aggregateType, id: p.envelope.aggregateId, n: 0 }
-    c.n++
-    counts.set(k, c)
-  }
-  const next = new Map<string, number>()
-  for (const [k, c] of [...counts].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
-    const r = await tx.query<{ last: string }>(
-      `INSERT INTO sync_outbox_sequence AS s (aggregatetype, aggregateid, last_sequence)
-       VALUES ($1, $2, $3)
-       ON CONFLICT (aggregatetype, aggregateid)
-       DO UPDATE SET last_sequence = s.last_sequence + EXCLUDED.last_sequence
-       RETURNING last_sequence::text AS last`,
-      [c.type, c.id, c.n],
-    )
-    next.set(k, Number(r.rows[0]?.last ?? c.n) - c.n + 1)
-  }
-  return next
+    const n = (counts.get(k) ?? 0) + 1
+    counts.set(k, n)
+    return { k, n }
+  })
+  return { places: places.map((x) => x.n), counts: places.map((x) => counts.get(x.k) ?? 1) }
 }
 
 /**
- * The common case, every event of one aggregate (a saga message, one entity's change): the
- * sequence upsert and the insert as one statement, one round trip instead of two. The upsert in
- * the CTE takes the same row lock and returns the same numbers as {@link reserveSequences}.
- * Returns the first reserved sequence number.
+ * Reserves each aggregate's sequence numbers and inserts the rows in one statement, so a call
+ * costs one round trip whatever the number of aggregates.
+ *
+ * - The upsert's row lock on `sync_outbox_sequence` is held until the caller commits, so a
+ *   concurrent writer of the same aggregate waits and then takes the next numbers: sequences are
+ *   gap-free and commit in order.
+ * - The upsert visits aggregates sorted by byte order (`COLLATE "C"`), so two calls touching the
+ *   same aggregates lock them in the same order and cannot deadlock each other.
+ * - Rows are inserted in input order, so `position` keeps the caller's order within the call.
+ *
+ * Returns each event's sequence number, in input order.
  */
-async function insertOneAggregate(tx: SqlExecutor, prepared: readonly PreparedEvent[]) {
+async function insertWithSequences(
+  tx: SqlExecutor,
+  prepared: readonly PreparedEvent[],
+): Promise<number[]> {
   const rows = prepared.map((p) => p.envelope)
-  const first = rows[0] as EventEnvelope
-  const r = await tx.query<{ sequence: string }>(
+  const { places, counts } = placesInAggregate(prepared)
+  const r = await tx.query<{ position: string; sequence: string }>(
     `WITH s AS (
        INSERT INTO sync_outbox_sequence AS s (aggregatetype, aggregateid, last_sequence)
-       VALUES ($2, $3, $9)
+       SELECT a.t, a.i, count(*) FROM unnest($2::text[], $3::text[]) AS a(t, i)
+        GROUP BY a.t, a.i
+        ORDER BY a.t COLLATE "C", a.i COLLATE "C"
        ON CONFLICT (aggregatetype, aggregateid)
        DO UPDATE SET last_sequence = s.last_sequence + EXCLUDED.last_sequence
-       RETURNING last_sequence)
+       RETURNING aggregatetype, aggregateid, last_sequence)
      INSERT INTO sync_outbox
        (id, aggregatetype, aggregateid, type, version, sequence, payload, headers, occurred_at)
-     SELECT u.id, $2, $3, u.type, u.version, s.last_sequence - $9 + u.n, u.payload, u.headers,
-            u.occurred_at
-     FROM s, unnest($1::uuid[], $4::text[], $5::int[], $6::jsonb[], $7::jsonb[],
-                    $8::timestamptz[]) WITH ORDINALITY
-            AS u(id, type, version, payload, headers, occurred_at, n)
-     ORDER BY u.n
-     RETURNING sequence::text AS sequence`,
+     SELECT u.id, u.t, u.i, u.type, u.version, s.last_sequence - u.cnt + u.place, u.payload,
+            u.headers, u.occurred_at
+       FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::int[], $6::jsonb[],
+                   $7::jsonb[], $8::timestamptz[], $9::int[], $10::int[]) WITH ORDINALITY
+              AS u(id, t, i, type, version, payload, headers, occurred_at, place, cnt, n)
+       JOIN s ON s.aggregatetype = u.t AND s.aggregateid = u.i
+      ORDER BY u.n
+     RETURNING position::text, sequence::text`,
     [
       rows.map((e) => e.id),
-      first.aggregateType,
-      first.aggregateId,
+      rows.map((e) => e.aggregateType),
+      rows.map((e) => e.aggregateId),
       rows.map((e) => e.type),
       rows.map((e) => e.version),
       prepared.map((p) => p.payloadJson),
       prepared.map((p) => p.headersJson),
       rows.map((e) => e.occurredAt),
-      rows.length,
+      places,
+      counts,
     ],
   )
-  // Not Math.min(...rows): a large batch would overflow the argument list.
-  return r.rows.reduce((min, row) => Math.min(min, Number(row.sequence)), Infinity)
-}
-
-async function insertRows(tx: SqlExecutor, rows: readonly EventEnvelope[], json: PreparedEvent[]) {
-  await tx.query(
-    `INSERT INTO sync_outbox
-       (id, aggregatetype, aggregateid, type, version, sequence, payload, headers, occurred_at)
-     SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::int[], $6::bigint[],
-                          $7::jsonb[], $8::jsonb[], $9::timestamptz[])`,
-    [
-      rows.map((r) => r.id),
-      rows.map((r) => r.aggregateType),
-      rows.map((r) => r.aggregateId),
-      rows.map((r) => r.type),
-      rows.map((r) => r.version),
-      rows.map((r) => r.sequence),
-      json.map((j) => j.payloadJson),
-      json.map((j) => j.headersJson),
-      rows.map((r) => r.occurredAt),
-    ],
-  )
+  // Identity values follow insertion order, which is input order (ORDER BY u.n).
+  const stored = r.rows
+    .map((row) => ({ position: BigInt(row.position), sequence: Number(row.sequence) }))
+    .sort((a, b) => (a.position < b.position ? -1 : 1))
+  if (stored.length !== rows.length) {
+    throw new Error(`stored ${stored.length} of ${rows.length} events`)
+  }
+  return stored.map((x) => x.sequence)
 }
 
 /**
@@ -127,20 +107,8 @@ export async function appendEvents(
   const prepared = events.map((e, i) => prepareEvent(e, i, now))
   if (prepared.length === 0) return []
   try {
-    const k0 = keyOf(prepared[0]!.envelope)
-    if (prepared.every((p) => keyOf(p.envelope) === k0)) {
-      const first = await insertOneAggregate(tx, prepared)
-      return prepared.map((p, i) => ({ ...p.envelope, sequence: first + i }))
-    }
-    const next = await reserveSequences(tx, prepared)
-    const rows = prepared.map((p) => {
-      const k = keyOf(p.envelope)
-      const sequence = next.get(k) ?? 1
-      next.set(k, sequence + 1)
-      return { ...p.envelope, sequence }
-    })
-    await insertRows(tx, rows, prepared)
-    return rows
+    const sequences = await insertWithSequences(tx, prepared)
+    return prepared.map((p, i) => ({ ...p.envelope, sequence: sequences[i] ?? 0 }))
   } catch (err) {
     if (isSyncKitError(err)) throw err
     throw new SyncKitError('E_SYNC_DATABASE', `appendEvents() failed: ${describeError(err)}`, {
