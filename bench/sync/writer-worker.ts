@@ -9,7 +9,8 @@ export type WriterTask = (
 ) & { url: string; perTx: number; first: number; aggregates?: Aggregates }
 
 const task = workerData as WriterTask
-const pool = new pg.Pool({ connectionString: task.url, max: 40 })
+// Pipelined connections: load.ts sends a transaction's statements without waiting in between.
+const pool = new pg.Pool({ connectionString: task.url, max: 40, pipeline: true })
 const result =
   task.kind === 'prefill'
     ? await prefill(pool, task.total, task.perTx, 4, task.first, task.aggregates)
