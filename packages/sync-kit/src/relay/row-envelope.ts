@@ -8,8 +8,20 @@ export type OutboxRowText = Readonly<Record<string, string | null | undefined>>
 const TS_RE =
   /^(\d{4,}-\d\d-\d\d)[ T](\d\d:\d\d:\d\d(?:\.\d+)?)(?:([+-]\d\d)(?::?(\d\d))?(?::?(\d\d))?|Z)?$/
 
+let lastText = ''
+let lastIso = ''
+
 /** Postgres timestamptz text (`2026-01-02 03:04:05.678+00`) → ISO-8601 in UTC. */
 export function pgTimestampToIso(text: string): string {
+  // The events of one appendEvents() call share one occurredAt: a relay converts it once.
+  if (text === lastText) return lastIso
+  const iso = convertTimestamp(text)
+  lastText = text
+  lastIso = iso
+  return iso
+}
+
+function convertTimestamp(text: string): string {
   const m = TS_RE.exec(text)
   if (!m) return text
   const offset = m[3] === undefined ? 'Z' : `${m[3]}:${m[4] ?? '00'}`
