@@ -63,58 +63,83 @@ async function spawnParticipants(url: string, brokers: string[]): Promise<ChildP
   return child
 }
 
-export async function runMessaging(
+/** Hooks for a run that counts what a saga costs (see messaging-costs.ts). */
+export interface MessagingHooks {
+  /** The kafkajs client every producer and consumer of the run is made from. */
+  readonly kafka?: (brokers: string[]) => Kafka
+  /** Called with the saga database pool before anything uses it. */
+  readonly onPool?: (pool: pg.Pool) => void
+}
+
+/** A running messaging-mode setup: broker, relay, participants and a listening orchestrator. */
+export interface MessagingSetup {
+  readonly pool: pg.Pool
+  readonly dbName: string
+  readonly brokerPort: number
+  /** End time (performance.now()) of each saga that ended. */
+  readonly ended: ReadonlyMap<string, number>
+  start(id: string): Promise<unknown>
+  waitEnded(ids: readonly string[], timeoutMs: number): Promise<void>
+  close(): Promise<void>
+}
+
+const saga = defineSaga<{ id: string }>('order')
+  .step('create-order', {
+    invoke: async ({ tx, data }) =>
+      void (await tx.client.query(`INSERT INTO orders VALUES ($1, 'PENDING')`, [data.id])),
+    compensate: async () => {},
+  })
+  .step('reserve-stock', {
+    invoke: command('inventory', 'inventory.reserve'),
+    compensate: command('inventory', 'inventory.release'),
+    timeoutMs: 30_000,
+  })
+  .step('charge', {
+    invoke: command('payments', 'payments.charge'),
+    compensate: command('payments', 'payments.refund'),
+    timeoutMs: 30_000,
+  })
+  .step('approve', {
+    kind: 'pivot',
+    invoke: async ({ tx, data }) =>
+      void (await tx.client.query(`UPDATE orders SET status = 'APPROVED' WHERE id = $1`, [
+        data.id,
+      ])),
+  })
+
+/** Starts Kafka, the saga database, the relay, the participants and the orchestrator. */
+export async function setupMessaging(
   server: PostgresHandle,
-  ratePerSecond: number,
-  seconds: number,
-  placement: ParticipantPlacement = 'in-process',
-): Promise<MessagingResult & { placement: ParticipantPlacement }> {
-  const kafka = await startKafka({ log: () => {} })
-  const dbName = `bench_messaging_${placement.replace('-', '_')}`
+  placement: ParticipantPlacement,
+  dbName: string,
+  hooks: MessagingHooks = {},
+): Promise<MessagingSetup> {
+  const broker = await startKafka({ log: () => {} })
   const { url } = await server.createDatabase(dbName)
   const pool = new pg.Pool({ connectionString: url, max: 30 })
   pool.on('error', () => {})
+  hooks.onPool?.(pool)
   await migrateSyncKit(pool)
   await migrate(pool)
   await pool.query(`CREATE TABLE orders (id text PRIMARY KEY, status text); CREATE TABLE stock (qty int); INSERT INTO stock VALUES (1000000);
     CREATE TABLE payment (key text PRIMARY KEY, amount int)`)
-  const admin = new Kafka({ brokers: kafka.brokers, logLevel: logLevel.NOTHING }).admin()
+  const kafka =
+    hooks.kafka?.(broker.brokers) ??
+    new Kafka({ brokers: broker.brokers, logLevel: logLevel.NOTHING })
+  const admin = kafka.admin()
   await admin.connect()
   await admin.createTopics({
     topics: CHANNELS.map((c) => ({ topic: `outbox.event.${c}`, numPartitions: 4 })),
   })
   await admin.disconnect()
-  const publisher = createKafkaPublisher({ brokers: kafka.brokers })
+  const publisher = createKafkaPublisher({ kafka })
   const relay = createLogicalRelay({ connection: url, publisher })
   await relay.start()
-  const transport = benchTransport(pool, kafka.brokers, publisher)
+  const transport = benchTransport(pool, broker.brokers, publisher, kafka)
   let participants: Participant[] = []
   let child: ChildProcess | undefined
   if (placement === 'in-process') participants = await startBenchParticipants(pool, transport)
-  else child = await spawnParticipants(url, kafka.brokers)
-  const saga = defineSaga<{ id: string }>('order')
-    .step('create-order', {
-      invoke: async ({ tx, data }) =>
-        void (await tx.client.query(`INSERT INTO orders VALUES ($1, 'PENDING')`, [data.id])),
-      compensate: async () => {},
-    })
-    .step('reserve-stock', {
-      invoke: command('inventory', 'inventory.reserve'),
-      compensate: command('inventory', 'inventory.release'),
-      timeoutMs: 30_000,
-    })
-    .step('charge', {
-      invoke: command('payments', 'payments.charge'),
-      compensate: command('payments', 'payments.refund'),
-      timeoutMs: 30_000,
-    })
-    .step('approve', {
-      kind: 'pivot',
-      invoke: async ({ tx, data }) =>
-        void (await tx.client.query(`UPDATE orders SET status = 'APPROVED' WHERE id = $1`, [
-          data.id,
-        ])),
-    })
+  else child = await spawnParticipants(url, broker.brokers)
   const ended = new Map<string, number>()
   const orch = createOrchestrator({
     db: pool,
@@ -126,18 +151,39 @@ export async function runMessaging(
     },
   })
   await orch.listen()
-  const waitEnded = async (ids: string[], timeoutMs: number): Promise<void> => {
-    const end = Date.now() + timeoutMs
-    while (ids.some((id) => !ended.has(id)) && Date.now() < end)
-      await new Promise((r) => setTimeout(r, 20))
+  return {
+    pool,
+    dbName,
+    brokerPort: broker.port,
+    ended,
+    start: (id) => orch.start('order', { id }, { sagaId: id }),
+    async waitEnded(ids, timeoutMs) {
+      const end = Date.now() + timeoutMs
+      while (ids.some((id) => !ended.has(id)) && Date.now() < end)
+        await new Promise((r) => setTimeout(r, 20))
+    },
+    async close() {
+      await orch.close()
+      for (const p of participants) await p.close()
+      if (child !== undefined) {
+        child.kill('SIGTERM')
+        if (child.exitCode === null) await once(child, 'exit')
+      }
+      await relay.stop()
+      await publisher.close()
+      await pool.end()
+      await broker.stop()
+    },
   }
-  const warm = Array.from({ length: 30 }, (_, i) => `warm-${i}`)
-  await Promise.all(warm.map((id) => orch.start('order', { id }, { sagaId: id })))
-  await waitEnded(warm, 120_000)
-  await settle()
-  const before = await writeCounters(pool, [dbName])
+}
 
-  const total = ratePerSecond * seconds
+/** Starts `total` sagas at `ratePerSecond`; returns each one's intended start time. */
+export async function openLoop(
+  setup: MessagingSetup,
+  total: number,
+  ratePerSecond: number,
+  prefix: string,
+): Promise<{ intended: Map<string, number>; t0: number }> {
   const intended = new Map<string, number>()
   const t0 = performance.now() + 100
   const starts: Promise<unknown>[] = []
@@ -145,29 +191,40 @@ export async function runMessaging(
     const at = t0 + (i * 1000) / ratePerSecond
     const wait = at - performance.now()
     if (wait > 0) await new Promise((r) => setTimeout(r, wait))
-    const id = `m-${i}`
+    const id = `${prefix}-${i}`
     intended.set(id, at)
-    starts.push(orch.start('order', { id }, { sagaId: id }))
+    starts.push(setup.start(id))
   }
   await Promise.all(starts)
-  await waitEnded([...intended.keys()], 120_000)
+  return { intended, t0 }
+}
+
+export async function runMessaging(
+  server: PostgresHandle,
+  ratePerSecond: number,
+  seconds: number,
+  placement: ParticipantPlacement = 'in-process',
+): Promise<MessagingResult & { placement: ParticipantPlacement }> {
+  const dbName = `bench_messaging_${placement.replace('-', '_')}`
+  const setup = await setupMessaging(server, placement, dbName)
+  const warm = Array.from({ length: 30 }, (_, i) => `warm-${i}`)
+  await Promise.all(warm.map((id) => setup.start(id)))
+  await setup.waitEnded(warm, 120_000)
+  await settle()
+  const before = await writeCounters(setup.pool, [dbName])
+
+  const total = ratePerSecond * seconds
+  const { intended, t0 } = await openLoop(setup, total, ratePerSecond, 'm')
+  await setup.waitEnded([...intended.keys()], 120_000)
+  const { ended } = setup
   const lat = [...intended]
     .filter(([id]) => ended.has(id))
     .map(([id, at]) => ended.get(id)! - at)
     .sort((a, b) => a - b)
   await settle()
-  const after = await writeCounters(pool, [dbName])
+  const after = await writeCounters(setup.pool, [dbName])
   const last = Math.max(...[...intended.keys()].map((id) => ended.get(id) ?? 0))
-  await orch.close()
-  for (const p of participants) await p.close()
-  if (child !== undefined) {
-    child.kill('SIGTERM')
-    if (child.exitCode === null) await once(child, 'exit')
-  }
-  await relay.stop()
-  await publisher.close()
-  await pool.end()
-  await kafka.stop()
+  await setup.close()
   if (lat.length !== total) throw new Error(`only ${lat.length} of ${total} sagas ended`)
   return {
     placement,

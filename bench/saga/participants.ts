@@ -3,21 +3,30 @@
  * orchestrator use, shared by the in-process setup and the participant process.
  */
 import type pg from 'pg'
+import type { Kafka } from 'kafkajs'
 import { createPostgresStore, type EventPublisher } from '@faultline/sync-kit'
 import { createKafkaEventConsumer } from '@faultline/sync-kit/kafka'
 import { createParticipant, defineParticipant, type Participant } from '@faultline/saga-kit'
 import { createSyncKitTransport, type SyncKitTransport } from '@faultline/saga-kit/sync-kit'
 
-/** The sync-kit transport on `pool`: each message is handled in its inbox transaction. */
+/**
+ * The sync-kit transport on `pool`: each message is handled in its inbox transaction. Its
+ * consumers are made from `kafka` when given (a client whose requests are counted).
+ */
 export function benchTransport(
   pool: pg.Pool,
   brokers: string[],
   deadLetters: EventPublisher,
+  kafka?: Kafka,
 ): SyncKitTransport {
   return createSyncKitTransport({
     store: createPostgresStore({ pool }),
     db: pool,
-    eventConsumer: () => createKafkaEventConsumer({ brokers, partitionsConsumedConcurrently: 4 }),
+    eventConsumer: () =>
+      createKafkaEventConsumer({
+        ...(kafka === undefined ? { brokers } : { kafka }),
+        partitionsConsumedConcurrently: 4,
+      }),
     deadLetters,
   })
 }

@@ -8,50 +8,17 @@ import pg from 'pg'
 import { startPostgres } from '@faultline/infra'
 import { createMemoryTransport, createOrchestrator, migrate } from '@faultline/saga-kit'
 import { BUSINESS, benchSaga } from './local-mode.js'
+import { newCounts, snapshotCounts, wirePool } from './pg-counter.js'
 
 const SAGAS = Number(process.env.SAGA_COUNT_SAGAS ?? 20)
 
-/** The statements of one query text: `;` outside single-quoted literals ends one. */
-function statements(text: string): string[] {
-  const out: string[] = []
-  let quoted = false
-  let current = ''
-  for (const ch of text) {
-    if (ch === "'") quoted = !quoted
-    if (ch === ';' && !quoted) {
-      out.push(current)
-      current = ''
-    } else current += ch
-  }
-  return [...out, current].map((s) => s.trim()).filter((s) => s.length > 0)
-}
-
-const counts = { trips: 0, statements: 0, commits: 0, effectTrips: 0 }
-const wired = new WeakSet<pg.PoolClient>()
-/** Counts every query a client checked out of `pool` sends from now on. */
-function wire(pool: pg.Pool): void {
-  pool.on('acquire', (client) => {
-    if (wired.has(client)) return
-    wired.add(client)
-    const query = client.query.bind(client) as (...args: unknown[]) => unknown
-    ;(client as { query: unknown }).query = (...args: unknown[]): unknown => {
-      const first = args[0]
-      const text = typeof first === 'string' ? first : ((first as { text?: string }).text ?? '')
-      const parts = statements(text)
-      counts.trips++
-      counts.statements += parts.length
-      counts.commits += parts.filter((p) => /^COMMIT\b/i.test(p)).length
-      if (text.includes(' effect ')) counts.effectTrips++
-      return query(...args)
-    }
-  })
-}
+const counts = newCounts()
 
 const server = await startPostgres({ log: () => {} })
 const { url } = await server.createDatabase('bench_round_trips')
 const pool = new pg.Pool({ connectionString: url, max: 4 })
 pool.on('error', () => {}) // idle clients die when the server stops
-wire(pool)
+wirePool(pool, counts)
 await migrate(pool)
 await pool.query(BUSINESS)
 const orch = createOrchestrator({
@@ -67,11 +34,12 @@ for (const [label, fail, stepsRun] of [
 ] as const) {
   const data = { i: fail ? 9 : 0 } // the bench's 10th saga fails at step 4
   await orch.start('bench', data, { sagaId: `warm-${label}` })
-  const before = { ...counts }
+  const before = snapshotCounts(counts)
   for (let i = 0; i < SAGAS; i++)
     await orch.start('bench', data, { sagaId: `${fail ? 'c' : 'k'}-${i}` })
-  const after = { ...counts }
-  const per = (k: keyof typeof before): number => (after[k] - before[k]) / SAGAS
+  const after = snapshotCounts(counts)
+  const per = (k: 'trips' | 'statements' | 'commits' | 'effectTrips'): number =>
+    (after[k] - before[k]) / SAGAS
   const own = per('trips') - per('effectTrips')
   console.log(
     `${label}: per saga ${per('trips').toFixed(1)} round trips (${own.toFixed(1)} saga-kit's own), ` +

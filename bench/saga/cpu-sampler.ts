@@ -1,0 +1,70 @@
+/**
+ * CPU time of other processes (Postgres backends, the Kafka JVM), read from /proc/<pid>/stat.
+ * Processes come and go (a pool closes idle connections), so the sampler polls: a process seen
+ * first during the window counts all of its CPU, one that exits counts up to its last sample.
+ */
+import { execFileSync } from 'node:child_process'
+import { readdirSync, readFileSync } from 'node:fs'
+
+const TICK_MS = 10 // CLK_TCK is 100 on Linux
+
+/** utime + stime of a process in ms, or undefined once it is gone. */
+function cpuMs(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    return (Number(fields[11]) + Number(fields[12])) * TICK_MS
+  } catch {
+    return undefined
+  }
+}
+
+/** The pids whose parent is `ppid`. */
+export function childrenOf(ppid: number): number[] {
+  const out: number[] = []
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8')
+      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === ppid)
+        out.push(Number(name))
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return out
+}
+
+/** The pid listening on TCP `port` (via `ss`), or undefined. */
+export function listenerPid(port: number): number | undefined {
+  const out = execFileSync('ss', ['-ltnpH', `sport = :${port}`]).toString()
+  const m = /pid=(\d+)/.exec(out)
+  return m === null ? undefined : Number(m[1])
+}
+
+/** Polls the CPU time of the processes `pids()` names; `stop()` returns the ms used since start. */
+export function sampleCpu(pids: () => number[], everyMs = 250): { stop(): number } {
+  const first = new Map<number, number>()
+  const last = new Map<number, number>()
+  let started = false
+  const poll = (): void => {
+    for (const pid of pids()) {
+      const ms = cpuMs(pid)
+      if (ms === undefined) continue
+      if (!first.has(pid)) first.set(pid, started ? 0 : ms)
+      last.set(pid, ms)
+    }
+    started = true
+  }
+  poll()
+  const timer = setInterval(poll, everyMs)
+  return {
+    stop() {
+      poll()
+      clearInterval(timer)
+      let total = 0
+      for (const [pid, ms] of last) total += ms - (first.get(pid) ?? 0)
+      return total
+    },
+  }
+}
