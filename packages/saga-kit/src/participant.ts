@@ -1,4 +1,4 @@
-import type { Pool } from 'pg'
+import type { Pool, QueryResult } from 'pg'
 import { SpanKind, type Tracer } from '@opentelemetry/api'
 import {
   type CommandBody,
@@ -10,7 +10,7 @@ import {
 import type { Direction, SagaTx } from './core/types.js'
 import { type ErrorRecord, SagaKitError, toErrorRecord } from './errors.js'
 import { deadLetter } from './postgres/repo.js'
-import { withTx } from './postgres/tx.js'
+import { ClientTx, inline, withTx } from './postgres/tx.js'
 import {
   type Clock,
   type Delivery,
@@ -92,19 +92,28 @@ export interface Participant {
 
 type InboxRow = { outcome: string; reply: ReplyBody | null }
 
-/** The inbox rows of both directions of a key, in one round trip. */
-async function inbox(
+/**
+ * Takes the key's lock, then reads the inbox rows of both directions of the key, and sets the
+ * handler's savepoint, in one round trip. Lock and read stay two statements: under READ
+ * COMMITTED the read, taken once the lock is granted, sees what the previous holder committed.
+ */
+async function lockAndRead(
   tx: SagaTx,
   name: string,
   key: string,
 ): Promise<Partial<Record<Direction, InboxRow>>> {
-  const { rows } = await tx.client.query<InboxRow & { direction: Direction }>(
-    'SELECT direction, outcome, reply FROM saga.inbox WHERE participant=$1 AND idempotency_key=$2',
-    [name, key],
-  )
-  return Object.fromEntries(rows.map((r) => [r.direction, r]))
+  const results = (await tx.client.query(
+    inline(
+      `SELECT pg_advisory_xact_lock(hashtext($1));
+       SELECT direction, outcome, reply FROM saga.inbox WHERE participant=$2 AND idempotency_key=$3;
+       SAVEPOINT participant`,
+      [`${name}:${key}`, name, key],
+    ),
+  )) as unknown as QueryResult<InboxRow & { direction: Direction }>[]
+  return Object.fromEntries((results[1]?.rows ?? []).map((r) => [r.direction, r]))
 }
 
+/** Writes an inbox entry; it travels with the reply when the transaction defers writes. */
 async function record(
   tx: SagaTx,
   name: string,
@@ -114,10 +123,12 @@ async function record(
   reply: ReplyBody,
   now: number,
 ): Promise<void> {
-  await tx.client.query(
+  const text = inline(
     'INSERT INTO saga.inbox (participant, idempotency_key, direction, outcome, reply, at) VALUES ($1,$2,$3,$4,$5,$6)',
     [name, key, direction, outcome, JSON.stringify(reply), now],
   )
+  if (tx instanceof ClientTx) await tx.defer(text)
+  else await tx.client.query(text)
 }
 
 const replyOf = (
@@ -148,8 +159,7 @@ export function createParticipant(options: ParticipantOptions): Participant {
   ): Promise<ReplyBody | null> {
     const { name } = definition
     const key = cmd.idempotencyKey
-    await tx.client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`${name}:${key}`])
-    const rows = await inbox(tx, name, key)
+    const rows = await lockAndRead(tx, name, key)
     const stored = rows[cmd.direction]
     if (stored?.reply) return stored.reply
     const now = clock.now()
@@ -207,11 +217,11 @@ export function createParticipant(options: ParticipantOptions): Participant {
     if (locked === 'stashed') return null // no reply until the lock is released and it is replayed
     // A refusal is final for this attempt but not remembered: a retry (an operator's) checks again.
     if (locked !== null) return replyOf(cmd, 'failed', { error: toErrorRecord(locked) })
-    await tx.client.query('SAVEPOINT participant')
     try {
       const result =
         (await handlerOf(handler)({
-          tx,
+          // Not the deferring tx itself: what the handler sends must roll back with its savepoint.
+          tx: { client: tx.client, afterCommit: (fn) => tx.afterCommit(fn) },
           payload: cmd.payload,
           idempotencyKey: key,
           sagaId: cmd.sagaId,

@@ -15,6 +15,7 @@ import {
 import type { SagaTx } from './core/types.js'
 import { SagaKitError } from './errors.js'
 import { ClientTx } from './postgres/tx.js'
+import { appendOneStatement } from './transport/sync-kit-outbox.js'
 import {
   type Logger,
   type MessageHandler,
@@ -99,15 +100,17 @@ export class SyncKitTransport implements SagaTransport {
   constructor(private readonly options: SyncKitTransportOptions) {}
 
   async send(tx: SagaTx, channel: string, message: TransportMessage): Promise<void> {
-    await appendEvents(tx.client, [
-      {
-        aggregateType: channel,
-        aggregateId: message.key,
-        type: SAGA_EVENT_TYPE,
-        payload: message,
-        headers: message.headers,
-      },
-    ])
+    const event = {
+      aggregateType: channel,
+      aggregateId: message.key,
+      type: SAGA_EVENT_TYPE,
+      payload: message,
+      headers: message.headers,
+    }
+    // In saga-kit's own transactions the outbox row rides with the transaction's last write
+    // (the checkpoint, the participant's inbox entry) instead of costing a round trip.
+    if (tx instanceof ClientTx && tx.defers) await tx.defer(appendOneStatement(event, Date.now()))
+    else await appendEvents(tx.client, [event])
   }
 
   async subscribe(channel: string, handler: MessageHandler): Promise<Subscription> {
@@ -132,12 +135,14 @@ export class SyncKitTransport implements SagaTransport {
       groupId: `${o.groupPrefix ?? 'saga'}.${channel}`,
       topics: [(o.topic ?? ((c: string) => `outbox.event.${c}`))(channel)],
       handlers: {
-        [SAGA_EVENT_TYPE]: (client, event) => {
+        [SAGA_EVENT_TYPE]: async (client, event) => {
           const message = toMessage(event.payload)
           if (db === undefined) return handler(message)
-          const tx = new ClientTx(client)
+          // Writes the handler defers are sent here, before sync-kit commits the inbox entry.
+          const tx = new ClientTx(client, false, true)
           pending.set(event.id, tx)
-          return handler(message, { db, tx })
+          await handler(message, { db, tx })
+          await tx.flush()
         },
       },
       onEvent: db === undefined ? undefined : onEvent,

@@ -7,33 +7,13 @@ import {
   type SagaEvent,
 } from '@faultline/saga-kit'
 import { count, startTestDb, waitFor, type TestDb } from './support/harness.js'
+import { wireCounter } from './support/trip-counter.js'
 
 let db: TestDb
 beforeAll(async () => {
   db = await startTestDb()
 })
 afterAll(async () => db?.stop())
-
-/** Counts the queries (round trips) and COMMITs the pool's connections send while `on`. */
-function wireCounter(pool: pg.Pool): { on: boolean; trips: number; commits: number } {
-  const counter = { on: false, trips: 0, commits: 0 }
-  const wired = new WeakSet<pg.PoolClient>()
-  pool.on('acquire', (client) => {
-    if (wired.has(client)) return
-    wired.add(client)
-    const query = client.query.bind(client) as (...args: unknown[]) => unknown
-    ;(client as { query: unknown }).query = (...args: unknown[]): unknown => {
-      const first = args[0]
-      const text = typeof first === 'string' ? first : ((first as { text?: string }).text ?? '')
-      if (counter.on) {
-        counter.trips++
-        counter.commits += text.match(/^COMMIT\b/gm)?.length ?? 0
-      }
-      return query(...args)
-    }
-  })
-  return counter
-}
 
 /** Waits until one session whose query is LIKE `pattern` waits for a lock. */
 const lockWaiter = (pool: pg.Pool, pattern: string): Promise<void> =>

@@ -182,10 +182,14 @@ describe('SyncKitTransport with `db`: one transaction per message', () => {
     expect(Number(participantRows.rows[0]?.total)).toBeGreaterThanOrEqual(2 * N)
     expect(participantRows.rows[0]?.shared).toBe(participantRows.rows[0]?.total)
     // ... and every reply to these sagas the orchestrator claimed was applied (its history
-    // entry) in that transaction. (The new group also reads the earlier test's replies.)
+    // entry) in that transaction. (The new group also reads the earlier test's replies.) The
+    // entry may be written under a savepoint (when a local step follows the reply), so it is
+    // matched by commit time: a subtransaction commits with its parent, at the same instant,
+    // and the saga's transactions take its row lock one after the other.
     const replyRows = await pool.query<{ total: string; shared: string }>(
       `SELECT count(*) total, count(*) FILTER (WHERE EXISTS (
-         SELECT 1 FROM saga.history h WHERE h.saga_id = o.aggregateid AND h.xmin = ib.xmin
+         SELECT 1 FROM saga.history h WHERE h.saga_id = o.aggregateid
+           AND pg_xact_commit_timestamp(h.xmin) = pg_xact_commit_timestamp(ib.xmin)
        )) shared
        FROM sync_inbox ib JOIN sync_outbox o ON o.id = ib.event_id
        WHERE ib.namespace = $1 || '.saga.replies' AND o.aggregateid LIKE 's%'`,

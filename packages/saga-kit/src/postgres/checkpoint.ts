@@ -58,13 +58,17 @@ export class Checkpoint {
     )
   }
 
-  /** Queues a step row (the latest of a step direction wins) and its history entry. */
-  step(s: StepRecord, at: number, kind: string): void {
+  /**
+   * Queues a step row (the latest of a step direction wins) and its history entry, which names
+   * `attempt` (a reply's own attempt, which may be an earlier one than the row's), by default
+   * the row's.
+   */
+  step(s: StepRecord, at: number, kind: string, attempt: number = s.attempt): void {
     const row = stepParams(this.sagaId, s)
     const error = row[10] // the step's error is also its history entry's detail
     this.steps.set(stepKey(s.stepId, s.direction), inline(STEP_ROW, row))
     this.history.push(
-      inline(HISTORY_ROW, [this.sagaId, at, kind, s.stepId, s.direction, s.attempt, error]),
+      inline(HISTORY_ROW, [this.sagaId, at, kind, s.stepId, s.direction, attempt, error]),
     )
   }
 

@@ -127,11 +127,16 @@ export type Due = false | 'now' | 'local'
 export interface DriveOptions {
   /**
    * `SAVEPOINT saga_step` was set right before this pass and nothing was written since: a local
-   * step that is the pass's first decision runs under it instead of setting its own.
+   * step that the pass starts before writing anything runs under it instead of setting its own.
    * @default false
    */
   readonly savepointSet?: boolean
+  /** The pass's checkpoint, when the caller has already queued writes in it (a reply's step). */
+  readonly checkpoint?: Checkpoint
 }
+
+/** Decisions that change only the snapshot and the checkpoint (memory), never the database. */
+const inMemory = (d: Decision<unknown>): boolean => d.type === 'advance' || d.type === 'compensate'
 
 /**
  * Applies decisions to a locked saga inside `tx` until it sleeps, or until a second local step
@@ -144,7 +149,7 @@ export async function driveOn(
   snap: Snapshot,
   options: DriveOptions = {},
 ): Promise<Due> {
-  const cp = new Checkpoint(snap.instance.sagaId)
+  const cp = options.checkpoint ?? new Checkpoint(snap.instance.sagaId)
   const def = deps.sagas.get(snap.instance.sagaName) as AnyDef | undefined
   if (def === undefined) {
     deps.logger.warn(
@@ -155,6 +160,8 @@ export async function driveOn(
     return false
   }
   let ranLocal = false
+  // The savepoint stays usable while the pass has written nothing to the database.
+  let clean = !!options.savepointSet
   for (let n = 0; n < MAX_DECISIONS_PER_TX; n++) {
     const d = decide(def, snap, deps.clock.now()) as Decision<unknown>
     if (d.type === 'sleep') return persist(deps, tx, snap, cp, d.until).then(() => false)
@@ -164,16 +171,21 @@ export async function driveOn(
     if (ranLocal && local) return persist(deps, tx, snap, cp, deps.clock.now()).then(() => 'local')
     ranLocal ||= local
     if (d.type === 'timeout') timeout(deps, tx, snap, cp, d)
-    else if (d.type === 'start')
-      await start(deps, tx, snap, cp, d, n === 0 && !!options.savepointSet)
+    else if (d.type === 'start') await start(deps, tx, snap, cp, d, clean)
     else await transition(deps, tx, snap, cp, d)
+    clean &&= inMemory(d)
   }
   return persist(deps, tx, snap, cp, deps.clock.now()).then(() => 'now')
 }
 
-/** {@link driveOn} without options; returns true when more work is due now. */
-export async function drive(deps: EngineDeps, tx: ClientTx, snap: Snapshot): Promise<boolean> {
-  return (await driveOn(deps, tx, snap)) !== false
+/** {@link driveOn}; returns true when more work is due now. */
+export async function drive(
+  deps: EngineDeps,
+  tx: ClientTx,
+  snap: Snapshot,
+  options: DriveOptions = {},
+): Promise<boolean> {
+  return (await driveOn(deps, tx, snap, options)) !== false
 }
 
 async function persist(

@@ -1,12 +1,15 @@
 import { SpanKind } from '@opentelemetry/api'
+import type { QueryResult } from 'pg'
 import { decodeReply, type ReplyBody } from '../core/messages.js'
 import { applyReply } from '../core/outcomes.js'
 import { stepKey } from '../core/records.js'
+import { isCommand } from '../core/types.js'
 import type { Delivery, TransportMessage } from '../ports.js'
 import { contextFromHeaders } from '../telemetry.js'
 import type { EngineDeps } from './deps.js'
 import { drive } from './engine.js'
-import { appendHistory, deadLetter, loadForUpdate, saveStepWithHistory } from './repo.js'
+import { Checkpoint } from './checkpoint.js'
+import { deadLetter, historyStatement, lockStatements, snapshotOf } from './repo.js'
 import { type ClientTx, withTx } from './tx.js'
 
 async function reject(
@@ -28,7 +31,9 @@ async function applyInTx(
   message: TransportMessage,
   reply: ReplyBody,
 ): Promise<boolean> {
-  const snap = await loadForUpdate(tx.client, reply.sagaId)
+  const savepointSet = localStepNext(deps, reply)
+  const opening = lockStatements(reply.sagaId) + (savepointSet ? ';\nSAVEPOINT saga_step' : '')
+  const snap = snapshotOf((await tx.client.query(opening)) as unknown as QueryResult[])
   if (snap === null)
     return reject(deps, tx, message, `unknown saga "${reply.sagaId}"`, reply.sagaId)
   const def = deps.sagas.get(snap.instance.sagaName)
@@ -58,13 +63,15 @@ async function applyInTx(
     ? { applied: false as const, reason: `saga is ${snap.instance.state}` }
     : applyReply(step, snap.steps.get(key), { attempt: reply.attempt, outcome }, now, deps.random)
   if (!effect.applied) {
-    await appendHistory(tx.client, reply.sagaId, now, {
-      kind: 'reply.ignored',
-      stepId: reply.stepId,
-      direction: reply.direction,
-      attempt: reply.attempt,
-      detail: { reason: effect.reason, outcome: reply.outcome },
-    })
+    await tx.defer(
+      historyStatement(reply.sagaId, now, {
+        kind: 'reply.ignored',
+        stepId: reply.stepId,
+        direction: reply.direction,
+        attempt: reply.attempt,
+        detail: { reason: effect.reason, outcome: reply.outcome },
+      }),
+    )
     return false
   }
   snap.steps.set(key, effect.row)
@@ -72,8 +79,10 @@ async function applyInTx(
     { done: 'step.completed', failed: 'step.failed', retry_wait: 'step.retrying' }[
       effect.row.status as 'done'
     ] ?? 'step.reply'
-  // The row's step and direction are the reply's; the entry keeps the reply's own attempt.
-  await saveStepWithHistory(tx.client, reply.sagaId, effect.row, now, kind, reply.attempt)
+  // The row's step and direction are the reply's; the entry keeps the reply's own attempt. Both
+  // go out with the pass's checkpoint, in the same round trip as the saga's next commands.
+  const checkpoint = new Checkpoint(reply.sagaId)
+  checkpoint.step(effect.row, now, kind, reply.attempt)
   const event = {
     sagaId: reply.sagaId,
     sagaName: snap.instance.sagaName,
@@ -89,7 +98,19 @@ async function applyInTx(
         ? 'step:failed'
         : 'step:retrying'
   tx.afterCommit(() => deps.emit({ type, ...event }))
-  return drive(deps, tx, snap)
+  return drive(deps, tx, snap, { checkpoint, savepointSet })
+}
+
+/**
+ * Whether the step after the replied one starts with a local step, which then runs under a
+ * savepoint set in the round trip that locks the saga (instead of one of its own).
+ */
+function localStepNext(deps: EngineDeps, reply: ReplyBody): boolean {
+  if (reply.direction !== 'invoke' || reply.outcome !== 'ok') return false
+  const def = deps.sagas.get(reply.sagaName)
+  const at = def?.groups.findIndex((g) => g.steps.some((s) => s.id === reply.stepId)) ?? -1
+  const next = at < 0 ? undefined : def?.groups[at + 1]
+  return next?.steps.some((s) => s.invoke !== undefined && !isCommand(s.invoke)) ?? false
 }
 
 /**

@@ -177,27 +177,6 @@ export async function saveStep(client: PoolClient, sagaId: string, s: StepRecord
   await client.query(UPSERT_STEP, stepParams(sagaId, s))
 }
 
-/**
- * Saves a step row and appends its history entry in one statement (one round trip instead of
- * two: the step log is on every step's hot path). The entry names `attempt` (a reply's own
- * attempt, which may be an earlier one than the row's), by default the row's.
- */
-export async function saveStepWithHistory(
-  client: PoolClient,
-  sagaId: string,
-  s: StepRecord,
-  at: number,
-  kind: string,
-  attempt: number = s.attempt,
-): Promise<void> {
-  await client.query(
-    `WITH h AS (INSERT INTO saga.history (saga_id, at, kind, step_id, direction, attempt, detail)
-                VALUES ($1, $14, $15, $2, $3, $16, $11))
-     ${UPSERT_STEP}`,
-    [...stepParams(sagaId, s), at, kind, attempt],
-  )
-}
-
 /** One entry of the queryable history. */
 export interface HistoryEntry {
   readonly kind: string
@@ -207,6 +186,19 @@ export interface HistoryEntry {
   readonly detail?: unknown
 }
 
+const HISTORY_INSERT =
+  'INSERT INTO saga.history (saga_id, at, kind, step_id, direction, attempt, detail) VALUES ($1,$2,$3,$4,$5,$6,$7)'
+
+const historyParams = (sagaId: string, at: number, e: HistoryEntry): unknown[] => [
+  sagaId,
+  at,
+  e.kind,
+  e.stepId ?? null,
+  e.direction ?? null,
+  e.attempt ?? null,
+  e.detail === undefined ? null : JSON.stringify(e.detail),
+]
+
 /** Appends to `saga.history`, in the caller's transaction. */
 export async function appendHistory(
   client: PoolClient,
@@ -214,19 +206,12 @@ export async function appendHistory(
   at: number,
   e: HistoryEntry,
 ): Promise<void> {
-  await client.query(
-    'INSERT INTO saga.history (saga_id, at, kind, step_id, direction, attempt, detail) VALUES ($1,$2,$3,$4,$5,$6,$7)',
-    [
-      sagaId,
-      at,
-      e.kind,
-      e.stepId ?? null,
-      e.direction ?? null,
-      e.attempt ?? null,
-      e.detail === undefined ? null : JSON.stringify(e.detail),
-    ],
-  )
+  await client.query(HISTORY_INSERT, historyParams(sagaId, at, e))
 }
+
+/** {@link appendHistory} as a statement with literals, to send with other writes. */
+export const historyStatement = (sagaId: string, at: number, e: HistoryEntry): string =>
+  inline(HISTORY_INSERT, historyParams(sagaId, at, e))
 
 /** Records a message that could not be applied, so an operator can see it. */
 export async function deadLetter(

@@ -22,15 +22,21 @@ export function inline(text: string, params: readonly unknown[]): string {
 /** A {@link SagaTx} over a client the caller has put in a transaction. */
 export class ClientTx implements SagaTx {
   private readonly hooks: (() => void)[] = []
-  private last: string | null = null
+  /** Writes not sent yet, in order (literals only, see {@link inline}). */
+  private held: string[] = []
+  /** A {@link writeLast} text is among `held`. */
+  private final = false
 
   /**
    * @param mergeCommit - the transaction's final write ({@link writeLast}) may be held back and
    *   sent with COMMIT: only for saga-kit's own transactions, whose work issues nothing after it.
+   * @param defers - {@link defer} may hold writes back: only where whoever created this object
+   *   sends them before the transaction commits ({@link flush} or {@link commitText}).
    */
   constructor(
     readonly client: PoolClient,
     private readonly mergeCommit = false,
+    readonly defers = mergeCommit,
   ) {}
 
   afterCommit(fn: () => void): void {
@@ -38,23 +44,47 @@ export class ClientTx implements SagaTx {
   }
 
   /**
-   * Runs the transaction's final write (statements with literals only, see {@link inline}):
-   * now, or, when the transaction merges its commit, in the COMMIT's round trip (a failure there
-   * fails the commit, so nothing is half-written either way).
+   * Queues a write that nothing in the transaction reads back (an outbox row, an inbox entry)
+   * to travel with the transaction's next {@link writeLast}, {@link flush} or COMMIT instead of
+   * costing a round trip of its own. Only when {@link defers}; else it runs now.
    */
-  async writeLast(text: string): Promise<void> {
-    if (!this.mergeCommit) {
+  async defer(text: string): Promise<void> {
+    if (!this.defers) {
       await this.client.query(text)
       return
     }
-    if (this.last !== null) await this.client.query(this.last)
-    this.last = text
+    this.held.push(text)
   }
 
-  /** The COMMIT to send, preceded by a held-back final write. */
+  /**
+   * Runs the transaction's final write (statements with literals only, see {@link inline}),
+   * with the writes deferred before it: now, or, when the transaction merges its commit, in the
+   * COMMIT's round trip (a failure there fails the commit, so nothing is half-written either way).
+   */
+  async writeLast(text: string): Promise<void> {
+    if (this.final) await this.flush() // an earlier "final" write was not the last one
+    this.held.push(text)
+    this.final = true
+    if (!this.mergeCommit) await this.flush()
+  }
+
+  /** Sends the held-back writes now, in one round trip (none when nothing is held). */
+  async flush(): Promise<void> {
+    if (this.held.length === 0) return
+    const text = this.take()
+    await this.client.query(text)
+  }
+
+  /** The COMMIT to send, preceded by the held-back writes. */
   commitText(): string {
-    const text = this.last === null ? 'COMMIT' : `${this.last};\nCOMMIT`
-    this.last = null
+    this.held.push('COMMIT')
+    return this.take()
+  }
+
+  private take(): string {
+    const text = this.held.join(';\n')
+    this.held = []
+    this.final = false
     return text
   }
 
@@ -70,19 +100,22 @@ export class ClientTx implements SagaTx {
   }
 }
 
-/** Runs `fn` in a transaction on a pooled client; commits, then runs after-commit hooks. */
+/**
+ * Runs `fn` in a transaction on a pooled client; commits (with the writes `fn` deferred), then
+ * runs after-commit hooks.
+ */
 export async function withTx<T>(
   db: Pool,
   fn: (tx: ClientTx) => Promise<T>,
   onHookError: (error: unknown) => void = () => {},
 ): Promise<T> {
   const client = await db.connect()
-  const tx = new ClientTx(client)
+  const tx = new ClientTx(client, false, true)
   let broken = false
   try {
     await client.query('BEGIN')
     const value = await fn(tx)
-    await client.query('COMMIT')
+    await client.query(tx.commitText())
     tx.runHooks(onHookError)
     return value
   } catch (error) {
