@@ -18,6 +18,8 @@ export interface PublishQueueOptions {
   /** First retry delay after a failed publish; doubles up to `maxRetryDelayMs`. */
   retryDelayMs: number
   maxRetryDelayMs: number
+  /** How long a batch that is not full waits for more messages before it is sent. @default 0 */
+  lingerMs?: number
 }
 
 /**
@@ -33,6 +35,7 @@ export class PublishQueue {
   #idle: (() => void)[] = []
   #delayMs = 0
   #stopped = false
+  #endLinger: (() => void) | undefined
   published = 0
   failures = 0
 
@@ -47,6 +50,7 @@ export class PublishQueue {
 
   push(items: readonly QueuedMessage[]): void {
     for (const it of items) this.#items.push(it)
+    if (this.#items.length >= this.#opts.batchSize) this.#endLinger?.()
     if (!this.#running && !this.#stopped) void this.#loop()
   }
 
@@ -60,12 +64,14 @@ export class PublishQueue {
   stop(): void {
     this.#stopped = true
     this.#items.length = 0
+    this.#endLinger?.()
     this.#wake()
   }
 
   async #loop(): Promise<void> {
     this.#running = true
     try {
+      await this.#linger()
       while (this.#items.length > 0 && !this.#stopped) await this.#publishOne()
     } finally {
       this.#running = false
@@ -91,6 +97,26 @@ export class PublishQueue {
     if (done.length > 0) this.#delayMs = 0 // progress: retry the rest promptly
     if (failed.length > 0) await this.#backoff(results.find((r) => r.ok !== true)?.error)
     else this.#delayMs = 0
+  }
+
+  /**
+   * Gives the first batch after an idle spell `lingerMs` to fill up. Each produce request costs
+   * the broker and the client about the same whatever its size, so at low rates a few
+   * milliseconds of waiting trade for far fewer requests. Later batches do not wait: they filled
+   * while the previous one was in flight.
+   */
+  async #linger(): Promise<void> {
+    const ms = this.#opts.lingerMs ?? 0
+    if (ms <= 0 || this.#items.length >= this.#opts.batchSize) return
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer)
+        this.#endLinger = undefined
+        resolve()
+      }
+      const timer = setTimeout(done, ms)
+      this.#endLinger = done
+    })
   }
 
   async #backoff(error: unknown): Promise<void> {
