@@ -63,32 +63,31 @@ describe('PublishQueue lingerMs', () => {
     message: { topic: 't', key: `k${i}`, value: Buffer.from(String(i)), headers: {} },
     onDurable: () => undefined,
   })
-  const counting = () => {
-    const publisher = createMemoryPublisher()
+  /** A queue on a memory publisher that records the size of every produce request. */
+  const counting = (batchSize: number, lingerMs?: number) => {
+    const inner = createMemoryPublisher()
     const sizes: number[] = []
-    return {
-      sizes,
-      publisher: {
-        publish: (m: Parameters<typeof publisher.publish>[0]) => {
-          sizes.push(m.length)
-          return publisher.publish(m)
-        },
-        close: () => publisher.close(),
+    const publisher = {
+      publish: (m: Parameters<typeof inner.publish>[0]) => {
+        sizes.push(m.length)
+        return inner.publish(m)
       },
+      close: () => inner.close(),
     }
+    const q = new PublishQueue({
+      publisher,
+      logger: silentLogger,
+      batchSize,
+      retryDelayMs: 1,
+      maxRetryDelayMs: 2,
+      lingerMs,
+    })
+    return { q, sizes }
   }
   const tick = () => new Promise((r) => setTimeout(r, 1))
 
   test('messages trickling in within the linger go out as one produce request', async () => {
-    const { publisher, sizes } = counting()
-    const q = new PublishQueue({
-      publisher,
-      logger: silentLogger,
-      batchSize: 100,
-      retryDelayMs: 1,
-      maxRetryDelayMs: 2,
-      lingerMs: 200,
-    })
+    const { q, sizes } = counting(100, 200)
     for (let i = 0; i < 5; i++) {
       q.push([message(i)])
       await tick()
@@ -98,31 +97,16 @@ describe('PublishQueue lingerMs', () => {
   })
 
   test('a full batch does not wait for the linger; without a linger each trickle is sent alone', async () => {
-    const full = counting()
-    const q = new PublishQueue({
-      publisher: full.publisher,
-      logger: silentLogger,
-      batchSize: 3,
-      retryDelayMs: 1,
-      maxRetryDelayMs: 2,
-      lingerMs: 60_000,
-    })
-    q.push([message(0)])
-    q.push([message(1), message(2)])
-    await q.drained()
+    const full = counting(3, 60_000)
+    full.q.push([message(0)])
+    full.q.push([message(1), message(2)])
+    await full.q.drained()
     expect(full.sizes).toEqual([3])
 
-    const eager = counting()
-    const e = new PublishQueue({
-      publisher: eager.publisher,
-      logger: silentLogger,
-      batchSize: 100,
-      retryDelayMs: 1,
-      maxRetryDelayMs: 2,
-    })
+    const eager = counting(100)
     for (let i = 0; i < 3; i++) {
-      e.push([message(i)])
-      await e.drained()
+      eager.q.push([message(i)])
+      await eager.q.drained()
     }
     expect(eager.sizes).toEqual([1, 1, 1])
   })
