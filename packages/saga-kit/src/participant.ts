@@ -283,7 +283,8 @@ export function createParticipant(options: ParticipantOptions): Participant {
       )
     }
     try {
-      await (shared === undefined ? withTx(db, run) : run(shared))
+      // Our own transaction defers writes: the handler only ever sees a non-deferring view.
+      await (shared === undefined ? withTx(db, run, undefined, true) : run(shared))
     } finally {
       span.end()
     }

@@ -37,47 +37,52 @@ export async function operate(
   action: OperatorAction,
   stepId?: string,
 ): Promise<boolean> {
-  return withTx(deps.db, async (tx) => {
-    const snap = await lockFailed(deps, tx.client, sagaId)
-    const i = snap.instance
-    const direction = i.failedPhase === 'backward' ? 'compensate' : 'invoke'
-    const target = stepId ?? i.failedStep ?? ''
-    const step = deps.sagas.get(i.sagaName)?.findStep(target)
-    const row = snap.steps.get(stepKey(target, direction))
-    const now = deps.clock.now()
-    if (row !== undefined && row.status === 'failed' && step !== undefined) {
-      const policy = direction === 'invoke' ? step.retry : step.compensationRetry
-      const next =
-        action === 'skip'
-          ? { ...row, status: 'skipped' as const, finishedAt: now }
-          : {
-              ...row,
-              status: 'retry_wait' as const,
-              nextAt: now,
-              attemptLimit: row.attempt + policy.maxAttempts,
-            }
-      snap.steps.set(stepKey(target, direction), next)
-      await saveStep(tx.client, sagaId, next)
-    } else if (stepId !== undefined) {
-      throw new SagaKitError(
-        'E_SAGA_UNKNOWN_STEP',
-        `Saga "${sagaId}" has no failed ${direction} of step "${stepId}".`,
-        { context: { sagaId, step: stepId } },
-      )
-    }
-    snap.instance = {
-      ...i,
-      state: i.failedPhase === 'backward' ? 'COMPENSATING' : 'RUNNING',
-      failedPhase: null,
-      failedStep: null,
-      error: i.failedPhase === 'backward' ? i.error : null,
-      nextWakeAt: now,
-    }
-    await appendHistory(tx.client, sagaId, now, {
-      kind: `operator.${action}`,
-      stepId: target,
-      direction,
-    })
-    return drive(deps, tx, snap)
-  })
+  return withTx(
+    deps.db,
+    async (tx) => {
+      const snap = await lockFailed(deps, tx.client, sagaId)
+      const i = snap.instance
+      const direction = i.failedPhase === 'backward' ? 'compensate' : 'invoke'
+      const target = stepId ?? i.failedStep ?? ''
+      const step = deps.sagas.get(i.sagaName)?.findStep(target)
+      const row = snap.steps.get(stepKey(target, direction))
+      const now = deps.clock.now()
+      if (row !== undefined && row.status === 'failed' && step !== undefined) {
+        const policy = direction === 'invoke' ? step.retry : step.compensationRetry
+        const next =
+          action === 'skip'
+            ? { ...row, status: 'skipped' as const, finishedAt: now }
+            : {
+                ...row,
+                status: 'retry_wait' as const,
+                nextAt: now,
+                attemptLimit: row.attempt + policy.maxAttempts,
+              }
+        snap.steps.set(stepKey(target, direction), next)
+        await saveStep(tx.client, sagaId, next)
+      } else if (stepId !== undefined) {
+        throw new SagaKitError(
+          'E_SAGA_UNKNOWN_STEP',
+          `Saga "${sagaId}" has no failed ${direction} of step "${stepId}".`,
+          { context: { sagaId, step: stepId } },
+        )
+      }
+      snap.instance = {
+        ...i,
+        state: i.failedPhase === 'backward' ? 'COMPENSATING' : 'RUNNING',
+        failedPhase: null,
+        failedStep: null,
+        error: i.failedPhase === 'backward' ? i.error : null,
+        nextWakeAt: now,
+      }
+      await appendHistory(tx.client, sagaId, now, {
+        kind: `operator.${action}`,
+        stepId: target,
+        direction,
+      })
+      return drive(deps, tx, snap)
+    },
+    undefined,
+    true,
+  )
 }

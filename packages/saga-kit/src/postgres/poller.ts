@@ -45,6 +45,7 @@ export async function claimAndRunOne(
       return instance.sagaId
     },
     (e) => deps.logger.error('saga-kit: after-commit hook failed', { error: String(e) }),
+    true,
   )
 }
 

@@ -144,8 +144,11 @@ export async function handleReply(
       if (more !== null) tx.afterCommit(() => deps.wake(more))
       return null
     }
-    return await withTx(deps.db, run, (e) =>
-      deps.logger.error('saga-kit: after-commit hook failed', { error: String(e) }),
+    return await withTx(
+      deps.db,
+      run,
+      (e) => deps.logger.error('saga-kit: after-commit hook failed', { error: String(e) }),
+      true,
     )
   } finally {
     span.end()

@@ -101,16 +101,18 @@ export class ClientTx implements SagaTx {
 }
 
 /**
- * Runs `fn` in a transaction on a pooled client; commits (with the writes `fn` deferred), then
- * runs after-commit hooks.
+ * Runs `fn` in a transaction on a pooled client; commits, then runs after-commit hooks.
+ * `defers`: `fn`'s {@link ClientTx.defer}red writes go with COMMIT; only for saga-kit's own
+ * work, where no caller code rolls back to a savepoint past a deferred write.
  */
 export async function withTx<T>(
   db: Pool,
   fn: (tx: ClientTx) => Promise<T>,
   onHookError: (error: unknown) => void = () => {},
+  defers = false,
 ): Promise<T> {
   const client = await db.connect()
-  const tx = new ClientTx(client, false, true)
+  const tx = new ClientTx(client, false, defers)
   let broken = false
   try {
     await client.query('BEGIN')
