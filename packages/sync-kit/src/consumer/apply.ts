@@ -16,7 +16,7 @@ export interface StepContext<Tx> {
   readonly report: (event: ConsumerEvent) => void
 }
 
-/** Outcome of {@link applyEvent}. */
+/** What one delivery of an event came to. */
 export type ApplyOutcome = 'applied' | 'ignored' | 'duplicate' | 'held'
 
 /** Thrown inside a step when the event's sequence slot was already consumed by another event. */
@@ -36,7 +36,13 @@ export function staleSequence(event: EventEnvelope, last: number): SyncKitError 
   )
 }
 
-async function runRoute<Tx>(tx: Tx, route: Route<Tx>, event: EventEnvelope, hc: HandlerContext) {
+/** Runs the event's handler, or nothing for an ignored type. */
+export async function runRoute<Tx>(
+  tx: Tx,
+  route: Route<Tx>,
+  event: EventEnvelope,
+  hc: HandlerContext,
+) {
   if (route.kind === 'handle') await route.handler(tx, event, hc)
   return route.kind === 'handle' ? ('applied' as const) : ('ignored' as const)
 }
@@ -54,45 +60,6 @@ export async function claimAndLock<Tx>(
   if (store.claimAndLock !== undefined) return store.claimAndLock(tx, namespace, event)
   if (!(await store.claim(tx, namespace, event.id))) return null
   return store.lastSequence(tx, namespace, event)
-}
-
-/**
- * One delivery of `event`, inside `tx`: claim it in the inbox (a duplicate stops here), then
- * apply it if it is next in its aggregate's sequence, or park it behind the gap.
- */
-export async function applyEvent<Tx>(
-  tx: Tx,
-  ctx: StepContext<Tx>,
-  route: Route<Tx>,
-  event: EventEnvelope,
-  hc: HandlerContext,
-): Promise<{ outcome: ApplyOutcome; events: ConsumerEvent[]; parkedBehind: boolean }> {
-  const { store, namespace } = ctx
-  const events: ConsumerEvent[] = []
-  const last = await claimAndLock(store, tx, namespace, event)
-  // A duplicate may be the redelivery after a crash between an apply and its drain.
-  if (last === null) return { outcome: 'duplicate', events, parkedBehind: true }
-  const expected = last + 1
-  if (event.sequence < expected && ctx.gapPolicy === 'hold') throw staleSequence(event, last)
-  if (event.sequence > expected) {
-    const held = ctx.gapPolicy === 'hold'
-    events.push({
-      type: 'consumer:gap',
-      aggregate: agg(event),
-      expected,
-      received: event.sequence,
-      action: held ? 'held' : 'applied',
-    })
-    if (held) {
-      const parked = { event, origin: hc.origin, dead: false, parkedAt: ctx.now() }
-      if (!(await store.park(tx, namespace, parked))) throw staleSequence(event, last)
-      return { outcome: 'held', events, parkedBehind: false }
-    }
-  }
-  const outcome = await runRoute(tx, route, event, hc)
-  const parkedBehind =
-    event.sequence > last && (await store.setSequence(tx, namespace, event, event.sequence))
-  return { outcome, events, parkedBehind }
 }
 
 /**

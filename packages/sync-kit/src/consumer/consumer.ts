@@ -1,7 +1,9 @@
 import { encodeEnvelope, type EventEnvelope } from '../envelope.js'
 import { describeError, type SyncKitError } from '../errors.js'
-import { agg, applyEvent, consumeDead, drainOne, ParkedFailure, type StepContext } from './apply.js'
-import { decodeMessage, route, type Router } from './decode.js'
+import { agg, consumeDead, drainOne, ParkedFailure, type StepContext } from './apply.js'
+import type { ChunkItem } from './chunk.js'
+import { ChunkRunner } from './chunk-runner.js'
+import { decodeMessage, route, type Decoded, type Router } from './decode.js'
 import { toDeadLetter } from './dead-letter.js'
 import { count, type ConsumerEvent, type ConsumerMetrics } from './events.js'
 import { partitionLag, type PartitionLag } from './lag.js'
@@ -12,6 +14,7 @@ import {
 } from './options.js'
 import type {
   AggregateRef,
+  ConsumedBatch,
   ConsumedMessage,
   EventOrigin,
   ParkedEvent,
@@ -32,17 +35,29 @@ const emptyMetrics = (): ConsumerMetrics => ({
   storeUnavailable: 0,
 })
 const partKey = (topic: string, partition: number): string => `${topic}\u0000${partition}`
+const originOf = (m: ConsumedMessage): EventOrigin => ({
+  topic: m.topic,
+  partition: m.partition,
+  offset: m.offset,
+})
 
 /**
  * An effectively-once consumer: at-least-once delivery from the broker, made exactly-once in
  * effect by the inbox, applied per aggregate in sequence order, with retries and a dead-letter
  * topic so that no event blocks its partition for good. Create it with {@link createConsumer}.
+ *
+ * Events are applied in chunks of up to `maxBatchSize` per database transaction (inbox rows,
+ * positions and handler writes commit together), and a chunk's offsets are committed to the
+ * broker only after that transaction committed. A handler that throws rolls its chunk back;
+ * the events before it are applied again in one transaction, and it is retried on its own, so
+ * a failing event never costs its neighbours an attempt or applies them twice.
  */
 export class Consumer<Tx> {
   readonly #o: ResolvedConsumerOptions<Tx>
   readonly #router: Router<Tx>
   readonly #ctx: StepContext<Tx>
   readonly #retry: RetryPolicy
+  readonly #chunks: ChunkRunner<Tx>
   readonly #metrics = emptyMetrics()
   readonly #positions = new Map<string, PartitionOffset>()
   readonly #stalledReported = new Set<string>()
@@ -69,6 +84,19 @@ export class Consumer<Tx> {
         this.#report({ type: 'consumer:store-unavailable', error: describeError(err) }),
       onRetry: () => undefined,
     }
+    this.#chunks = new ChunkRunner({
+      ctx: this.#ctx,
+      txOptions: o.sharedLock === undefined ? {} : { sharedLock: o.sharedLock },
+      retry: this.#retry,
+      retryFor: (id) => this.#retryFor(id),
+      report: (e) => this.#report(e),
+      drain: (a) => this.#drain(a),
+      deadLetter: async (event, origin, error, attempts) => {
+        await this.#deadLetter(encodeEnvelope(event), origin, error, attempts, event.id)
+        await this.#afterDead(event, origin, false)
+      },
+      checkGaps: () => this.checkGaps(),
+    })
   }
 
   /** Joins the group and starts consuming; resolves once the subscription runs. */
@@ -83,7 +111,7 @@ export class Consumer<Tx> {
       groupId: this.#o.groupId,
       topics: this.#o.topics,
       fromBeginning: this.#o.fromBeginning,
-      eachMessage: (m) => this.#onMessage(m),
+      eachBatch: (batch) => this.#onBatch(batch),
     })
   }
 
@@ -148,53 +176,52 @@ export class Consumer<Tx> {
     return stalled
   }
 
-  async #onMessage(m: ConsumedMessage): Promise<void> {
-    if (this.#stopping) throw STOPPED
-    const origin: EventOrigin = { topic: m.topic, partition: m.partition, offset: m.offset }
-    const decoded = decodeMessage(this.#router, m)
-    if (!decoded.ok) {
-      await this.#deadLetter(m, origin, decoded.error, 0, decoded.event?.id)
-      if (decoded.event) await this.#afterDead(decoded.event, origin, false)
-    } else {
-      await this.#consume(m, origin, decoded.event, decoded.route)
+  /** Applies a partition's batch in order: runs of decoded events in chunks, bad messages alone. */
+  async #onBatch(batch: ConsumedBatch): Promise<void> {
+    let run: ChunkItem<Tx>[] = []
+    for (const m of batch.messages) {
+      const decoded = decodeMessage(this.#router, m)
+      if (decoded.ok) {
+        run.push({ event: decoded.event, route: decoded.route, origin: originOf(m) })
+        continue
+      }
+      if (!(await this.#applyAll(batch, run)) || !this.#active(batch)) return
+      run = []
+      await this.#reject(m, decoded)
+      await this.#handled(batch, originOf(m))
     }
-    this.#positions.set(partKey(m.topic, m.partition), {
-      ...origin,
-      offset: String(BigInt(m.offset) + 1n),
-    })
+    await this.#applyAll(batch, run)
   }
 
-  async #consume(
-    m: Raw,
-    origin: EventOrigin,
-    event: EventEnvelope,
-    r: Parameters<typeof applyEvent<Tx>>[2],
-  ) {
-    const res = await retrying(this.#retryFor(event.id), (attempt) =>
-      this.#tx((tx) =>
-        applyEvent(tx, this.#ctx, r, event, { origin, attempt, groupId: this.#o.groupId }),
-      ),
-    )
-    if (!res.ok) {
-      const error = handlerFailure(res.error, res.attempts, event.id)
-      await this.#deadLetter(m, origin, error, res.attempts, event.id)
-      await this.#afterDead(event, origin, false)
-      return
+  /** Applies `items` chunk by chunk, committing offsets after each; false once `batch` is not active. */
+  async #applyAll(batch: ConsumedBatch, items: readonly ChunkItem<Tx>[]): Promise<boolean> {
+    let rest = items
+    while (rest.length > 0) {
+      if (!this.#active(batch)) return false
+      const done = await this.#chunks.apply(rest.slice(0, this.#o.maxBatchSize))
+      await this.#handled(batch, (rest[done - 1] ?? rest[0]!).origin)
+      rest = rest.slice(done)
     }
-    res.value.events.forEach((e) => this.#report(e))
-    const { outcome } = res.value
-    if (outcome === 'duplicate')
-      this.#report({ type: 'consumer:duplicate', eventId: event.id, origin })
-    if (outcome === 'applied' || outcome === 'ignored') {
-      this.#report({ type: `consumer:${outcome}`, eventId: event.id, origin })
-    }
-    // A duplicate drains too: a crash between an apply and its drain leaves successors parked,
-    // and the redelivery of that event is what releases them. An apply drains only when the
-    // aggregate has parked events (checked under its position lock); under `report` nothing is
-    // ever parked (what an earlier `hold` run parked is released at start). A drain costs a
-    // transaction, most of a consumed event's round trips.
-    if (res.value.parkedBehind && this.#o.gapPolicy === 'hold') await this.#drain(event)
-    if (outcome === 'held') await this.checkGaps()
+    return true
+  }
+
+  #active(batch: ConsumedBatch): boolean {
+    if (this.#stopping) throw STOPPED
+    return batch.isActive()
+  }
+
+  /** Records a durably handled message as processed and commits the offset past it. */
+  async #handled(batch: ConsumedBatch, origin: EventOrigin): Promise<void> {
+    const next = String(BigInt(origin.offset) + 1n)
+    this.#positions.set(partKey(origin.topic, origin.partition), { ...origin, offset: next })
+    await batch.commit(origin.offset)
+  }
+
+  /** Dead-letters a message that did not decode; an envelope among them still fills its slot. */
+  async #reject(m: ConsumedMessage, decoded: Decoded<Tx> & { ok: false }): Promise<void> {
+    const origin = originOf(m)
+    await this.#deadLetter(m, origin, decoded.error, 0, decoded.event?.id)
+    if (decoded.event) await this.#afterDead(decoded.event, origin, false)
   }
 
   /** Releases events a previous run parked and then stopped before draining. */

@@ -3,12 +3,15 @@ import {
   logLevel,
   type Admin,
   type Consumer as KafkaJsConsumer,
+  type EachBatchPayload,
   type IHeaders,
+  type KafkaMessage,
 } from 'kafkajs'
 import { SyncKitError, describeError } from '../errors.js'
 import type { Logger } from '../ports.js'
 import { silentLogger } from '../ports.js'
 import type {
+  ConsumedBatch,
   ConsumedMessage,
   ConsumerRunOptions,
   EventConsumer,
@@ -27,7 +30,7 @@ export interface KafkaEventConsumerOptions {
   readonly sessionTimeoutMs?: number
   /** @default 3_000 */
   readonly heartbeatIntervalMs?: number
-  /** Partitions handled at once by this member (each still one message at a time). @default 1 */
+  /** Partitions handled at once by this member (each still one message or batch at a time). @default 1 */
   readonly partitionsConsumedConcurrently?: number
   /** @default silentLogger */
   readonly logger?: Logger
@@ -65,9 +68,44 @@ function stringHeaders(headers: IHeaders | undefined): Record<string, string> {
   return out
 }
 
+function toConsumed(topic: string, partition: number, message: KafkaMessage): ConsumedMessage {
+  return {
+    topic,
+    partition,
+    offset: message.offset,
+    key: message.key?.toString() ?? null,
+    value: message.value,
+    headers: stringHeaders(message.headers),
+  }
+}
+
+/**
+ * A kafkajs batch as a {@link ConsumedBatch}. `commit` resolves the offset and commits it to the
+ * group coordinator at once (kafkajs would otherwise wait for the end of the fetch), then
+ * heartbeats, so that a long batch keeps its partitions; a rebalance under way rejects it.
+ */
+function toBatch(p: EachBatchPayload): ConsumedBatch {
+  const { topic, partition } = p.batch
+  return {
+    topic,
+    partition,
+    messages: p.batch.messages.map((m) => toConsumed(topic, partition, m)),
+    commit: async (offset) => {
+      p.resolveOffset(offset)
+      const next = String(BigInt(offset) + 1n)
+      await p.commitOffsetsIfNecessary({
+        topics: [{ topic, partitions: [{ partition, offset: next }] }],
+      })
+      await p.heartbeat()
+    },
+    isActive: () => p.isRunning() && !p.isStale(),
+  }
+}
+
 /**
  * The kafkajs {@link EventConsumer}: a consumer-group member delivering each partition's messages
- * one at a time; kafkajs commits an offset only after `eachMessage` resolved for it.
+ * one at a time (kafkajs commits an offset only after `eachMessage` resolved for it) or a fetch's
+ * messages as one batch (offsets are committed only through the batch's `commit`).
  */
 export class KafkaEventConsumer implements EventConsumer {
   readonly #kafka: Kafka
@@ -115,17 +153,17 @@ export class KafkaEventConsumer implements EventConsumer {
       })
       await consumer.run({
         partitionsConsumedConcurrently: this.#o.partitionsConsumedConcurrently ?? 1,
-        eachMessage: ({ topic, partition, message }) => {
-          const consumed: ConsumedMessage = {
-            topic,
-            partition,
-            offset: message.offset,
-            key: message.key?.toString() ?? null,
-            value: message.value,
-            headers: stringHeaders(message.headers),
-          }
-          return options.eachMessage(consumed)
-        },
+        ...(options.eachBatch === undefined
+          ? {
+              eachMessage: ({ topic, partition, message }) =>
+                options.eachMessage?.(toConsumed(topic, partition, message)) ?? Promise.resolve(),
+            }
+          : {
+              // Only offsets the consumer commits are committed: a batch it leaves unfinished
+              // (stopping, partition lost) is not marked done behind its back.
+              eachBatchAutoResolve: false,
+              eachBatch: (payload) => options.eachBatch?.(toBatch(payload)) ?? Promise.resolve(),
+            }),
       })
     } catch (err) {
       this.#consumer = undefined

@@ -1,6 +1,7 @@
 import { SyncKitError } from '../errors.js'
 import type { EventPublisher, OutgoingMessage, PublishResult } from '../ports.js'
 import type {
+  ConsumedBatch,
   ConsumedMessage,
   ConsumerRunOptions,
   EventConsumer,
@@ -21,6 +22,8 @@ export interface MemoryConsumerOptions {
    * committed, so the next run receives it again.
    */
   readonly crashBeforeCommit?: (message: ConsumedMessage) => boolean
+  /** Most messages handed to one `eachBatch` call. @default 500 */
+  readonly maxBatchMessages?: number
 }
 
 function hashKey(key: string): number {
@@ -72,6 +75,11 @@ export class MemoryBroker implements EventPublisher {
   /** @internal */
   message(topic: string, partition: number, offset: bigint): ConsumedMessage | undefined {
     return this.#log(topic)[partition]?.[Number(offset)]
+  }
+
+  /** @internal Up to `max` messages of a partition from `offset` on. */
+  slice(topic: string, partition: number, offset: bigint, max: number): ConsumedMessage[] {
+    return (this.#log(topic)[partition] ?? []).slice(Number(offset), Number(offset) + max)
   }
 
   endOffsets(topics: readonly string[]): PartitionOffset[] {
@@ -130,9 +138,10 @@ export class MemoryBroker implements EventPublisher {
 }
 
 /**
- * The in-memory {@link EventConsumer}: one loop per partition, one message at a time, offset
- * committed after `eachMessage` resolves. A rejection (or a crash fault) stops this consumer like
- * a dead process; start a new one to continue from the committed offsets.
+ * The in-memory {@link EventConsumer}: one loop per partition, one message at a time (offset
+ * committed after `eachMessage` resolves) or every available message as one batch (offsets
+ * committed by the batch's `commit`). A rejection (or a crash fault) stops this consumer like a
+ * dead process; start a new one to continue from the committed offsets.
  */
 export class MemoryEventConsumer implements EventConsumer {
   readonly #broker: MemoryBroker
@@ -160,7 +169,8 @@ export class MemoryEventConsumer implements EventConsumer {
     )
     for (const [key, end] of start) {
       const from = committed.get(key)?.offset ?? (options.fromBeginning ? '0' : end.offset)
-      this.#loops.push(this.#loop(options, end.topic, end.partition, BigInt(from)))
+      const loop = options.eachBatch === undefined ? this.#loop : this.#batchLoop
+      this.#loops.push(loop.call(this, options, end.topic, end.partition, BigInt(from)))
     }
     return Promise.resolve()
   }
@@ -179,7 +189,7 @@ export class MemoryEventConsumer implements EventConsumer {
         continue
       }
       try {
-        await o.eachMessage(message)
+        await o.eachMessage?.(message)
       } catch (err) {
         return this.#die(err)
       }
@@ -189,6 +199,68 @@ export class MemoryEventConsumer implements EventConsumer {
       next++
       this.#broker.commit(o.groupId, topic, partition, next)
     }
+  }
+
+  async #batchLoop(
+    o: ConsumerRunOptions,
+    topic: string,
+    partition: number,
+    from: bigint,
+  ): Promise<void> {
+    let next = from
+    while (this.#running) {
+      const messages = this.#broker.slice(
+        topic,
+        partition,
+        next,
+        this.#options.maxBatchMessages ?? 500,
+      )
+      if (messages.length === 0) {
+        await this.#broker.nextPublish()
+        continue
+      }
+      const batch = this.#batch(o.groupId, topic, partition, messages, next)
+      try {
+        await o.eachBatch?.(batch.batch)
+      } catch (err) {
+        return this.#die(err)
+      }
+      if (this.crashed !== undefined) return
+      // What the batch did not commit is delivered again, as after a real consumer's restart.
+      next = batch.committed()
+    }
+  }
+
+  #batch(
+    groupId: string,
+    topic: string,
+    partition: number,
+    messages: ConsumedMessage[],
+    from: bigint,
+  ) {
+    let committed = from
+    const batch: ConsumedBatch = {
+      topic,
+      partition,
+      messages,
+      isActive: () => this.#running && this.crashed === undefined,
+      commit: (offset) => {
+        if (this.crashed !== undefined) return Promise.resolve()
+        const upTo = BigInt(offset)
+        for (let at = committed; at <= upTo; at++) {
+          const message = this.#broker.message(topic, partition, at)
+          // A dead process commits nothing, not even what this batch committed to its database.
+          if (message && this.#options.crashBeforeCommit?.(message) === true) {
+            this.#die('crash fault')
+            return Promise.resolve()
+          }
+        }
+        committed = upTo + 1n
+        this.#broker.commit(groupId, topic, partition, committed)
+        return Promise.resolve()
+      },
+    }
+    return { batch, committed: () => committed }
   }
 
   #die(reason: unknown): void {

@@ -70,6 +70,19 @@ export interface ConsumerOptions<Tx> {
   readonly backoffBaseMs?: number
   /** @default 5_000 */
   readonly backoffMaxMs?: number
+  /**
+   * At most this many events are applied in one database transaction: their inbox rows,
+   * positions and handler writes commit together, and their offsets are committed to the broker
+   * right after. Larger chunks amortise BEGIN, the claim and COMMIT (n + 2 round trips for n
+   * events whose handlers make one statement each, instead of 5n) but hold their locks longer
+   * and are redelivered whole after a crash. The default stays below PostgreSQL's 64 cached
+   * subtransaction ids per transaction, so handlers that set one savepoint per event do not
+   * overflow them (an overflowed transaction slows every snapshot in the cluster). A handler
+   * that throws costs its chunk a rollback: the events before it are applied again, in one
+   * transaction, and it is retried on its own. An integer from 1 to 1000.
+   * @default 50
+   */
+  readonly maxBatchSize?: number
   /** Start a new group at the earliest offset. @default true */
   readonly fromBeginning?: boolean
   /** Lock taken shared by every transaction (projections use it for atomic swaps). */
@@ -92,8 +105,12 @@ export const CONSUMER_DEFAULTS = {
   maxAttempts: 5,
   backoffBaseMs: 100,
   backoffMaxMs: 5_000,
+  maxBatchSize: 50,
   fromBeginning: true,
 } as const
+
+/** The largest `maxBatchSize`: one chunk is one SQL statement's worth of literals. */
+const MAX_BATCH_SIZE = 1000
 
 const realSleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
 
@@ -117,6 +134,10 @@ export function resolveConsumerOptions<Tx>(o: ConsumerOptions<Tx>): ResolvedCons
     if (value !== undefined && (!Number.isInteger(value) || value < 1)) {
       throw invalid(field, 'must be an integer >= 1')
     }
+  }
+  const size = o.maxBatchSize
+  if (size !== undefined && (!Number.isInteger(size) || size < 1 || size > MAX_BATCH_SIZE)) {
+    throw invalid('maxBatchSize', `must be an integer from 1 to ${MAX_BATCH_SIZE} (got ${size})`)
   }
   for (const [type, handler] of Object.entries(o.handlers ?? {})) {
     if (typeof handler !== 'function') throw invalid(`handlers["${type}"]`, 'is not a function')

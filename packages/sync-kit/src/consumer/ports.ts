@@ -18,7 +18,29 @@ export interface PartitionOffset {
   readonly offset: string
 }
 
-/** What {@link EventConsumer.run} needs. */
+/**
+ * Messages of one partition, handed over together so the consumer can apply many of them per
+ * database transaction. The consumer commits offsets itself, chunk by chunk, after each chunk's
+ * effects are durable.
+ */
+export interface ConsumedBatch {
+  readonly topic: string
+  readonly partition: number
+  /** In offset order; never empty. */
+  readonly messages: readonly ConsumedMessage[]
+  /**
+   * Commits the group's position past `offset` (the next run starts at `offset + 1`). Call it
+   * only once every message up to `offset` is handled durably. A crash before it redelivers them.
+   */
+  commit(offset: string): Promise<void>
+  /**
+   * False once the consumer stops, crashes or loses the partition (a rebalance, a seek): leave
+   * the rest of the batch uncommitted for whoever reads the partition next.
+   */
+  isActive(): boolean
+}
+
+/** What {@link EventConsumer.run} needs: exactly one of `eachMessage` and `eachBatch`. */
 export interface ConsumerRunOptions {
   readonly groupId: string
   readonly topics: readonly string[]
@@ -28,23 +50,30 @@ export interface ConsumerRunOptions {
    * Called once per message. The offset is committed only after the promise resolves; a rejection
    * stops delivery on that partition and the message is delivered again to the next run.
    */
-  eachMessage(message: ConsumedMessage): Promise<void>
+  eachMessage?(message: ConsumedMessage): Promise<void>
+  /**
+   * Called with the messages one fetch brought for one partition; offsets are committed only
+   * through {@link ConsumedBatch.commit}. A rejection stops delivery on that partition, and what
+   * was not committed is delivered again to the next run.
+   */
+  eachBatch?(batch: ConsumedBatch): Promise<void>
 }
 
 /**
  * Receives messages from a broker. An implementation must keep these guarantees:
  *
- * - **Partition order.** Within one partition, `eachMessage` is called one message at a time, in
- *   offset order. Partitions may run concurrently.
- * - **Commit after handling.** An offset is committed only after `eachMessage` resolved for it, so
- *   a crash redelivers (at-least-once); duplicates are the consumer's inbox's job.
+ * - **Partition order.** Within one partition, `eachMessage` (or `eachBatch`) is called one
+ *   message (batch) at a time, in offset order. Partitions may run concurrently.
+ * - **Commit after handling.** An offset is committed only after `eachMessage` resolved for it
+ *   (or `commit` was called past it), so a crash redelivers (at-least-once); duplicates are the
+ *   consumer's inbox's job.
  * - **Groups.** Two runs with the same `groupId` share the partitions; different groups each see
  *   every message.
  */
 export interface EventConsumer {
   /** Subscribes and starts delivering; resolves once the subscription is running. */
   run(options: ConsumerRunOptions): Promise<void>
-  /** Stops delivering and leaves the group; in-flight `eachMessage` calls finish first. */
+  /** Stops delivering and leaves the group; in-flight `eachMessage`/`eachBatch` calls finish first. */
   stop(): Promise<void>
   /** The end offset (high watermark) of every partition of `topics`. */
   endOffsets(topics: readonly string[]): Promise<PartitionOffset[]>
@@ -73,6 +102,33 @@ export interface ParkedEvent {
   readonly dead: boolean
   /** Clock time (ms) at which it was parked. */
   readonly parkedAt: number
+}
+
+/** An aggregate's position as a chunk's transaction found it. */
+export interface ChunkPosition {
+  /** The last applied sequence (0 when none), locked until the transaction ends. */
+  readonly last: number
+  /** True when events of the aggregate are parked (checked after the lock was granted). */
+  readonly parked: boolean
+}
+
+/** What a chunk's transaction learned when it claimed its events. */
+export interface ChunkClaim {
+  /** The event ids this transaction claimed; the chunk's other events are duplicates. */
+  readonly claimed: ReadonlySet<string>
+  /** Every aggregate of the chunk, keyed by {@link aggregateKey}. */
+  readonly positions: ReadonlyMap<string, ChunkPosition>
+}
+
+/** What a chunk's body hands back: the positions to record before COMMIT, and its result. */
+export interface ChunkEnd<T> {
+  readonly sequences: readonly { readonly aggregate: AggregateRef; readonly sequence: number }[]
+  readonly value: T
+}
+
+/** The key of an aggregate in {@link ChunkClaim.positions}. */
+export function aggregateKey(a: AggregateRef): string {
+  return JSON.stringify([a.aggregateType, a.aggregateId])
 }
 
 /** Options for {@link ConsumerStore.transaction}. */
@@ -107,6 +163,22 @@ export interface ConsumerStore<Tx> {
    * last sequence, or null for a duplicate (nothing is locked then).
    */
   claimAndLock?(tx: Tx, namespace: string, event: EventEnvelope): Promise<number | null>
+  /**
+   * Optional: one transaction for a chunk of events. It claims every id of `events` (distinct
+   * ids; a claimed id is in {@link ChunkClaim.claimed}, the others are duplicates), locks the
+   * positions of all their aggregates in {@link aggregateKey} order (so two chunks never deadlock
+   * on them), reports which aggregates have parked events (read after the locks were granted),
+   * runs `fn`, records the sequences `fn` returns, and commits. A throw from `fn` rolls it all
+   * back. A store implements it to save round trips (Postgres: BEGIN and the claim travel in
+   * one, the positions and COMMIT in one); without it the consumer does the same with
+   * `transaction`, `claim`, `lastSequence` and `setSequence`.
+   */
+  chunkTransaction?<T>(
+    namespace: string,
+    events: readonly EventEnvelope[],
+    fn: (tx: Tx, claim: ChunkClaim) => Promise<ChunkEnd<T>>,
+    options?: TransactionOptions,
+  ): Promise<T>
   /**
    * Records the aggregate's last applied sequence. Resolves true when events of the aggregate are
    * parked, so the caller knows a drain may release one (and skips it when none are).

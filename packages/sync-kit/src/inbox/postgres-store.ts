@@ -3,11 +3,14 @@ import type { EventEnvelope } from '../envelope.js'
 import { SyncKitError, describeError, isSyncKitError } from '../errors.js'
 import type {
   AggregateRef,
+  ChunkClaim,
+  ChunkEnd,
   EventOrigin,
   ParkedEvent,
   ProjectionStore,
   TransactionOptions,
 } from '../consumer/ports.js'
+import { closeChunkSql, openChunkSql, readClaim, type Quote } from './postgres-chunk.js'
 
 /** Options for {@link createPostgresStore}. */
 export interface PostgresStoreOptions {
@@ -54,15 +57,7 @@ export class PostgresStore implements ProjectionStore<PoolClient> {
     fn: (tx: PoolClient) => Promise<T>,
     options: TransactionOptions = {},
   ): Promise<T> {
-    const client = await this.#connect()
-    let broken = false
-    // A connection that dies while checked out emits 'error' on the client as well as failing
-    // the query; without a listener that event would crash the process.
-    const onError = () => {
-      broken = true
-    }
-    client.on('error', onError)
-    try {
+    return this.#session(async (client) => {
       await client.query('BEGIN')
       if (options.sharedLock !== undefined) {
         await client.query('SELECT pg_advisory_xact_lock_shared(hashtext($1))', [
@@ -72,6 +67,43 @@ export class PostgresStore implements ProjectionStore<PoolClient> {
       const result = await fn(client)
       await client.query('COMMIT')
       return result
+    })
+  }
+
+  /**
+   * A chunk in `n + 2` round trips when each of its `n` handlers makes one statement: BEGIN, the
+   * shared lock, the claim and the parked check travel together, and so do the positions and
+   * COMMIT (a failing update stops the query text before COMMIT, and the catch rolls back).
+   */
+  async chunkTransaction<T>(
+    namespace: string,
+    events: readonly EventEnvelope[],
+    fn: (tx: PoolClient, claim: ChunkClaim) => Promise<ChunkEnd<T>>,
+    options: TransactionOptions = {},
+  ): Promise<T> {
+    return this.#session(async (client) => {
+      const q: Quote = (v) => client.escapeLiteral(v)
+      const claim = readClaim(
+        await client.query(openChunkSql(q, namespace, events, options.sharedLock)),
+      )
+      const end = await fn(client, claim)
+      await client.query(closeChunkSql(q, namespace, end.sequences))
+      return end.value
+    })
+  }
+
+  /** Runs `body` (which opens and commits a transaction) on a pooled client; rolls back on a throw. */
+  async #session<T>(body: (client: PoolClient) => Promise<T>): Promise<T> {
+    const client = await this.#connect()
+    let broken = false
+    // A connection that dies while checked out emits 'error' on the client as well as failing
+    // the query; without a listener that event would crash the process.
+    const onError = () => {
+      broken = true
+    }
+    client.on('error', onError)
+    try {
+      return await body(client)
     } catch (err) {
       await client.query('ROLLBACK').catch(() => {
         broken = true

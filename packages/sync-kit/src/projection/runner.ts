@@ -17,6 +17,7 @@ export type ProjectionConsumerOptions<Tx> = Partial<
     | 'maxAttempts'
     | 'backoffBaseMs'
     | 'backoffMaxMs'
+    | 'maxBatchSize'
     | 'clock'
     | 'sleep'
     | 'logger'

@@ -11,6 +11,7 @@ import {
   readDeadLetter,
   totalLag,
   type ConsumedMessage,
+  type EventConsumer,
   type EventEnvelope,
   type JsonValue,
   type PostgresStore,
@@ -144,7 +145,95 @@ eventConsumerContract('KafkaEventConsumer', () => ({
 }))
 const produced = new Map<string, number>()
 
+const KILLED_IDS = ['k1', 'k2', 'k3', 'k4', 'k5', 'k6']
+
+/**
+ * Fault point "committed to the database, offset not committed": the member dies at its first
+ * offset commit, as a process killed right after its chunk's COMMIT would; a dead member handles
+ * nothing more.
+ */
+function killedAtFirstCommit(inner: EventConsumer) {
+  let dead = false
+  const consumer: EventConsumer = {
+    run: (o) =>
+      inner.run({
+        ...o,
+        eachBatch: async (batch) => {
+          if (dead) throw new Error('this member is dead')
+          await o.eachBatch?.({
+            ...batch,
+            commit: () => {
+              dead = true
+              return Promise.reject(new Error('killed before the offset commit'))
+            },
+            isActive: () => !dead && batch.isActive(),
+          })
+        },
+      }),
+    stop: () => inner.stop(),
+    endOffsets: (topics) => inner.endOffsets(topics),
+    committedOffsets: (group, topics) => inner.committedOffsets(group, topics),
+  }
+  return { consumer, dead: () => dead }
+}
+
 describe('Consumer on Kafka and Postgres', () => {
+  test('killed after a chunk committed to Postgres but before its offsets did: the next member gets it again and the inbox drops it', async () => {
+    const run = async (withInbox: boolean) => {
+      const topic = `killed-${String(withInbox)}`
+      await createTopics(topic)
+      const id = (base: string) => `${base}-${String(withInbox)}`
+      const ids = KILLED_IDS.map(id)
+      const events = [1, 2, 3].flatMap((s) => ids.map((id) => itemEvent(id, s)))
+      await produce(topic, events)
+      const db = createPostgresStore({ pool })
+      if (!withInbox) {
+        // Without the inbox every delivery is a first one.
+        db.claim = () => Promise.resolve(true)
+        Object.assign(db, { chunkTransaction: undefined })
+      }
+      const options = {
+        groupId: `${topic}-view`,
+        topics: [topic],
+        handlers: { 'item.appended': appendToHistoryPg },
+        db,
+        deadLetters: publisher,
+        deadLetterTopic: 'orders-dlq',
+        gapPolicy: withInbox ? ('hold' as const) : ('report' as const),
+      }
+      const dying = killedAtFirstCommit(transport())
+      const first = createConsumer({ ...options, consumer: dying.consumer })
+      await first.start()
+      await waitUntil(dying.dead, 60_000)
+      await first.stop()
+      const probe = transport()
+      const committed = await probe.committedOffsets(options.groupId, [topic])
+      const ends = await probe.endOffsets([topic])
+      await probe.stop()
+      const second = createConsumer({ ...options, consumer: transport() })
+      await second.start()
+      await drained(second, () => Promise.resolve(ends), 60_000)
+      await second.stop()
+      const items = await readItems()
+      // The other tests read the whole table.
+      await pool.query('DELETE FROM items WHERE id = ANY($1)', [ids])
+      return {
+        committed,
+        appliedBeforeKill: first.metrics().applied,
+        redelivered: second.metrics().duplicates,
+        model: Object.fromEntries(KILLED_IDS.map((base) => [base, items[id(base)] ?? null])),
+      }
+    }
+    const kit = await run(true)
+    expect(kit.committed).toEqual([]) // the kill came before any offset commit
+    expect(kit.appliedBeforeKill).toBeGreaterThan(0)
+    expect(kit.redelivered).toBe(kit.appliedBeforeKill)
+    const once = Object.fromEntries(KILLED_IDS.map((base) => [base, [1, 2, 3]]))
+    expect(kit.model).toEqual(once)
+    // The same kill without the inbox applies the redelivered chunk twice.
+    expect((await run(false)).model).not.toEqual(once)
+  })
+
   test('poison: DLQ after 3 attempts with its coordinates; events behind it on its partition applied; malformed input dead-lettered', async () => {
     const poison = itemEvent('a', 2, 'poison')
     const events = [

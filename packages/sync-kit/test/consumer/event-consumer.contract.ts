@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest'
-import type { ConsumedMessage, EventConsumer } from '../../src/consumer/ports.js'
+import type { ConsumedBatch, ConsumedMessage, EventConsumer } from '../../src/consumer/ports.js'
 import { waitUntil } from './support.js'
 
 /** How the contract drives one adapter. */
@@ -88,6 +88,41 @@ export function eventConsumerContract(name: string, h: () => EventConsumerHarnes
       await waitUntil(() => second.length === 3, timeoutMs)
       await c2.stop()
       expect(second).toEqual(['k-5', 'k-6', 'k-7'])
+    })
+
+    test('eachBatch: in offset order; only what commit() covered is committed: a batch that rejects midway resumes there', async () => {
+      const x = h()
+      const { timeoutMs } = x
+      const t = await x.topic()
+      const g = group()
+      await x.produce(t, 'k', 10)
+      const deliveries: string[] = []
+      let rejected = false
+      const handler = async (batch: ConsumedBatch) => {
+        for (const m of batch.messages) {
+          const value = m.value!.toString()
+          deliveries.push(value)
+          if (value === 'k-5' && !rejected) {
+            rejected = true
+            throw new Error('crash while handling')
+          }
+          if (value !== 'k-4') await batch.commit(m.offset) // k-4 is left uncovered
+        }
+      }
+      const c1 = x.make()
+      await c1.run({ groupId: g, topics: [t], fromBeginning: true, eachBatch: handler })
+      await waitUntil(() => rejected, timeoutMs)
+      await new Promise((r) => setTimeout(r, 200))
+      await c1.stop()
+      const c2 = x.make()
+      await c2.run({ groupId: g, topics: [t], fromBeginning: true, eachBatch: handler })
+      await waitUntil(() => deliveries.includes('k-9'), timeoutMs)
+      await c2.stop()
+      const times = (v: string) => deliveries.filter((d) => d === v).length
+      expect(['k-0', 'k-1', 'k-2', 'k-3'].map(times)).toEqual([1, 1, 1, 1])
+      expect(times('k-4')).toBeGreaterThanOrEqual(2) // a commit past it never came before k-5 failed
+      expect(times('k-5')).toBeGreaterThanOrEqual(2)
+      expect([...new Set(deliveries)]).toEqual(Array.from({ length: 10 }, (_, i) => `k-${i}`))
     })
 
     test('a message whose handler rejected is not committed: it is delivered again', async () => {

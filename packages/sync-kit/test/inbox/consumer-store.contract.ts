@@ -1,6 +1,13 @@
 import { describe, expect, test } from 'vitest'
 import { claimAndLock } from '../../src/consumer/apply.js'
-import type { ProjectionStore } from '../../src/consumer/ports.js'
+import { chunkTransaction } from '../../src/consumer/chunk.js'
+import {
+  aggregateKey,
+  type ChunkClaim,
+  type ChunkEnd,
+  type ProjectionStore,
+} from '../../src/consumer/ports.js'
+import type { EventEnvelope } from '../../src/envelope.js'
 import { itemEvent } from '../consumer/support.js'
 
 const origin = { topic: 't', partition: 0, offset: '0' }
@@ -109,6 +116,94 @@ export function consumerStoreContract<Tx>(name: string, store: () => ProjectionS
         expect(await second).toBe(5)
       })
     }
+
+    const chunk = <T>(
+      s: ProjectionStore<Tx>,
+      space: string,
+      events: EventEnvelope[],
+      fn: (tx: Tx, claim: ChunkClaim) => Promise<ChunkEnd<T>>,
+    ) => chunkTransaction(s, space, events, fn, {})
+    const b = { aggregateType: 'item', aggregateId: 'b' }
+
+    test('chunkTransaction() claims each id once, reports positions and parked aggregates, records the sequences it is handed; a throw rolls it all back', async () => {
+      const s = store()
+      const space = ns()
+      await s.transaction(async (tx) => {
+        await s.lastSequence(tx, space, agg)
+        await s.setSequence(tx, space, agg, 2)
+        await s.lastSequence(tx, space, b)
+        await s.park(tx, space, { event: itemEvent('b', 3), origin, dead: false, parkedAt: 0 })
+      })
+      const [a3, b1, a4, a5] = [
+        itemEvent('a', 3),
+        itemEvent('b', 1),
+        itemEvent('a', 4),
+        itemEvent('a', 5),
+      ]
+      const first = await chunk(s, space, [a3, b1], (_, claim) =>
+        Promise.resolve({ sequences: [{ aggregate: agg, sequence: 3 }], value: claim }),
+      )
+      expect([...first.claimed].sort()).toEqual([a3.id, b1.id].sort())
+      expect(Object.fromEntries(first.positions)).toEqual({
+        [aggregateKey(agg)]: { last: 2, parked: false },
+        [aggregateKey(b)]: { last: 0, parked: true },
+      })
+      const again = await chunk(s, space, [a3, a4], (_, claim) =>
+        Promise.resolve({ sequences: [], value: claim }),
+      )
+      expect([...again.claimed]).toEqual([a4.id])
+      expect(again.positions.get(aggregateKey(agg))).toEqual({ last: 3, parked: false })
+      await expect(
+        chunk(s, space, [a5], () => Promise.reject(new Error('rollback'))),
+      ).rejects.toThrow('rollback')
+      const after = await chunk(s, space, [a5], (_, claim) =>
+        Promise.resolve({ sequences: [], value: claim }),
+      )
+      expect([...after.claimed]).toEqual([a5.id])
+    })
+
+    test('chunkTransaction() checks parked events once its locks are granted: what the previous holder parked shows', async () => {
+      const s = store()
+      const space = ns()
+      await s.transaction((tx) => s.lastSequence(tx, space, agg))
+      let locked!: () => void
+      const holding = new Promise<void>((r) => (locked = r))
+      const first = s.transaction(async (tx) => {
+        await s.lastSequence(tx, space, agg)
+        locked()
+        // Long enough for the chunk to reach the lock while this transaction holds it.
+        await new Promise((r) => setTimeout(r, 200))
+        await s.park(tx, space, { event: itemEvent('a', 3), origin, dead: false, parkedAt: 0 })
+      })
+      await holding
+      const second = chunk(s, space, [itemEvent('a', 1)], (_, claim) =>
+        Promise.resolve({ sequences: [], value: claim.positions.get(aggregateKey(agg)) }),
+      )
+      await first
+      expect(await second).toEqual({ last: 0, parked: true })
+    })
+
+    test('chunkTransaction() locks positions in one order whatever the events’ order: two chunks do not deadlock', async () => {
+      const s = store()
+      const space = ns()
+      await s.transaction(async (tx) => {
+        await s.lastSequence(tx, space, agg)
+        await s.lastSequence(tx, space, b)
+      })
+      let locked!: () => void
+      const holding = new Promise<void>((r) => (locked = r))
+      const first = chunk(s, space, [itemEvent('a', 1)], async (tx) => {
+        locked()
+        await new Promise((r) => setTimeout(r, 200))
+        await s.lastSequence(tx, space, b) // a chunk that locked b before a would hold it now
+        return { sequences: [], value: 'first' }
+      })
+      await holding
+      const second = chunk(s, space, [itemEvent('b', 1), itemEvent('a', 2)], () =>
+        Promise.resolve({ sequences: [], value: 'second' }),
+      )
+      expect(await Promise.all([first, second])).toEqual(['first', 'second'])
+    })
 
     test('park() holds one event per slot; takeParked() removes it; listParked() shows the rest', async () => {
       const s = store()

@@ -1,0 +1,201 @@
+import pg from 'pg'
+import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { startPostgres, type PostgresHandle } from '@faultline/infra'
+import {
+  createConsumer,
+  createMemoryBroker,
+  createPostgresStore,
+  migrate,
+  readDeadLetter,
+  type ConsumerOptions,
+  type EventEnvelope,
+  type EventHandler,
+  type JsonValue,
+  type MemoryBroker,
+} from '@faultline/sync-kit'
+import { appendToHistoryPg, drained, itemEvent, publishEvents } from './support.js'
+
+let server: PostgresHandle
+let pool: pg.Pool
+
+beforeAll(async () => {
+  server = await startPostgres()
+  pool = new pg.Pool({ connectionString: (await server.createDatabase('batch')).url, max: 8 })
+  pool.on('error', () => undefined) // the server stops under idle clients in afterAll
+  await migrate(pool)
+  await pool.query('CREATE TABLE items (id text PRIMARY KEY, history jsonb NOT NULL)')
+})
+
+afterAll(async () => {
+  await pool?.end()
+  await server?.stop()
+})
+
+async function readItems(): Promise<Record<string, JsonValue>> {
+  const r = await pool.query<{ id: string; history: JsonValue }>('SELECT id, history FROM items')
+  return Object.fromEntries(r.rows.map((row) => [row.id, row.history]))
+}
+
+async function reset(): Promise<void> {
+  await pool.query('TRUNCATE items, sync_inbox, sync_inbox_position, sync_inbox_parked')
+}
+
+/** Counts the queries (round trips), COMMITs and ROLLBACKs the pool's connections send while `on`. */
+function wireCounter(p: pg.Pool) {
+  const counter = { on: false, trips: 0, commits: 0, rollbacks: 0 }
+  const wired = new WeakSet<pg.PoolClient>()
+  p.on('acquire', (client) => {
+    if (wired.has(client)) return
+    wired.add(client)
+    const query = client.query.bind(client) as (...args: unknown[]) => unknown
+    ;(client as { query: unknown }).query = (...args: unknown[]): unknown => {
+      const first = args[0]
+      const text = typeof first === 'string' ? first : ((first as { text?: string }).text ?? '')
+      if (counter.on) {
+        counter.trips++
+        counter.commits += text.match(/^COMMIT\b/gm)?.length ?? 0
+        counter.rollbacks += text.match(/^ROLLBACK\b/gm)?.length ?? 0
+      }
+      return query(...args)
+    }
+  })
+  return counter
+}
+
+const quick = { sleep: () => new Promise<void>((r) => setImmediate(r)), backoffBaseMs: 0 }
+
+function consumerOn(
+  broker: MemoryBroker,
+  groupId: string,
+  extra: Partial<ConsumerOptions<pg.PoolClient>> = {},
+) {
+  return createConsumer<pg.PoolClient>({
+    groupId,
+    topics: ['items'],
+    handlers: { 'item.appended': appendToHistoryPg },
+    consumer: broker.consumer(),
+    db: createPostgresStore({ pool }),
+    deadLetters: broker,
+    ...quick,
+    ...extra,
+  })
+}
+
+/** `perAggregate` events for each of `aggregates` aggregates, interleaved, in sequence order. */
+function interleaved(aggregates: number, perAggregate: number): EventEnvelope[] {
+  return Array.from({ length: perAggregate }, (_, s) =>
+    Array.from({ length: aggregates }, (_, a) => itemEvent(`a${a}`, s + 1)),
+  ).flat()
+}
+
+describe('Consumer on Postgres, batched', () => {
+  test('round trips: n + 2 per chunk of n events (BEGIN with the claim, positions with COMMIT); a redelivered chunk costs 2', async () => {
+    await reset()
+    const wire = wireCounter(pool)
+    const broker = createMemoryBroker()
+    const c = consumerOn(broker, 'trips')
+    await c.start()
+    const events = interleaved(10, 10)
+    wire.on = true
+    await publishEvents(broker, 'items', events) // one batch of 100: two chunks of 50
+    await drained(c, () => Promise.resolve(broker.endOffsets(['items'])))
+    expect({ trips: wire.trips, commits: wire.commits, rollbacks: wire.rollbacks }).toEqual({
+      trips: 2 * (1 + 50 + 1),
+      commits: 2,
+      rollbacks: 0,
+    })
+    wire.trips = wire.commits = 0
+    await publishEvents(broker, 'items', events) // the same 100 again: every one a duplicate
+    await drained(c, () => Promise.resolve(broker.endOffsets(['items'])))
+    expect({ trips: wire.trips, commits: wire.commits }).toEqual({ trips: 2 * 2, commits: 2 })
+    wire.on = false
+    await c.stop()
+    expect(c.metrics()).toMatchObject({ applied: 100, duplicates: 100 })
+    const histories = await readItems()
+    expect(Object.keys(histories)).toHaveLength(10)
+    expect(histories.a3).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10])
+  })
+
+  test('round trips: maxBatchSize 1 costs 3 per event and one commit each (5 before batching)', async () => {
+    await reset()
+    const wire = wireCounter(pool)
+    const broker = createMemoryBroker()
+    const c = consumerOn(broker, 'trips-one', { maxBatchSize: 1 })
+    await c.start()
+    wire.on = true
+    await publishEvents(broker, 'items', interleaved(4, 5))
+    await drained(c, () => Promise.resolve(broker.endOffsets(['items'])))
+    wire.on = false
+    await c.stop()
+    expect({ trips: wire.trips, commits: wire.commits }).toEqual({ trips: 20 * 3, commits: 20 })
+  })
+
+  test('a handler that throws mid-chunk: the events around it apply once, it is retried alone and dead-lettered, its writes rolled back', async () => {
+    await reset()
+    const broker = createMemoryBroker()
+    const [a, b, poison, d, e] = ['a', 'b', 'c', 'd', 'e'].map((id) => itemEvent(id, 1))
+    const calls = new Map<string, number>()
+    const handler: EventHandler<pg.PoolClient> = async (tx, event, ctx) => {
+      calls.set(event.aggregateId, (calls.get(event.aggregateId) ?? 0) + 1)
+      await appendToHistoryPg(tx, event, ctx) // written, then rolled back by the throw
+      if (event.id === poison!.id) throw new Error(`cannot apply (attempt ${ctx.attempt})`)
+    }
+    const c = consumerOn(broker, 'mid-chunk', {
+      handlers: { 'item.appended': handler },
+      maxAttempts: 3,
+    })
+    await publishEvents(broker, 'items', [a!, b!, poison!, d!, e!])
+    await c.start()
+    await drained(c, () => Promise.resolve(broker.endOffsets(['items'])))
+    await c.stop()
+    expect(await readItems()).toEqual({ a: [1], b: [1], d: [1], e: [1] })
+    // a and b ran in the pass that hit the throw (rolled back) and in the prefix that committed.
+    expect(Object.fromEntries(calls)).toEqual({ a: 2, b: 2, c: 3, d: 1, e: 1 })
+    expect(c.metrics()).toMatchObject({ applied: 4, retries: 2, deadLettered: 1, duplicates: 0 })
+    const letters = broker.messages('mid-chunk.dlq').map((m) => readDeadLetter(m.headers))
+    expect(letters).toMatchObject([
+      { code: 'E_SYNC_HANDLER_FAILED', attempts: 3, origin: { topic: 'items', offset: '2' } },
+    ])
+    expect(letters[0]?.reason).toMatch(/cannot apply \(attempt 3\)/)
+    const inbox = await pool.query(
+      `SELECT count(*)::int AS n FROM sync_inbox WHERE namespace = $1`,
+      ['mid-chunk'],
+    )
+    expect(inbox.rows).toEqual([{ n: 5 }]) // the dead letter fills its slot too
+  })
+
+  test('a handler that fails once mid-chunk is applied once on its retry; later events of its aggregate wait for it', async () => {
+    await reset()
+    const broker = createMemoryBroker()
+    const flaky = itemEvent('b', 1)
+    const events = [itemEvent('a', 1), flaky, itemEvent('a', 2), itemEvent('b', 2)]
+    let failed = false
+    const c = consumerOn(broker, 'flaky', {
+      handlers: {
+        'item.appended': async (tx, event, ctx) => {
+          await appendToHistoryPg(tx, event, ctx)
+          if (event.id === flaky.id && !failed) {
+            failed = true
+            throw new Error('deadlock detected, say')
+          }
+        },
+      },
+    })
+    await publishEvents(broker, 'items', events)
+    await c.start()
+    await drained(c, () => Promise.resolve(broker.endOffsets(['items'])))
+    await c.stop()
+    expect(await readItems()).toEqual({ a: [1, 2], b: [1, 2] })
+    expect(c.metrics()).toMatchObject({ applied: 4, retries: 1, deadLettered: 0, gaps: 0 })
+  })
+
+  test('options: maxBatchSize must be an integer from 1 to 1000', () => {
+    const broker = createMemoryBroker()
+    for (const bad of [0, -1, 1.5, 1001, Number.NaN]) {
+      expect(() => consumerOn(broker, 'opts', { maxBatchSize: bad })).toThrow(
+        /createConsumer\(\): maxBatchSize must be an integer from 1 to 1000/,
+      )
+    }
+    expect(() => consumerOn(broker, 'opts', { maxBatchSize: 1000 })).not.toThrow()
+  })
+})
