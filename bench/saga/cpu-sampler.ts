@@ -43,7 +43,7 @@ export function listenerPid(port: number): number | undefined {
 }
 
 /** Polls the CPU time of the processes `pids()` names; `stop()` returns the ms used since start. */
-export function sampleCpu(pids: () => number[], everyMs = 250): { stop(): number } {
+export function sampleCpu(pids: () => number[], everyMs = 1_000): { stop(): number } {
   const first = new Map<number, number>()
   const last = new Map<number, number>()
   let started = false

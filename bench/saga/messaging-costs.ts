@@ -12,8 +12,7 @@ import { Session } from 'node:inspector/promises'
 import pg from 'pg'
 import { Kafka, logLevel } from 'kafkajs'
 import { startPostgres } from '@faultline/infra'
-import { childrenOf, listenerPid, sampleCpu } from './cpu-sampler.js'
-import { openLoop, setupMessaging } from './messaging-mode.js'
+import { openLoop, sampleRunCpu, setupMessaging } from './messaging-mode.js'
 import { newCounts, snapshotCounts, wirePool } from './pg-counter.js'
 import { quantile, settle, writeCounters } from './stats.js'
 
@@ -59,17 +58,11 @@ function countingKafka(brokers: string[]): Kafka {
 }
 
 const server = await startPostgres({ log: () => {} })
-const postmaster =
-  listenerPid(server.port) ??
-  ((): number => {
-    throw new Error('cannot find the postmaster pid')
-  })()
 const counts = newCounts()
 const setup = await setupMessaging(server, 'in-process', 'bench_messaging_costs', {
   kafka: countingKafka,
   onPool: (pool) => wirePool(pool, counts),
 })
-const jvm = listenerPid(setup.brokerPort)
 const warm = Array.from({ length: 30 }, (_, i) => `warm-${i}`)
 await Promise.all(warm.map((id) => setup.start(id)))
 await setup.waitEnded(warm, 120_000)
@@ -81,17 +74,10 @@ const admin = new pg.Pool({ connectionString: server.url, max: 1 })
 async function cpuPhase(): Promise<{ node: number; pg: number; kafka: number; lat: number[] }> {
   counts.on = false
   const profile = PROFILE === undefined ? undefined : await startProfile()
-  const node = process.cpuUsage()
-  const pgCpu = sampleCpu(() => childrenOf(postmaster))
-  const kafkaCpu = sampleCpu(() => (jvm === undefined ? [] : [jvm]))
+  const cpuUsed = sampleRunCpu(server, setup)
   const { intended } = await openLoop(setup, SAGAS, RATE, 'cpu')
   await setup.waitEnded([...intended.keys()], 120_000)
-  const used = process.cpuUsage(node)
-  const result = {
-    node: (used.user + used.system) / 1000,
-    pg: pgCpu.stop(),
-    kafka: kafkaCpu.stop(),
-  }
+  const result = cpuUsed()
   if (profile !== undefined && PROFILE !== undefined) await profile.stop(PROFILE)
   const lat = [...intended].map(([id, at]) => (setup.ended.get(id) ?? NaN) - at)
   counts.on = true

@@ -20,6 +20,7 @@ import {
   migrate,
   type Participant,
 } from '@faultline/saga-kit'
+import { childrenOf, listenerPid, sampleCpu } from './cpu-sampler.js'
 import { benchTransport, startBenchParticipants } from './participants.js'
 import { quantile, settle, writeCounters } from './stats.js'
 
@@ -41,7 +42,37 @@ export interface MessagingResult {
   readonly commitsPerSaga: number
   /** `tup_inserted + tup_updated + tup_deleted` of the saga database per saga. */
   readonly rowWritesPerSaga: number
+  /** CPU ms per saga of the Node processes (orchestrator, relay, participants). */
+  readonly nodeCpuMsPerSaga: number
+  /** CPU ms per saga of the Postgres server's processes. */
+  readonly pgCpuMsPerSaga: number
+  /** CPU ms per saga of the Kafka broker's JVM. */
+  readonly kafkaCpuMsPerSaga: number
 }
+
+/**
+ * Samples the CPU of every process of a run (this one, a participant process, Postgres, Kafka)
+ * from now; the function returned stops and reports ms used.
+ */
+export function sampleRunCpu(server: PostgresHandle, setup: MessagingSetup): () => MessagingCpu {
+  const postmaster = listenerPid(server.port)
+  const jvm = listenerPid(setup.brokerPort)
+  const node = process.cpuUsage()
+  const child = sampleCpu(() => (setup.participantPid === undefined ? [] : [setup.participantPid]))
+  const pgCpu = sampleCpu(() => (postmaster === undefined ? [] : childrenOf(postmaster)))
+  const kafkaCpu = sampleCpu(() => (jvm === undefined ? [] : [jvm]))
+  return () => {
+    const own = process.cpuUsage(node)
+    return {
+      node: (own.user + own.system) / 1000 + child.stop(),
+      pg: pgCpu.stop(),
+      kafka: kafkaCpu.stop(),
+    }
+  }
+}
+
+/** CPU ms used by the run's Node processes, Postgres and Kafka. */
+export type MessagingCpu = { node: number; pg: number; kafka: number }
 
 const CHANNELS = ['saga.replies', 'saga.participant.inventory', 'saga.participant.payments']
 
@@ -76,6 +107,8 @@ export interface MessagingSetup {
   readonly pool: pg.Pool
   readonly dbName: string
   readonly brokerPort: number
+  /** The participants' process, when they run in one of their own. */
+  readonly participantPid: number | undefined
   /** End time (performance.now()) of each saga that ended. */
   readonly ended: ReadonlyMap<string, number>
   start(id: string): Promise<unknown>
@@ -155,6 +188,7 @@ export async function setupMessaging(
     pool,
     dbName,
     brokerPort: broker.port,
+    participantPid: child?.pid,
     ended,
     start: (id) => orch.start('order', { id }, { sagaId: id }),
     async waitEnded(ids, timeoutMs) {
@@ -214,8 +248,10 @@ export async function runMessaging(
   const before = await writeCounters(setup.pool, [dbName])
 
   const total = ratePerSecond * seconds
+  const cpuUsed = sampleRunCpu(server, setup)
   const { intended, t0 } = await openLoop(setup, total, ratePerSecond, 'm')
   await setup.waitEnded([...intended.keys()], 120_000)
+  const cpu = cpuUsed()
   const { ended } = setup
   const lat = [...intended]
     .filter(([id]) => ended.has(id))
@@ -236,5 +272,8 @@ export async function runMessaging(
     maxMs: lat.at(-1) ?? 0,
     commitsPerSaga: (after.commits - before.commits) / total,
     rowWritesPerSaga: (after.rows - before.rows) / total,
+    nodeCpuMsPerSaga: cpu.node / total,
+    pgCpuMsPerSaga: cpu.pg / total,
+    kafkaCpuMsPerSaga: cpu.kafka / total,
   }
 }
