@@ -4,7 +4,7 @@ import { agg, consumeDead, drainOne, ParkedFailure, type StepContext } from './a
 import type { ChunkItem } from './chunk.js'
 import { ChunkRunner } from './chunk-runner.js'
 import { decodeMessage, route, type Decoded, type Router } from './decode.js'
-import { toDeadLetter } from './dead-letter.js'
+import { publishDeadLetter, toDeadLetter } from './dead-letter.js'
 import { count, type ConsumerEvent, type ConsumerMetrics } from './events.js'
 import { partitionLag, type PartitionLag } from './lag.js'
 import {
@@ -284,15 +284,7 @@ export class Consumer<Tx> {
       groupId: this.#o.groupId,
       failedAt: this.#o.clock.now(),
     })
-    for (let n = 1; ; n++) {
-      if (this.#stopping) throw STOPPED
-      const [result] = await this.#o.deadLetters.publish([message])
-      if (result?.ok === true) break
-      this.#o.logger.warn('sync-kit consumer: dead-letter publish failed; retrying', {
-        topic: message.topic,
-      })
-      await this.#o.sleep(backoffMs(n, this.#o.backoffBaseMs, this.#o.backoffMaxMs))
-    }
+    await publishDeadLetter({ ...this.#o, stopping: () => this.#stopping }, message)
     this.#o.logger.warn('sync-kit consumer: dead-lettered a message', {
       ...origin,
       code: error.code,

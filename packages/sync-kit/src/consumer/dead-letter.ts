@@ -1,6 +1,7 @@
 import type { SyncKitError } from '../errors.js'
-import type { OutgoingMessage } from '../ports.js'
+import type { EventPublisher, Logger, OutgoingMessage } from '../ports.js'
 import type { EventOrigin } from './ports.js'
+import { backoffMs, STOPPED } from './retry.js'
 
 /**
  * Header names on a dead letter. The value and key are the original bytes, unchanged, so a
@@ -74,5 +75,31 @@ export function readDeadLetter(
     origin: { topic, partition: Number(headers[DLQ_HEADERS.partition]), offset },
     attempts: Number(headers[DLQ_HEADERS.attempts] ?? 0),
     groupId: headers[DLQ_HEADERS.group] ?? '',
+  }
+}
+
+/** What {@link publishDeadLetter} needs from its consumer. */
+export interface DeadLetterSink {
+  readonly deadLetters: EventPublisher
+  readonly logger: Logger
+  readonly sleep: (ms: number) => Promise<void>
+  readonly backoffBaseMs: number
+  readonly backoffMaxMs: number
+  readonly stopping: () => boolean
+}
+
+/**
+ * Publishes a dead letter, waiting out broker failures (they are not the event's fault) until it
+ * is acknowledged; throws `STOPPED` when the consumer stops meanwhile.
+ */
+export async function publishDeadLetter(sink: DeadLetterSink, message: OutgoingMessage) {
+  for (let n = 1; ; n++) {
+    if (sink.stopping()) throw STOPPED
+    const [result] = await sink.deadLetters.publish([message])
+    if (result?.ok === true) return
+    sink.logger.warn('sync-kit consumer: dead-letter publish failed; retrying', {
+      topic: message.topic,
+    })
+    await sink.sleep(backoffMs(n, sink.backoffBaseMs, sink.backoffMaxMs))
   }
 }
