@@ -62,8 +62,13 @@ export type {
   HandlerContext,
 } from './consumer/options.js'
 export type { ConsumerEvent, ConsumerMetrics } from './consumer/events.js'
+export { aggregateKey } from './consumer/ports.js'
 export type {
   AggregateRef,
+  ChunkClaim,
+  ChunkEnd,
+  ChunkPosition,
+  ConsumedBatch,
   ConsumedMessage,
   ConsumerRunOptions,
   ConsumerStore,
