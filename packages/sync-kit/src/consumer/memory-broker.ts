@@ -19,7 +19,8 @@ export interface MemoryConsumerOptions {
   /**
    * Fault point "handled, not yet committed": when it returns true for a message, this consumer
    * dies right there, as a process would: the message's effect is done but its offset is not
-   * committed, so the next run receives it again.
+   * committed, so the next run receives it again. Under `eachBatch` it is asked for each message
+   * a `commit()` covers, and that whole commit is lost (a chunk's messages come back together).
    */
   readonly crashBeforeCommit?: (message: ConsumedMessage) => boolean
   /** Most messages handed to one `eachBatch` call. @default 500 */
