@@ -22,7 +22,10 @@ export interface OrchestratorOptions {
   readonly ownerId?: string
   /** How long a saga stays owned without a heartbeat before another process may take it. @default 10000 */
   readonly leaseMs?: number
-  /** How often `listen()` polls for due sagas (timers, retries, takeovers). @default 100 */
+  /**
+   * How often `listen()` polls for due sagas (timers, retries, takeovers): one query per
+   * interval when nothing is due, however many loops `concurrency` runs. @default 100
+   */
   readonly pollIntervalMs?: number
   /** Due sagas advanced at once by the poller. @default 4 */
   readonly concurrency?: number

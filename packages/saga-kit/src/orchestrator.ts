@@ -174,6 +174,16 @@ export function createOrchestrator(options: OrchestratorOptions): Orchestrator {
     return touched
   }
 
+  // Until when the poller's loops skip their probe: one "is anything due?" query per interval
+  // answers for all of them (most find nothing); once one finds work, all of them join in.
+  let quietUntil = 0
+  async function pollDue(pollMs: number): Promise<void> {
+    const now = performance.now()
+    if (now < quietUntil) return
+    quietUntil = now + pollMs
+    if ((await runDue()) > 0) quietUntil = 0
+  }
+
   let subscription: Subscription | undefined
   const timers: NodeJS.Timeout[] = []
   const loop = (fn: () => Promise<unknown>, everyMs: number): void => {
@@ -214,8 +224,8 @@ export function createOrchestrator(options: OrchestratorOptions): Orchestrator {
         },
       )
       const concurrency = options.concurrency ?? DEFAULTS.concurrency
-      for (let n = 0; n < concurrency; n++)
-        loop(() => runDue(), options.pollIntervalMs ?? DEFAULTS.pollIntervalMs)
+      const pollMs = options.pollIntervalMs ?? DEFAULTS.pollIntervalMs
+      for (let n = 0; n < concurrency; n++) loop(() => pollDue(pollMs), pollMs)
       loop(
         () => renewLeases(deps),
         Math.min(2 ** 31 - 1, Math.max(50, Math.floor(deps.leaseMs / 3))),

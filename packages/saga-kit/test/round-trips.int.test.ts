@@ -201,4 +201,28 @@ describe('round trips of local steps', () => {
       await own.end()
     }
   })
+
+  test('an idle poller sends one probe per pollIntervalMs, not one per loop (concurrency 4)', async () => {
+    const pool = await db.fresh('idle_probes')
+    const wire = wireCounter(pool)
+    const orch = createOrchestrator({
+      db: pool,
+      sagas: [localSaga(() => false)],
+      transport: createMemoryTransport(),
+      concurrency: 4,
+      pollIntervalMs: 100,
+      leaseMs: 3_600_000, // no lease renewal inside the window
+    })
+    await orch.listen()
+    await new Promise((r) => setTimeout(r, 200)) // past listen()'s first ticks
+    wire.on = true
+    await new Promise((r) => setTimeout(r, 1_000))
+    wire.on = false
+    await orch.close()
+    const probes = wire.texts.filter((t) => t.startsWith('SELECT 1 FROM saga.instance'))
+    expect(probes).toHaveLength(wire.trips) // nothing else runs while idle
+    // About 10 in 1 s (fewer when timers run late); one per loop would be about 40.
+    expect(probes.length).toBeGreaterThan(0)
+    expect(probes.length).toBeLessThanOrEqual(13)
+  })
 })
