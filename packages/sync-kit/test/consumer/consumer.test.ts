@@ -86,6 +86,33 @@ describe('Consumer', () => {
     expect((await run(false)).model).toEqual({ a: [1, 2, 1, 2] })
   })
 
+  test('batches: no offset of a chunk is committed before its transaction commits', async () => {
+    const { broker, store } = setup()
+    await publishEvents(
+      broker,
+      TOPIC,
+      [1, 2, 3, 4, 5].map((s) => itemEvent('a', s)),
+    )
+    const committedWhileApplying: string[][] = []
+    const c = consumerOn(broker, store, {
+      maxBatchSize: 2,
+      handlers: {
+        'item.appended': (tx, e, ctx) => {
+          committedWhileApplying.push(broker.committedOffsets('g', [TOPIC]).map((o) => o.offset))
+          return appendToHistory(tx, e, ctx)
+        },
+      },
+    })
+    await c.start()
+    await drained(c, () => broker.consumer().endOffsets([TOPIC]))
+    // Chunks [0, 1], [2, 3], [4]: each sees only the offsets of the chunks before it.
+    expect(committedWhileApplying).toEqual([[], [], ['2'], ['2'], ['4']])
+    expect(broker.committedOffsets('g', [TOPIC])).toEqual([
+      { topic: TOPIC, partition: 0, offset: '5' },
+    ])
+    expect(histories(store)).toEqual({ a: [1, 2, 3, 4, 5] })
+  })
+
   test('ordering: events behind a sequence gap are held back and applied once it fills', async () => {
     const run = async (gapPolicy: 'hold' | 'report') => {
       const { broker, store } = setup()
@@ -185,6 +212,9 @@ describe('Consumer', () => {
     const { broker, store } = setup()
     expect(() => consumerOn(broker, store, { topics: [] })).toThrow(/topics is empty/)
     expect(() => consumerOn(broker, store, { maxAttempts: 0 })).toThrow(/maxAttempts/)
+    expect(() => consumerOn(broker, store, { maxBatchSize: 0 })).toThrow(
+      /maxBatchSize must be an integer from 1 to 1000/,
+    )
     running.splice(0)
   })
 })
