@@ -35,6 +35,19 @@ export function childrenOf(ppid: number): number[] {
   return out
 }
 
+/** `list()`, called again only once `everyMs` have passed (a /proc scan costs ~7 ms of CPU). */
+export function refreshedEvery(list: () => number[], everyMs: number): () => number[] {
+  let at = -Infinity
+  let last: number[] = []
+  return () => {
+    if (performance.now() - at >= everyMs) {
+      last = list()
+      at = performance.now()
+    }
+    return last
+  }
+}
+
 /** The pid listening on TCP `port` (via `ss`), or undefined. */
 export function listenerPid(port: number): number | undefined {
   const out = execFileSync('ss', ['-ltnpH', `sport = :${port}`]).toString()

@@ -12,13 +12,15 @@ import { Session } from 'node:inspector/promises'
 import pg from 'pg'
 import { Kafka, logLevel } from 'kafkajs'
 import { startPostgres } from '@faultline/infra'
-import { openLoop, sampleRunCpu, setupMessaging } from './messaging-mode.js'
+import { type MessagingCpu, openLoop, sampleRunCpu, setupMessaging } from './messaging-mode.js'
 import { newCounts, snapshotCounts, wirePool } from './pg-counter.js'
 import { quantile, settle, writeCounters } from './stats.js'
 
 const SAGAS = Number(process.env.SAGA_COST_SAGAS ?? 300)
 const RATE = Number(process.env.SAGA_COST_RATE ?? 20)
 const SHAPES = Number(process.env.SAGA_COST_SHAPES ?? 25)
+/** Seconds of idling measured first: the CPU the setup burns with no saga running. */
+const IDLE_SECONDS = Number(process.env.SAGA_COST_IDLE_SECONDS ?? 5)
 /** Where to write a CPU profile of this process over the CPU phase (optional). */
 const PROFILE = process.env.SAGA_COST_PROFILE
 
@@ -71,13 +73,14 @@ await settle()
 const admin = new pg.Pool({ connectionString: server.url, max: 1 })
 
 /** Phase 1, nothing counted in this process: CPU per saga (and a CPU profile when asked). */
-async function cpuPhase(): Promise<{ node: number; pg: number; kafka: number; lat: number[] }> {
+async function cpuPhase(): Promise<MessagingCpu & { lat: number[]; seconds: number }> {
   counts.on = false
   const profile = PROFILE === undefined ? undefined : await startProfile()
   const cpuUsed = sampleRunCpu(server, setup)
+  const t0 = performance.now()
   const { intended } = await openLoop(setup, SAGAS, RATE, 'cpu')
   await setup.waitEnded([...intended.keys()], 120_000)
-  const result = cpuUsed()
+  const result = { ...cpuUsed(), seconds: (performance.now() - t0) / 1000 }
   if (profile !== undefined && PROFILE !== undefined) await profile.stop(PROFILE)
   const lat = [...intended].map(([id, at]) => (setup.ended.get(id) ?? NaN) - at)
   counts.on = true
@@ -100,6 +103,18 @@ async function countPhase() {
   return { before, db: await writeCounters(admin, [setup.dbName]), seconds }
 }
 
+/** Phase 0: CPU per second with no saga running (polls, heartbeats, fetch loops, the JVM). */
+async function idlePhase(): Promise<MessagingCpu> {
+  counts.on = false
+  const cpuUsed = sampleRunCpu(server, setup)
+  await new Promise((r) => setTimeout(r, IDLE_SECONDS * 1000))
+  const used = cpuUsed()
+  counts.on = true
+  const perSecond = (ms: number): number => ms / IDLE_SECONDS
+  return { node: perSecond(used.node), pg: perSecond(used.pg), kafka: perSecond(used.kafka) }
+}
+
+const idle = await idlePhase()
 const cpu = await cpuPhase()
 const { before, db, seconds } = await countPhase()
 const latencies = cpu.lat
@@ -111,9 +126,14 @@ console.log(
     `${per(counts.statements - before.pg.statements)} statements, ${per(counts.commits - before.pg.commits)} COMMITs sent, ` +
     `${per(db.commits - before.db.commits)} xact_commit, ${per(db.rows - before.db.rows)} row writes`,
 )
+const cpuLine = (c: MessagingCpu): string =>
+  `Node ${per(c.node)}, Postgres ${per(c.pg)}, Kafka ${per(c.kafka)}, total ${per(c.node + c.pg + c.kafka)}`
+console.log(`  CPU ms: ${cpuLine(cpu)}`)
+// What idling for the phase's length would have cost, taken off: the CPU the sagas added.
+const idleFor = cpu.seconds
 console.log(
-  `  CPU ms: Node ${per(cpu.node)}, Postgres ${per(cpu.pg)}, Kafka ${per(cpu.kafka)}, ` +
-    `total ${per(cpu.node + cpu.pg + cpu.kafka)}`,
+  `  CPU ms above idle: ${cpuLine({ node: cpu.node - idle.node * idleFor, pg: cpu.pg - idle.pg * idleFor, kafka: cpu.kafka - idle.kafka * idleFor })} ` +
+    `(idle: Node ${idle.node.toFixed(1)}, Postgres ${idle.pg.toFixed(1)}, Kafka ${idle.kafka.toFixed(1)} ms/s)`,
 )
 const kafkaLine = [...requests]
   .map(([api, n]) => [api, n - (before.requests.get(api) ?? 0)] as const)

@@ -20,7 +20,7 @@ import {
   migrate,
   type Participant,
 } from '@faultline/saga-kit'
-import { childrenOf, listenerPid, sampleCpu } from './cpu-sampler.js'
+import { childrenOf, listenerPid, refreshedEvery, sampleCpu } from './cpu-sampler.js'
 import { benchTransport, startBenchParticipants } from './participants.js'
 import { quantile, settle, writeCounters } from './stats.js'
 
@@ -59,7 +59,9 @@ export function sampleRunCpu(server: PostgresHandle, setup: MessagingSetup): () 
   const jvm = listenerPid(setup.brokerPort)
   const node = process.cpuUsage()
   const child = sampleCpu(() => (setup.participantPid === undefined ? [] : [setup.participantPid]))
-  const pgCpu = sampleCpu(() => (postmaster === undefined ? [] : childrenOf(postmaster)))
+  const pgCpu = sampleCpu(
+    refreshedEvery(() => (postmaster === undefined ? [] : childrenOf(postmaster)), 5_000),
+  )
   const kafkaCpu = sampleCpu(() => (jvm === undefined ? [] : [jvm]))
   return () => {
     const own = process.cpuUsage(node)
