@@ -56,6 +56,7 @@ describe('kafkaServerProperties()', () => {
       expect(props.get(key), key).toBe('1')
     }
     expect(props.get('group.initial.rebalance.delay.ms')).toBe('0')
+    expect(props.get('group.min.session.timeout.ms')).toBe('1000')
   })
 })
 

@@ -93,6 +93,9 @@ const SINGLE_NODE_LINES: readonly string[] = [
   'transaction.state.log.num.partitions=1',
   // Tests form groups and expect them to start consuming at once, not after 3 s.
   'group.initial.rebalance.delay.ms=0',
+  // A SIGKILLed group member holds its partitions until its session expires; tests that kill
+  // members use sessions of a few seconds, below the broker's default floor of 6 s.
+  'group.min.session.timeout.ms=1000',
   // After a kill, the restarted broker's registration is refused (DUPLICATE_BROKER_REGISTRATION)
   // until the dead incarnation's session expires: 9 s by default, measured as most of the
   // restart time. A shorter session still outlasts several missed heartbeats on a busy machine.

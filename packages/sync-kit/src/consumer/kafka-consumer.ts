@@ -30,6 +30,12 @@ export interface KafkaEventConsumerOptions {
   readonly sessionTimeoutMs?: number
   /** @default 3_000 */
   readonly heartbeatIntervalMs?: number
+  /**
+   * Longest a fetch waits on the broker for new messages. kafkajs heartbeats (and so learns of a
+   * rebalance) only between fetches, so an idle member needs this well below `sessionTimeoutMs`.
+   * @default 5_000
+   */
+  readonly maxWaitTimeMs?: number
   /** Partitions handled at once by this member (each still one message or batch at a time). @default 1 */
   readonly partitionsConsumedConcurrently?: number
   /** @default silentLogger */
@@ -143,6 +149,7 @@ export class KafkaEventConsumer implements EventConsumer {
       groupId: options.groupId,
       sessionTimeout: this.#o.sessionTimeoutMs ?? 30_000,
       heartbeatInterval: this.#o.heartbeatIntervalMs ?? 3_000,
+      maxWaitTimeInMs: this.#o.maxWaitTimeMs ?? 5_000,
     })
     this.#consumer = consumer
     try {
