@@ -49,6 +49,13 @@ export interface SyncKitTransportOptions {
   readonly topic?: (channel: string) => string
   /** Attempts of a failing handler before sync-kit dead-letters the message. @default 20 */
   readonly maxAttempts?: number
+  /**
+   * Most messages sync-kit's consumer applies in one database transaction. A chunk holds every
+   * lock its handlers took until its last handler is done, so one slow handler (an external call)
+   * keeps other messages' rows locked meanwhile; 1 gives each message its own transaction.
+   * @default sync-kit's default
+   */
+  readonly maxBatchSize?: number
   /** How long `subscribe` keeps retrying a retryable start failure (a broker still loading). @default 60000 */
   readonly startTimeoutMs?: number
   /** @default a silent logger */
@@ -152,6 +159,7 @@ export class SyncKitTransport implements SagaTransport {
       // Saga handlers tolerate any order; holding back on a gap would only add latency.
       gapPolicy: 'report',
       maxAttempts: o.maxAttempts ?? 20,
+      ...(o.maxBatchSize === undefined ? {} : { maxBatchSize: o.maxBatchSize }),
       logger: { debug: () => {}, ...logger },
     })
     await startWithRetry(() => consumer.start(), o.startTimeoutMs ?? 60_000)

@@ -1,262 +1,237 @@
-import { spawn, type ChildProcess } from 'node:child_process'
-import { fileURLToPath } from 'node:url'
+/**
+ * The chaos run (issue 5, correctness test 1): 500 order sagas of 4 steps whose participants
+ * decline ~20%, fail transiently and reply late, while the orchestrator process is SIGKILLed at
+ * random points 20 times beside a second one that stays up. Afterwards SQL checks that every saga
+ * ended COMPLETED or COMPENSATED (FAILED only where a refund fails on purpose), that no step ran
+ * twice, that compensations ran once each and in reverse, and that stock and payments add up.
+ *
+ * The full-size run goes over real Postgres and Kafka: saga-kit's sync-kit transport writes each
+ * command and reply to the outbox in the saga's transaction, relay A (logical replication) moves
+ * it to Kafka, and kafkajs consumer groups hand it to sync-kit's inbox consumer; a check proves
+ * every message took that road. The two orchestrators share one reply group, so every kill is also
+ * a rebalance (group timings in chaos/transports.ts). Each participant runs as 16 instances, as
+ * replicas of a service would. The relay runs in a process of its own and is SIGKILLed 5 times at
+ * random points too: one slot has one reader, so it cannot run in both orchestrators, and its own
+ * kill schedule makes relay crashes (replay from the slot, duplicates on the topics) a fault of
+ * their own rather than a side effect of orchestrator kills. A smaller run over the Postgres queue
+ * transport keeps that transport under the same faults.
+ */
+import type { ChildProcess } from 'node:child_process'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import pg from 'pg'
+import { createParticipant, migrate, type Participant } from '@faultline/saga-kit'
+import { migrate as migrateSyncKit } from '@faultline/sync-kit'
+import { startKafka, startPostgres, type KafkaHandle, type PostgresHandle } from '@faultline/infra'
+import { CHAOS_TABLES, chaosData, chaosParticipants, HELD_SKU } from './chaos/chaos-saga.js'
 import {
-  createOrchestrator,
-  createParticipant,
-  createPgQueueTransport,
-  migrate,
-  type Participant,
-} from '@faultline/saga-kit'
-import { startPostgres, type PostgresHandle } from '@faultline/infra'
+  expectBusinessInvariants,
+  expectOutcomes,
+  expectResumeCompensates,
+  expectStepsOnceInOrder,
+  statesOf,
+  type ChaosRunFacts,
+} from './chaos/checks.js'
+import { createChaosTopics, expectTravelledThroughKafka } from './chaos/kafka-checks.js'
+import { killAll, sigkill, sleep, spawnScript, untilLine } from './chaos/processes.js'
 import {
-  CHAOS_TABLES,
-  chaosData,
-  chaosParticipants,
-  chaosSaga,
-  HELD_SKU,
-} from './chaos/chaos-saga.js'
+  chaosTransport,
+  PARTICIPANT_INSTANCES,
+  type ChaosTransportSpec,
+} from './chaos/transports.js'
 import { count, waitFor } from './support/harness.js'
 
-// Full size by default (the issue's 500 sagas x 20 kills); SAGA_CHAOS_SAGAS / SAGA_CHAOS_KILLS shrink or grow it.
+// Full size by default (the issue's 500 sagas x 20 kills); SAGA_CHAOS_SAGAS / SAGA_CHAOS_KILLS /
+// SAGA_CHAOS_RELAY_KILLS shrink or grow the Kafka run; the queue run is a fifth of its size.
 const SAGAS = Number(process.env.SAGA_CHAOS_SAGAS ?? 500)
 const KILLS = Number(process.env.SAGA_CHAOS_KILLS ?? 20)
-const INITIAL_STOCK = Math.round(SAGAS * 1.6)
-// The sagas made to fail on purpose reserve from their own row, so they never run out of stock.
-const HELD_STOCK = SAGAS * 3
-const FAIL_ON_PURPOSE = Array.from({ length: SAGAS }, (_, i) => i)
-  .filter((i) => chaosData(i).failRefund)
-  .map((i) => `c${i}`)
-  .sort()
-const script = fileURLToPath(new URL('./chaos/orchestrator-process.ts', import.meta.url))
-const repoRoot = fileURLToPath(new URL('../../..', import.meta.url))
+const RELAY_KILLS = Number(process.env.SAGA_CHAOS_RELAY_KILLS ?? Math.ceil(KILLS / 4))
 
-let server: PostgresHandle
-let chaosUrl = ''
-let pool: pg.Pool
-const children = new Set<ChildProcess>()
-const participants: Participant[] = []
-
-function spawnOrchestrator(url: string, ownerId: string, toStart: number): ChildProcess {
-  const child = spawn(
-    process.execPath,
-    ['--conditions=@faultline/source', '--import', 'tsx', script, url, ownerId, String(toStart)],
-    { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] },
-  )
-  children.add(child)
-  child.on('exit', () => children.delete(child))
-  child.stderr?.on('data', (d: Buffer) => {
-    if (process.env.SAGA_CHAOS_DEBUG) process.stderr.write(d)
-  })
-  return child
+/** How big a run is. */
+interface ChaosSize {
+  readonly sagas: number
+  readonly kills: number
+  readonly relayKills: number
 }
 
-const untilLine = (child: ChildProcess, line: string) =>
-  new Promise<void>((resolve) =>
-    child.stdout?.on('data', (d: Buffer) => {
-      if (d.toString().includes(line)) resolve()
-    }),
-  )
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+let server: PostgresHandle
+let kafka: KafkaHandle
 
 beforeAll(async () => {
-  server = await startPostgres({ log: () => {} })
-  chaosUrl = (await server.createDatabase('chaos')).url
-  pool = new pg.Pool({ connectionString: chaosUrl, max: 40 })
-  pool.on('error', () => {})
-  await migrate(pool)
-  await pool.query(CHAOS_TABLES)
-  await pool.query(`INSERT INTO stock VALUES ('sku', $1), ($2, $3)`, [
-    INITIAL_STOCK,
-    HELD_SKU,
-    HELD_STOCK,
+  ;[server, kafka] = await Promise.all([
+    startPostgres({ log: () => {} }),
+    startKafka({ log: () => {} }),
   ])
 })
 afterAll(async () => {
-  for (const c of children) c.kill('SIGKILL')
-  for (const p of participants) await p.close()
-  await pool?.end()
-  await server?.stop()
+  await killAll()
+  await Promise.all([server?.stop(), kafka?.stop()])
 })
 
-/** Participant effects applied more than once for one idempotency key. */
-const doubleEffects = () =>
-  count(
-    pool,
-    'SELECT count(*) n FROM (SELECT key, what FROM effect_log GROUP BY 1,2 HAVING count(*) > 1) d',
-  )
+/** A deterministic random source (a linear congruential generator). */
+const lcg = (seed: number) => () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31
 
-/** Stock that is neither on the shelf nor reserved: 0 when stock is conserved. */
-const stockDrift = () =>
-  count(
-    pool,
-    `SELECT $1 - (SELECT sum(qty) FROM stock) - (SELECT coalesce(sum(qty), 0) FROM reservation) n`,
-    [INITIAL_STOCK + HELD_STOCK],
-  )
+/** A fresh database with the saga schema, the outbox and inbox, and the stock on its shelves. */
+async function prepareDatabase(name: string, size: ChaosSize) {
+  const { url } = await server.createDatabase(name)
+  const pool = new pg.Pool({ connectionString: url, max: 80 })
+  pool.on('error', () => {})
+  await migrate(pool)
+  await migrateSyncKit(pool)
+  await pool.query(CHAOS_TABLES)
+  const stock = Math.round(size.sagas * 1.6)
+  // The sagas made to fail on purpose reserve from their own row, so they never run out of stock.
+  const held = size.sagas * 3
+  await pool.query(`INSERT INTO stock VALUES ('sku', $1), ($2, $3)`, [stock, HELD_SKU, held])
+  const failOnPurpose = Array.from({ length: size.sagas }, (_, i) => i)
+    .filter((i) => chaosData(i).failRefund)
+    .map((i) => `c${i}`)
+    .sort()
+  return { url, pool, failOnPurpose, totalStock: stock + held }
+}
 
-describe('chaos run', () => {
-  test(`${SAGAS} sagas x 4 steps, ~20% declines, transient failures, late replies, orchestrator SIGKILLed ${KILLS} times beside a second one`, async () => {
-    const url = chaosUrl
-    const transport = createPgQueueTransport({ db: pool, concurrency: 8, batchSize: 1 })
+/** SIGKILLs the relay `kills` times, each at a random point after it streams, and restarts it. */
+async function relayChaos(
+  first: ChildProcess,
+  spawnRelay: () => ChildProcess,
+  kills: number,
+): Promise<number> {
+  const random = lcg(7)
+  let relay = first
+  let done = 0
+  for (; done < kills; done++) {
+    await untilLine(relay, 'ready')
+    // While it is down nothing moves, so it streams a while between kills: each step then sees
+    // at most one relay outage within its timeout, most of the time.
+    await sleep(3_000 + random() * 5_000)
+    await sigkill(relay)
+    relay = spawnRelay()
+  }
+  await untilLine(relay, 'ready')
+  return done
+}
+
+/** SIGKILLs the victim orchestrator `kills` times, each at a random point after it listens. */
+async function orchestratorChaos(
+  spawnVictim: () => ChildProcess,
+  kills: number,
+  random: () => number,
+): Promise<number> {
+  let victim = spawnVictim()
+  let done = 0
+  for (; done < kills; done++) {
+    await untilLine(victim, 'ready')
+    await sleep(200 + random() * 900)
+    if (process.env.SAGA_CHAOS_DEBUG) console.log(`${new Date().toISOString()} kill ${done + 1}`)
+    await sigkill(victim)
+    victim = spawnVictim()
+  }
+  await untilLine(victim, 'started-all')
+  return done
+}
+
+/** One chaos run over the transport `spec` names, with every check; logs what it saw. */
+async function chaosRun(name: string, spec: ChaosTransportSpec, size: ChaosSize): Promise<void> {
+  const db = await prepareDatabase(name, size)
+  const { pool } = db
+  const overKafka = spec.startsWith('kafka:')
+  // The slot must exist before the first saga writes (it streams only what commits after it), so
+  // the first relay streams before any orchestrator starts.
+  const relay = () => spawnScript('./relay-process.ts', [db.url, kafka.brokers.join(',')])
+  if (overKafka) await createChaosTopics(kafka.brokers)
+  let relayKilled = Promise.resolve(0)
+  if (overKafka) {
+    const first = relay()
+    await untilLine(first, 'ready')
+    relayKilled = relayChaos(first, relay, size.relayKills)
+    relayKilled.catch(() => {}) // awaited below; a failure must not surface as unhandled first
+  }
+  const participantsTransport = chaosTransport(spec, pool, 'participants')
+  const participants: Participant[] = []
+  try {
+    const random = lcg(42)
     const counters: Record<string, number> = {}
-    let seed = 42
-    const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31
     const faults = { refundWorks: false }
+    // Each participant runs as several instances (group members over Kafka), see transports.ts;
+    // they join at once, so that the group forms in one rebalance rather than one per member.
+    const instances = overKafka ? PARTICIPANT_INSTANCES : 1
     for (const definition of chaosParticipants(random, counters, faults)) {
-      const p = createParticipant({ db: pool, transport, definition })
-      await p.listen()
-      participants.push(p)
+      for (let n = 0; n < instances; n++) {
+        const transport = participantsTransport.transport
+        participants.push(createParticipant({ db: pool, transport, definition }))
+      }
     }
-    const second = spawnOrchestrator(url, 'second', 0)
-    await untilLine(second, 'ready')
-    let victim = spawnOrchestrator(url, 'victim', SAGAS)
-    let kills = 0
+    await Promise.all(participants.map((p) => p.listen()))
+    const orchestrator = (owner: string, toStart: number) =>
+      spawnScript('./orchestrator-process.ts', [db.url, owner, String(toStart), spec])
+    await untilLine(orchestrator('second', 0), 'ready')
     const started = Date.now()
-    while (kills < KILLS) {
-      await untilLine(victim, 'ready')
-      await sleep(200 + random() * 900)
-      const exited = new Promise((r) => victim.once('exit', r))
-      victim.kill('SIGKILL')
-      await exited
-      kills++
-      victim = spawnOrchestrator(url, 'victim', SAGAS)
-    }
-    await untilLine(victim, 'started-all')
+    const kills = await orchestratorChaos(
+      () => orchestrator('victim', size.sagas),
+      size.kills,
+      random,
+    )
     await waitFor(
       async () =>
         (await count(
           pool,
           `SELECT count(*) n FROM saga.instance WHERE state IN ('COMPLETED','COMPENSATED','FAILED')`,
-        )) === SAGAS,
+        )) === size.sagas,
       240_000,
     )
     const seconds = (Date.now() - started) / 1000
-
-    const states = Object.fromEntries(
-      (
-        await pool.query<{ state: string; n: string }>(
-          'SELECT state, count(*) n FROM saga.instance GROUP BY 1',
-        )
-      ).rows.map((r) => [r.state, Number(r.n)]),
-    )
-    const takeovers = await count(
+    const relayKills = await relayKilled
+    const states = await statesOf(pool)
+    const timeouts = await count(
       pool,
       `SELECT count(DISTINCT saga_id) n FROM saga.history h WHERE kind = 'step.timeout'`,
     )
     console.log(
-      `[saga-kit chaos] ${SAGAS} sagas, ${kills} SIGKILLs, ${seconds.toFixed(1)} s; states ${JSON.stringify(states)}; participant faults ${JSON.stringify(counters)}; sagas with a step timeout: ${takeovers}. Size: SAGA_CHAOS_SAGAS/SAGA_CHAOS_KILLS.`,
+      `[saga-kit chaos ${spec.split(':')[0]}] ${size.sagas} sagas, ${kills} orchestrator SIGKILLs, ${relayKills} relay SIGKILLs, ${seconds.toFixed(1)} s; states ${JSON.stringify(states)}; participant faults ${JSON.stringify(counters)}; sagas with a step timeout: ${timeouts}. Size: SAGA_CHAOS_SAGAS/SAGA_CHAOS_KILLS/SAGA_CHAOS_RELAY_KILLS.`,
     )
-    expect(kills).toBe(KILLS)
+    expect(kills).toBe(size.kills)
+    expect(relayKills).toBe(overKafka ? size.relayKills : 0)
     const failures = await pool.query(
       `SELECT failed_phase, failed_step, error->>'message' AS error, (data->>'failRefund')::boolean AS on_purpose, count(*)::int AS n FROM saga.instance WHERE state = 'FAILED' GROUP BY 1,2,3,4`,
     )
     if (failures.rows.length > 0)
       console.log('[saga-kit chaos] FAILED sagas:', JSON.stringify(failures.rows))
 
-    // Every saga ended COMPLETED or COMPENSATED, except exactly those whose refund fails on
-    // purpose: FAILED, with the failed compensation and its error recorded and listed.
-    expect(FAIL_ON_PURPOSE.length).toBeGreaterThan(0)
-    expect(
-      await count(
-        pool,
-        `SELECT count(*) n FROM saga.instance WHERE state NOT IN ('COMPLETED','COMPENSATED') AND NOT (saga_id = ANY($1))`,
-        [FAIL_ON_PURPOSE],
-      ),
-    ).toBe(0)
-    const operator = createOrchestrator({ db: pool, sagas: [chaosSaga()], transport })
-    const failed = await operator.list({ state: 'FAILED', limit: SAGAS })
-    expect(failed.map((f) => f.sagaId).sort()).toEqual(FAIL_ON_PURPOSE)
-    for (const f of failed) {
-      expect(f).toMatchObject({
-        failedPhase: 'backward',
-        failedStep: 'charge',
-        error: { message: 'refund provider rejects this card' },
-      })
+    const facts: ChaosRunFacts = {
+      ...db,
+      transport: participantsTransport.transport,
+      sagas: size.sagas,
     }
-    // No step recorded twice: one completion per step direction, one effect per idempotency key.
-    expect(
-      await count(
-        pool,
-        `SELECT count(*) n FROM (SELECT saga_id, step_id, direction FROM saga.history WHERE kind = 'step.completed' GROUP BY 1,2,3 HAVING count(*) > 1) d`,
-      ),
-    ).toBe(0)
-    expect(await doubleEffects()).toBe(0)
-    // Every completed compensatable step of a compensated saga was compensated exactly once...
-    expect(
-      await count(
-        pool,
-        `
-      SELECT count(*) n FROM saga.instance i JOIN saga.step f ON f.saga_id = i.saga_id AND f.direction = 'invoke' AND f.status = 'done'
-      WHERE i.state = 'COMPENSATED' AND f.step_id <> 'approve'
-        AND NOT EXISTS (SELECT 1 FROM saga.step c WHERE c.saga_id = f.saga_id AND c.step_id = f.step_id AND c.direction = 'compensate' AND c.status = 'done')`,
-      ),
-    ).toBe(0)
-    // ...in reverse order.
-    expect(
-      await count(
-        pool,
-        `
-      WITH c AS (SELECT saga_id, step_id, id FROM saga.history WHERE kind = 'step.completed' AND direction = 'compensate'),
-           r AS (SELECT saga_id, array_agg(step_id ORDER BY id) seq FROM c GROUP BY 1)
-      SELECT count(*) n FROM r WHERE seq <> ARRAY(SELECT x FROM unnest(ARRAY['charge','reserve-stock','create-order']) x WHERE x = ANY(r.seq))`,
-      ),
-    ).toBe(0)
-    // Stock is never negative and is conserved; no payment or reservation survives a compensated order.
-    expect(await count(pool, 'SELECT count(*) n FROM stock WHERE qty < 0')).toBe(0)
-    expect(await stockDrift()).toBe(0)
-    expect(
-      await count(
-        pool,
-        `SELECT count(*) n FROM payment p JOIN saga.instance i ON i.data->>'orderId' = p.order_id WHERE i.state = 'COMPENSATED'`,
-      ),
-    ).toBe(0)
-    expect(
-      await count(
-        pool,
-        `SELECT count(*) n FROM reservation r JOIN saga.instance i ON r.key = i.saga_id || ':reserve-stock' WHERE i.state = 'COMPENSATED'`,
-      ),
-    ).toBe(0)
-    // Completed orders hold exactly one payment and one reservation.
-    expect(
-      await count(
-        pool,
-        `SELECT count(*) n FROM saga.instance i WHERE state = 'COMPLETED' AND ((SELECT count(*) FROM payment p WHERE p.order_id = i.data->>'orderId') <> 1 OR NOT EXISTS (SELECT 1 FROM reservation r WHERE r.key = i.saga_id || ':reserve-stock'))`,
-      ),
-    ).toBe(0)
-    expect(states.COMPLETED ?? 0).toBeGreaterThan(0)
-    expect(states.COMPENSATED ?? 0).toBeGreaterThan(0)
+    await expectOutcomes(facts)
+    await expectStepsOnceInOrder(pool)
+    await expectBusinessInvariants(facts)
+    await expectResumeCompensates(facts, faults)
+    if (overKafka) {
+      const traffic = await expectTravelledThroughKafka(pool, kafka.brokers)
+      console.log(
+        `[saga-kit chaos kafka] messages (outbox / on Kafka / inbox): ${JSON.stringify(traffic)}`,
+      )
+    } else {
+      expect(await count(pool, 'SELECT count(*) n FROM sync_outbox')).toBe(0)
+    }
+  } finally {
+    await killAll()
+    for (const p of participants) await p.close()
+    await participantsTransport.close()
+    await pool.end()
+  }
+}
 
-    // The refund provider is fixed: resuming one FAILED saga finishes its compensation.
-    faults.refundWorks = true
-    const resumed = FAIL_ON_PURPOSE[0]!
-    await operator.resume(resumed)
-    await waitFor(async () => (await operator.get(resumed))?.state === 'COMPENSATED', 60_000)
-    const undone = await operator.get(resumed)
-    expect(
-      undone?.steps.filter((s) => s.direction === 'compensate').map((s) => [s.stepId, s.status]),
-    ).toEqual(
-      expect.arrayContaining([
-        ['charge', 'done'],
-        ['reserve-stock', 'done'],
-        ['create-order', 'done'],
-      ]),
-    )
-    expect(
-      await count(pool, `SELECT count(*) n FROM payment WHERE order_id = $1`, [
-        (undone?.data as { orderId: string }).orderId,
-      ]),
-    ).toBe(0)
-    expect(
-      await count(pool, `SELECT count(*) n FROM reservation WHERE key = $1`, [
-        `${resumed}:reserve-stock`,
-      ]),
-    ).toBe(0)
-    expect(await doubleEffects()).toBe(0)
-    expect(await count(pool, `SELECT count(*) n FROM saga.instance WHERE state = 'FAILED'`)).toBe(
-      FAIL_ON_PURPOSE.length - 1,
-    )
-    expect(await stockDrift()).toBe(0)
-    // Full size takes 95-145 s alone on 2 cores and longer beside other test files.
+describe('chaos run', () => {
+  test(`${SAGAS} sagas x 4 steps over Kafka (sync-kit outbox, relay A SIGKILLed ${RELAY_KILLS} times, inbox consumers), ~20% declines, transient failures, late replies, orchestrator SIGKILLed ${KILLS} times beside a second one`, async () => {
+    await chaosRun('chaos_kafka', `kafka:${kafka.brokers.join(',')}`, {
+      sagas: SAGAS,
+      kills: KILLS,
+      relayKills: RELAY_KILLS,
+    })
   }, 480_000)
+
+  const small = { sagas: Math.round(SAGAS / 5), kills: Math.ceil(KILLS / 4), relayKills: 0 }
+  test(`${small.sagas} sagas over the Postgres queue transport, orchestrator SIGKILLed ${small.kills} times beside a second one`, async () => {
+    await chaosRun('chaos_pg_queue', 'pg-queue', small)
+  }, 240_000)
 })

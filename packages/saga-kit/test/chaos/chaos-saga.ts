@@ -16,7 +16,13 @@ export interface ChaosOrder {
   failRefund: boolean
 }
 
-const STEP_TIMEOUT_MS = 3_000
+// Above the transports' stalls: over Kafka, each kill stalls the killed orchestrator's reply
+// partitions for its 3 s session, and a reply can sit through two kills back to back; a relay kill
+// stalls every message while it restarts. A step then times out for a late reply, rarely for a kill.
+const STEP_TIMEOUT_MS = 10_000
+// Over Kafka a command queued behind a late reply on its partition waits out that reply too; an
+// undo gets twice the time, so a refund that fails on purpose ends FAILED for its own error.
+const COMPENSATION_TIMEOUT_MS = 2 * STEP_TIMEOUT_MS
 const retry = { maxAttempts: 3, initialDelayMs: 50, maxDelayMs: 400 }
 // Compensations must get through: a generous budget, so only an undo that always fails ends FAILED.
 const compensationRetry = { maxAttempts: 10, initialDelayMs: 100, maxDelayMs: 1_000 }
@@ -58,6 +64,7 @@ export const chaosSaga = () =>
       })),
       compensate: command('inventory', 'inventory.release'),
       timeoutMs: STEP_TIMEOUT_MS,
+      compensationTimeoutMs: COMPENSATION_TIMEOUT_MS,
       retry,
       compensationRetry,
     })
@@ -65,6 +72,7 @@ export const chaosSaga = () =>
       invoke: command('payments', 'payments.charge', ({ data }) => data),
       compensate: command('payments', 'payments.refund', ({ data }) => data),
       timeoutMs: STEP_TIMEOUT_MS,
+      compensationTimeoutMs: COMPENSATION_TIMEOUT_MS,
       retry,
       compensationRetry,
     })

@@ -1,16 +1,19 @@
 /**
  * One orchestrator process of the chaos run: `node --conditions=@faultline/source --import tsx
- * orchestrator-process.ts <dbUrl> <ownerId> <sagasToStart>`. With sagasToStart > 0 it also
- * (re)starts sagas c0..cN-1, idempotently, so a restarted process simply carries on.
+ * orchestrator-process.ts <dbUrl> <ownerId> <sagasToStart> <transport>`, where transport is
+ * `pg-queue` or `kafka:<broker,...>` (see transports.ts). With sagasToStart > 0 it also
+ * (re)starts sagas c0..cN-1, idempotently, so a restarted process simply carries on. Prints
+ * `ready` once its reply consumer listens (over Kafka: has joined the consumer group).
  */
 import pg from 'pg'
-import { createOrchestrator, createPgQueueTransport } from '@faultline/saga-kit'
+import { createOrchestrator } from '@faultline/saga-kit'
 import { chaosData, chaosSaga } from './chaos-saga.js'
+import { chaosTransport } from './transports.js'
 
-const [url = '', ownerId = 'orchestrator', toStart = '0'] = process.argv.slice(2)
+const [url = '', ownerId = 'orchestrator', toStart = '0', spec = 'pg-queue'] = process.argv.slice(2)
 const pool = new pg.Pool({ connectionString: url, max: 12 })
 pool.on('error', () => {})
-const transport = createPgQueueTransport({ db: pool, concurrency: 2 })
+const { transport } = chaosTransport(spec, pool, 'orchestrator')
 const orch = createOrchestrator({
   db: pool,
   sagas: [chaosSaga()],
