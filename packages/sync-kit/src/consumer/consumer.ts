@@ -2,6 +2,7 @@ import { encodeEnvelope, type EventEnvelope } from '../envelope.js'
 import { describeError, type SyncKitError } from '../errors.js'
 import { agg, consumeDead, drainOne, ParkedFailure, type StepContext } from './apply.js'
 import type { ChunkItem } from './chunk.js'
+import { ChunkSizer } from './chunk-sizer.js'
 import { ChunkRunner } from './chunk-runner.js'
 import { decodeMessage, route, type Decoded, type Router } from './decode.js'
 import { publishDeadLetter, toDeadLetter } from './dead-letter.js'
@@ -47,8 +48,8 @@ const originOf = (m: ConsumedMessage): EventOrigin => ({
  * topic so that no event blocks its partition for good. Create it with {@link createConsumer}.
  *
  * Events are applied in chunks of up to `maxBatchSize` per database transaction (inbox rows,
- * positions and handler writes commit together), and a chunk's offsets are committed to the
- * broker only after that transaction committed. A handler that throws rolls its chunk back;
+ * positions and handler writes commit together), sized so a chunk takes about `chunkTargetMs`;
+ * a chunk's offsets are committed to the broker only after that transaction committed. A handler that throws rolls its chunk back;
  * the events before it are applied again in one transaction, and it is retried on its own, so
  * a failing event never costs its neighbours an attempt or applies them twice.
  */
@@ -58,6 +59,7 @@ export class Consumer<Tx> {
   readonly #ctx: StepContext<Tx>
   readonly #retry: RetryPolicy
   readonly #chunks: ChunkRunner<Tx>
+  readonly #sizer: ChunkSizer
   readonly #metrics = emptyMetrics()
   readonly #positions = new Map<string, PartitionOffset>()
   readonly #stalledReported = new Set<string>()
@@ -84,6 +86,7 @@ export class Consumer<Tx> {
         this.#report({ type: 'consumer:store-unavailable', error: describeError(err) }),
       onRetry: () => undefined,
     }
+    this.#sizer = new ChunkSizer(this.#o.maxBatchSize, this.#o.chunkTargetMs)
     this.#chunks = new ChunkRunner({
       ctx: this.#ctx,
       txOptions: o.sharedLock === undefined ? {} : { sharedLock: o.sharedLock },
@@ -198,7 +201,9 @@ export class Consumer<Tx> {
     let rest = items
     while (rest.length > 0) {
       if (!this.#active(batch)) return false
-      const done = await this.#chunks.apply(rest.slice(0, this.#o.maxBatchSize))
+      const started = this.#o.clock.now()
+      const done = await this.#chunks.apply(rest.slice(0, this.#sizer.next()))
+      this.#sizer.record(done, this.#o.clock.now() - started)
       await this.#handled(batch, (rest[done - 1] ?? rest[0]!).origin)
       rest = rest.slice(done)
     }

@@ -83,6 +83,14 @@ export interface ConsumerOptions<Tx> {
    * @default 50
    */
   readonly maxBatchSize?: number
+  /**
+   * How long one chunk's transaction should take, roughly. Every event of a chunk commits when
+   * its last one does, and the chunk holds its locks until then, so chunks shrink when events
+   * are slow to apply (down to one event) and grow when they are cheap (up to `maxBatchSize`),
+   * from a running average of the time per event. `Infinity` always takes `maxBatchSize`.
+   * @default 20
+   */
+  readonly chunkTargetMs?: number
   /** Start a new group at the earliest offset. @default true */
   readonly fromBeginning?: boolean
   /** Lock taken shared by every transaction (projections use it for atomic swaps). */
@@ -106,6 +114,7 @@ export const CONSUMER_DEFAULTS = {
   backoffBaseMs: 100,
   backoffMaxMs: 5_000,
   maxBatchSize: 50,
+  chunkTargetMs: 20,
   fromBeginning: true,
 } as const
 
@@ -134,6 +143,10 @@ export function resolveConsumerOptions<Tx>(o: ConsumerOptions<Tx>): ResolvedCons
     if (value !== undefined && (!Number.isInteger(value) || value < 1)) {
       throw invalid(field, 'must be an integer >= 1')
     }
+  }
+  const target = o.chunkTargetMs
+  if (target !== undefined && !(typeof target === 'number' && target > 0)) {
+    throw invalid('chunkTargetMs', `must be a number > 0 (got ${target})`)
   }
   const size = o.maxBatchSize
   if (size !== undefined && (!Number.isInteger(size) || size < 1 || size > MAX_BATCH_SIZE)) {

@@ -18,6 +18,7 @@ export type ProjectionConsumerOptions<Tx> = Partial<
     | 'backoffBaseMs'
     | 'backoffMaxMs'
     | 'maxBatchSize'
+    | 'chunkTargetMs'
     | 'clock'
     | 'sleep'
     | 'logger'

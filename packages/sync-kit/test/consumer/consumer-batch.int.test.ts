@@ -93,7 +93,8 @@ describe('Consumer on Postgres, batched', () => {
     await reset()
     const wire = wireCounter(pool)
     const broker = createMemoryBroker()
-    const c = consumerOn(broker, 'trips')
+    // Sizing off: fixed chunks of maxBatchSize keep the counts exact.
+    const c = consumerOn(broker, 'trips', { chunkTargetMs: Infinity })
     await c.start()
     const events = interleaved(10, 10)
     wire.on = true
@@ -114,6 +115,39 @@ describe('Consumer on Postgres, batched', () => {
     const histories = await readItems()
     expect(Object.keys(histories)).toHaveLength(10)
     expect(histories.a3).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10])
+  })
+
+  test('chunks shrink when events are slow to apply and grow back to maxBatchSize when cheap', async () => {
+    await reset()
+    const wire = wireCounter(pool)
+    const broker = createMemoryBroker()
+    let slow = true
+    const c = consumerOn(broker, 'sized', {
+      chunkTargetMs: 20,
+      handlers: {
+        'item.appended': async (tx, event, context) => {
+          if (slow) await new Promise((r) => setTimeout(r, 10))
+          await appendToHistoryPg(tx, event, context)
+        },
+      },
+    })
+    await c.start()
+    wire.on = true
+    await publishEvents(broker, 'items', interleaved(10, 4)) // 40 events at ~10 ms each
+    await drained(c, () => Promise.resolve(broker.endOffsets(['items'])))
+    const slowCommits = wire.commits
+    slow = false
+    wire.commits = 0
+    await publishEvents(broker, 'items', interleaved(10, 20).slice(40)) // 160 cheap events
+    await drained(c, () => Promise.resolve(broker.endOffsets(['items'])))
+    wire.on = false
+    await c.stop()
+    // ~20 ms per chunk at ~10 ms per event: chunks of 1-2 (a fixed 50 would be one commit).
+    expect(slowCommits).toBeGreaterThanOrEqual(15)
+    // Cheap events: chunks grow back (chunks of 2 would take 80 commits, of 50 four).
+    expect(wire.commits).toBeLessThanOrEqual(20)
+    expect(c.metrics()).toMatchObject({ applied: 200 })
+    expect((await readItems()).a3).toEqual(Array.from({ length: 20 }, (_, i) => i + 1))
   })
 
   test('round trips: maxBatchSize 1 costs 3 per event and one commit each (5 before batching)', async () => {
@@ -189,7 +223,7 @@ describe('Consumer on Postgres, batched', () => {
     expect(c.metrics()).toMatchObject({ applied: 4, retries: 1, deadLettered: 0, gaps: 0 })
   })
 
-  test('options: maxBatchSize must be an integer from 1 to 1000', () => {
+  test('options: maxBatchSize must be an integer from 1 to 1000, chunkTargetMs a number > 0', () => {
     const broker = createMemoryBroker()
     for (const bad of [0, -1, 1.5, 1001, Number.NaN]) {
       expect(() => consumerOn(broker, 'opts', { maxBatchSize: bad })).toThrow(
@@ -197,5 +231,10 @@ describe('Consumer on Postgres, batched', () => {
       )
     }
     expect(() => consumerOn(broker, 'opts', { maxBatchSize: 1000 })).not.toThrow()
+    for (const bad of [0, -5, Number.NaN]) {
+      expect(() => consumerOn(broker, 'opts', { chunkTargetMs: bad })).toThrow(
+        /createConsumer\(\): chunkTargetMs must be a number > 0/,
+      )
+    }
   })
 })
