@@ -109,8 +109,8 @@ Command: \`node --conditions=@faultline/source --import tsx bench/saga/run.ts\`
 
 Machine: ${cpus().length} cores (\`nproc\`), \`${execSync('uname -a').toString().trim()}\`, Node ${process.version},
 PostgreSQL ${pgVersion} (one local server from @faultline/infra for both systems, default settings),
-@dbos-inc/dbos-sdk 5.3.0. Load when the run ended: \`${load}\` — the 2 cores were shared with other
-engineers' test runs, so absolute numbers are noisy; both systems ran back to back under the same conditions.
+@dbos-inc/dbos-sdk 5.3.0. Load when the run ended: \`${load}\` (the benchmark's own processes
+count: Postgres, Kafka and the load generator share the 2 cores); both systems ran back to back under the same conditions.
 
 ## Local mode
 
