@@ -201,10 +201,10 @@ async function chaosRun(name: string, spec: ChaosTransportSpec, size: ChaosSize)
       transport: participantsTransport.transport,
       sagas: size.sagas,
     }
-    await expectOutcomes(facts)
+    const failedIds = await expectOutcomes(facts)
     await expectStepsOnceInOrder(pool)
     await expectBusinessInvariants(facts)
-    await expectResumeCompensates(facts, faults)
+    await expectResumeCompensates(facts, faults, failedIds)
     if (overKafka) {
       const traffic = await expectTravelledThroughKafka(pool, kafka.brokers)
       console.log(

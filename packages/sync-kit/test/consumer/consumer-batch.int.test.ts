@@ -144,8 +144,9 @@ describe('Consumer on Postgres, batched', () => {
     await c.stop()
     // ~20 ms per chunk at ~10 ms per event: chunks of 1-2 (a fixed 50 would be one commit).
     expect(slowCommits).toBeGreaterThanOrEqual(15)
-    // Cheap events: chunks grow back (chunks of 2 would take 80 commits, of 50 four).
-    expect(wire.commits).toBeLessThanOrEqual(20)
+    // Cheap events: chunks grow back (chunks of 2 would take 80 commits, of 50 four; a loaded
+    // CI machine has taken 22 while the average per event comes down).
+    expect(wire.commits).toBeLessThanOrEqual(40)
     expect(c.metrics()).toMatchObject({ applied: 200 })
     expect((await readItems()).a3).toEqual(Array.from({ length: 20 }, (_, i) => i + 1))
   })
