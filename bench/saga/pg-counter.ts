@@ -4,6 +4,7 @@
  * shape of their text, to see where they come from.
  */
 import type pg from 'pg'
+import { tapQueries } from '@faultline/infra'
 
 /** The statements of one query text: `;` outside single-quoted literals ends one. */
 export function statements(text: string): string[] {
@@ -51,24 +52,15 @@ const shapeOf = (parts: readonly string[]): string =>
 
 /** Counts, into `counts`, every query a client checked out of `pool` sends from now on. */
 export function wirePool(pool: pg.Pool, counts: PgCounts): void {
-  const wired = new WeakSet<pg.PoolClient>()
-  pool.on('acquire', (client) => {
-    if (wired.has(client)) return
-    wired.add(client)
-    const query = client.query.bind(client) as (...args: unknown[]) => unknown
-    ;(client as { query: unknown }).query = (...args: unknown[]): unknown => {
-      if (!counts.on) return query(...args)
-      const first = args[0]
-      const text = typeof first === 'string' ? first : ((first as { text?: string }).text ?? '')
-      const parts = statements(text)
-      counts.trips++
-      counts.statements += parts.length
-      counts.commits += parts.filter((p) => /^COMMIT\b/i.test(p)).length
-      if (text.includes(' effect ')) counts.effectTrips++
-      const shape = shapeOf(parts)
-      counts.shapes.set(shape, (counts.shapes.get(shape) ?? 0) + 1)
-      return query(...args)
-    }
+  tapQueries(pool, (text) => {
+    if (!counts.on) return
+    const parts = statements(text)
+    counts.trips++
+    counts.statements += parts.length
+    counts.commits += parts.filter((p) => /^COMMIT\b/i.test(p)).length
+    if (text.includes(' effect ')) counts.effectTrips++
+    const shape = shapeOf(parts)
+    counts.shapes.set(shape, (counts.shapes.get(shape) ?? 0) + 1)
   })
 }
 

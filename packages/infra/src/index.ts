@@ -36,6 +36,7 @@ export { ENV as INFRA_ENV } from './providers/env.js'
 export { dockerUnavailableReason } from './providers/docker-probe.js'
 export { DOCKER_IMAGES } from './docker/docker-services.js'
 export { lsnToBigInt } from './postgres/pg-query.js'
+export { tapQueries } from './postgres/tap-queries.js'
 export { createFaultProxy } from './fault-proxy/index.js'
 export type {
   BandwidthAttributes,

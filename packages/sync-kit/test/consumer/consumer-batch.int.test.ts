@@ -1,6 +1,6 @@
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import { startPostgres, type PostgresHandle } from '@faultline/infra'
+import { startPostgres, tapQueries, type PostgresHandle } from '@faultline/infra'
 import {
   createConsumer,
   createMemoryBroker,
@@ -43,21 +43,11 @@ async function reset(): Promise<void> {
 /** Counts the queries (round trips), COMMITs and ROLLBACKs the pool's connections send while `on`. */
 function wireCounter(p: pg.Pool) {
   const counter = { on: false, trips: 0, commits: 0, rollbacks: 0 }
-  const wired = new WeakSet<pg.PoolClient>()
-  p.on('acquire', (client) => {
-    if (wired.has(client)) return
-    wired.add(client)
-    const query = client.query.bind(client) as (...args: unknown[]) => unknown
-    ;(client as { query: unknown }).query = (...args: unknown[]): unknown => {
-      const first = args[0]
-      const text = typeof first === 'string' ? first : ((first as { text?: string }).text ?? '')
-      if (counter.on) {
-        counter.trips++
-        counter.commits += text.match(/^COMMIT\b/gm)?.length ?? 0
-        counter.rollbacks += text.match(/^ROLLBACK\b/gm)?.length ?? 0
-      }
-      return query(...args)
-    }
+  tapQueries(p, (text) => {
+    if (!counter.on) return
+    counter.trips++
+    counter.commits += text.match(/^COMMIT\b/gm)?.length ?? 0
+    counter.rollbacks += text.match(/^ROLLBACK\b/gm)?.length ?? 0
   })
   return counter
 }
