@@ -31,8 +31,13 @@ export class PendingRows {
   add(rows: readonly PendingRow[]): void {
     if (rows.length === 0) return
     const incoming = [...rows].sort(byCommitOrder)
-    const current = this.#rows.slice(this.#head)
-    this.#rows = mergeSorted(current, incoming)
+    const last = this.#rows[this.#rows.length - 1]
+    // The common case: newly finished transactions committed after everything waiting.
+    if (this.size === 0 || byCommitOrder(last!, incoming[0]!) <= 0) {
+      for (const row of incoming) this.#rows.push(row)
+      return
+    }
+    this.#rows = mergeSorted(this.#rows.slice(this.#head), incoming)
     this.#head = 0
   }
 
@@ -68,8 +73,6 @@ export class PendingRows {
 }
 
 function mergeSorted(a: readonly PendingRow[], b: readonly PendingRow[]): PendingRow[] {
-  if (a.length === 0) return [...b]
-  if (byCommitOrder(a[a.length - 1]!, b[0]!) <= 0) return [...a, ...b]
   const out: PendingRow[] = new Array<PendingRow>(a.length + b.length)
   let i = 0
   let j = 0

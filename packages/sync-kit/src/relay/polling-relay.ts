@@ -166,11 +166,8 @@ export class PollingRelay {
       await this.#saveIdleProgress(state)
       return false
     }
-    const rows = await fetchRows(
-      this.#pool,
-      this.#o.table,
-      batch.map((b) => b.position),
-    )
+    const positions = batch.map((b) => b.position)
+    const rows = await fetchRows(this.#pool, this.#o.table, positions)
     await this.#o.faults?.('relay:received', { events: rows.length })
     if (!(await this.#publish(rows))) return false
     await this.#o.faults?.('relay:before-ack', { events: rows.length })
@@ -182,7 +179,6 @@ export class PollingRelay {
       position: last ? String(last.position) : state.cursor.position,
       lowXid: lowXid(state),
     }
-    const positions = batch.map((b) => b.position)
     await markDeliveredAndSave(this.#pool, this.#o.table, positions, this.#o.name, next)
     state.cursor = next
     state.lastSavedAt = this.#o.clock.now()
