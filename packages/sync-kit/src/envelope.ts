@@ -63,8 +63,10 @@ export type EnvelopeValidation =
   | { readonly ok: true; readonly envelope: EventEnvelope }
   | { readonly ok: false; readonly problems: readonly string[] }
 
-const nonEmpty = (v: unknown): v is string => typeof v === 'string' && v.length > 0
-const positiveInt = (v: unknown): v is number =>
+/** A string with at least one character. */
+export const nonEmpty = (v: unknown): v is string => typeof v === 'string' && v.length > 0
+/** A safe integer >= 1 (versions and sequences). */
+export const positiveInt = (v: unknown): v is number =>
   typeof v === 'number' && Number.isSafeInteger(v) && v >= 1
 
 function headerProblems(headers: unknown): string[] {

@@ -67,7 +67,13 @@ describe('pgoutput decoding', () => {
     expect(decodePgOutput(commit(10n, 20n))).toEqual({ tag: 'commit', commitLsn: 10n, endLsn: 20n })
     expect(decodePgOutput(relation(5, 'public', 'sync_outbox', ['id', 'type']))).toEqual({
       tag: 'relation',
-      relation: { id: 5, schema: 'public', name: 'sync_outbox', columns: ['id', 'type'] },
+      relation: {
+        id: 5,
+        schema: 'public',
+        name: 'sync_outbox',
+        columns: ['id', 'type'],
+        typeOids: [25, 25],
+      },
     })
     expect(decodePgOutput(insert(5, ['x', null]))).toEqual({
       tag: 'insert',
@@ -122,8 +128,12 @@ describe('TxAssembler', () => {
     expect(feed(insert(1, ['e1', 'a']))).toBeUndefined()
     expect(feed(insert(2, ['zzz']))).toBeUndefined()
     expect(feed(message(true, 40n))).toBeUndefined()
-    expect(feed(commit(50n, 60n))).toEqual({ endLsn: 60n, rows: [{ id: 'e1', aggregateid: 'a' }] })
+    expect(feed(commit(50n, 60n))).toEqual({
+      endLsn: 60n,
+      rows: [{ id: 'e1', aggregateid: 'a' }],
+      typesChecked: false,
+    })
     expect(a.inTransaction).toBe(false)
-    expect(feed(message(false, 70n))).toEqual({ endLsn: 70n, rows: [] })
+    expect(feed(message(false, 70n))).toEqual({ endLsn: 70n, rows: [], typesChecked: true })
   })
 })

@@ -2,11 +2,13 @@ import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { startPostgres, type PostgresHandle } from '@faultline/infra'
 import {
+  appendEvents,
   createLogicalRelay,
   createMemoryPublisher,
   decodeEnvelope,
   isSyncKitError,
   migrate,
+  uuidv7,
 } from '@faultline/sync-kit'
 import { outboxRows, waitFor, writeLoad } from './support/pg.js'
 
@@ -189,3 +191,80 @@ describe('LogicalRelay slot ownership', () => {
     expect((err as Error).message).toMatch(/decodes database "relay_a_other".*cluster-wide/)
   })
 })
+
+describe('LogicalRelay message values', () => {
+  test('payloads and headers go out as Postgres stored them, and an invalid row goes to the invalid-row topic', async () => {
+    const publisher = createMemoryPublisher()
+    const relay = createLogicalRelay({
+      connection: url,
+      publisher,
+      slot: 's_values',
+      publication: 'p_values',
+      invalidTopic: 'values.invalid',
+    })
+    await relay.start()
+    const awkward = {
+      quote: 'say "hi" \\ back\nslash',
+      unicode: 'héllo wörld ✓ 😀 \u0001',
+      numbers: [0, -1.5, 1e21, 2 ** 53 + 2, 0.1],
+      nested: { empty: {}, list: [null, true, false, [[]]] },
+    }
+    const client = await pool.connect()
+    try {
+      await client.query('BEGIN')
+      await appendEvents(client, [
+        {
+          aggregateType: 'values',
+          aggregateId: 'v-1',
+          type: 'values.awkward',
+          payload: awkward,
+          headers: { traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' },
+        },
+      ])
+      await client.query('COMMIT')
+    } finally {
+      client.release()
+    }
+    // Written by hand, as a buggy producer might: a type with "@" is not a valid envelope.
+    await pool.query(
+      `INSERT INTO sync_outbox (id, aggregatetype, aggregateid, type, version, sequence, payload)
+       VALUES ($1, 'values', 'v-2', 'bad@type', 1, 1, '{}')`,
+      [uuidv7()],
+    )
+    await appendOne(pool, 'v-3')
+    await waitFor(() => relay.stats().publishedEvents >= 3)
+    await relay.stop()
+    const [good, after] = [
+      publisher.messages('outbox.event.values')[0]!,
+      publisher.messages('outbox.event.values')[1]!,
+    ]
+    const envelope = decodeEnvelope(good.value)
+    expect(envelope.payload).toEqual(awkward)
+    expect(envelope.headers).toEqual({
+      traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01',
+    })
+    expect(good.headers).toMatchObject({
+      traceparent: envelope.headers.traceparent,
+      'fl-event-id': envelope.id,
+      'fl-event-type': 'values.awkward@1',
+    })
+    expect(Date.parse(envelope.occurredAt)).not.toBeNaN()
+    expect(decodeEnvelope(after.value).aggregateId).toBe('v-3')
+    const invalid = publisher.messages('values.invalid')
+    expect(invalid).toHaveLength(1)
+    expect(invalid[0]!.headers['fl-error']).toMatch(/type must not contain "@"/)
+  })
+})
+
+async function appendOne(db: pg.Pool, aggregateId: string): Promise<void> {
+  const client = await db.connect()
+  try {
+    await client.query('BEGIN')
+    await appendEvents(client, [
+      { aggregateType: 'values', aggregateId, type: 'values.plain', payload: { ok: true } },
+    ])
+    await client.query('COMMIT')
+  } finally {
+    client.release()
+  }
+}

@@ -1,4 +1,4 @@
-import { Kafka, Partitioners, logLevel, type Producer } from 'kafkajs'
+import { Kafka, Partitioners, logLevel, type Message, type Producer } from 'kafkajs'
 import { SyncKitError, describeError } from '../errors.js'
 import type { EventPublisher, Logger, OutgoingMessage, PublishResult } from '../ports.js'
 import { silentLogger } from '../ports.js'
@@ -126,14 +126,12 @@ export class KafkaPublisher implements EventPublisher {
 }
 
 function groupByTopic(messages: readonly OutgoingMessage[]) {
-  const byTopic = new Map<
-    string,
-    { key: string; value: Buffer; headers: Record<string, string> }[]
-  >()
+  const byTopic = new Map<string, Message[]>()
   for (const m of messages) {
-    const list = byTopic.get(m.topic) ?? []
-    byTopic.set(m.topic, list)
-    list.push({ key: m.key, value: m.value, headers: { ...m.headers } })
+    let list = byTopic.get(m.topic)
+    if (list === undefined) byTopic.set(m.topic, (list = []))
+    // kafkajs only reads the headers: the message's own object goes as it is, not a copy.
+    list.push({ key: m.key, value: m.value, headers: m.headers })
   }
   return [...byTopic].map(([topic, msgs]) => ({ topic, messages: msgs }))
 }

@@ -16,7 +16,7 @@ import { PublishQueue } from './publish-queue.js'
 import { ReplicationStream } from './replication-stream.js'
 import { emitHeartbeat, ensurePublication, ensureSlot } from './slot.js'
 import { rowToMessage } from './to-message.js'
-import { TxAssembler } from './tx-assembler.js'
+import { TxAssembler, type CommittedTx } from './tx-assembler.js'
 import { SlotMonitor, type SlotMetrics } from './slot-monitor.js'
 
 /** Options for {@link createLogicalRelay}. */
@@ -248,18 +248,17 @@ export class LogicalRelay {
       this.#heartbeatLagMs = this.#o.clock.now() - Number(message.content.toString('utf8'))
     }
     const tx = this.#assembler.push(message)
-    if (tx) this.#onCommitted(tx.endLsn, tx.rows)
+    if (tx) this.#onCommitted(tx)
   }
 
-  #onCommitted(endLsn: bigint, rows: readonly Record<string, string | null | undefined>[]): void {
+  #onCommitted({ endLsn, rows, typesChecked }: CommittedTx): void {
     const tracker = this.#tracker
     const handle = tracker.add(endLsn, this.#o.unsafeAckOnReceipt ? 0 : rows.length)
     if (this.#o.unsafeAckOnReceipt) this.#sendStatus()
     if (rows.length === 0) return
     this.#received += rows.length
-    const messages = rows.map((r) =>
-      rowToMessage(r, this.#o.topic, this.#o.invalidTopic, this.#o.logger),
-    )
+    const { topic, invalidTopic, logger } = this.#o
+    const messages = rows.map((r) => rowToMessage(r, topic, invalidTopic, logger, typesChecked))
     // Fault hooks here must act synchronously (e.g. SIGKILL) so arrival order is kept.
     void this.#o.faults?.('relay:received', { events: rows.length })
     this.#queue.push(

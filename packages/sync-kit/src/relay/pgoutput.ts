@@ -25,6 +25,8 @@ export interface Relation {
   readonly schema: string
   readonly name: string
   readonly columns: readonly string[]
+  /** Type OID of each column, in `columns` order. */
+  readonly typeOids: readonly number[]
 }
 
 /** Column values of a row in text form (null for SQL NULL, undefined for unchanged TOAST). */
@@ -69,6 +71,13 @@ class Reader {
     this.#pos = end + 1
     return s
   }
+  /** `n` bytes as UTF-8 text, read in place (no intermediate Buffer view per value). */
+  text(n: number): string {
+    this.need(n)
+    const s = this.buf.toString('utf8', this.#pos, this.#pos + n)
+    this.#pos += n
+    return s
+  }
   bytes(n: number): Buffer {
     this.need(n)
     const b = this.buf.subarray(this.#pos, this.#pos + n)
@@ -84,24 +93,32 @@ function readRelation(r: Reader): Relation {
   r.u8() // replica identity setting
   const count = r.i16()
   const columns: string[] = []
+  const typeOids: number[] = []
   for (let i = 0; i < count; i++) {
     r.u8() // flags (part of key)
     columns.push(r.cstring())
-    r.i32() // type oid
+    typeOids.push(r.i32() >>> 0)
     r.i32() // type modifier
   }
-  return { id, schema, name, columns }
+  return { id, schema, name, columns, typeOids }
 }
+
+const KIND_TEXT = 't'.charCodeAt(0)
+const KIND_NULL = 'n'.charCodeAt(0)
+const KIND_UNCHANGED = 'u'.charCodeAt(0)
 
 function readTuple(r: Reader): TupleValues {
   const count = r.i16()
   const values: (string | null | undefined)[] = []
   for (let i = 0; i < count; i++) {
-    const kind = String.fromCharCode(r.u8())
-    if (kind === 'n') values.push(null)
-    else if (kind === 'u') values.push(undefined)
-    else if (kind === 't') values.push(r.bytes(r.i32()).toString('utf8'))
-    else throw new SyncKitError('E_SYNC_REPLICATION', `unknown tuple column kind "${kind}"`)
+    const kind = r.u8()
+    if (kind === KIND_TEXT) values.push(r.text(r.i32()))
+    else if (kind === KIND_NULL) values.push(null)
+    else if (kind === KIND_UNCHANGED) values.push(undefined)
+    else {
+      const shown = String.fromCharCode(kind)
+      throw new SyncKitError('E_SYNC_REPLICATION', `unknown tuple column kind "${shown}"`)
+    }
   }
   return values
 }

@@ -10,15 +10,26 @@ const TS_RE =
 
 let lastText = ''
 let lastIso = ''
+let lastValid = false
 
 /** Postgres timestamptz text (`2026-01-02 03:04:05.678+00`) → ISO-8601 in UTC. */
 export function pgTimestampToIso(text: string): string {
+  remember(text)
+  return lastIso
+}
+
+/** Like {@link pgTimestampToIso}, or undefined when the text is not a date at all. */
+export function pgTimestampToCheckedIso(text: string): string | undefined {
+  remember(text)
+  return lastValid ? lastIso : undefined
+}
+
+function remember(text: string): void {
   // The events of one appendEvents() call share one occurredAt: a relay converts it once.
-  if (text === lastText) return lastIso
-  const iso = convertTimestamp(text)
+  if (text === lastText) return
+  lastIso = convertTimestamp(text)
+  lastValid = !Number.isNaN(Date.parse(lastIso))
   lastText = text
-  lastIso = iso
-  return iso
 }
 
 function convertTimestamp(text: string): string {

@@ -2,19 +2,25 @@ import { encodeEnvelope } from '../envelope.js'
 import { describeError } from '../errors.js'
 import type { Logger, OutgoingMessage } from '../ports.js'
 import type { EventEnvelope } from '../envelope.js'
+import { checkedRowToMessage } from './checked-row.js'
 import { rowToEnvelope, type OutboxRowText } from './row-envelope.js'
 
 /**
  * Turns an outbox row into the message to publish. A row that is not a valid envelope goes to
  * `invalidTopic` with the reason in a header: it is neither dropped nor allowed to stop the relay.
+ * `typesChecked` says Postgres's column types already guarantee the row's id, payload and headers
+ * (see {@link checkedRowToMessage}).
  */
 export function rowToMessage(
   row: OutboxRowText,
   topic: (e: EventEnvelope) => string,
   invalidTopic: string,
   logger: Logger,
+  typesChecked = false,
 ): OutgoingMessage {
   try {
+    const checked = typesChecked ? checkedRowToMessage(row, topic) : undefined
+    if (checked !== undefined) return checked
     const envelope = rowToEnvelope(row)
     return { topic: topic(envelope), ...encodeEnvelope(envelope) }
   } catch (err) {

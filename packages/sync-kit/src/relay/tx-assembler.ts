@@ -5,6 +5,23 @@ import type { OutboxRowText } from './row-envelope.js'
 export interface CommittedTx {
   readonly endLsn: bigint
   readonly rows: readonly OutboxRowText[]
+  /**
+   * True when every row came from a table whose `id` column is uuid and whose `payload` and
+   * `headers` columns are json or jsonb: Postgres has checked that text, so it can go into a
+   * message without being checked or parsed again.
+   */
+  readonly typesChecked: boolean
+}
+
+const JSON_OID = 114
+const JSONB_OID = 3802
+const UUID_OID = 2950
+
+/** Whether Postgres's types already guarantee `relation`'s id, payload and headers columns. */
+function hasCheckedTypes(relation: Relation): boolean {
+  const oid = (name: string) => relation.typeOids[relation.columns.indexOf(name)]
+  const json = (name: string) => oid(name) === JSON_OID || oid(name) === JSONB_OID
+  return oid('id') === UUID_OID && json('payload') && json('headers')
 }
 
 /**
@@ -13,8 +30,9 @@ export interface CommittedTx {
  * published only once Postgres has committed it.
  */
 export class TxAssembler {
-  readonly #relations = new Map<number, Relation>()
+  readonly #relations = new Map<number, { relation: Relation; typesChecked: boolean }>()
   #open: OutboxRowText[] | undefined
+  #typesChecked = true
 
   constructor(
     private readonly schema: string,
@@ -33,10 +51,14 @@ export class TxAssembler {
   push(msg: PgOutputMessage): CommittedTx | undefined {
     switch (msg.tag) {
       case 'relation':
-        this.#relations.set(msg.relation.id, msg.relation)
+        this.#relations.set(msg.relation.id, {
+          relation: msg.relation,
+          typesChecked: hasCheckedTypes(msg.relation),
+        })
         return undefined
       case 'begin':
         this.#open = []
+        this.#typesChecked = true
         return undefined
       case 'insert':
         this.#insert(msg.relationId, msg.values)
@@ -44,20 +66,24 @@ export class TxAssembler {
       case 'commit': {
         const rows = this.#open ?? []
         this.#open = undefined
-        return { endLsn: msg.endLsn, rows }
+        return { endLsn: msg.endLsn, rows, typesChecked: this.#typesChecked }
       }
       case 'message':
-        return msg.transactional || this.#open ? undefined : { endLsn: msg.lsn, rows: [] }
+        return msg.transactional || this.#open
+          ? undefined
+          : { endLsn: msg.lsn, rows: [], typesChecked: true }
       case 'other':
         return undefined
     }
   }
 
   #insert(relationId: number, values: TupleValues): void {
-    const rel = this.#relations.get(relationId)
+    const known = this.#relations.get(relationId)
+    const rel = known?.relation
     if (!rel || rel.name !== this.table || rel.schema !== this.schema || !this.#open) return
     const row: Record<string, string | null | undefined> = {}
     rel.columns.forEach((c, i) => (row[c] = values[i]))
     this.#open.push(row)
+    this.#typesChecked &&= known.typesChecked
   }
 }
