@@ -20,7 +20,7 @@ import {
   migrate,
   type Participant,
 } from '@faultline/saga-kit'
-import { childrenOf, listenerPid, refreshedEvery, sampleCpu } from './cpu-sampler.js'
+import { sampleStackCpu, type StackCpu } from '../common/cpu-sampler.js'
 import { benchTransport, startBenchParticipants } from './participants.js'
 import { quantile, settle, writeCounters } from './stats.js'
 
@@ -60,26 +60,13 @@ export const WARM_UP_SECONDS = 5
  * from now; the function returned stops and reports ms used.
  */
 export function sampleRunCpu(server: PostgresHandle, setup: MessagingSetup): () => MessagingCpu {
-  const postmaster = listenerPid(server.port)
-  const jvm = listenerPid(setup.brokerPort)
-  const node = process.cpuUsage()
-  const child = sampleCpu(() => (setup.participantPid === undefined ? [] : [setup.participantPid]))
-  const pgCpu = sampleCpu(
-    refreshedEvery(() => (postmaster === undefined ? [] : childrenOf(postmaster)), 5_000),
+  return sampleStackCpu(server.port, setup.brokerPort, () =>
+    setup.participantPid === undefined ? [] : [setup.participantPid],
   )
-  const kafkaCpu = sampleCpu(() => (jvm === undefined ? [] : [jvm]))
-  return () => {
-    const own = process.cpuUsage(node)
-    return {
-      node: (own.user + own.system) / 1000 + child.stop(),
-      pg: pgCpu.stop(),
-      kafka: kafkaCpu.stop(),
-    }
-  }
 }
 
 /** CPU ms used by the run's Node processes, Postgres and Kafka. */
-export type MessagingCpu = { node: number; pg: number; kafka: number }
+export type MessagingCpu = StackCpu
 
 const CHANNELS = ['saga.replies', 'saga.participant.inventory', 'saga.participant.payments']
 

@@ -106,6 +106,7 @@ export async function startDebezium(target: DebeziumTarget): Promise<RunningDebe
 export const debezium = {
   name: 'Debezium (Connect + outbox router)',
   envelopes: false,
+  inBenchProcess: false,
   prepare: (db: { url: string; slot: string }) => prepareDebezium({ pgUrl: db.url, slot: db.slot }),
   start: (db: { url: string; slot: string; brokers: string[] }, topic: string) =>
     startDebezium({ pgUrl: db.url, brokers: db.brokers, slot: db.slot, topic }),

@@ -3,6 +3,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { cpus, loadavg } from 'node:os'
 import { fileURLToPath } from 'node:url'
+import type { StackCpu } from '../common/cpu-sampler.js'
 import { targetLines } from './targets.js'
 
 /** One backlog-drain measurement. */
@@ -11,6 +12,10 @@ export interface DrainRow {
   perTx: number
   events: number
   eventsPerSecond: number
+  /** CPU ms over the drain, from the system's start until the broker had every event. */
+  cpu: StackCpu
+  /** Whether `cpu.node` is the system's (it ran in the bench process). */
+  inBenchProcess: boolean
 }
 
 /** One paced-load step. */
@@ -33,7 +38,12 @@ export interface Report {
   quick: boolean
   drains: DrainRow[]
   raw: number
+  /** CPU of the raw producer's best run. */
+  rawCpu: StackCpu
+  /** Paced steps with nothing consuming the topic. */
   latencies: LatencyRow[]
+  /** The same steps for the sync-kit relays, with a read model applying every event. */
+  readModelLatencies: LatencyRow[]
   seconds: number
   drainEvents: number
   stepSeconds: number
@@ -61,28 +71,49 @@ function pomVersion(path: string, property: string): string {
   }
 }
 
+/** CPU ms per 1,000 events: the bench process (n/a when the system runs elsewhere), Postgres, Kafka. */
+function cpuCells(cpu: StackCpu, events: number, inBenchProcess: boolean): string {
+  const per = (ms: number) => ((ms * 1000) / events).toFixed(0)
+  return `${inBenchProcess ? per(cpu.node) : 'n/a'} | ${per(cpu.pg)} | ${per(cpu.kafka)}`
+}
+
 function drainTable(r: Report): string[] {
   const lines = [
-    '| system | events/tx | events | events/s | vs raw producer |',
-    '|---|---|---|---|---|',
+    '| system | events/tx | events | events/s | vs raw producer | CPU ms / 1,000 events: relay (Node) | Postgres | Kafka broker |',
+    '|---|---|---|---|---|---|---|---|',
   ]
   for (const d of r.drains) {
     lines.push(
-      `| ${d.system} | ${d.perTx} | ${d.events} | ${f0(d.eventsPerSecond)} | ${(d.eventsPerSecond / r.raw).toFixed(2)}x |`,
+      `| ${d.system} | ${d.perTx} | ${d.events} | ${f0(d.eventsPerSecond)} | ${(d.eventsPerSecond / r.raw).toFixed(2)}x | ${cpuCells(d.cpu, d.events, d.inBenchProcess)} |`,
     )
   }
-  lines.push(`| raw kafkajs producer (limit) | – | ${r.drainEvents} | ${f0(r.raw)} | 1.00x |`)
+  lines.push(
+    `| raw kafkajs producer (limit) | – | ${r.drainEvents} | ${f0(r.raw)} | 1.00x | ${cpuCells(r.rawCpu, r.drainEvents, true)} |`,
+  )
   return lines
 }
 
-function latencyTable(r: Report): string[] {
+function kafkaLatencyTable(rows: readonly LatencyRow[]): string[] {
   const lines = [
-    '| system | events/tx | target events/s | achieved commit rate | events | commit→Kafka p50 ms | p99 ms | max ms | catch-up after load ms | commit→read model p50 ms | p99 ms |',
-    '|---|---|---|---|---|---|---|---|---|---|---|',
+    '| system | events/tx | target events/s | achieved commit rate | events | commit→Kafka p50 ms | p99 ms | max ms | catch-up after load ms |',
+    '|---|---|---|---|---|---|---|---|---|',
   ]
-  for (const l of r.latencies) {
+  for (const l of rows) {
     lines.push(
-      `| ${l.system} | ${l.perTx} | ${l.targetRate} | ${f0(l.achievedRate)} | ${l.events} | ${f0(l.p50)} | ${f0(l.p99)} | ${f0(l.max)} | ${f0(l.catchUpMs)} | ${f0(l.readModelP50)} | ${f0(l.readModelP99)} |`,
+      `| ${l.system} | ${l.perTx} | ${l.targetRate} | ${f0(l.achievedRate)} | ${l.events} | ${f0(l.p50)} | ${f0(l.p99)} | ${f0(l.max)} | ${f0(l.catchUpMs)} |`,
+    )
+  }
+  return lines
+}
+
+function readModelTable(rows: readonly LatencyRow[]): string[] {
+  const lines = [
+    '| system | events/tx | target events/s | achieved commit rate | commit→Kafka p99 ms | commit→read model p50 ms | p99 ms |',
+    '|---|---|---|---|---|---|---|',
+  ]
+  for (const l of rows) {
+    lines.push(
+      `| ${l.system} | ${l.perTx} | ${l.targetRate} | ${f0(l.achievedRate)} | ${f0(l.p99)} | ${f0(l.readModelP50)} | ${f0(l.readModelP99)} |`,
     )
   }
   return lines
@@ -113,7 +144,8 @@ export function writeReport(r: Report): Promise<void> {
     '- sync-kit relays publish with the kafkajs idempotent producer: `acks=-1`, one request in flight, murmur2 partitioner; `batchSize` 1000; relay B polls every 20 ms. Topics have 3 partitions and `message.timestamp.type=LogAppendTime`.',
     '- Debezium: the Postgres connector (pgoutput) with the Outbox Event Router on Kafka Connect standalone, producer `acks=all` with idempotence, key = aggregateid, all events routed to the step topic.',
     '- Events are ~300-byte JSON envelopes over 10,000 aggregates. Writers use `appendEvents()` (one statement: sequence upserts + outbox insert) in their own transactions; BEGIN, the append and COMMIT are pipelined on the connection (one round trip per transaction).',
-    "- The read model is a sync-kit projection runner (inbox, per-aggregate ordering with `gapPolicy: hold`) inserting one row per event into its own database; its latency is the commit time of the applying transaction minus the outbox commit time. Debezium rows have no read-model figures: its outbox router sends the payload as the value and the other fields as headers, which is not the envelope sync-kit's consumer applies.",
+    "- The read model is a sync-kit projection runner (inbox, per-aggregate ordering with `gapPolicy: hold`) inserting one row per event into its own database; its latency is the commit time of the applying transaction minus the outbox commit time. Debezium has no read-model run: its outbox router sends the payload as the value and the other fields as headers, which is not the envelope sync-kit's consumer applies.",
+    '- CPU is read from /proc (Postgres: every server process; Kafka: the broker JVM) and from `process.cpuUsage()` for the bench process, in which the sync-kit relays and the raw producer run; Debezium runs in its own Connect JVM, which is not sampled.',
     "- Every paced run opens with a discarded 3 s warm-up step at 200 events/s (JIT, and Debezium's JVM).",
     '',
     '## Sustained throughput (backlog drain)',
@@ -122,11 +154,17 @@ export function writeReport(r: Report): Promise<void> {
     '',
     ...drainTable(r),
     '',
-    '## Commit → Kafka and commit → read model under paced load (rate stepped up)',
+    '## Commit → Kafka under paced load (rate stepped up)',
     '',
-    `Open-model writer in two threads: transactions are due at fixed intervals (up to 32 in flight per thread); each step issues ${r.stepSeconds} s worth of transactions at the target rate, so a step lasts longer when the writer falls behind (see the achieved commit rate). Latency = broker LogAppendTime − Postgres commit timestamp (\`track_commit_timestamp\`), per event, first copy only. "catch-up" is how long after the writer finished the system needed to publish the rest.`,
+    `Open-model writer in two threads: transactions are due at fixed intervals (up to 32 in flight per thread); each step issues ${r.stepSeconds} s worth of transactions at the target rate, so a step lasts longer when the writer falls behind (see the achieved commit rate). Latency = broker LogAppendTime − Postgres commit timestamp (\`track_commit_timestamp\`), per event, first copy only. "catch-up" is how long after the writer finished the system needed to publish the rest. Nothing consumes the topic in these runs, for any system, so every system has the same two cores to itself and the writer.`,
     '',
-    ...latencyTable(r),
+    ...kafkaLatencyTable(r.latencies),
+    '',
+    '## Commit → read model under paced load (sync-kit relays)',
+    '',
+    'The same steps again for the sync-kit relays, now with the read model applying every event while the relay runs (its commit→Kafka p99 is shown again, as the consumer shares the two cores).',
+    '',
+    ...readModelTable(r.readModelLatencies),
     '',
     '## Against the issue’s targets (this run)',
     '',

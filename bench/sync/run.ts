@@ -11,6 +11,7 @@ import { startKafka, startPostgres } from '@faultline/infra'
 import { writeReport, type DrainRow, type LatencyRow } from './report.js'
 import { readAppendTimes } from './kafka-read.js'
 import { BenchSteps } from './steps.js'
+import type { StackCpu } from '../common/cpu-sampler.js'
 import { rawProducer, relayA, relayB, type RelaySystem } from './systems.js'
 
 const quick = process.argv.includes('--quick')
@@ -60,23 +61,30 @@ for (const perTx of latencyOnly ? [] : [1, 10]) {
  * The raw producer's best of three runs (the first also warms its JIT), measured like the
  * systems: events over the first-to-last broker LogAppendTime.
  */
-async function rawLimit(): Promise<number> {
-  const runs: number[] = []
+async function rawLimit(): Promise<{ raw: number; rawCpu: StackCpu }> {
+  const runs: { raw: number; rawCpu: StackCpu }[] = []
   for (let i = 0; i < 3; i++) {
     const topic = await steps.freshTopic('raw')
-    await rawProducer(kafka.brokers, topic, DRAIN_EVENTS)
+    const rawCpu = await rawProducer(kafka.brokers, topic, DRAIN_EVENTS, () => steps.sampleCpu())
     const times = [...(await readAppendTimes(kafka.brokers, topic)).values()]
-    runs.push(DRAIN_EVENTS / ((Math.max(...times) - Math.min(...times)) / 1000))
+    runs.push({ raw: DRAIN_EVENTS / ((Math.max(...times) - Math.min(...times)) / 1000), rawCpu })
   }
-  return Math.max(...runs)
+  return runs.reduce((best, run) => (run.raw > best.raw ? run : best))
 }
-const raw = latencyOnly ? NaN : await rawLimit()
-console.log(JSON.stringify({ raw }))
+const noCpu: StackCpu = { node: NaN, pg: NaN, kafka: NaN }
+const { raw, rawCpu } = latencyOnly ? { raw: NaN, rawCpu: noCpu } : await rawLimit()
+console.log(JSON.stringify({ raw, rawCpu }))
 
+/** Commit→Kafka for every system with nothing consuming; then the relays with a read model. */
 const latencies: LatencyRow[] = []
+const readModelLatencies: LatencyRow[] = []
 for (const system of picked) {
-  latencies.push(...(await steps.latency(system, 1, W1_RATES, STEP_SECONDS)))
-  latencies.push(...(await steps.latency(system, 10, W2_RATES, STEP_SECONDS)))
+  latencies.push(...(await steps.latency(system, 1, W1_RATES, STEP_SECONDS, false)))
+  latencies.push(...(await steps.latency(system, 10, W2_RATES, STEP_SECONDS, false)))
+}
+for (const system of picked.filter((s) => s.envelopes)) {
+  readModelLatencies.push(...(await steps.latency(system, 1, W1_RATES, STEP_SECONDS, true)))
+  readModelLatencies.push(...(await steps.latency(system, 10, W2_RATES, STEP_SECONDS, true)))
 }
 
 const versionPool = new pg.Pool({ connectionString: pgServer.url })
@@ -88,7 +96,9 @@ await writeReport({
   quick,
   drains,
   raw,
+  rawCpu,
   latencies,
+  readModelLatencies,
   seconds: (performance.now() - started) / 1000,
   drainEvents: DRAIN_EVENTS,
   stepSeconds: STEP_SECONDS,

@@ -1,6 +1,7 @@
 import pg from 'pg'
 import type { KafkaHandle, PostgresHandle } from '@faultline/infra'
 import { migrate } from '@faultline/sync-kit'
+import { sampleStackCpu, type StackCpu } from '../common/cpu-sampler.js'
 import { createLogAppendTopic, readAppendTimes } from './kafka-read.js'
 import { writeInThreads } from './load.js'
 import { ReadModel } from './read-model.js'
@@ -29,6 +30,11 @@ export class BenchSteps {
     return { url, pool, slot: `bench_${this.#dbs}`, brokers: this.kafka.brokers }
   }
 
+  /** Starts sampling the CPU of this process, Postgres and the broker (over a short window). */
+  sampleCpu(): () => StackCpu {
+    return sampleStackCpu(this.pgServer.port, this.kafka.port, () => [], 0)
+  }
+
   async freshTopic(prefix: string): Promise<string> {
     const topic = `${prefix}.${++this.#topics}`
     await createLogAppendTopic(this.kafka.brokers, topic)
@@ -54,29 +60,34 @@ export class BenchSteps {
     const topic = await this.freshTopic('drain')
     await system.prepare(db)
     await writeInThreads({ kind: 'prefill', url: db.url, total: events, perTx }, 1)
+    const cpuUsed = this.sampleCpu()
     const running = await system.start(db, topic)
     await until(async () => (await running.published()) >= events, 600_000, 20)
+    const cpu = cpuUsed()
     await running.stop()
     await db.pool.end()
     const times = [...(await readAppendTimes(this.kafka.brokers, topic)).values()]
     const seconds = (Math.max(...times) - Math.min(...times)) / 1000
-    return { system: system.name, perTx, events, eventsPerSecond: events / seconds }
+    const { name, inBenchProcess } = system
+    return { system: name, perTx, events, eventsPerSecond: events / seconds, cpu, inBenchProcess }
   }
 
   /**
-   * Paced load stepped up through `rates`, with one topic and one read model for the run; each
-   * step writes its own aggregates (`s<n>-agg-*`) so its events can be told apart. Latency is
-   * broker LogAppendTime (or the read model's commit time) minus the outbox commit time.
+   * Paced load stepped up through `rates`, with one topic (and, `withReadModel`, one read model
+   * consuming it) for the run; each step writes its own aggregates (`s<n>-agg-*`) so its events
+   * can be told apart. Latency is broker LogAppendTime (or the read model's commit time) minus
+   * the outbox commit time.
    */
   async latency(
     system: RelaySystem,
     perTx: number,
     rates: readonly number[],
     stepSeconds: number,
+    withReadModel: boolean,
   ): Promise<LatencyRow[]> {
     const db = await this.freshDb()
     const topic = await this.freshTopic('lat')
-    const readModel = system.envelopes
+    const readModel = withReadModel
       ? await ReadModel.start({
           brokers: this.kafka.brokers,
           url: (await this.pgServer.createDatabase(`bench_rm_${this.#dbs}`)).url,

@@ -1,5 +1,6 @@
 import { Kafka, Partitioners, logLevel } from 'kafkajs'
 import type pg from 'pg'
+import type { StackCpu } from '../common/cpu-sampler.js'
 import {
   createLogicalRelay,
   createMemoryPublisher,
@@ -35,6 +36,8 @@ export interface RelaySystem {
    * model here.
    */
   readonly envelopes: boolean
+  /** Whether it runs inside the bench process, whose CPU is then its CPU. */
+  readonly inBenchProcess: boolean
   /** Makes the database ready before events are written (e.g. creates the slot). */
   prepare(db: BenchDb): Promise<void>
   /** Starts moving events to `topic`; resolves once it streams or polls. */
@@ -66,6 +69,7 @@ async function runRelay(
 export const relayA: RelaySystem = {
   name: 'relay A (pgoutput)',
   envelopes: true,
+  inBenchProcess: true,
   async prepare(db) {
     const r = createLogicalRelay({
       connection: db.url,
@@ -91,6 +95,7 @@ export const relayA: RelaySystem = {
 export const relayB: RelaySystem = {
   name: 'relay B (polling)',
   envelopes: true,
+  inBenchProcess: true,
   prepare: () => Promise.resolve(),
   start: (db, topic) =>
     runRelay(db, (publisher) =>
@@ -108,7 +113,12 @@ export const relayB: RelaySystem = {
  * The limit: the same kafkajs producer settings as the relays (idempotent, acks=-1, one request
  * in flight), fed pre-encoded envelopes in batches of 1000 with nothing else to do.
  */
-export async function rawProducer(brokers: string[], topic: string, total: number) {
+export async function rawProducer(
+  brokers: string[],
+  topic: string,
+  total: number,
+  sampleCpu: () => () => StackCpu,
+): Promise<StackCpu> {
   const producer = new Kafka({ brokers, logLevel: logLevel.NOTHING }).producer({
     idempotent: true,
     maxInFlightRequests: 1,
@@ -129,16 +139,16 @@ export async function rawProducer(brokers: string[], topic: string, total: numbe
     })
     return { key: m.key, value: m.value, headers: { ...m.headers } }
   })
-  const start = performance.now()
+  const cpuUsed = sampleCpu()
   for (let i = 0; i < total; i += 1000) {
     await producer.sendBatch({
       acks: -1,
       topicMessages: [{ topic, messages: messages.slice(i, i + 1000) }],
     })
   }
-  const seconds = (performance.now() - start) / 1000
+  const cpu = cpuUsed()
   await producer.disconnect()
-  return total / seconds
+  return cpu
 }
 
 /** Commit time (ms since epoch) of every outbox row, from track_commit_timestamp. */

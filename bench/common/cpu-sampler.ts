@@ -81,3 +81,40 @@ export function sampleCpu(pids: () => number[], everyMs = 1_000): { stop(): numb
     },
   }
 }
+
+/** CPU ms used by this Node process (and `extraNode` processes), Postgres and the Kafka broker. */
+export type StackCpu = { node: number; pg: number; kafka: number }
+
+/**
+ * Samples the CPU of the whole stack from now: this process (all its threads), the processes
+ * `extraNode()` names, every process of the Postgres server listening on `pgPort` and the broker
+ * JVM on `kafkaPort`. The function returned stops and reports ms used.
+ */
+export function sampleStackCpu(
+  pgPort: number,
+  kafkaPort: number,
+  extraNode: () => number[] = () => [],
+  /**
+   * How often the list of Postgres processes is read again. A window of a few seconds needs 0:
+   * a walsender or backend started during it must be found before it exits.
+   */
+  pgListEveryMs = 5_000,
+): () => StackCpu {
+  const postmaster = listenerPid(pgPort)
+  const jvm = listenerPid(kafkaPort)
+  const own = process.cpuUsage()
+  const others = sampleCpu(extraNode)
+  const pg = sampleCpu(
+    refreshedEvery(() => (postmaster === undefined ? [] : childrenOf(postmaster)), pgListEveryMs),
+    pgListEveryMs === 0 ? 250 : 1_000,
+  )
+  const kafka = sampleCpu(() => (jvm === undefined ? [] : [jvm]))
+  return () => {
+    const used = process.cpuUsage(own)
+    return {
+      node: (used.user + used.system) / 1000 + others.stop(),
+      pg: pg.stop(),
+      kafka: kafka.stop(),
+    }
+  }
+}
