@@ -76,6 +76,20 @@ describe('startPostgres (local provider)', () => {
     await pgh.restart()
     expect(await count(pgh.url, 'survivors')).toBe(1)
   })
+
+  test('kill() takes down a backend busy in a query, so restart() right after it starts', async () => {
+    // Backends leave the postmaster's process group (setsid), and one busy in a query only
+    // notices the postmaster's death when the query ends: it would hold the shared memory, and
+    // the restart would fail with "pre-existing shared memory block ... is still in use".
+    const busy = withClient(pgh.url, (c) =>
+      c.query('SELECT count(*) FROM generate_series(1, 2000000000)'),
+    ).catch((err: unknown) => err)
+    await sleep(300)
+    await pgh.kill()
+    await pgh.restart()
+    expect(await count(pgh.url, 'survivors')).toBe(1)
+    expect(await busy).toBeInstanceOf(Error)
+  })
 })
 
 describe('startPostgres with replicaApplyDelayMs', () => {
