@@ -1,3 +1,4 @@
+import pg from 'pg'
 import type { EventEnvelope } from './envelope.js'
 import { SyncKitError, describeError, isSyncKitError } from './errors.js'
 import { prepareEvent, type NewEvent, type PreparedEvent } from './outbox-input.js'
@@ -25,8 +26,8 @@ function placesInAggregate(prepared: readonly PreparedEvent[]) {
 }
 
 /**
- * Reserves each aggregate's sequence numbers and inserts the rows in one statement, so a call
- * costs one round trip whatever the number of aggregates.
+ * The one statement that appends a batch: it reserves each aggregate's sequence numbers and
+ * inserts the rows, so a call costs one round trip whatever the number of aggregates.
  *
  * - The upsert's row lock on `sync_outbox_sequence` is held until the caller commits, so a
  *   concurrent writer of the same aggregate waits and then takes the next numbers: sequences are
@@ -34,17 +35,8 @@ function placesInAggregate(prepared: readonly PreparedEvent[]) {
  * - The upsert visits aggregates sorted by byte order (`COLLATE "C"`), so two calls touching the
  *   same aggregates lock them in the same order and cannot deadlock each other.
  * - Rows are inserted in input order, so `position` keeps the caller's order within the call.
- *
- * Returns each event's sequence number, in input order.
  */
-async function insertWithSequences(
-  tx: SqlExecutor,
-  prepared: readonly PreparedEvent[],
-): Promise<number[]> {
-  const rows = prepared.map((p) => p.envelope)
-  const { places, counts } = placesInAggregate(prepared)
-  const r = await tx.query<{ position: string; sequence: string }>(
-    `WITH s AS (
+const APPEND_SQL = `WITH s AS (
        INSERT INTO sync_outbox_sequence AS s (aggregatetype, aggregateid, last_sequence)
        SELECT a.t, a.i, count(*) FROM unnest($2::text[], $3::text[]) AS a(t, i)
         GROUP BY a.t, a.i
@@ -61,28 +53,87 @@ async function insertWithSequences(
               AS u(id, t, i, type, version, payload, headers, occurred_at, place, cnt, n)
        JOIN s ON s.aggregatetype = u.t AND s.aggregateid = u.i
       ORDER BY u.n
-     RETURNING position::text, sequence::text`,
-    [
-      rows.map((e) => e.id),
-      rows.map((e) => e.aggregateType),
-      rows.map((e) => e.aggregateId),
-      rows.map((e) => e.type),
-      rows.map((e) => e.version),
-      prepared.map((p) => p.payloadJson),
-      prepared.map((p) => p.headersJson),
-      rows.map((e) => e.occurredAt),
-      places,
-      counts,
-    ],
+     RETURNING position::text, sequence::text`
+
+/** The parameters of {@link APPEND_SQL}: one array per column, in input order. */
+function appendValues(prepared: readonly PreparedEvent[]): (string | number)[][] {
+  const rows = prepared.map((p) => p.envelope)
+  const { places, counts } = placesInAggregate(prepared)
+  return [
+    rows.map((e) => e.id),
+    rows.map((e) => e.aggregateType),
+    rows.map((e) => e.aggregateId),
+    rows.map((e) => e.type),
+    rows.map((e) => e.version),
+    prepared.map((p) => p.payloadJson),
+    prepared.map((p) => p.headersJson),
+    rows.map((e) => e.occurredAt),
+    places,
+    counts,
+  ]
+}
+
+/** Runs {@link APPEND_SQL}; returns each event's sequence number, in input order. */
+async function insertWithSequences(
+  tx: SqlExecutor,
+  prepared: readonly PreparedEvent[],
+): Promise<number[]> {
+  const r = await tx.query<{ position: string; sequence: string }>(
+    APPEND_SQL,
+    appendValues(prepared),
   )
   // Identity values follow insertion order, which is input order (ORDER BY u.n).
   const stored = r.rows
     .map((row) => ({ position: BigInt(row.position), sequence: Number(row.sequence) }))
     .sort((a, b) => (a.position < b.position ? -1 : 1))
-  if (stored.length !== rows.length) {
-    throw new Error(`stored ${stored.length} of ${rows.length} events`)
+  if (stored.length !== prepared.length) {
+    throw new Error(`stored ${stored.length} of ${prepared.length} events`)
   }
   return stored.map((x) => x.sequence)
+}
+
+/** A string or number array as an SQL literal (`ARRAY['a','b']`), escaped by pg. */
+function arrayLiteral(values: readonly (string | number)[]): string {
+  const items = values.map((v) => (typeof v === 'number' ? String(v) : pg.escapeLiteral(v)))
+  return `ARRAY[${items.join(',')}]`
+}
+
+/** What {@link appendEventsStatement} returns. */
+export interface AppendStatement {
+  /** One SQL statement, values written as escaped literals. */
+  readonly text: string
+  /** The events as they will be stored; `sequence` is set by the database when `text` runs. */
+  readonly envelopes: readonly Omit<EventEnvelope, 'sequence'>[]
+}
+
+/**
+ * The statement {@link appendEvents} runs, with its values written as SQL literals, for a caller
+ * that sends it with other statements in one round trip of the simple query protocol (which
+ * takes several statements where a parameterised query takes one). It must run inside the
+ * caller's transaction, like `appendEvents`; the same guarantees hold.
+ *
+ * Invalid input throws `E_SYNC_INVALID_EVENT`, as `appendEvents` does, before any SQL exists.
+ */
+export function appendEventsStatement(
+  events: readonly NewEvent<unknown>[],
+  options: AppendOptions = {},
+): AppendStatement {
+  const prepared = prepareAll(events, options)
+  if (prepared.length === 0) return { text: 'SELECT 1', envelopes: [] }
+  const values = appendValues(prepared)
+  const text = APPEND_SQL.replace(/\$(\d+)/g, (_, n: string) =>
+    arrayLiteral(values[Number(n) - 1]!),
+  )
+  return { text, envelopes: prepared.map((p) => p.envelope) }
+}
+
+function prepareAll(events: readonly NewEvent<unknown>[], options: AppendOptions): PreparedEvent[] {
+  const list: unknown = events
+  if (!Array.isArray(list)) {
+    throw new SyncKitError('E_SYNC_INVALID_EVENT', 'appendEvents() expects an array of events')
+  }
+  const now = (options.clock ?? systemClock).now()
+  return events.map((e, i) => prepareEvent(e, i, now))
 }
 
 /**
@@ -99,12 +150,7 @@ export async function appendEvents(
   events: readonly NewEvent<unknown>[],
   options: AppendOptions = {},
 ): Promise<EventEnvelope[]> {
-  const list: unknown = events
-  if (!Array.isArray(list)) {
-    throw new SyncKitError('E_SYNC_INVALID_EVENT', 'appendEvents() expects an array of events')
-  }
-  const now = (options.clock ?? systemClock).now()
-  const prepared = events.map((e, i) => prepareEvent(e, i, now))
+  const prepared = prepareAll(events, options)
   if (prepared.length === 0) return []
   try {
     const sequences = await insertWithSequences(tx, prepared)

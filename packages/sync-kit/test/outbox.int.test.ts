@@ -2,7 +2,7 @@ import fc from 'fast-check'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { startPostgres, type PostgresHandle } from '@faultline/infra'
-import { appendEvents, migrate, type NewEvent } from '@faultline/sync-kit'
+import { appendEvents, appendEventsStatement, migrate, type NewEvent } from '@faultline/sync-kit'
 import { ev, inTx } from './support/pg.js'
 
 let server: PostgresHandle
@@ -107,5 +107,55 @@ describe('appendEvents', () => {
     ).rejects.toMatchObject({ code: 'E_SYNC_DATABASE' })
     const out = await inTx(pool, (c) => appendEvents(c, [ev('d-1', 3), ev('d-2', 4)]))
     expect(out.map((e) => e.sequence)).toEqual([2, 1])
+  })
+})
+
+describe('appendEventsStatement', () => {
+  test('as text, with other statements in one round trip, it stores what appendEvents would', async () => {
+    const hostile = {
+      quote: 'it\'s "quoted" \\ and \' ; DROP TABLE sync_outbox; --',
+      unicode: 'héllo ✓ 😀',
+      backslashes: '\\x00 \\\\ \\n',
+    }
+    await inTx(pool, (c) => appendEvents(c, [ev('st-a', 0)]))
+    const statement = appendEventsStatement([
+      { aggregateType: 'order', aggregateId: 'st-a', type: 'order.changed', payload: { n: 1 } },
+      {
+        aggregateType: 'order',
+        aggregateId: "st-'b",
+        type: 'order.changed',
+        payload: { n: 2, ...hostile },
+        headers: { traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' },
+      },
+      { aggregateType: 'order', aggregateId: 'st-a', type: 'order.changed', payload: { n: 3 } },
+    ])
+    await inTx(pool, (c) => c.query(`${statement.text}; SELECT 1`))
+    expect(await stored('st-')).toEqual([
+      { agg: 'st-a', seq: 1, n: 0 },
+      { agg: 'st-a', seq: 2, n: 1 },
+      { agg: "st-'b", seq: 1, n: 2 },
+      { agg: 'st-a', seq: 3, n: 3 },
+    ])
+    const row = await pool.query<{ id: string; payload: object; headers: object }>(
+      `SELECT id::text, payload, headers FROM sync_outbox WHERE aggregateid = $1`,
+      ["st-'b"],
+    )
+    expect(row.rows[0]).toEqual({
+      id: statement.envelopes[1]!.id,
+      payload: { n: 2, ...hostile },
+      headers: { traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' },
+    })
+  })
+
+  test('refuses what appendEvents refuses, before any SQL exists', () => {
+    const err: unknown = (() => {
+      try {
+        appendEventsStatement([{ aggregateType: 'order', aggregateId: '', type: 't', payload: {} }])
+      } catch (e) {
+        return e
+      }
+    })()
+    expect(err).toMatchObject({ code: 'E_SYNC_INVALID_EVENT' })
+    expect(String(err)).toMatch(/aggregateId is missing/)
   })
 })
