@@ -6,6 +6,7 @@ import { connect } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, test } from 'vitest'
+import { isLive } from '../src/local/proc-children.js'
 
 const fixture = fileURLToPath(new URL('./fixtures/start-and-hang.ts', import.meta.url))
 const repoRoot = fileURLToPath(new URL('../../..', import.meta.url))
@@ -48,7 +49,7 @@ describe('cleanup', () => {
       })
       child.once('exit', (code) => reject(new Error(`fixture exited early with ${code}`)))
     })
-    const report = JSON.parse(line) as { ports: number[]; dirs: string[] }
+    const report = JSON.parse(line) as { ports: number[]; dirs: string[]; backend: number }
     const ours = report.dirs
     expect(ours.length).toBeGreaterThanOrEqual(2)
     for (const port of report.ports) expect(await accepts(port)).toBe(true)
@@ -62,7 +63,14 @@ describe('cleanup', () => {
       () => Promise.resolve(ours.every((dir) => !existsSync(dir))),
       15_000,
     )
-    expect({ portsClosed, dirsGone }).toEqual({ portsClosed: true, dirsGone: true })
+    // A backend busy in a query is outside the server's process group (Postgres calls setsid)
+    // and would run on for minutes if only the group were killed.
+    const backendGone = await waitFor(() => Promise.resolve(!isLive(report.backend)), 15_000)
+    expect({ portsClosed, dirsGone, backendGone }).toEqual({
+      portsClosed: true,
+      dirsGone: true,
+      backendGone: true,
+    })
     rmSync(tmp, { recursive: true, force: true })
   })
 })

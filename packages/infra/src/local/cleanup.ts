@@ -1,14 +1,19 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { rmSync } from 'node:fs'
+import { killTree } from './proc-children.js'
 
 /**
  * A watchdog process that outlives us by a moment: it reads commands on stdin and, when stdin
- * closes (we exited, even by SIGKILL), kills every tracked process group and removes every
- * tracked dir. An `exit` hook does the same synchronously for an orderly exit.
+ * closes (we exited, even by SIGKILL), kills every tracked process group with its leader's
+ * children (Postgres backends leave the group: see `killTree`) and removes every tracked dir. An `exit` hook does the same synchronously for an orderly exit.
  */
 const REAPER_SOURCE = `
-const { rmSync } = require('node:fs');
+const { readdirSync, readFileSync, rmSync } = require('node:fs');
 const groups = new Set(); const dirs = new Set(); let buffer = '';
+const ppid = (n) => { try { const s = readFileSync('/proc/' + n + '/stat', 'utf8'); return s.slice(s.lastIndexOf(')') + 2).split(' ')[1]; } catch { return undefined; } };
+const children = (pid) => { try { return readdirSync('/proc').filter((n) => /^\\d+$/.test(n) && ppid(n) === String(pid)).map(Number); } catch { return []; } };
+const signal = (pid, sig) => { try { process.kill(pid, sig); } catch {} };
+const killTree = (pid) => { signal(-pid, 'SIGSTOP'); const c = children(pid); signal(-pid, 'SIGKILL'); for (const k of c) signal(k, 'SIGKILL'); };
 process.stdin.setEncoding('utf8');
 process.stdin.on('data', (chunk) => {
   buffer += chunk; let nl;
@@ -20,7 +25,7 @@ process.stdin.on('data', (chunk) => {
   }
 });
 process.stdin.on('end', () => {
-  for (const pid of groups) { try { process.kill(-pid, 'SIGKILL'); } catch {} }
+  for (const pid of groups) killTree(pid);
   setTimeout(() => { for (const d of dirs) { try { rmSync(d, { recursive: true, force: true }); } catch {} } process.exit(0); }, 300);
 });
 `
@@ -44,7 +49,7 @@ function send(line: string): void {
 }
 
 function cleanupNow(): void {
-  for (const pid of groups) signalGroup(pid, 'SIGKILL')
+  for (const pid of groups) killTree(pid)
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true, maxRetries: 3 })
   groups.clear()
   dirs.clear()

@@ -30,7 +30,7 @@ export function isLive(pid: number): boolean {
   return state !== undefined && state !== 'Z' && state !== 'X'
 }
 
-/** Sends `signal` to one process; false when it is already gone. */
+/** Sends `signal` to one process (a negative pid: a process group); false when it is gone. */
 export function signalPid(pid: number, signal: NodeJS.Signals): boolean {
   try {
     process.kill(pid, signal)
@@ -44,4 +44,18 @@ export function signalPid(pid: number, signal: NodeJS.Signals): boolean {
 export async function waitGone(pids: readonly number[], timeoutMs: number): Promise<void> {
   const end = Date.now() + timeoutMs
   while (pids.some(isLive) && Date.now() < end) await sleep(5)
+}
+
+/**
+ * SIGKILLs a server's process group and the leader's children, and returns the children.
+ * Postgres backends call setsid(), so they are not in the group; a busy one would outlive the
+ * postmaster until its query ends. The group is stopped first so that the leader cannot fork a
+ * child after the children are listed.
+ */
+export function killTree(leader: number): number[] {
+  signalPid(-leader, 'SIGSTOP')
+  const children = childPids(leader)
+  signalPid(-leader, 'SIGKILL')
+  for (const child of children) signalPid(child, 'SIGKILL')
+  return children
 }

@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { InfraError, isInfraError } from '../errors.js'
 import { signalGroup, trackProcessGroup, untrackProcessGroup } from './cleanup.js'
 import { tailFile } from './log-tail.js'
-import { childPids, signalPid, waitGone } from './proc-children.js'
+import { killTree, waitGone } from './proc-children.js'
 
 /** What to run, as whom, and where its output goes. */
 export interface ServerSpec {
@@ -134,18 +134,13 @@ export class ServerProcess {
   }
 
   /**
-   * SIGKILLs the whole group and the leader's children, and waits until all are gone. Postgres
-   * backends call setsid(), so they are not in the group: killed with it alone, they outlive the
-   * postmaster until they notice (a backend busy in a query does not notice until it ends), and
-   * a restart meanwhile fails with "pre-existing shared memory block ... is still in use". The
-   * group is stopped first so that the leader cannot fork a child after the children are listed.
+   * SIGKILLs the whole group and the leader's children ({@link killTree}), and waits until all
+   * are gone: a Postgres backend left running holds the shared memory, and a restart meanwhile
+   * fails with "pre-existing shared memory block ... is still in use".
    */
   async kill(): Promise<void> {
     if (this.exited || this.pid === undefined) return
-    signalGroup(this.pid, 'SIGSTOP')
-    const children = childPids(this.pid)
-    signalGroup(this.pid, 'SIGKILL')
-    for (const child of children) signalPid(child, 'SIGKILL')
+    const children = killTree(this.pid)
     // The child is unref'd, so without a ref'd handle node could exit before the reap.
     const hold = setInterval(() => undefined, 60_000)
     try {
