@@ -12,7 +12,7 @@ import {
 } from './chunk.js'
 import type { ConsumerEvent } from './events.js'
 import type { AggregateRef, ChunkClaim, EventOrigin, TransactionOptions } from './ports.js'
-import { handlerFailure, retrying, rootCause, type RetryPolicy } from './retry.js'
+import { handlerFailure, isConflict, retrying, rootCause, type RetryPolicy } from './retry.js'
 
 /** What a {@link ChunkRunner} needs from its consumer. */
 export interface ChunkRunnerDeps<Tx> {
@@ -115,9 +115,11 @@ export class ChunkRunner<Tx> {
     } catch (err) {
       if (!(err instanceof ChunkCut)) throw err
       const failure = err.run.failure
-      // A statement that failed because the database went away is no event's fault: the whole
-      // chunk waits for the database and runs again.
-      if (failure !== undefined && db.isUnavailable(rootCause(failure.error))) throw failure.error
+      // A statement that failed because the database went away, or because Postgres aborted the
+      // transaction for a concurrent one, is no event's fault: the whole chunk runs again.
+      const cause = failure === undefined ? undefined : rootCause(failure.error)
+      if (failure !== undefined && (db.isUnavailable(cause) || isConflict(cause)))
+        throw failure.error
       return { committed: false, run: err.run }
     }
   }

@@ -34,6 +34,7 @@ const emptyMetrics = (): ConsumerMetrics => ({
   retries: 0,
   deadLettered: 0,
   storeUnavailable: 0,
+  conflicts: 0,
 })
 const partKey = (topic: string, partition: number): string => `${topic}\u0000${partition}`
 const originOf = (m: ConsumedMessage): EventOrigin => ({
@@ -84,6 +85,7 @@ export class Consumer<Tx> {
       isUnavailable: (err) => o.db.isUnavailable(err),
       onUnavailable: (err) =>
         this.#report({ type: 'consumer:store-unavailable', error: describeError(err) }),
+      onConflict: (err) => this.#report({ type: 'consumer:conflict', error: describeError(err) }),
       onRetry: () => undefined,
     }
     this.#sizer = new ChunkSizer(this.#o.maxBatchSize, this.#o.chunkTargetMs)

@@ -36,6 +36,8 @@ export type ConsumerEvent =
       readonly attempts: number
     }
   | { readonly type: 'consumer:store-unavailable'; readonly error: string }
+  /** Postgres aborted a transaction for a concurrent one (deadlock, serialization); it runs again. */
+  | { readonly type: 'consumer:conflict'; readonly error: string }
 
 /** Counters a consumer keeps; read them with `consumer.metrics()`. */
 export interface ConsumerMetrics {
@@ -47,6 +49,8 @@ export interface ConsumerMetrics {
   retries: number
   deadLettered: number
   storeUnavailable: number
+  /** Transactions run again after Postgres aborted them for a concurrent one. */
+  conflicts: number
 }
 
 /** Adds one to the counter that matches `event`. */
@@ -75,6 +79,9 @@ export function count(metrics: ConsumerMetrics, event: ConsumerEvent): void {
       return
     case 'consumer:store-unavailable':
       metrics.storeUnavailable++
+      return
+    case 'consumer:conflict':
+      metrics.conflicts++
       return
   }
 }

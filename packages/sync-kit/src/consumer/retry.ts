@@ -15,6 +15,20 @@ export function rootCause(err: unknown): unknown {
 }
 
 /**
+ * SQLSTATEs of a transaction Postgres aborted because of a concurrent one: `40001`
+ * (serialization failure) and `40P01` (deadlock detected). Running the transaction again is
+ * the remedy Postgres documents, and the event is not at fault: two chunks whose handlers lock
+ * shared rows in different orders deadlock, and one of them is chosen at random.
+ */
+const CONFLICT_STATES = new Set(['40001', '40P01'])
+
+/** True for an error of a transaction Postgres aborted in favour of a concurrent one. */
+export function isConflict(err: unknown): boolean {
+  const code = (rootCause(err) as { code?: unknown } | null)?.code
+  return typeof code === 'string' && CONFLICT_STATES.has(code)
+}
+
+/**
  * True when retrying cannot help: the kit said so (`retryable: false`, e.g. a stale sequence or
  * an invalid event a handler tried to append). Unknown errors from handlers are retried.
  */
@@ -46,9 +60,14 @@ export interface RetryPolicy {
   readonly backoffMaxMs: number
   readonly sleep: (ms: number) => Promise<void>
   readonly stopping: () => boolean
-  /** Store outages are waited out without using up the event's attempts. */
+  /**
+   * Store outages are waited out without using up the event's attempts, and so are
+   * transactions Postgres aborted for a concurrent one ({@link isConflict}).
+   */
   readonly isUnavailable: (err: unknown) => boolean
   readonly onUnavailable: (err: unknown) => void
+  /** A transaction Postgres aborted for a concurrent one is about to run again. */
+  readonly onConflict: (err: unknown) => void
   readonly onRetry: (attempt: number, err: unknown) => void
 }
 
@@ -62,6 +81,7 @@ export async function retrying<T>(
 ): Promise<Attempted<T>> {
   let attempt = 1
   let outage = 0
+  let conflicts = 0
   for (;;) {
     if (policy.stopping()) throw STOPPED
     try {
@@ -70,6 +90,13 @@ export async function retrying<T>(
       if (policy.isUnavailable(rootCause(err))) {
         policy.onUnavailable(err)
         await policy.sleep(backoffMs(++outage, policy.backoffBaseMs, policy.backoffMaxMs))
+        continue
+      }
+      if (isConflict(err)) {
+        // Jitter, so that the two transactions that collided do not collide again in step.
+        const ms = backoffMs(++conflicts, policy.backoffBaseMs, policy.backoffMaxMs)
+        policy.onConflict(err)
+        await policy.sleep(ms / 2 + Math.random() * (ms / 2))
         continue
       }
       if (isPermanent(err) || attempt >= policy.maxAttempts)

@@ -260,3 +260,59 @@ describe('Consumer on Postgres, outage', () => {
     expect(hazard.items).not.toEqual(kit.items)
   })
 })
+
+describe('Consumer on Postgres: transactions Postgres aborts for a concurrent one', () => {
+  /** Two aggregate ids that the broker puts on different partitions. */
+  async function idsOnTwoPartitions(broker: ReturnType<typeof createMemoryBroker>) {
+    const byPartition = new Map<number, string>()
+    for (let i = 0; byPartition.size < 2; i++) {
+      const [r] = await broker.publish([
+        { topic: 'probe', key: `k${i}`, value: Buffer.from('{}'), headers: {} },
+      ])
+      if (r?.ok === true && r.partition !== undefined) byPartition.set(r.partition, `k${i}`)
+    }
+    return [...byPartition.values()] as [string, string]
+  }
+
+  test('a deadlock between two partitions is run again, and no event is dead-lettered for it', async () => {
+    await reset()
+    await pool.query(`CREATE TABLE IF NOT EXISTS ledger (id text PRIMARY KEY, n int NOT NULL);
+      TRUNCATE ledger; INSERT INTO ledger VALUES ('L1', 0), ('L2', 0)`)
+    const broker = createMemoryBroker({ partitions: 2 })
+    const [p, q] = await idsOnTwoPartitions(broker)
+    await publishEvents(broker, 'items', [itemEvent(p, 1), itemEvent(q, 1)])
+    // The two handlers update both ledger rows in opposite orders, and their first attempts wait
+    // for each other between the two updates: Postgres detects the deadlock and aborts one.
+    const order: Record<string, [string, string]> = { [p]: ['L1', 'L2'], [q]: ['L2', 'L1'] }
+    let holding = 0
+    let meet: () => void = () => undefined
+    const bothHold = new Promise<void>((resolve) => (meet = resolve))
+    const c = createConsumer({
+      groupId: 'deadlock',
+      topics: ['items'],
+      handlers: {
+        'item.appended': async (tx, e, ctx) => {
+          const [first, second] = order[e.aggregateId]!
+          await tx.query('UPDATE ledger SET n = n + 1 WHERE id = $1', [first])
+          if (++holding === 2) meet()
+          await bothHold
+          await tx.query('UPDATE ledger SET n = n + 1 WHERE id = $1', [second])
+          await appendToHistoryPg(tx, e, ctx)
+        },
+      },
+      consumer: broker.consumer(),
+      db: store,
+      deadLetters: broker,
+      maxAttempts: 1, // any failure counted against an event dead-letters it
+      ...quick,
+    })
+    await c.start()
+    await drained(c, () => Promise.resolve(broker.endOffsets(['items'])), 30_000)
+    await c.stop()
+    expect(c.metrics().deadLettered).toBe(0)
+    expect(c.metrics().conflicts).toBeGreaterThanOrEqual(1)
+    expect(await readItems()).toEqual({ [p]: [1], [q]: [1] })
+    const ledger = await pool.query<{ n: number }>('SELECT n FROM ledger ORDER BY id')
+    expect(ledger.rows.map((r) => r.n)).toEqual([2, 2])
+  })
+})
