@@ -44,11 +44,11 @@ function stringHeaders(text: string): Readonly<Record<string, string>> | undefin
 
 /**
  * The message for an outbox row whose id column is uuid and whose payload and headers columns
- * are json or jsonb, written as text. Postgres validated those on insert, so it goes into the value as it is, instead of
- * being parsed into objects and serialized again: that round trip was the relay's largest cost
- * per event after the producer's own. The value is the same envelope JSON as
- * `encodeEnvelope` writes, with the same keys in the same order; only the whitespace inside
- * payload and headers is Postgres's.
+ * are json or jsonb, written as text. Postgres validated those on insert, so their text goes
+ * into the value as it is, instead of being parsed into objects and serialized again: that
+ * round trip was the relay's largest cost per event after the producer's own. The value is the
+ * same envelope JSON as `encodeEnvelope` writes, with the same keys in the same order; only the
+ * whitespace inside payload and headers is Postgres's.
  *
  * Returns undefined when the row is not a valid envelope, so that the caller's full check can
  * name every problem.
