@@ -65,6 +65,23 @@ describe('startPostgres (local provider)', () => {
     expect(rows.rows[0]).toEqual({ ok: 1 })
   })
 
+  test('pause() also freezes connections opened before it, and resume() lets them finish', async () => {
+    // Backends are outside the postmaster's process group (setsid): stopping the group alone
+    // would leave an open connection answering as if nothing had happened.
+    await withClient(pgh.url, async (c) => {
+      await c.query('SELECT 1')
+      await pgh.pause()
+      const pending = c.query<{ ok: number }>('SELECT 1 AS ok')
+      try {
+        const early = await Promise.race([pending.then(() => 'answered'), sleep(800)])
+        expect(early).toBeUndefined()
+      } finally {
+        await pgh.resume()
+      }
+      expect((await pending).rows[0]).toEqual({ ok: 1 })
+    })
+  })
+
   test('kill() drops connections and restart() brings the same port and data back', async () => {
     await withClient(pgh.url, (c) =>
       c.query('CREATE TABLE survivors (id int); INSERT INTO survivors VALUES (7)'),

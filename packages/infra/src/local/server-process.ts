@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { InfraError, isInfraError } from '../errors.js'
 import { signalGroup, trackProcessGroup, untrackProcessGroup } from './cleanup.js'
 import { tailFile } from './log-tail.js'
-import { killTree, waitGone } from './proc-children.js'
+import { childPids, killTree, signalPid, waitGone } from './proc-children.js'
 
 /** What to run, as whom, and where its output goes. */
 export interface ServerSpec {
@@ -33,6 +33,8 @@ export class ServerProcess {
   private pid: number | undefined
   private exit: Promise<number | null> = Promise.resolve(null)
   private exited = true
+  /** Children stopped by {@link pause}, to continue on {@link resume}. */
+  private paused: number[] = []
 
   constructor(readonly spec: ServerSpec) {}
 
@@ -151,13 +153,22 @@ export class ServerProcess {
     }
   }
 
-  /** SIGSTOPs the whole group. */
+  /**
+   * SIGSTOPs the whole group, then the leader's children: Postgres backends are outside the
+   * group (setsid), and left running they would go on answering the connections they already
+   * have. The leader stops first, so it forks no child after the list is taken.
+   */
   pause(): void {
-    if (this.pid !== undefined && !this.exited) signalGroup(this.pid, 'SIGSTOP')
+    if (this.pid === undefined || this.exited) return
+    signalGroup(this.pid, 'SIGSTOP')
+    this.paused = childPids(this.pid)
+    for (const child of this.paused) signalPid(child, 'SIGSTOP')
   }
 
-  /** SIGCONTs the whole group. */
+  /** SIGCONTs what {@link pause} stopped: the children, then the group. */
   resume(): void {
+    for (const child of this.paused) signalPid(child, 'SIGCONT')
+    this.paused = []
     if (this.pid !== undefined && !this.exited) signalGroup(this.pid, 'SIGCONT')
   }
 
