@@ -22,6 +22,13 @@ export function rootCause(err: unknown): unknown {
  */
 const CONFLICT_STATES = new Set(['40001', '40P01'])
 
+/**
+ * How many conflicts of one event (or chunk) are run again before further ones count as failed
+ * attempts: real deadlocks clear within a few tries, and a handler that conflicts every time (or
+ * throws such a code itself) must still reach its dead letter rather than hold its partition.
+ */
+export const MAX_CONFLICT_RUNS = 20
+
 /** True for an error of a transaction Postgres aborted in favour of a concurrent one. */
 export function isConflict(err: unknown): boolean {
   const code = (rootCause(err) as { code?: unknown } | null)?.code
@@ -92,7 +99,7 @@ export async function retrying<T>(
         await policy.sleep(backoffMs(++outage, policy.backoffBaseMs, policy.backoffMaxMs))
         continue
       }
-      if (isConflict(err)) {
+      if (isConflict(err) && conflicts < MAX_CONFLICT_RUNS) {
         // Jitter, so that the two transactions that collided do not collide again in step.
         const ms = backoffMs(++conflicts, policy.backoffBaseMs, policy.backoffMaxMs)
         policy.onConflict(err)

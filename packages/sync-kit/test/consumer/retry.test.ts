@@ -1,5 +1,10 @@
 import { describe, expect, test } from 'vitest'
-import { isConflict, retrying, type RetryPolicy } from '../../src/consumer/retry.js'
+import {
+  MAX_CONFLICT_RUNS,
+  isConflict,
+  retrying,
+  type RetryPolicy,
+} from '../../src/consumer/retry.js'
 
 function policy(calls: string[]): RetryPolicy {
   return {
@@ -29,6 +34,19 @@ describe('retrying', () => {
     })
     expect(res).toEqual({ ok: true, value: 'done' })
     expect(calls).toEqual(['conflict', 'sleep ok', 'conflict', 'sleep ok'])
+  })
+
+  test('a step that conflicts every time still fails, after MAX_CONFLICT_RUNS runs', async () => {
+    const calls: string[] = []
+    let runs = 0
+    const err = Object.assign(new Error('could not serialize access'), { code: '40001' })
+    const res = await retrying(policy(calls), () => {
+      runs++
+      return Promise.reject(err)
+    })
+    expect(res).toEqual({ ok: false, error: err, attempts: 1 })
+    expect(runs).toBe(MAX_CONFLICT_RUNS + 1)
+    expect(calls.filter((c) => c === 'conflict')).toHaveLength(MAX_CONFLICT_RUNS)
   })
 
   test('any other failure uses the attempts up', async () => {
