@@ -9,6 +9,7 @@ import {
   migrate,
   type StallReport,
 } from '@faultline/sync-kit'
+import { outboxTypesChecked } from '../src/relay/polling-query.js'
 import { NaiveIdPoller } from './support/naive-poller.js'
 import { ev, waitFor, writeLoad } from './support/pg.js'
 import { startWriter } from './support/writer.js'
@@ -212,5 +213,62 @@ describe('PollingRelay', () => {
       if (prev !== undefined) expect(e.sequence).toBe(prev + 1)
       last.set(e.aggregateId, e.sequence)
     }
+  })
+})
+
+describe('PollingRelay message values', () => {
+  test('payloads go out as Postgres stored them, and an invalid row goes to the invalid-row topic', async () => {
+    const db = new pg.Pool({
+      connectionString: (await server.createDatabase('relay_b_values')).url,
+      max: 2,
+    })
+    db.on('error', () => undefined)
+    await migrate(db)
+    const awkward = {
+      quote: 'say "hi" \\ back\nslash',
+      unicode: 'héllo wörld ✓ 😀 \u0001',
+      numbers: [0, -1.5, 1e21, 2 ** 53 + 2, 0.1],
+    }
+    const client = await db.connect()
+    try {
+      await client.query('BEGIN')
+      await appendEvents(client, [
+        { aggregateType: 'values', aggregateId: 'v-1', type: 'values.awkward', payload: awkward },
+      ])
+      await client.query('COMMIT')
+    } finally {
+      client.release()
+    }
+    // Written by hand, as a buggy producer might: an empty aggregate id is not a valid envelope.
+    await db.query(
+      `INSERT INTO sync_outbox (id, aggregatetype, aggregateid, type, version, sequence, payload)
+       VALUES (gen_random_uuid(), 'values', '', 'values.bad', 1, 1, '{}')`,
+    )
+    const publisher = createMemoryPublisher()
+    const relay = createPollingRelay({
+      connection: db.options.connectionString!,
+      publisher,
+      pollIntervalMs: 20,
+      invalidTopic: 'values.invalid',
+    })
+    await relay.start()
+    await waitFor(() => relay.stats().publishedEvents >= 2)
+    await relay.stop()
+    await db.end()
+    const [good] = publisher.messages('outbox.event.values')
+    expect(decodeEnvelope(good!.value).payload).toEqual(awkward)
+    expect(good!.headers['fl-event-type']).toBe('values.awkward@1')
+    const invalid = publisher.messages('values.invalid')
+    expect(invalid).toHaveLength(1)
+    expect(invalid[0]!.headers['fl-error']).toMatch(/aggregateId must be a non-empty string/)
+  })
+})
+
+describe('outboxTypesChecked', () => {
+  test('is true for the shipped outbox table and false when a column is plain text', async () => {
+    expect(await outboxTypesChecked(pool, 'sync_outbox')).toBe(true)
+    await pool.query(`CREATE TABLE IF NOT EXISTS text_outbox (LIKE sync_outbox);
+      ALTER TABLE text_outbox ALTER COLUMN payload TYPE text`)
+    expect(await outboxTypesChecked(pool, 'text_outbox')).toBe(false)
   })
 })

@@ -14,6 +14,7 @@ import {
   fetchRows,
   loadCursor,
   markDeliveredAndSave,
+  outboxTypesChecked,
   scanOutbox,
   type PollCursor,
 } from './polling-query.js'
@@ -62,6 +63,8 @@ interface PollState {
   /** The horizon of the previous scan: every row below it is already pending or delivered. */
   scanFrom: string
   lastSavedAt: number
+  /** Whether Postgres's column types guarantee id, payload and headers (read on every restore). */
+  readonly typesChecked: boolean
 }
 
 /** An idle relay saves an advancing `lowXid` at most this often. */
@@ -150,7 +153,14 @@ export class PollingRelay {
 
   async #restore(): Promise<PollState> {
     const cursor = await loadCursor(this.#pool, this.#o.name)
-    return { cursor, pending: new PendingRows(), scanFrom: cursor.lowXid, lastSavedAt: 0 }
+    const typesChecked = await outboxTypesChecked(this.#pool, this.#o.table)
+    return {
+      cursor,
+      pending: new PendingRows(),
+      scanFrom: cursor.lowXid,
+      lastSavedAt: 0,
+      typesChecked,
+    }
   }
 
   /** One scan-publish-save round; true when more rows are ready right away. */
@@ -169,7 +179,7 @@ export class PollingRelay {
     const positions = batch.map((b) => b.position)
     const rows = await fetchRows(this.#pool, this.#o.table, positions)
     await this.#o.faults?.('relay:received', { events: rows.length })
-    if (!(await this.#publish(rows))) return false
+    if (!(await this.#publish(rows, state.typesChecked))) return false
     await this.#o.faults?.('relay:before-ack', { events: rows.length })
     state.pending.shift(batch.length)
     const last = rows[rows.length - 1]
@@ -186,10 +196,9 @@ export class PollingRelay {
   }
 
   /** Publishes rows; false when `stop()` abandoned some (the cursor must not move past them). */
-  async #publish(rows: readonly OutboxRowText[]): Promise<boolean> {
-    const messages = rows.map((r) =>
-      rowToMessage(r, this.#o.topic, this.#o.invalidTopic, this.#o.logger),
-    )
+  async #publish(rows: readonly OutboxRowText[], typesChecked: boolean): Promise<boolean> {
+    const { topic, invalidTopic, logger } = this.#o
+    const messages = rows.map((r) => rowToMessage(r, topic, invalidTopic, logger, typesChecked))
     let durable = 0
     this.#queue.push(messages.map((message) => ({ message, onDurable: () => durable++ })))
     await this.#queue.drained()
