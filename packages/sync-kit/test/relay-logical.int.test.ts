@@ -10,7 +10,7 @@ import {
   migrate,
   uuidv7,
 } from '@faultline/sync-kit'
-import { outboxRows, waitFor, writeLoad } from './support/pg.js'
+import { ev, inTx, outboxRows, waitFor, writeLoad } from './support/pg.js'
 
 let server: PostgresHandle
 let url: string
@@ -209,10 +209,8 @@ describe('LogicalRelay message values', () => {
       numbers: [0, -1.5, 1e21, 2 ** 53 + 2, 0.1],
       nested: { empty: {}, list: [null, true, false, [[]]] },
     }
-    const client = await pool.connect()
-    try {
-      await client.query('BEGIN')
-      await appendEvents(client, [
+    await inTx(pool, (c) =>
+      appendEvents(c, [
         {
           aggregateType: 'values',
           aggregateId: 'v-1',
@@ -220,18 +218,15 @@ describe('LogicalRelay message values', () => {
           payload: awkward,
           headers: { traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' },
         },
-      ])
-      await client.query('COMMIT')
-    } finally {
-      client.release()
-    }
+      ]),
+    )
     // Written by hand, as a buggy producer might: a type with "@" is not a valid envelope.
     await pool.query(
       `INSERT INTO sync_outbox (id, aggregatetype, aggregateid, type, version, sequence, payload)
        VALUES ($1, 'values', 'v-2', 'bad@type', 1, 1, '{}')`,
       [uuidv7()],
     )
-    await appendOne(pool, 'v-3')
+    await inTx(pool, (c) => appendEvents(c, [ev('v-3', 0, 'values')]))
     await waitFor(() => relay.stats().publishedEvents >= 3)
     await relay.stop()
     const [good, after] = [
@@ -255,16 +250,3 @@ describe('LogicalRelay message values', () => {
     expect(invalid[0]!.headers['fl-error']).toMatch(/type must not contain "@"/)
   })
 })
-
-async function appendOne(db: pg.Pool, aggregateId: string): Promise<void> {
-  const client = await db.connect()
-  try {
-    await client.query('BEGIN')
-    await appendEvents(client, [
-      { aggregateType: 'values', aggregateId, type: 'values.plain', payload: { ok: true } },
-    ])
-    await client.query('COMMIT')
-  } finally {
-    client.release()
-  }
-}

@@ -11,7 +11,7 @@ import {
 } from '@faultline/sync-kit'
 import { outboxTypesChecked } from '../src/relay/polling-query.js'
 import { NaiveIdPoller } from './support/naive-poller.js'
-import { ev, waitFor, writeLoad } from './support/pg.js'
+import { ev, inTx, waitFor, writeLoad } from './support/pg.js'
 import { startWriter } from './support/writer.js'
 
 let server: PostgresHandle
@@ -229,16 +229,11 @@ describe('PollingRelay message values', () => {
       unicode: 'héllo wörld ✓ 😀 \u0001',
       numbers: [0, -1.5, 1e21, 2 ** 53 + 2, 0.1],
     }
-    const client = await db.connect()
-    try {
-      await client.query('BEGIN')
-      await appendEvents(client, [
+    await inTx(db, (c) =>
+      appendEvents(c, [
         { aggregateType: 'values', aggregateId: 'v-1', type: 'values.awkward', payload: awkward },
-      ])
-      await client.query('COMMIT')
-    } finally {
-      client.release()
-    }
+      ]),
+    )
     // Written by hand, as a buggy producer might: an empty aggregate id is not a valid envelope.
     await db.query(
       `INSERT INTO sync_outbox (id, aggregatetype, aggregateid, type, version, sequence, payload)

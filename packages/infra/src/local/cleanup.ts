@@ -1,11 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { rmSync } from 'node:fs'
-import { killTree } from './proc-children.js'
+import { killTree, signalPid } from './proc-children.js'
 
 /**
  * A watchdog process that outlives us by a moment: it reads commands on stdin and, when stdin
  * closes (we exited, even by SIGKILL), kills every tracked process group with its leader's
- * children (Postgres backends leave the group: see `killTree`) and removes every tracked dir. An `exit` hook does the same synchronously for an orderly exit.
+ * children (Postgres backends leave the group: see `killTree`) and removes every tracked dir.
+ * An `exit` hook does the same synchronously for an orderly exit.
  */
 const REAPER_SOURCE = `
 const { readdirSync, readFileSync, rmSync } = require('node:fs');
@@ -63,12 +64,7 @@ function hookExit(): void {
 
 /** Sends `signal` to a whole process group; a group that is already gone is not an error. */
 export function signalGroup(pid: number, signal: NodeJS.Signals): boolean {
-  try {
-    process.kill(-pid, signal)
-    return true
-  } catch {
-    return false
-  }
+  return signalPid(-pid, signal)
 }
 
 /** Kills this process group when the test process exits, however it exits. */

@@ -117,9 +117,10 @@ export class ChunkRunner<Tx> {
       const failure = err.run.failure
       // A statement that failed because the database went away, or because Postgres aborted the
       // transaction for a concurrent one, is no event's fault: the whole chunk runs again.
-      const cause = failure === undefined ? undefined : rootCause(failure.error)
-      if (failure !== undefined && (db.isUnavailable(cause) || isConflict(cause)))
-        throw failure.error
+      if (failure !== undefined) {
+        const cause = rootCause(failure.error)
+        if (db.isUnavailable(cause) || isConflict(cause)) throw failure.error
+      }
       return { committed: false, run: err.run }
     }
   }

@@ -50,9 +50,10 @@ const originOf = (m: ConsumedMessage): EventOrigin => ({
  *
  * Events are applied in chunks of up to `maxBatchSize` per database transaction (inbox rows,
  * positions and handler writes commit together), sized so a chunk takes about `chunkTargetMs`;
- * a chunk's offsets are committed to the broker only after that transaction committed. A handler that throws rolls its chunk back;
- * the events before it are applied again in one transaction, and it is retried on its own, so
- * a failing event never costs its neighbours an attempt or applies them twice.
+ * a chunk's offsets are committed to the broker only after that transaction committed. A
+ * handler that throws rolls its chunk back; the events before it are applied again in one
+ * transaction, and it is retried on its own, so a failing event never costs its neighbours an
+ * attempt or applies them twice.
  */
 export class Consumer<Tx> {
   readonly #o: ResolvedConsumerOptions<Tx>

@@ -11,6 +11,19 @@ import { pgTimestampToCheckedIso, type OutboxRowText } from './row-envelope.js'
 
 const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({})
 
+const UUID_OID = 2950
+const JSON_OID = 114
+const JSONB_OID = 3802
+
+/**
+ * Whether an outbox table's column types, given as type OIDs by column name, are the ones
+ * {@link checkedRowToMessage} relies on: a uuid `id`, and json or jsonb `payload` and `headers`.
+ */
+export function hasCheckedTypes(oidOf: (column: string) => number | undefined): boolean {
+  const json = (column: string) => oidOf(column) === JSON_OID || oidOf(column) === JSONB_OID
+  return oidOf('id') === UUID_OID && json('payload') && json('headers')
+}
+
 /**
  * The envelope handed to a relay's `topic` function. Its payload is parsed only if the function
  * reads it, which topic routing rarely does.

@@ -1,4 +1,5 @@
 import type { Pool } from 'pg'
+import { hasCheckedTypes } from './checked-row.js'
 import type { PendingRow } from './pending-rows.js'
 import type { OutboxRowText } from './row-envelope.js'
 
@@ -78,22 +79,19 @@ export async function scanOutbox(pool: Pool, table: string, from: string): Promi
   return { horizon: first?.horizon ?? from, below, fence: fence === null ? null : Number(fence) }
 }
 
-const JSON_TYPES = new Set(['json', 'jsonb'])
-
 /**
- * Whether the outbox table's `id` is uuid and its `payload` and `headers` are json or jsonb, so
- * that their text can go into messages unchecked (see `checkedRowToMessage`).
+ * Whether the outbox table's column types let its rows skip the message checks (see
+ * {@link hasCheckedTypes}), read from the catalog.
  */
 export async function outboxTypesChecked(pool: Pool, table: string): Promise<boolean> {
-  const r = await pool.query<{ attname: string; typ: string }>(
-    `SELECT attname, format_type(atttypid, NULL) AS typ FROM pg_attribute
+  const r = await pool.query<{ attname: string; atttypid: number }>(
+    `SELECT attname, atttypid::int AS atttypid FROM pg_attribute
       WHERE attrelid = $1::regclass AND attname IN ('id', 'payload', 'headers')
         AND NOT attisdropped`,
     [quoteTable(table)],
   )
-  const typ = new Map(r.rows.map((x) => [x.attname, x.typ]))
-  const json = (column: string) => JSON_TYPES.has(typ.get(column) ?? '')
-  return typ.get('id') === 'uuid' && json('payload') && json('headers')
+  const oids = new Map(r.rows.map((x) => [x.attname, x.atttypid]))
+  return hasCheckedTypes((column) => oids.get(column))
 }
 
 /** The full rows at `positions`, in the order given. */

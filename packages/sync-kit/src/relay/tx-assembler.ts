@@ -1,3 +1,4 @@
+import { hasCheckedTypes } from './checked-row.js'
 import type { PgOutputMessage, Relation, TupleValues } from './pgoutput.js'
 import type { OutboxRowText } from './row-envelope.js'
 
@@ -11,17 +12,6 @@ export interface CommittedTx {
    * message without being checked or parsed again.
    */
   readonly typesChecked: boolean
-}
-
-const JSON_OID = 114
-const JSONB_OID = 3802
-const UUID_OID = 2950
-
-/** Whether Postgres's types already guarantee `relation`'s id, payload and headers columns. */
-function hasCheckedTypes(relation: Relation): boolean {
-  const oid = (name: string) => relation.typeOids[relation.columns.indexOf(name)]
-  const json = (name: string) => oid(name) === JSON_OID || oid(name) === JSONB_OID
-  return oid('id') === UUID_OID && json('payload') && json('headers')
 }
 
 /**
@@ -53,7 +43,9 @@ export class TxAssembler {
       case 'relation':
         this.#relations.set(msg.relation.id, {
           relation: msg.relation,
-          typesChecked: hasCheckedTypes(msg.relation),
+          typesChecked: hasCheckedTypes(
+            (column) => msg.relation.typeOids[msg.relation.columns.indexOf(column)],
+          ),
         })
         return undefined
       case 'begin':
