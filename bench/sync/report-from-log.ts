@@ -15,16 +15,20 @@ const rows = readFileSync(log, 'utf8')
   .split('\n')
   .filter((l) => l.startsWith('{'))
   .map((l) => JSON.parse(l) as Record<string, unknown>)
-const drains = rows.filter((r) => 'eventsPerSecond' in r) as unknown as DrainRow[]
+const drains = (rows.filter((r) => 'eventsPerSecond' in r) as unknown as DrainRow[]).map(
+  (d) => ({ ...d, runs: (d.runs as number[] | undefined) ?? [d.eventsPerSecond] }), // older logs: one run
+)
 const steps = rows.filter((r) => 'targetRate' in r && !('failed' in r))
 // A step without a read model printed its read-model figures as NaN, which JSON writes as null.
 const latencies = steps.filter((r) => r.readModelP99 === null) as unknown as LatencyRow[]
 const readModelLatencies = steps.filter((r) => r.readModelP99 !== null) as unknown as LatencyRow[]
-const rawLine = rows.find((r) => 'raw' in r) as { raw: number; rawCpu: StackCpu } | undefined
+const rawLine = rows.find((r) => 'raw' in r) as
+  { raw: number; rawRuns?: number[]; rawCpu: StackCpu } | undefined
 await writeReport({
   quick: false,
   drains,
   raw: rawLine?.raw ?? NaN,
+  rawRuns: rawLine?.rawRuns ?? [],
   rawCpu: rawLine?.rawCpu ?? { node: NaN, pg: NaN, kafka: NaN },
   latencies,
   readModelLatencies,

@@ -11,8 +11,11 @@ export interface DrainRow {
   system: string
   perTx: number
   events: number
+  /** The median of `runs`. */
   eventsPerSecond: number
-  /** CPU ms over the drain, from the system's start until the broker had every event. */
+  /** Events/s of each measured drain, in run order. */
+  runs: number[]
+  /** CPU ms over the median drain, from the system's start until the broker had every event. */
   cpu: StackCpu
   /** Whether `cpu.node` is the system's (it ran in the bench process). */
   inBenchProcess: boolean
@@ -37,8 +40,11 @@ export interface LatencyRow {
 export interface Report {
   quick: boolean
   drains: DrainRow[]
+  /** The raw producer's median rate. */
   raw: number
-  /** CPU of the raw producer's best run. */
+  /** Events/s of each measured raw run. */
+  rawRuns: number[]
+  /** CPU of the raw producer's median run. */
   rawCpu: StackCpu
   /** Paced steps with nothing consuming the topic. */
   latencies: LatencyRow[]
@@ -79,16 +85,16 @@ function cpuCells(cpu: StackCpu, events: number, inBenchProcess: boolean): strin
 
 function drainTable(r: Report): string[] {
   const lines = [
-    '| system | events/tx | events | events/s | vs raw producer | CPU ms / 1,000 events: relay (Node) | Postgres | Kafka broker |',
-    '|---|---|---|---|---|---|---|---|',
+    '| system | events/tx | events | events/s (median) | runs | vs raw producer | CPU ms / 1,000 events: relay (Node) | Postgres | Kafka broker |',
+    '|---|---|---|---|---|---|---|---|---|',
   ]
   for (const d of r.drains) {
     lines.push(
-      `| ${d.system} | ${d.perTx} | ${d.events} | ${f0(d.eventsPerSecond)} | ${(d.eventsPerSecond / r.raw).toFixed(2)}x | ${cpuCells(d.cpu, d.events, d.inBenchProcess)} |`,
+      `| ${d.system} | ${d.perTx} | ${d.events} | ${f0(d.eventsPerSecond)} | ${d.runs.map(f0).join(', ')} | ${(d.eventsPerSecond / r.raw).toFixed(2)}x | ${cpuCells(d.cpu, d.events, d.inBenchProcess)} |`,
     )
   }
   lines.push(
-    `| raw kafkajs producer (limit) | – | ${r.drainEvents} | ${f0(r.raw)} | 1.00x | ${cpuCells(r.rawCpu, r.drainEvents, true)} |`,
+    `| raw kafkajs producer (limit) | – | ${r.drainEvents} | ${f0(r.raw)} | ${r.rawRuns.map(f0).join(', ')} | 1.00x | ${cpuCells(r.rawCpu, r.drainEvents, true)} |`,
   )
   return lines
 }
@@ -150,7 +156,7 @@ export function writeReport(r: Report): Promise<void> {
     '',
     '## Sustained throughput (backlog drain)',
     '',
-    `${r.drainEvents} events are committed first (W1: 1 event per transaction, W2: 10), then the system starts. The rate is events divided by the time between the first and the last event's broker LogAppendTime, so start-up is not counted for any system. Each system first drains a discarded backlog of the same size (a drain lasts seconds, so a cold JIT would otherwise decide it); that warms the relays' process, while Debezium starts a fresh Connect JVM for every drain. The raw producer sends the same number of pre-encoded envelopes in batches of 1000 with the relays' producer settings, measured the same way; the best of three runs is the limit.`,
+    `${r.drainEvents} events are committed first (W1: 1 event per transaction, W2: 10), then the system starts. The rate is events divided by the time between the first and the last event's broker LogAppendTime, so start-up is not counted for any system. Each system first drains a discarded backlog of the same size (a drain lasts seconds, so a cold JIT would otherwise decide it), then ${r.rawRuns.length} measured backlogs; the table gives the median and every run. The warm-up warms the relays' process, while Debezium starts a fresh Connect JVM for every drain. The raw producer sends the same number of pre-encoded envelopes in batches of 1000 with the relays' producer settings, measured the same way: one discarded run, then the median of ${r.rawRuns.length}.`,
     '',
     ...drainTable(r),
     '',

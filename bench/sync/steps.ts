@@ -48,11 +48,16 @@ export class BenchSteps {
    * drains a discarded backlog of the same size first. That warms the relays' process; Debezium
    * starts a fresh Connect JVM for every drain, so its warm-up drain warms only the broker.
    */
-  async drain(system: RelaySystem, perTx: number, events: number): Promise<DrainRow> {
+  async drain(system: RelaySystem, perTx: number, events: number, runs: number): Promise<DrainRow> {
     // A 20,000-event drain lasts about a second, so a cold JIT (kafkajs, pg, the decoder; or a
     // fresh JVM) would decide the result: a discarded drain of the same size runs first.
     await this.#drainOnce(system, perTx, events)
-    return this.#drainOnce(system, perTx, events)
+    const measured: DrainRow[] = []
+    for (let i = 0; i < runs; i++) measured.push(await this.#drainOnce(system, perTx, events))
+    return {
+      ...medianBy(measured, (d) => d.eventsPerSecond),
+      runs: measured.map((d) => d.eventsPerSecond),
+    }
   }
 
   async #drainOnce(system: RelaySystem, perTx: number, events: number): Promise<DrainRow> {
@@ -69,7 +74,16 @@ export class BenchSteps {
     const times = [...(await readAppendTimes(this.kafka.brokers, topic)).values()]
     const seconds = (Math.max(...times) - Math.min(...times)) / 1000
     const { name, inBenchProcess } = system
-    return { system: name, perTx, events, eventsPerSecond: events / seconds, cpu, inBenchProcess }
+    const eventsPerSecond = events / seconds
+    return {
+      system: name,
+      perTx,
+      events,
+      eventsPerSecond,
+      runs: [eventsPerSecond],
+      cpu,
+      inBenchProcess,
+    }
   }
 
   /**
@@ -156,6 +170,14 @@ async function until(check: () => Promise<boolean>, timeoutMs: number, everyMs: 
     if (Date.now() > end) throw new Error('benchmark step timed out')
     await new Promise((r) => setTimeout(r, everyMs))
   }
+}
+
+/** The element whose `key` is the median (the lower middle one for an even count). */
+export function medianBy<T>(items: readonly T[], key: (item: T) => number): T {
+  const sorted = [...items].sort((a, b) => key(a) - key(b))
+  const middle = sorted[Math.floor((sorted.length - 1) / 2)]
+  if (middle === undefined) throw new Error('medianBy: no items')
+  return middle
 }
 
 const percentile = (sorted: readonly number[], p: number) =>

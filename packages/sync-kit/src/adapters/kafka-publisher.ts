@@ -1,7 +1,8 @@
-import { Kafka, Partitioners, logLevel, type Message, type Producer } from 'kafkajs'
+import { Kafka, logLevel, type Message, type Producer } from 'kafkajs'
 import { SyncKitError, describeError } from '../errors.js'
 import type { EventPublisher, Logger, OutgoingMessage, PublishResult } from '../ports.js'
 import { silentLogger } from '../ports.js'
+import { JavaCompatiblePartitioner } from './java-partitioner.js'
 
 /** Options for {@link createKafkaPublisher}. Give `brokers`, or a `kafka` client you own. */
 export interface KafkaPublisherOptions {
@@ -98,7 +99,7 @@ export class KafkaPublisher implements EventPublisher {
       const producer = this.#kafka.producer({
         idempotent: true,
         maxInFlightRequests: 1,
-        createPartitioner: Partitioners.DefaultPartitioner,
+        createPartitioner: JavaCompatiblePartitioner,
         allowAutoTopicCreation: true,
       })
       try {

@@ -101,6 +101,9 @@ export function checkedRowToMessage(
     topic: topic(envelope),
     key: aggregateId,
     value: Buffer.from(value),
-    headers: { ...headers, [HEADER_EVENT_ID]: id, [HEADER_EVENT_TYPE]: `${type}@${version}` },
+    headers:
+      headers === NO_HEADERS
+        ? { [HEADER_EVENT_ID]: id, [HEADER_EVENT_TYPE]: `${type}@${version}` }
+        : { ...headers, [HEADER_EVENT_ID]: id, [HEADER_EVENT_TYPE]: `${type}@${version}` },
   }
 }

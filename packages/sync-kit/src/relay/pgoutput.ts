@@ -109,12 +109,12 @@ const KIND_UNCHANGED = 'u'.charCodeAt(0)
 
 function readTuple(r: Reader): TupleValues {
   const count = r.i16()
-  const values: (string | null | undefined)[] = []
+  const values = new Array<string | null | undefined>(count)
   for (let i = 0; i < count; i++) {
     const kind = r.u8()
-    if (kind === KIND_TEXT) values.push(r.text(r.i32()))
-    else if (kind === KIND_NULL) values.push(null)
-    else if (kind === KIND_UNCHANGED) values.push(undefined)
+    if (kind === KIND_TEXT) values[i] = r.text(r.i32())
+    else if (kind === KIND_NULL) values[i] = null
+    else if (kind === KIND_UNCHANGED) values[i] = undefined
     else {
       const shown = String.fromCharCode(kind)
       throw new SyncKitError('E_SYNC_REPLICATION', `unknown tuple column kind "${shown}"`)

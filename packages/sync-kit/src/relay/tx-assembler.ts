@@ -74,7 +74,8 @@ export class TxAssembler {
     const rel = known?.relation
     if (!rel || rel.name !== this.table || rel.schema !== this.schema || !this.#open) return
     const row: Record<string, string | null | undefined> = {}
-    rel.columns.forEach((c, i) => (row[c] = values[i]))
+    const { columns } = rel
+    for (let i = 0; i < columns.length; i++) row[columns[i]!] = values[i]
     this.#open.push(row)
     this.#typesChecked &&= known.typesChecked
   }
