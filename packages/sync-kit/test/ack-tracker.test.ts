@@ -33,6 +33,29 @@ describe('AckTracker', () => {
     )
   })
 
+  test('keeps the contiguous prefix across thousands of transactions (the done prefix is dropped as it goes)', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1025, max: 6000 }),
+        fc.integer({ min: 1, max: 500 }),
+        (count, window) => {
+          const t = new AckTracker(0n)
+          const handles = Array.from({ length: count }, (_, i) => t.add(BigInt(i + 1), 1))
+          // Acks arrive newest-first inside each window of `window` transactions.
+          for (let start = 0; start < count; start += window) {
+            const end = Math.min(count, start + window)
+            for (let i = end - 1; i >= start; i--) {
+              handles[i]!.ack()
+              expect(t.watermark).toBe(i === start ? BigInt(end) : BigInt(start))
+            }
+            expect(t.pendingTransactions).toBe(count - end)
+          }
+        },
+      ),
+      { numRuns: 12 },
+    )
+  })
+
   test('an ack-on-receipt watermark would run ahead of the durable one (the hazard)', () => {
     const t = new AckTracker(0n)
     const a = t.add(100n, 1)

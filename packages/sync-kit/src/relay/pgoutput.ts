@@ -64,6 +64,11 @@ class Reader {
     this.#pos += 8
     return v
   }
+  /** Steps over `n` bytes the relay does not use (a BigInt read costs an allocation). */
+  skip(n: number): void {
+    this.need(n)
+    this.#pos += n
+  }
   cstring(): string {
     const end = this.buf.indexOf(0, this.#pos)
     if (end < 0) throw new SyncKitError('E_SYNC_REPLICATION', 'pgoutput string is unterminated')
@@ -138,7 +143,7 @@ export function decodePgOutput(buf: Buffer): PgOutputMessage {
   switch (code) {
     case 'B': {
       const finalLsn = r.u64()
-      r.u64() // commit timestamp
+      r.skip(8) // commit timestamp
       return { tag: 'begin', finalLsn, xid: r.i32() }
     }
     case 'C': {
@@ -178,12 +183,12 @@ export function decodeFrame(buf: Buffer): ReplicationFrame {
   if (code === 'w') {
     const start = r.u64()
     const walEnd = r.u64()
-    r.u64() // send time
+    r.skip(8) // send time
     return { kind: 'xlogdata', start, walEnd, data: buf.subarray(25) }
   }
   if (code === 'k') {
     const walEnd = r.u64()
-    r.u64() // send time
+    r.skip(8) // send time
     return { kind: 'keepalive', walEnd, replyRequested: r.u8() === 1 }
   }
   throw new SyncKitError('E_SYNC_REPLICATION', `unknown replication frame "${code}"`)

@@ -6,6 +6,8 @@ export interface ReadMessage {
   readonly partition: number
   readonly offset: number
   readonly key: string
+  readonly value: Buffer
+  readonly headers: Readonly<Record<string, string>>
   readonly envelope: EventEnvelope
 }
 
@@ -46,6 +48,10 @@ export async function readTopic(brokers: string[], topic: string): Promise<ReadM
               partition,
               offset,
               key: message.key?.toString() ?? '',
+              value: message.value ?? Buffer.alloc(0),
+              headers: Object.fromEntries(
+                Object.entries(message.headers ?? {}).map(([k, v]) => [k, String(v)]),
+              ),
               envelope: decodeEnvelope(message.value),
             })
             next.set(partition, offset + 1)
