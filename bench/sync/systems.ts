@@ -8,6 +8,7 @@ import {
   encodeEnvelope,
   uuidv7,
   type EventPublisher,
+  type Logger,
 } from '@faultline/sync-kit'
 import { createKafkaPublisher } from '@faultline/sync-kit/kafka'
 
@@ -44,21 +45,41 @@ export interface RelaySystem {
   start(db: BenchDb, topic: string): Promise<RunningSystem>
 }
 
+/**
+ * Prints a relay's (and its publisher's) warnings and errors to the bench log with the time, so
+ * that a step that stalls can be explained afterwards (publish retries, stalls, reconnects).
+ */
+function benchLogger(system: string): Logger {
+  const print = (level: string) => (message: string, fields?: Record<string, unknown>) =>
+    console.error(
+      `${new Date().toISOString()} ${system} ${level}: ${message} ${JSON.stringify(fields ?? {})}`,
+    )
+  return {
+    debug: () => undefined,
+    info: () => undefined,
+    warn: print('warn'),
+    error: print('error'),
+  }
+}
+
 /** Starts a sync-kit relay on its own Kafka publisher; stopping it closes both. */
 async function runRelay(
   db: BenchDb,
+  logger: Logger,
   create: (publisher: EventPublisher) => {
     start(): Promise<void>
     stop(): Promise<void>
-    stats(): { publishedEvents: number }
+    stats(): { publishedEvents: number; publishFailures: number }
   },
 ): Promise<RunningSystem> {
-  const publisher = createKafkaPublisher({ brokers: db.brokers })
+  const publisher = createKafkaPublisher({ brokers: db.brokers, logger })
   const relay = create(publisher)
   await relay.start()
   return {
     published: () => Promise.resolve(relay.stats().publishedEvents),
     stop: async () => {
+      const { publishFailures } = relay.stats()
+      if (publishFailures > 0) logger.warn('publish failures in this run', { publishFailures })
       await relay.stop()
       await publisher.close()
     },
@@ -79,16 +100,19 @@ export const relayA: RelaySystem = {
     await r.start()
     await r.stop()
   },
-  start: (db, topic) =>
-    runRelay(db, (publisher) =>
+  start: (db, topic) => {
+    const logger = benchLogger('relay A')
+    return runRelay(db, logger, (publisher) =>
       createLogicalRelay({
         connection: db.url,
         publisher,
         topic: () => topic,
         slot: db.slot,
         batchSize: 1000,
+        logger,
       }),
-    ),
+    )
+  },
 }
 
 /** Relay B: sync-kit's gap-free polling relay. */
@@ -97,16 +121,19 @@ export const relayB: RelaySystem = {
   envelopes: true,
   inBenchProcess: true,
   prepare: () => Promise.resolve(),
-  start: (db, topic) =>
-    runRelay(db, (publisher) =>
+  start: (db, topic) => {
+    const logger = benchLogger('relay B')
+    return runRelay(db, logger, (publisher) =>
       createPollingRelay({
         connection: db.url,
         publisher,
         topic: () => topic,
         batchSize: 1000,
         pollIntervalMs: 20,
+        logger,
       }),
-    ),
+    )
+  },
 }
 
 /**
