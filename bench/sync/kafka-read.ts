@@ -51,3 +51,16 @@ export async function readAppendTimes(
   await consumer.disconnect()
   return out
 }
+
+/**
+ * `events` over the time between the first and the last broker append on `topic`: a system's
+ * rate with its start-up left out, measured the same way for every system.
+ */
+export async function brokerRate(
+  brokers: string[],
+  topic: string,
+  events: number,
+): Promise<number> {
+  const times = [...(await readAppendTimes(brokers, topic)).values()]
+  return events / ((Math.max(...times) - Math.min(...times)) / 1000)
+}

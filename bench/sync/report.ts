@@ -156,7 +156,7 @@ export function writeReport(r: Report): Promise<void> {
     '',
     '## Sustained throughput (backlog drain)',
     '',
-    `${r.drainEvents} events are committed first (W1: 1 event per transaction, W2: 10), then the system starts. The rate is events divided by the time between the first and the last event's broker LogAppendTime, so start-up is not counted for any system. Each system first drains a discarded backlog of the same size (a drain lasts seconds, so a cold JIT would otherwise decide it), then ${r.rawRuns.length} measured backlogs; the table gives the median and every run. The warm-up warms the relays' process, while Debezium starts a fresh Connect JVM for every drain. The raw producer sends the same number of pre-encoded envelopes in batches of 1000 with the relays' producer settings, measured the same way: one discarded run, then the median of ${r.rawRuns.length}.`,
+    `${r.drainEvents} events are committed first (W1: 1 event per transaction, W2: 10), then the system starts. The rate is events divided by the time between the first and the last event's broker LogAppendTime, so start-up is not counted for any system. Each system first drains a discarded backlog of the same size (a drain lasts seconds, so a cold JIT would otherwise decide it), then ${r.drains[0]?.runs.length ?? 0} measured backlogs; the table gives the median and every run. The warm-up warms the relays' process, while Debezium starts a fresh Connect JVM for every drain. The raw producer sends the same number of pre-encoded envelopes in batches of 1000 with the relays' producer settings, measured the same way: one discarded run, then the median of ${r.rawRuns.length}.`,
     '',
     ...drainTable(r),
     '',

@@ -9,7 +9,7 @@
 import pg from 'pg'
 import { startKafka, startPostgres } from '@faultline/infra'
 import { writeReport, type DrainRow, type LatencyRow } from './report.js'
-import { readAppendTimes } from './kafka-read.js'
+import { brokerRate } from './kafka-read.js'
 import { BenchSteps, medianBy } from './steps.js'
 import type { StackCpu } from '../common/cpu-sampler.js'
 import { rawProducer, relayA, relayB, type RelaySystem } from './systems.js'
@@ -64,13 +64,16 @@ for (const perTx of latencyOnly ? [] : [1, 10]) {
  * LogAppendTime): one discarded run that warms its JIT, then the median of `DRAIN_RUNS`.
  */
 async function rawLimit(): Promise<{ raw: number; rawRuns: number[]; rawCpu: StackCpu }> {
-  const runs: { raw: number; rawCpu: StackCpu }[] = []
-  for (let i = 0; i <= DRAIN_RUNS; i++) {
+  const rawRun = async () => {
     const topic = await steps.freshTopic('raw')
     const rawCpu = await rawProducer(kafka.brokers, topic, DRAIN_EVENTS, () => steps.sampleCpu())
-    const times = [...(await readAppendTimes(kafka.brokers, topic)).values()]
-    if (i > 0)
-      runs.push({ raw: DRAIN_EVENTS / ((Math.max(...times) - Math.min(...times)) / 1000), rawCpu })
+    return { topic, rawCpu }
+  }
+  await rawRun()
+  const runs: { raw: number; rawCpu: StackCpu }[] = []
+  for (let i = 0; i < DRAIN_RUNS; i++) {
+    const { topic, rawCpu } = await rawRun()
+    runs.push({ raw: await brokerRate(kafka.brokers, topic, DRAIN_EVENTS), rawCpu })
   }
   return { ...medianBy(runs, (r) => r.raw), rawRuns: runs.map((r) => r.raw) }
 }

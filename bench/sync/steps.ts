@@ -2,7 +2,7 @@ import pg from 'pg'
 import type { KafkaHandle, PostgresHandle } from '@faultline/infra'
 import { migrate } from '@faultline/sync-kit'
 import { sampleStackCpu, type StackCpu } from '../common/cpu-sampler.js'
-import { createLogAppendTopic, readAppendTimes } from './kafka-read.js'
+import { brokerRate, createLogAppendTopic, readAppendTimes } from './kafka-read.js'
 import { writeInThreads } from './load.js'
 import { ReadModel } from './read-model.js'
 import type { DrainRow, LatencyRow } from './report.js'
@@ -71,10 +71,8 @@ export class BenchSteps {
     const cpu = cpuUsed()
     await running.stop()
     await db.pool.end()
-    const times = [...(await readAppendTimes(this.kafka.brokers, topic)).values()]
-    const seconds = (Math.max(...times) - Math.min(...times)) / 1000
+    const eventsPerSecond = await brokerRate(this.kafka.brokers, topic, events)
     const { name, inBenchProcess } = system
-    const eventsPerSecond = events / seconds
     return {
       system: name,
       perTx,

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { startKafka, type KafkaHandle } from '@faultline/infra'
-import { encodeEnvelope, uuidv7 } from '@faultline/sync-kit'
+import { encodeEnvelope } from '@faultline/sync-kit'
 import { createKafkaPublisher } from '@faultline/sync-kit/kafka'
 import { murmur2OfString } from '../src/adapters/java-partitioner.js'
-import { eventPublisherContract } from './contracts/event-publisher.contract.js'
+import { envelope, eventPublisherContract } from './contracts/event-publisher.contract.js'
 import { createTopic, readTopic } from './support/kafka.js'
 
 let kafka: KafkaHandle
@@ -49,20 +49,7 @@ describe('KafkaPublisher (real broker)', () => {
     ]
     const publisher = createKafkaPublisher({ brokers: kafka.brokers })
     const results = await publisher.publish(
-      keys.map((key) => ({
-        topic,
-        ...encodeEnvelope({
-          id: uuidv7(),
-          aggregateType: 't',
-          aggregateId: key,
-          type: 'partitioned',
-          version: 1,
-          sequence: 1,
-          payload: {},
-          headers: {},
-          occurredAt: new Date().toISOString(),
-        }),
-      })),
+      keys.map((key) => ({ topic, ...encodeEnvelope(envelope(key, 1)) })),
     )
     await publisher.close()
     expect(results.every((r) => r.ok)).toBe(true)

@@ -22,7 +22,8 @@ export interface PublisherHarness {
   ): Promise<{ key: string; value: Buffer; headers: Record<string, string> }[]>
 }
 
-function envelope(aggregateId: string, sequence: number): EventEnvelope {
+/** A valid envelope with a traceparent header, for publisher tests. */
+export function envelope(aggregateId: string, sequence: number): EventEnvelope {
   return {
     id: uuidv7(),
     aggregateType: 'contract',
