@@ -1,0 +1,8 @@
+export { FaultlineError, isFaultlineError } from './errors.js'
+export type { FaultlineErrorCode, FaultlineErrorOptions } from './errors.js'
+export { compareLsn, formatLsn, isLsn, maxLsn, parseLsn, tryParseLsn } from './lsn.js'
+export type { Lsn, LsnInput } from './lsn.js'
+export { silentLogger } from './logger.js'
+export type { LogFn, Logger } from './logger.js'
+export { systemClock } from './clock.js'
+export type { Clock } from './clock.js'
