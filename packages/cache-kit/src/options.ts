@@ -25,7 +25,11 @@ export interface GetOrLoadOptions {
 
 /** Tunables of the cache itself. */
 export interface CacheTunables {
-  /** How long a key's tombstone (its invalidation watermark) lives; must exceed 2 × `hardTimeoutMs`. @default 600_000 */
+  /**
+   * How long a key's tombstone (its invalidation watermark) lives, and so how long a miss's fill
+   * ticket stays valid: a fill that lands later is refused (`ticket-expired`). Must exceed
+   * 2 × `hardTimeoutMs`, and be the same on every node that shares the store. @default 600_000
+   */
   tombstoneTtlMs?: number
   /** Lifetime of a fill lease; a dead holder is taken over after this. @default 5_000 */
   leaseTtlMs?: number

@@ -28,7 +28,15 @@ export async function readL2(
 ): Promise<StoreReadResult | undefined> {
   if (!core.guard.available) return undefined
   const now = core.clock.now()
-  const options = { tags, now, leaseOwner: owner, leaseTtlMs: core.tunables.leaseTtlMs, forceLease }
+  const options = {
+    tags,
+    now,
+    leaseOwner: owner,
+    leaseTtlMs: core.tunables.leaseTtlMs,
+    forceLease,
+    // A tombstone lives tombstoneTtlMs, so past that a ticket cannot prove the fill safe.
+    ticketTtlMs: core.tunables.tombstoneTtlMs,
+  }
   return core.guard.attempt('read', () => core.store.read(key, options))
 }
 
