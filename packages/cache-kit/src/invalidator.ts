@@ -73,8 +73,8 @@ export class Invalidator {
   }
 
   /**
-   * `down`: L1 stops being served as a hit (it stays a fail-safe fallback). `up`: anything may have
-   * been missed meanwhile, so L1 is flushed and every in-flight local fill is voided.
+   * `down`: L1 is bypassed (neither a hit nor a stale fallback). `up`: anything may have been
+   * missed meanwhile, so L1 is flushed and every in-flight local fill is voided.
    */
   #onState(state: BusState): void {
     if (state === this.#busState) return
