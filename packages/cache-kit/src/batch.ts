@@ -2,7 +2,7 @@ import type { CacheCore } from './core.js'
 import { buildEntry, entryState } from './entry.js'
 import { CacheKitError, isCacheKitError } from './errors.js'
 import type { LocalTicket } from './local-fence.js'
-import { checkSource, loaderError, type LoadSource } from './loader.js'
+import { checkSource, loaderError, withHardTimeout, type LoadSource } from './loader.js'
 import type { ResolvedLoadOptions } from './options.js'
 import type { StoredEntry, StoreReadResult, Watermark } from './ports.js'
 import { fill, readL2, serveL2Hit, type Payload } from './read-path.js'
@@ -48,28 +48,22 @@ async function callBatch<T>(
     watermarks: new Map(pending.map((p) => [p.key, p.read?.watermark ?? {}])),
     report: (key, source) => sources.set(key, checkSource(source, key)),
   }
-  let timer: NodeJS.Timeout | undefined
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      const error = new CacheKitError(
-        'E_CACHE_LOADER_TIMEOUT',
-        `Batch loader for ${keys.length} keys did not finish within ${hardTimeoutMs} ms.`,
-        {
-          retryable: true,
-          context: { keys },
-        },
-      )
-      controller.abort(error)
-      reject(error)
-    }, hardTimeoutMs)
-  })
+  const timeout = () =>
+    new CacheKitError(
+      'E_CACHE_LOADER_TIMEOUT',
+      `Batch loader for ${keys.length} keys did not finish within ${hardTimeoutMs} ms.`,
+      { retryable: true, context: { keys } },
+    )
   try {
-    const result = await Promise.race([Promise.resolve().then(() => loader(keys, ctx)), timeout])
-    return { values: toMap(result), sources }
+    const { value } = await withHardTimeout(
+      () => loader(keys, ctx),
+      hardTimeoutMs,
+      controller,
+      timeout,
+    )
+    return { values: toMap(value), sources }
   } catch (thrown) {
     throw isCacheKitError(thrown) ? thrown : loaderError(keys.join(','), thrown)
-  } finally {
-    clearTimeout(timer)
   }
 }
 

@@ -1,8 +1,11 @@
 import type { CacheKitError } from './errors.js'
 import type { BusState, FillRejectReason } from './ports.js'
 
-/** Why a stale value was returned. */
-export type StaleReason = 'refreshing' | 'loader-failed' | 'soft-timeout' | 'store-unavailable'
+/**
+ * Why a stale value (past its TTL, within grace, and never invalidated) was returned: another
+ * caller holds the lease, the loader failed, or it outlasted `softTimeoutMs`.
+ */
+export type StaleReason = 'refreshing' | 'loader-failed' | 'soft-timeout'
 
 /** Why L1 was flushed. */
 export type FlushReason = 'bus-reconnected'

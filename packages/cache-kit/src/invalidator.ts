@@ -73,8 +73,8 @@ export class Invalidator {
   }
 
   /**
-   * `down`: L1 stops being served as a hit (it stays a fail-safe fallback). `up`: anything may have
-   * been missed meanwhile, so L1 is flushed and every in-flight local fill is voided.
+   * `down`: L1 is bypassed (neither a hit nor a stale fallback). `up`: anything may have been
+   * missed meanwhile, so L1 is flushed and every in-flight local fill is voided.
    */
   #onState(state: BusState): void {
     if (state === this.#busState) return
@@ -139,8 +139,11 @@ export class Invalidator {
       tombstoneTtlMs: this.#core.tunables.tombstoneTtlMs,
     }
     const result = await this.#write(change.key, request)
-    if (!result.applied) return result
-    this.#core.emitter.emit('cache:invalidated', { keys: [change.key], source: 'change' })
+    // A replay of the key's latest change publishes again: the call that applied it may have been
+    // rejected after its tombstone landed but before the bus took it, and this is its retry.
+    if (!result.applied && result.watermark.version !== version) return result
+    if (result.applied)
+      this.#core.emitter.emit('cache:invalidated', { keys: [change.key], source: 'change' })
     await this.#publish({ origin: this.#nodeId, keys: [change.key], ...defined({ version, lsn }) })
     return result
   }
@@ -168,20 +171,31 @@ export class Invalidator {
     return result
   }
 
+  /**
+   * Publishes within `busTimeoutMs`. A stalled bus (a paused Redis keeps the socket open, so a
+   * PUBLISH just waits) must not hold the writer for the whole outage: it gets a retryable
+   * rejection, and its retry publishes again. A publish that lands after the timeout is harmless.
+   */
   async #publish(message: InvalidationMessage): Promise<void> {
-    if (this.#bus === undefined) return
+    const bus = this.#bus
+    if (bus === undefined) return
+    const timeoutMs = this.#core.tunables.busTimeoutMs
+    let timer: NodeJS.Timeout | undefined
+    const publish = Promise.resolve().then(() => bus.publish(message))
+    const timeout = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), timeoutMs)
+    })
+    let outcome: unknown
     try {
-      await this.#bus.publish(message)
+      outcome = await Promise.race([publish, timeout])
     } catch (cause) {
-      throw new CacheKitError(
-        'E_CACHE_BUS_UNAVAILABLE',
-        `Invalidation of ${message.keys.length} key(s) reached L2 but not the bus; retry it.`,
-        {
-          retryable: true,
-          cause,
-          context: { keys: message.keys },
-        },
-      )
+      throw busUnavailable(message, 'the bus failed', cause)
+    } finally {
+      clearTimeout(timer)
+    }
+    if (outcome === 'timeout') {
+      publish.catch(() => undefined) // a late failure is already reported as this timeout
+      throw busUnavailable(message, `the bus did not take it within ${timeoutMs} ms`)
     }
   }
 
@@ -197,6 +211,14 @@ export class Invalidator {
     const unsubscribe = await this.#unsubscribe
     await unsubscribe?.()
   }
+}
+
+function busUnavailable(message: InvalidationMessage, why: string, cause?: unknown): CacheKitError {
+  return new CacheKitError(
+    'E_CACHE_BUS_UNAVAILABLE',
+    `Invalidation of ${message.keys.length} key(s) reached L2 but not the bus (${why}); retry it.`,
+    { retryable: true, cause, context: { keys: message.keys } },
+  )
 }
 
 function defined<T extends object>(value: T): Partial<T> {

@@ -72,6 +72,38 @@ export function loaderError(key: string, thrown: unknown): CacheKitError {
   )
 }
 
+/**
+ * Runs `call` under a hard deadline: rejects with `timeout()` (and aborts `controller`) when the
+ * timer fires first, and also when `call` settles but took longer. The timer alone is not enough:
+ * a loader that blocks the event loop past the deadline resolves before the timer callback can
+ * run, and what it returns may predate invalidations made during the stall.
+ */
+export async function withHardTimeout<T>(
+  call: () => Promise<T> | T,
+  hardTimeoutMs: number,
+  controller: AbortController,
+  timeout: () => CacheKitError,
+): Promise<{ value: T; durationMs: number }> {
+  const started = performance.now()
+  let timer: NodeJS.Timeout | undefined
+  const expired = (): CacheKitError => {
+    const error = timeout()
+    controller.abort(error)
+    return error
+  }
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(expired()), hardTimeoutMs)
+  })
+  try {
+    const value = await Promise.race([Promise.resolve().then(call), deadline])
+    const durationMs = performance.now() - started
+    if (durationMs >= hardTimeoutMs) throw expired()
+    return { value, durationMs }
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
 /** Runs a loader under a hard timeout; rejects with a CacheKitError on failure or timeout. */
 export async function runLoader<T>(
   loader: Loader<T>,
@@ -89,28 +121,21 @@ export async function runLoader<T>(
     attempt,
     report: (s) => (source = checkSource(s, key)),
   }
-  const started = performance.now()
-  let timer: NodeJS.Timeout | undefined
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      const error = new CacheKitError(
-        'E_CACHE_LOADER_TIMEOUT',
-        `Loader for "${key}" did not finish within ${hardTimeoutMs} ms.`,
-        {
-          retryable: true,
-          context: { key },
-        },
-      )
-      controller.abort(error)
-      reject(error)
-    }, hardTimeoutMs)
-  })
+  const timeout = () =>
+    new CacheKitError(
+      'E_CACHE_LOADER_TIMEOUT',
+      `Loader for "${key}" did not finish within ${hardTimeoutMs} ms.`,
+      { retryable: true, context: { key } },
+    )
   try {
-    const value = await Promise.race([Promise.resolve().then(() => loader(ctx)), timeout])
-    return { value, source, durationMs: performance.now() - started }
+    const { value, durationMs } = await withHardTimeout(
+      () => loader(ctx),
+      hardTimeoutMs,
+      controller,
+      timeout,
+    )
+    return { value, source, durationMs }
   } catch (thrown) {
     throw loaderError(key, thrown)
-  } finally {
-    clearTimeout(timer)
   }
 }

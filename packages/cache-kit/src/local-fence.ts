@@ -8,6 +8,8 @@ export interface LocalTicket {
   readonly generation: number
   readonly tagGenerations: readonly number[]
   readonly tags: readonly string[]
+  /** Past this time a local tombstone written after the ticket may have expired: it is void. */
+  readonly validUntil: number
 }
 
 interface Tombstone {
@@ -21,28 +23,40 @@ export interface LocalFenceOptions {
   readonly tombstoneTtlMs: number
   /** Called when a tombstone is evicted for space: every outstanding ticket is then void. */
   readonly onOverflow: () => void
+  /** Monotonic time for ticket deadlines; tombstones expire on the same clock. @default performance.now */
+  readonly now?: () => number
 }
 
 /**
  * In-process tombstones: the L1 counterpart of the store's generations. A local fill (into L1 or a
  * shared single-flight) is accepted only if no invalidation of its key or tags reached this node
  * since its ticket was taken. Evicting a tombstone for space bumps the epoch, which voids every
- * ticket, so a full table can cost hit ratio but never correctness.
+ * ticket, so a full table can cost hit ratio but never correctness. A tombstone that expires reads
+ * like one never written, so a ticket is also void once it is as old as the tombstone TTL.
  */
 export class LocalFence {
   #epoch = 0
   #sequence = 0
   readonly #keys: LRUCache<string, Tombstone>
   readonly #tags: LRUCache<string, number>
+  readonly #now: () => number
+  readonly #ttlMs: number
 
   constructor(options: LocalFenceOptions) {
+    this.#now = options.now ?? (() => performance.now())
+    this.#ttlMs = options.tombstoneTtlMs
     const dispose = (_v: unknown, _k: string, reason: LRUCache.DisposeReason): void => {
       if (reason === 'evict') {
         this.#epoch += 1
         options.onOverflow()
       }
     }
-    const common = { max: options.maxTombstones, ttl: options.tombstoneTtlMs, ttlAutopurge: false }
+    const common = {
+      max: options.maxTombstones,
+      ttl: options.tombstoneTtlMs,
+      ttlAutopurge: false,
+      perf: { now: this.#now },
+    }
     this.#keys = new LRUCache<string, Tombstone>({ ...common, dispose })
     this.#tags = new LRUCache<string, number>({ ...common, dispose })
   }
@@ -54,12 +68,13 @@ export class LocalFence {
       generation: this.#keys.get(key)?.generation ?? 0,
       tagGenerations: tags.map((t) => this.#tags.get(t) ?? 0),
       tags,
+      validUntil: this.#now() + this.#ttlMs,
     }
   }
 
   /** True if nothing invalidated the ticket's key or tags since it was taken. */
   isCurrent(key: string, ticket: LocalTicket): boolean {
-    if (ticket.epoch !== this.#epoch) return false
+    if (ticket.epoch !== this.#epoch || this.#now() >= ticket.validUntil) return false
     if ((this.#keys.get(key)?.generation ?? 0) !== ticket.generation) return false
     return ticket.tags.every((t, i) => (this.#tags.get(t) ?? 0) === ticket.tagGenerations[i])
   }

@@ -25,7 +25,11 @@ export interface GetOrLoadOptions {
 
 /** Tunables of the cache itself. */
 export interface CacheTunables {
-  /** How long a key's tombstone (its invalidation watermark) lives; must exceed 2 × `hardTimeoutMs`. @default 600_000 */
+  /**
+   * How long a key's tombstone (its invalidation watermark) lives, and so how long a miss's fill
+   * ticket stays valid: a fill that lands later is refused (`ticket-expired`). Must exceed
+   * 2 × `hardTimeoutMs`, and be the same on every node that shares the store. @default 600_000
+   */
   tombstoneTtlMs?: number
   /** Lifetime of a fill lease; a dead holder is taken over after this. @default 5_000 */
   leaseTtlMs?: number
@@ -37,6 +41,11 @@ export interface CacheTunables {
   storeTimeoutMs?: number
   /** After a store failure, skip L2 for this long before trying again (circuit breaker). @default 1_000 */
   storeRetryAfterMs?: number
+  /**
+   * How long `invalidate()`/`applyChange()` wait for the bus to take an invalidation before they
+   * reject (retryably) with `E_CACHE_BUS_UNAVAILABLE`. @default 1_000
+   */
+  busTimeoutMs?: number
   /** Longest key accepted. @default 1_024 */
   maxKeyLength?: number
   /** Reloads after a fill is refused as behind the watermark (e.g. a lagging replica). @default 2 */
@@ -74,6 +83,7 @@ export const DEFAULTS = Object.freeze({
   leasePollMs: 25,
   storeTimeoutMs: 1_000,
   storeRetryAfterMs: 1_000,
+  busTimeoutMs: 1_000,
   maxKeyLength: 1_024,
   fenceRetries: 2,
   l1MaxEntries: 10_000,
@@ -161,6 +171,7 @@ export function resolveTunables(t: CacheTunables, hardTimeoutMs: number): Resolv
     leasePollMs: checkInt('leasePollMs', o.leasePollMs, 1),
     storeTimeoutMs: checkInt('storeTimeoutMs', o.storeTimeoutMs, 1),
     storeRetryAfterMs: checkInt('storeRetryAfterMs', o.storeRetryAfterMs, 0),
+    busTimeoutMs: checkInt('busTimeoutMs', o.busTimeoutMs, 1),
     maxKeyLength: checkInt('maxKeyLength', o.maxKeyLength, 1, 65_536),
     fenceRetries: checkInt('fenceRetries', o.fenceRetries, 0, 10),
   }

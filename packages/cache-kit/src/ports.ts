@@ -40,13 +40,25 @@ export interface Watermark {
 
 /**
  * Proof of what a reader saw before it loaded: a fill is accepted only if no invalidation of the
- * key (or of its tags) happened since. Opaque to the core.
+ * key (or of its tags) happened since. A ticket is void unless the state it was read against still
+ * exists: the store's dataset (`epoch`) and every tombstone written since (`validUntil`).
+ * Opaque to the core.
  */
 export interface FillTicket {
   readonly key: string
   readonly generation: string
   readonly tagGenerations: readonly string[]
   readonly tags: readonly string[]
+  /**
+   * The identity of the store's dataset at the read. A dataset that lost its data (Redis restarted
+   * without persistence, `FLUSHALL`) has a new one, and every older ticket is void.
+   */
+  readonly epoch: string
+  /**
+   * The store's clock at the read plus {@link StoreReadOptions.ticketTtlMs}. A tombstone written
+   * after the read lives at least until then, so past it the ticket cannot prove anything.
+   */
+  readonly validUntil: number
 }
 
 /** Result of {@link CacheStore.read}. */
@@ -58,9 +70,13 @@ export interface StoreReadResult {
   readonly lease: 'acquired' | 'held' | 'none'
 }
 
-/** Why a fill was refused. */
+/**
+ * Why a fill was refused. `invalidated`: the ticket's key, tags or dataset changed since the read;
+ * `ticket-expired`: the fill came later than the ticket's `validUntil`.
+ */
 export type FillRejectReason =
   | 'invalidated'
+  | 'ticket-expired'
   | 'version-behind'
   | 'lsn-behind'
   | 'older-than-cached'
@@ -98,9 +114,11 @@ export interface InvalidateResult {
  *   entry; misses and stale entries go through `read` for the ticket and the lease;
  * - `read` hands out a {@link FillTicket} and, when asked and the entry is not fresh, a lease
  *   (`SET NX PX`: at most one holder per key until it releases or the lease TTL passes);
- * - `fill` stores an entry only if the ticket's generations still match, the entry's version/LSN
- *   is not behind the watermark, and it is not older than the stored entry; it releases the
- *   caller's lease either way;
+ * - `fill` stores an entry only if the ticket's generations and epoch still match, the store's
+ *   clock is before the ticket's `validUntil`, the entry's version/LSN is not behind the
+ *   watermark, and it is not older than the stored entry; it releases the caller's lease either
+ *   way. A missing tombstone must never make an old ticket valid again: tombstones expire
+ *   (`validUntil` covers that) and a dataset can lose them all (`epoch` covers that);
  * - `invalidate` never lowers a watermark, replaces the entry with a tombstone (a new generation
  *   that voids all outstanding tickets and leases), and is idempotent.
  * Errors must be {@link CacheKitError}s (`E_CACHE_STORE_UNAVAILABLE`, retryable).
@@ -127,6 +145,11 @@ export interface StoreReadOptions {
   readonly leaseTtlMs?: number
   /** Ask for the lease even when the entry is fresh (eager refresh). */
   readonly forceLease?: boolean
+  /**
+   * How long the ticket stays valid: at most the shortest tombstone TTL in use, so that every
+   * invalidation after the read is still visible to a fill within it.
+   */
+  readonly ticketTtlMs: number
 }
 
 /** Options for {@link CacheStore.fill}. */

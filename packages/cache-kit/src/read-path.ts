@@ -5,6 +5,7 @@ import { CacheKitError } from './errors.js'
 import { mergeWatermarks, type LocalTicket } from './local-fence.js'
 import { runLoader, type Loader, type LoadOutcome } from './loader.js'
 import type { ResolvedLoadOptions } from './options.js'
+import type { StaleReason } from './events.js'
 import type { FillResult, StoredEntry, StoreReadResult } from './ports.js'
 
 /** What a flight resolves to: the serialized value, `null` for "not found". Each caller decodes its own copy. */
@@ -28,7 +29,15 @@ export async function readL2(
 ): Promise<StoreReadResult | undefined> {
   if (!core.guard.available) return undefined
   const now = core.clock.now()
-  const options = { tags, now, leaseOwner: owner, leaseTtlMs: core.tunables.leaseTtlMs, forceLease }
+  const options = {
+    tags,
+    now,
+    leaseOwner: owner,
+    leaseTtlMs: core.tunables.leaseTtlMs,
+    forceLease,
+    // A tombstone lives tombstoneTtlMs, so past that a ticket cannot prove the fill safe.
+    ticketTtlMs: core.tunables.tombstoneTtlMs,
+  }
   return core.guard.attempt('read', () => core.store.read(key, options))
 }
 
@@ -74,12 +83,7 @@ export function serveL2Hit(
   return entry.payload
 }
 
-function stale(
-  core: CacheCore,
-  key: string,
-  entry: StoredEntry,
-  reason: 'refreshing' | 'loader-failed' | 'soft-timeout' | 'store-unavailable',
-): Payload {
+function stale(core: CacheCore, key: string, entry: StoredEntry, reason: StaleReason): Payload {
   core.emitter.emit('cache:stale-served', { key, reason })
   return entry.payload
 }
@@ -96,7 +100,9 @@ function pickStale(
  * The miss path of one key, after {@link tryL2Hit} found no fresh entry: the fenced L2 read (which
  * may still find a fresh entry filled meanwhile), then (lease permitting) the loader, then a fenced
  * fill.
- * `l1Entry` is an L1 entry that could not be served as a hit (stale, or L1 not trusted).
+ * `l1Entry` is a trusted L1 entry that could not be served as a hit because it is no longer fresh;
+ * the caller passes none while the bus is down, since such an entry may be older than an
+ * acknowledged invalidation.
  */
 export async function resolveKey<T>(
   core: CacheCore,
@@ -109,13 +115,6 @@ export async function resolveKey<T>(
     return serveL2Hit(core, req, read.entry)
   }
   const staleEntry = pickStale(core, read?.entry, l1Entry)
-  if (
-    read === undefined &&
-    l1Entry !== undefined &&
-    entryState(l1Entry, core.clock.now()) === 'fresh'
-  ) {
-    return stale(core, req.key, l1Entry, 'store-unavailable')
-  }
   if (read?.lease === 'held') {
     if (staleEntry !== undefined) return stale(core, req.key, staleEntry, 'refreshing')
     const waited = await waitForLease(core, req, owner)

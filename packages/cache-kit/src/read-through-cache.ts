@@ -147,12 +147,8 @@ export class ReadThroughCache {
     // The defaults were resolved and validated once, at construction.
     const opts =
       options === undefined ? this.#defaults : resolveLoadOptions(this.#defaults, options)
-    const l1Entry = this.#core.l1?.get(key)
-    if (
-      l1Entry !== undefined &&
-      this.#l1Trusted() &&
-      entryState(l1Entry, this.#core.clock.now()) === 'fresh'
-    ) {
+    const l1Entry = this.#l1Get(key)
+    if (l1Entry !== undefined && entryState(l1Entry, this.#core.clock.now()) === 'fresh') {
       this.#core.emitter.emit('cache:hit', { key, tier: 'l1' })
       this.#maybeRefresh(key, l1Entry, loader, opts)
       return readEntry(l1Entry, this.#core.serializer) as T | undefined
@@ -193,12 +189,8 @@ export class ReadThroughCache {
       l1Entry: StoredEntry | undefined
     }[] = []
     for (const key of unique) {
-      const l1Entry = this.#core.l1?.get(key)
-      if (
-        l1Entry !== undefined &&
-        this.#l1Trusted() &&
-        entryState(l1Entry, this.#core.clock.now()) === 'fresh'
-      ) {
+      const l1Entry = this.#l1Get(key)
+      if (l1Entry !== undefined && entryState(l1Entry, this.#core.clock.now()) === 'fresh') {
         this.#core.emitter.emit('cache:hit', { key, tier: 'l1' })
         payloads.set(key, l1Entry.payload)
       } else {
@@ -260,8 +252,13 @@ export class ReadThroughCache {
     await Promise.allSettled([...this.#tasks])
   }
 
-  #l1Trusted(): boolean {
-    return this.#bus === undefined || this.#invalidator.busState === 'up'
+  /**
+   * The L1 entry for `key`, or none while the bus is down: an invalidation may have been missed,
+   * so the entry is then neither a hit nor a stale fallback (C2).
+   */
+  #l1Get(key: string): StoredEntry | undefined {
+    if (this.#bus !== undefined && this.#invalidator.busState !== 'up') return undefined
+    return this.#core.l1?.get(key)
   }
 
   #assertOpen(): void {

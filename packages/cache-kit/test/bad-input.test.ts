@@ -22,7 +22,8 @@ function setup() {
   const cache = createCache({ store, l1: {} })
   let loads = 0
   const loader = () => ((loads += 1), { ok: true })
-  const peek = async (key: string) => (await store.read(key, { tags: [], now: Date.now() })).entry
+  const peek = async (key: string) =>
+    (await store.read(key, { tags: [], now: Date.now(), ticketTtlMs: 60_000 })).entry
   return { store, cache, loader, peek, loads: () => loads }
 }
 
@@ -60,9 +61,16 @@ describe('ReadThroughCache bad input', () => {
       expect(await peek('bad')).toBeUndefined()
       expect(cache.stats().l1Size).toBe(0)
       // The lease was released: the next reader gets it at once.
-      expect((await store.read('bad', { tags: [], now: Date.now(), leaseOwner: 'x' })).lease).toBe(
-        'acquired',
-      )
+      expect(
+        (
+          await store.read('bad', {
+            tags: [],
+            now: Date.now(),
+            leaseOwner: 'x',
+            ticketTtlMs: 60_000,
+          })
+        ).lease,
+      ).toBe('acquired')
     },
   )
 
@@ -159,7 +167,9 @@ describe('ReadThroughCache bad input', () => {
     expect(
       await codeOf(() => cache.getOrLoad('k', (ctx) => (ctx.report({ version: 1.5 }), 1))),
     ).toBe('E_CACHE_INVALID_CHANGE')
-    expect((await store.read('k', { tags: [], now: Date.now() })).watermark).toStrictEqual({
+    expect(
+      (await store.read('k', { tags: [], now: Date.now(), ticketTtlMs: 60_000 })).watermark,
+    ).toStrictEqual({
       version: 3,
       lsn: '0/10',
     })

@@ -4,5 +4,10 @@ import { cacheStoreContract } from './contracts/cache-store.contract.js'
 cacheStoreContract('memory', async () => {
   const clock = createManualClock()
   const store = createMemoryStore({ clock })
-  return Promise.resolve({ store, now: () => clock.now(), close: () => store.close() })
+  return Promise.resolve({
+    store,
+    now: () => clock.now(),
+    elapse: (ms: number) => Promise.resolve(clock.advance(ms)),
+    close: () => store.close(),
+  })
 })

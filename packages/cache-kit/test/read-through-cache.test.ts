@@ -118,7 +118,9 @@ describe('ReadThroughCache', () => {
       retryable: true,
     })
     expect(aborted).toBe(true)
-    expect((await store.read('k', { tags: [], now: Date.now() })).entry).toBeUndefined()
+    expect(
+      (await store.read('k', { tags: [], now: Date.now(), ticketTtlMs: 60_000 })).entry,
+    ).toBeUndefined()
   })
 
   test('"not found" is cached for negativeTtlMs, and an insert (applyChange) ends it at once', async () => {

@@ -14,9 +14,50 @@ afterAll(async () => {
   await redis?.stop()
 })
 
+/** Redis's own clock in milliseconds (TIME), which its key expiry and the fill script use. */
+async function serverMs(client: Redis): Promise<number> {
+  const [seconds, micros] = await client.time()
+  return Number(seconds) * 1000 + Math.floor(Number(micros) / 1000)
+}
+
 cacheStoreContract('redis', async () => {
   const store = createRedisStore({ url: redis.url, prefix: `contract:${Date.now()}:` })
-  return Promise.resolve({ store, now: () => Date.now(), close: () => store.close() })
+  const elapse = async (ms: number) => {
+    const until = (await serverMs(store.client)) + ms
+    while ((await serverMs(store.client)) < until) await new Promise((r) => setTimeout(r, 10))
+  }
+  return Promise.resolve({ store, now: () => Date.now(), elapse, close: () => store.close() })
+})
+
+describe('RedisStore after the dataset lost its data', () => {
+  test('a ticket read before FLUSHDB is void, even after a later read started a new epoch', async () => {
+    const store = createRedisStore({ url: redis.url, prefix: 'flush:' })
+    const admin = new Redis(redis.url)
+    const now = Date.now()
+    const entry = {
+      payload: '"v1"',
+      freshUntil: now + 60_000,
+      refreshAt: now + 60_000,
+      graceUntil: now + 60_000,
+      tags: [],
+    }
+    const read = (key: string) =>
+      store.read(key, { tags: [], now: Date.now(), ticketTtlMs: 60_000 })
+    const before = await read('k')
+    await store.invalidate('k', { mode: 'force', version: 2, tombstoneTtlMs: 60_000 })
+    await admin.flushdb() // what a restart without persistence does to the tombstone and the epoch
+    expect(await store.fill(before.ticket, entry, { ttlMs: 60_000 })).toStrictEqual({
+      ok: false,
+      reason: 'invalidated',
+    })
+    const after = await read('k')
+    expect(after.ticket.epoch).not.toBe(before.ticket.epoch)
+    expect(await store.fill(before.ticket, entry, { ttlMs: 60_000 })).toMatchObject({ ok: false })
+    expect(await store.peek('k')).toBeUndefined()
+    expect(await store.fill(after.ticket, entry, { ttlMs: 60_000 })).toStrictEqual({ ok: true })
+    admin.disconnect()
+    await store.close()
+  })
 })
 
 describe('RedisStore stale-set race', () => {

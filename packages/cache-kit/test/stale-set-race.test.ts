@@ -78,7 +78,7 @@ describe('ReadThroughCache stale-set race', () => {
         setTimeout(resolve, 0)
       })
     })
-    const naiveRead = await inner.read('n', { tags: [], now: Date.now() })
+    const naiveRead = await inner.read('n', { tags: [], now: Date.now(), ticketTtlMs: 60_000 })
     const naiveRow = await loader()
     await inner.fill(
       naiveRead.ticket,

@@ -2,6 +2,7 @@ import { checkFill, isNewer, raiseWatermark, shouldDropEntry } from '../fence.js
 import type {
   CacheStore,
   Clock,
+  FillRejectReason,
   FillResult,
   FillTicket,
   InvalidateRequest,
@@ -41,6 +42,8 @@ export class MemoryStore implements CacheStore {
   readonly #leases = new Map<string, Expiring<string>>()
   readonly #tagMembers = new Map<string, Set<string>>()
   readonly #tagGenerations = new Map<string, Expiring<string>>()
+  /** This store's dataset; it never loses its data while it lives, so the epoch never changes. */
+  readonly #epoch = `m${Math.random().toString(36).slice(2)}`
   #counter = 0
 
   constructor(options: MemoryStoreOptions = {}) {
@@ -88,6 +91,8 @@ export class MemoryStore implements CacheStore {
       generation: meta?.generation ?? '',
       tagGenerations,
       tags: options.tags,
+      epoch: this.#epoch,
+      validUntil: this.#clock.now() + options.ticketTtlMs,
     }
     return { entry, ticket, watermark: meta?.watermark ?? {}, lease }
   }
@@ -100,12 +105,9 @@ export class MemoryStore implements CacheStore {
     await Promise.resolve()
     const { key } = ticket
     const meta = this.#live(this.#meta, key)
-    const valid =
-      (meta?.generation ?? '') === ticket.generation &&
-      ticket.tags.every(
-        (t, i) => (this.#live(this.#tagGenerations, t) ?? '') === ticket.tagGenerations[i],
-      )
-    const reason = checkFill(valid, meta?.watermark ?? {}, this.#live(this.#entries, key), entry)
+    const reason =
+      this.#ticketRefusal(ticket, meta) ??
+      checkFill(true, meta?.watermark ?? {}, this.#live(this.#entries, key), entry)
     if (options.leaseOwner !== undefined) this.#release(key, options.leaseOwner)
     if (reason !== undefined) return { ok: false, reason }
     this.#entries.set(key, { value: entry, expiresAt: this.#clock.now() + options.ttlMs })
@@ -115,6 +117,18 @@ export class MemoryStore implements CacheStore {
       this.#tagMembers.set(tag, members)
     }
     return { ok: true }
+  }
+
+  /** Why `ticket` can no longer prove a fill safe, if it cannot; the order the Lua script uses. */
+  #ticketRefusal(ticket: FillTicket, meta: Meta | undefined): FillRejectReason | undefined {
+    const valid =
+      ticket.epoch === this.#epoch &&
+      (meta?.generation ?? '') === ticket.generation &&
+      ticket.tags.every(
+        (t, i) => (this.#live(this.#tagGenerations, t) ?? '') === ticket.tagGenerations[i],
+      )
+    if (!valid) return 'invalidated'
+    return this.#clock.now() >= ticket.validUntil ? 'ticket-expired' : undefined
   }
 
   async invalidate(key: string, request: InvalidateRequest): Promise<InvalidateResult> {

@@ -3,10 +3,25 @@
  * other client can interleave between the check and the write. Key layout, for prefix P and key K:
  * `P p:K` the entry, one packed string (see `redis-entry.ts`; a hit is a plain `GET` of it),
  * `P m:K` the tombstone/watermark hash (`gen`, `v`, `l`), `P l:K` the lease,
- * `P ts:T` the members of tag T, `P tg:T` the generation of tag T.
+ * `P ts:T` the members of tag T, `P tg:T` the generation of tag T, `P epoch` the dataset's epoch.
  * Only a fenced fill ever writes `P p:K`, and every invalidation deletes it, so an entry that a
  * `GET` finds is one no invalidation has voided since it was written.
+ *
+ * A missing tombstone reads as generation '', the same as a key never invalidated, so a ticket
+ * alone cannot tell "nothing happened" from "a tombstone was lost". Two more checks close that:
+ * `P epoch` is created by the first read of a dataset and vanishes with the data (a restart without
+ * persistence, a flush), so a ticket from an older dataset is void; and a ticket carries a deadline
+ * on the server's clock (`TIME` at the read plus the tombstone TTL), past which a tombstone written
+ * after the read may have expired, so the fill is refused.
  */
+
+// The server's clock in milliseconds, from TIME's seconds and microseconds.
+const SERVER_MS = `
+local function serverMs()
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000), t
+end
+`
 
 // Compares two LSNs "HI/LO" numerically; Lua numbers hold 32-bit halves exactly.
 const LSN_LESS = `
@@ -34,10 +49,11 @@ end
 `
 
 /**
- * The miss path's read: the entry, the ticket (generations), the watermark and maybe the lease, in
- * one atomic step. KEYS: entry, meta, lease, tagGen…. ARGV: leaseOwner, leaseTtlMs, nowMs, forceLease.
+ * The miss path's read: the entry, the ticket (generations, epoch, deadline), the watermark and
+ * maybe the lease, in one atomic step. Creates the dataset's epoch if it has none.
+ * KEYS: entry, meta, lease, epoch, tagGen…. ARGV: leaseOwner, leaseTtlMs, nowMs, forceLease, ticketTtlMs.
  */
-export const READ_SCRIPT = `${ENTRY_FIELDS}
+export const READ_SCRIPT = `${ENTRY_FIELDS}${SERVER_MS}
 local e = redis.call('GET', KEYS[1])
 local w = redis.call('HMGET', KEYS[2], 'gen', 'v', 'l')
 local lease = 'none'
@@ -47,28 +63,35 @@ if ARGV[1] ~= '' then
     if redis.call('SET', KEYS[3], ARGV[1], 'NX', 'PX', ARGV[2]) then lease = 'acquired' else lease = 'held' end
   end
 end
-local out = {e or '', w[1] or '', w[2] or '', w[3] or '', lease}
-for i = 4, #KEYS do out[#out + 1] = redis.call('GET', KEYS[i]) or '' end
+local now, t = serverMs()
+local epoch = redis.call('GET', KEYS[4])
+if not epoch then
+  epoch = t[1] .. '.' .. t[2]
+  redis.call('SET', KEYS[4], epoch)
+end
+local out = {e or '', w[1] or '', w[2] or '', w[3] or '', lease, epoch, now + tonumber(ARGV[5])}
+for i = 5, #KEYS do out[#out + 1] = redis.call('GET', KEYS[i]) or '' end
 return out
 `
 
 /**
- * KEYS: entry, meta, lease, tagGen×n, tagSet×n.
- * ARGV: generation, n, tagGeneration×n, packedEntry, version, lsn, ttlMs, leaseOwner, key.
- * The version and LSN also travel unpacked so the checks need not parse the entry.
+ * KEYS: entry, meta, lease, epoch, tagGen×n, tagSet×n.
+ * ARGV: generation, epoch, validUntil, n, tagGeneration×n, packedEntry, version, lsn, ttlMs,
+ * leaseOwner, key. The version and LSN also travel unpacked so the checks need not parse the entry.
  */
-export const FILL_SCRIPT = `${LSN_LESS}${ENTRY_FIELDS}
-local n = tonumber(ARGV[2])
-local a = 3 + n
+export const FILL_SCRIPT = `${LSN_LESS}${ENTRY_FIELDS}${SERVER_MS}
+local n = tonumber(ARGV[4])
+local a = 5 + n
 local owner = ARGV[a + 4]
 if owner ~= '' and redis.call('GET', KEYS[3]) == owner then redis.call('DEL', KEYS[3]) end
 local w = redis.call('HMGET', KEYS[2], 'gen', 'v', 'l')
-local valid = (w[1] or '') == ARGV[1]
+local valid = (w[1] or '') == ARGV[1] and redis.call('GET', KEYS[4]) == ARGV[2]
 for i = 1, n do
-  if (redis.call('GET', KEYS[3 + i]) or '') ~= ARGV[2 + i] then valid = false end
+  if (redis.call('GET', KEYS[4 + i]) or '') ~= ARGV[4 + i] then valid = false end
 end
-local ver, lsn = ARGV[a + 1], ARGV[a + 2]
 if not valid then return 'invalidated' end
+if serverMs() >= tonumber(ARGV[3]) then return 'ticket-expired' end
+local ver, lsn = ARGV[a + 1], ARGV[a + 2]
 if ver ~= '' and w[2] and tonumber(ver) < tonumber(w[2]) then return 'version-behind' end
 if lsn ~= '' and w[3] and lsnLess(lsn, w[3]) then return 'lsn-behind' end
 local cur = entryVersion(redis.call('GET', KEYS[1]))
@@ -76,7 +99,7 @@ if ver ~= '' and cur and tonumber(ver) < tonumber(cur) then return 'older-than-c
 local ttl = tonumber(ARGV[a + 3])
 redis.call('SET', KEYS[1], ARGV[a], 'PX', ttl)
 for i = 1, n do
-  local set = KEYS[3 + n + i]
+  local set = KEYS[4 + n + i]
   redis.call('SADD', set, ARGV[a + 5])
   if redis.call('PTTL', set) < ttl then redis.call('PEXPIRE', set, ttl) end
 end

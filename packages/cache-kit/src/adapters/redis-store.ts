@@ -37,6 +37,7 @@ const release = new Script(RELEASE_SCRIPT)
 
 const FILL_REASONS = new Set<string>([
   'invalidated',
+  'ticket-expired',
   'version-behind',
   'lsn-behind',
   'older-than-cached',
@@ -47,20 +48,23 @@ function watermarkOf(version: string, lsn: string): Watermark {
 }
 
 /**
- * The Redis {@link CacheStore}: every fencing decision (ticket generations, version and LSN
- * watermarks, monotonic versions, leases, tombstones) is made inside one Lua script per call.
+ * The Redis {@link CacheStore}: every fencing decision (ticket generations, epoch and deadline,
+ * version and LSN watermarks, monotonic versions, leases, tombstones) is made inside one Lua
+ * script per call.
  * Single-node Redis (tag invalidation touches keys it derives, which Redis Cluster forbids).
  */
 export class RedisStore implements CacheStore {
   readonly #client: Redis
   readonly #owned: boolean
   readonly #prefix: string
+  readonly #epochKey: string
 
   constructor(options: RedisStoreOptions) {
     const { client, owned } = connect(options, 'cache-kit-store')
     this.#client = client
     this.#owned = owned
     this.#prefix = options.prefix ?? 'ck:'
+    this.#epochKey = `${this.#prefix}epoch`
   }
 
   /** The underlying client (for the bus to share, or for tests). */
@@ -94,6 +98,7 @@ export class RedisStore implements CacheStore {
       this.#k('p', key),
       this.#k('m', key),
       this.#k('l', key),
+      this.#epochKey,
       ...options.tags.map((t) => this.#k('tg', t)),
     ]
     const args = [
@@ -101,17 +106,19 @@ export class RedisStore implements CacheStore {
       options.leaseTtlMs ?? 1000,
       options.now,
       options.forceLease === true ? '1' : '0',
+      Math.max(0, Math.floor(options.ticketTtlMs)),
     ]
-    const out = (await this.#call('read', () => read.run(this.#client, keys, args))) as string[]
-    const [packed, generation, wmVersion, wmLsn, lease, ...tagGenerations] = out as [
-      string,
-      string,
-      string,
-      string,
-      string,
-      ...string[],
-    ]
-    const ticket: FillTicket = { key, generation, tagGenerations, tags: options.tags }
+    const out = await this.#call('read', () => read.run(this.#client, keys, args))
+    const [packed, generation, wmVersion, wmLsn, lease, epoch, validUntil, ...tagGenerations] =
+      out as [string, string, string, string, string, string, number, ...string[]]
+    const ticket: FillTicket = {
+      key,
+      generation,
+      tagGenerations,
+      tags: options.tags,
+      epoch,
+      validUntil,
+    }
     return {
       entry: packed === '' ? undefined : unpackEntry(packed),
       ticket,
@@ -130,11 +137,14 @@ export class RedisStore implements CacheStore {
       this.#k('p', key),
       this.#k('m', key),
       this.#k('l', key),
+      this.#epochKey,
       ...tags.map((t) => this.#k('tg', t)),
       ...tags.map((t) => this.#k('ts', t)),
     ]
     const args = [
       ticket.generation,
+      ticket.epoch,
+      ticket.validUntil,
       tags.length,
       ...ticket.tagGenerations,
       packEntry(entry),

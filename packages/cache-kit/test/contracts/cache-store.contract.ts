@@ -6,6 +6,8 @@ export interface StoreFixture {
   readonly store: CacheStore
   /** Current time as the store's clock sees it. */
   now(): number
+  /** Resolves once the store's clock has moved on by at least `ms`. */
+  elapse(ms: number): Promise<void>
   close(): Promise<void>
 }
 
@@ -38,8 +40,8 @@ export function cacheStoreContract(name: string, make: () => Promise<StoreFixtur
     afterAll(async () => {
       await f.close()
     })
-    const read = (key: string, tags: string[] = [], leaseOwner?: string) =>
-      f.store.read(key, { tags, now: f.now(), leaseOwner, leaseTtlMs: 5_000 })
+    const read = (key: string, tags: string[] = [], leaseOwner?: string, ticketTtlMs = 60_000) =>
+      f.store.read(key, { tags, now: f.now(), leaseOwner, leaseTtlMs: 5_000, ticketTtlMs })
 
     test('read() of an unknown key returns no entry and an empty watermark', async () => {
       const r = await read(uniqueKey('unknown'))
@@ -110,6 +112,34 @@ export function cacheStoreContract(name: string, make: () => Promise<StoreFixtur
         reason: 'invalidated',
       })
       expect((await read(key)).entry).toBeUndefined()
+    })
+
+    test('fill() is refused once its ticket outlived ticketTtlMs: a tombstone written after the read may be gone', async () => {
+      const ttl = 200
+      const tag = uniqueKey('expiring-tag')
+      const k1 = uniqueKey('expiring')
+      const k2 = uniqueKey('expiring-tagged')
+      const t1 = (await read(k1, [], undefined, ttl)).ticket
+      const t2 = (await read(k2, [tag], undefined, ttl)).ticket
+      await f.store.invalidate(k1, { mode: 'force', tombstoneTtlMs: ttl })
+      await f.store.invalidateTags([tag], ttl)
+      await f.elapse(ttl + 50)
+      // Both tombstones have expired, so the generations read '' again, as when t1 and t2 were read.
+      const late = { ttlMs: 60_000 }
+      expect(await f.store.fill(t1, entry(f.now()), late)).toStrictEqual({
+        ok: false,
+        reason: 'ticket-expired',
+      })
+      expect(await f.store.fill(t2, entry(f.now(), { tags: [tag] }), late)).toStrictEqual({
+        ok: false,
+        reason: 'ticket-expired',
+      })
+      expect(await f.store.peek(k1)).toBeUndefined()
+      expect(await f.store.peek(k2)).toBeUndefined()
+      // A ticket read now proves the fill safe again.
+      expect(await f.store.fill((await read(k1)).ticket, entry(f.now()), late)).toStrictEqual({
+        ok: true,
+      })
     })
 
     test('fill() behind the version or LSN watermark is refused', async () => {

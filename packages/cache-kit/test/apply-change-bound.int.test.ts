@@ -1,0 +1,91 @@
+import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { startRedis, type RedisHandle } from '@faultline/infra'
+import { createCache, isCacheKitError, type CacheStore } from '@faultline/cache-kit'
+import { createRedisBus, createRedisStore } from '@faultline/cache-kit/redis'
+import { deferred } from './fixtures/race.js'
+
+const WRITERS = 10
+const BUS_TIMEOUT_MS = 300
+const PAUSE_MS = 4_000
+/** The documented bound (busTimeoutMs after the tombstone is written) plus scheduling slack. */
+const BOUND_MS = BUS_TIMEOUT_MS + 700
+
+let redis: RedisHandle
+beforeAll(async () => {
+  redis = await startRedis()
+})
+afterAll(async () => {
+  await redis?.resume().catch(() => undefined)
+  await redis?.stop()
+})
+
+/**
+ * Wraps the Redis store so that Redis is paused (SIGSTOP) right after the last of `writers`
+ * tombstones is written: every writer then publishes to a server that does not answer.
+ */
+function pauseAfterTombstones(inner: CacheStore, writers: number) {
+  const paused = deferred()
+  let written = 0
+  const store: CacheStore = {
+    peek: (k) => inner.peek(k),
+    read: (k, o) => inner.read(k, o),
+    fill: (t, e, o) => inner.fill(t, e, o),
+    invalidate: async (k, r) => {
+      const result = await inner.invalidate(k, r)
+      written += 1
+      if (written === writers) await redis.pause().then(() => paused.resolve())
+      await paused.promise
+      return result
+    },
+    invalidateTags: (t, ttl) => inner.invalidateTags(t, ttl),
+    releaseLease: (k, o) => inner.releaseLease(k, o),
+    close: () => inner.close(),
+  }
+  return { store, paused: paused.promise }
+}
+
+describe('applyChange() while Redis stalls after the tombstone is written', () => {
+  test(`rejects retryably within busTimeoutMs instead of waiting out the stall (${WRITERS} writers)`, async () => {
+    const inner = createRedisStore({ url: redis.url })
+    const bus = createRedisBus({ url: redis.url })
+    const { store, paused } = pauseAfterTombstones(inner, WRITERS)
+    const cache = createCache({ store, bus, storeTimeoutMs: 5_000, busTimeoutMs: BUS_TIMEOUT_MS })
+    await cache.ready()
+    let pausedAt = 0
+    void paused.then(() => (pausedAt = performance.now()))
+    const settled = Array.from({ length: WRITERS }, (_, i) =>
+      cache.applyChange({ key: `w${i}`, version: 2 }).then(
+        () => ({ ok: true as const, at: performance.now() }),
+        (error: unknown) => ({ ok: false as const, at: performance.now(), error }),
+      ),
+    )
+    await paused
+    // Keep Redis paused until every writer settled or PAUSE_MS passed, whichever is first.
+    const all = Promise.all(settled)
+    await Promise.race([all, new Promise((r) => setTimeout(r, PAUSE_MS))])
+    await redis.resume()
+    const outcomes = await all
+    const waited = outcomes.map((o) => Math.round(o.at - pausedAt))
+    console.log(
+      `applyChange with Redis paused after the tombstone (busTimeoutMs ${BUS_TIMEOUT_MS}, pause up to ${PAUSE_MS} ms): ` +
+        `waited ${waited.join(',')} ms after the pause; ` +
+        `rejected ${outcomes.filter((o) => !o.ok).length}/${WRITERS}, over ${BOUND_MS} ms: ${waited.filter((ms) => ms > BOUND_MS).length}`,
+    )
+    expect(waited.filter((ms) => ms > BOUND_MS)).toStrictEqual([])
+    for (const o of outcomes) {
+      expect(o.ok).toBe(false)
+      const error = o.ok ? undefined : o.error
+      expect(isCacheKitError(error) && error.code).toBe('E_CACHE_BUS_UNAVAILABLE')
+      expect(isCacheKitError(error) && error.retryable).toBe(true)
+    }
+    // Once Redis answers, the caller's retry is acknowledged (an idempotent replay of the change).
+    for (let i = 0; i < WRITERS; i += 1) {
+      expect(await cache.applyChange({ key: `w${i}`, version: 2 })).toMatchObject({
+        watermark: { version: 2 },
+      })
+    }
+    await cache.close()
+    await bus.close()
+    await inner.close()
+  }, 60_000)
+})

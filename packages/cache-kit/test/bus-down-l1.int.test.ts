@@ -1,0 +1,126 @@
+import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { createFaultProxy, startRedis, type FaultProxy, type RedisHandle } from '@faultline/infra'
+import { createCache, type ReadThroughCache } from '@faultline/cache-kit'
+import { createRedisBus, createRedisStore } from '@faultline/cache-kit/redis'
+import type { Row } from './fixtures/race.js'
+
+const TRIALS = 20
+
+let redis: RedisHandle
+let proxy: FaultProxy
+beforeAll(async () => {
+  redis = await startRedis()
+  proxy = await createFaultProxy({ upstream: `${redis.host}:${redis.port}` })
+})
+afterAll(async () => {
+  await proxy?.close()
+  await redis?.stop()
+})
+
+/** A node; `busUrl` lets node B reach Redis pub/sub through the fault proxy only. */
+function node(name: string, busUrl: string) {
+  const store = createRedisStore({ url: redis.url })
+  const bus = createRedisBus({
+    url: busUrl,
+    connectionName: name,
+    heartbeatIntervalMs: 200,
+    heartbeatTimeoutMs: 200,
+    redisOptions: { retryStrategy: () => 20 },
+  })
+  const cache = createCache({ store, bus, l1: {}, leaseWaitMs: 200, leasePollMs: 10 })
+  return {
+    store,
+    cache,
+    close: async () => (await cache.close(), await bus.close(), await store.close()),
+  }
+}
+
+async function untilBus(cache: ReadThroughCache, state: 'up' | 'down'): Promise<void> {
+  const deadline = performance.now() + 10_000
+  while (cache.stats().busState !== state) {
+    if (performance.now() > deadline) throw new Error(`bus did not go ${state}`)
+    await new Promise((r) => setTimeout(r, 5))
+  }
+}
+
+type Mode = 'lease-held' | 'soft-timeout' | 'loader-failed' | 'batch-loader-failed'
+
+describe('node B with its bus connection cut, after A acknowledged v2', () => {
+  test(`never returns the v1 in its L1 (${TRIALS} trials each: another node holds the lease, the soft timeout fires, the loader fails, the batch loader fails)`, async () => {
+    const a = node('l1-a', redis.url)
+    const b = node('l1-b', `redis://${proxy.url}`)
+    const other = createRedisStore({ url: redis.url })
+    await Promise.all([a.cache.ready(), b.cache.ready()])
+    const db = new Map<string, Row>()
+    const load = (key: string) => () => ({ ...db.get(key)! })
+    const outcomes: Record<Mode, string[]> = {
+      'lease-held': [],
+      'soft-timeout': [],
+      'loader-failed': [],
+      'batch-loader-failed': [],
+    }
+
+    const readOnB = async (mode: Mode, key: string): Promise<Row | undefined> => {
+      const failing = () => Promise.reject(new Error('database down'))
+      switch (mode) {
+        case 'lease-held': {
+          const lease = await other.read(key, {
+            tags: [],
+            now: Date.now(),
+            leaseOwner: 'another-node',
+            leaseTtlMs: 60_000,
+            ticketTtlMs: 600_000,
+          })
+          expect(lease.lease).toBe('acquired')
+          return b.cache.getOrLoad(key, load(key))
+        }
+        case 'soft-timeout': {
+          const slow = async () => (await new Promise((r) => setTimeout(r, 50)), load(key)())
+          return b.cache.getOrLoad(key, slow, { softTimeoutMs: 5 })
+        }
+        case 'loader-failed':
+          return b.cache.getOrLoad(key, failing)
+        case 'batch-loader-failed':
+          return (await b.cache.getManyOrLoad<Row>([key], failing)).get(key)
+      }
+    }
+
+    for (const mode of Object.keys(outcomes) as Mode[]) {
+      for (let i = 0; i < TRIALS; i += 1) {
+        const key = `${mode}:${i}`
+        db.set(key, { id: key, version: 1 })
+        await untilBus(b.cache, 'up')
+        await b.cache.getOrLoad(key, load(key))
+        const l1Hits = b.cache.stats().l1Hits
+        expect((await b.cache.getOrLoad(key, load(key)))?.version).toBe(1)
+        expect(b.cache.stats().l1Hits).toBe(l1Hits + 1) // v1 is in B's L1
+        await proxy.setDown(true)
+        await untilBus(b.cache, 'down')
+        db.set(key, { id: key, version: 2 })
+        await a.cache.applyChange({ key, version: 2 }) // B's copy of the message is lost
+        const got = await readOnB(mode, key).then(
+          (row) => `v${row?.version}`,
+          (error: unknown) => (error as { code?: string }).code ?? String(error),
+        )
+        outcomes[mode].push(got)
+        await proxy.setDown(false)
+      }
+    }
+    const stale = Object.fromEntries(
+      Object.entries(outcomes).map(([mode, got]) => [mode, got.filter((v) => v === 'v1').length]),
+    )
+    console.log(
+      `bus cut on B, Redis healthy, graceMs 0: v1 returned per mode (of ${TRIALS}) ${JSON.stringify(stale)}; ` +
+        `outcomes ${JSON.stringify(Object.fromEntries(Object.entries(outcomes).map(([m, g]) => [m, [...new Set(g)]])))}`,
+    )
+    expect(stale).toStrictEqual({
+      'lease-held': 0,
+      'soft-timeout': 0,
+      'loader-failed': 0,
+      'batch-loader-failed': 0,
+    })
+    await other.close()
+    await a.close()
+    await b.close()
+  }, 120_000)
+})

@@ -1,0 +1,75 @@
+import { describe, expect, test } from 'vitest'
+import {
+  createCache,
+  createMemoryBusHub,
+  createMemoryStore,
+  type InvalidationBus,
+} from '@faultline/cache-kit'
+
+/** Wraps a bus: while `stalled`, publish never settles (a paused Redis answers nothing). */
+function stallableBus(inner: InvalidationBus) {
+  const control = { stalled: false, published: 0 }
+  const bus: InvalidationBus = {
+    publish: (m) => {
+      if (control.stalled) return new Promise<void>(() => {})
+      control.published += 1
+      return inner.publish(m)
+    },
+    subscribe: (h) => inner.subscribe(h),
+    get state() {
+      return inner.state
+    },
+    close: () => inner.close(),
+  }
+  return { bus, control }
+}
+
+describe('Invalidator', () => {
+  test('applyChange() rejects retryably after busTimeoutMs when the bus does not take the message, and the retry reaches other nodes', async () => {
+    const store = createMemoryStore()
+    const hub = createMemoryBusHub()
+    const { bus, control } = stallableBus(hub.createBus())
+    const a = createCache({ store, bus, busTimeoutMs: 50 })
+    const b = createCache({ store, bus: hub.createBus(), l1: {} })
+    await Promise.all([a.ready(), b.ready()])
+    let version = 1
+    const load = () => ({ version })
+    await b.getOrLoad('k', load)
+    expect((await b.getOrLoad('k', load))?.version).toBe(1)
+    expect(b.stats().l1Hits).toBe(1)
+
+    version = 2
+    control.stalled = true
+    const started = performance.now()
+    await expect(a.applyChange({ key: 'k', version: 2 })).rejects.toMatchObject({
+      code: 'E_CACHE_BUS_UNAVAILABLE',
+      retryable: true,
+    })
+    const waited = performance.now() - started
+    expect(waited).toBeGreaterThanOrEqual(45)
+    expect(waited).toBeLessThan(1_000)
+    expect((await b.getOrLoad('k', load))?.version).toBe(1) // B's L1 has not heard of v2 yet
+
+    // The caller retries the same change. L2 already has it, but the bus must still carry it.
+    control.stalled = false
+    expect(await a.applyChange({ key: 'k', version: 2 })).toMatchObject({ applied: false })
+    expect(control.published).toBe(1)
+    await new Promise((r) => setImmediate(r))
+    expect((await b.getOrLoad('k', load))?.version).toBe(2)
+
+    // An older change replayed later is not the latest: nothing to publish.
+    expect(await a.applyChange({ key: 'k', version: 1 })).toMatchObject({ applied: false })
+    expect(control.published).toBe(1)
+  }, 5_000)
+
+  test('invalidate() and invalidateTags() are bounded by busTimeoutMs too', async () => {
+    const { bus, control } = stallableBus(createMemoryBusHub().createBus())
+    const cache = createCache({ store: createMemoryStore(), bus, busTimeoutMs: 30 })
+    await cache.ready()
+    control.stalled = true
+    await expect(cache.invalidate('k')).rejects.toMatchObject({ code: 'E_CACHE_BUS_UNAVAILABLE' })
+    await expect(cache.invalidateTags(['t'])).rejects.toMatchObject({
+      code: 'E_CACHE_BUS_UNAVAILABLE',
+    })
+  }, 5_000)
+})
