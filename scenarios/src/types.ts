@@ -47,7 +47,8 @@ export interface UserOperationContext {
 
 /** A user-defined operation: `invoke` picks what to record before the call, `run` performs it. */
 export interface UserOperation {
-  invoke?(ctx: { readonly process: number; readonly random: () => number }): {
+  /** Picks what the invoke records; called in arrival order (even for sends later dropped) so the mix replays. */
+  invoke?(ctx: { readonly random: () => number }): {
     readonly key?: string
     readonly value?: unknown
   }
