@@ -215,7 +215,7 @@ export function emitEvent(
     schema: EVENTS_SCHEMA,
     elapsedMs: Math.round(state.clock.nowUs() / 1000),
     ...event,
-  } as RunEvent)
+  })
 }
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never

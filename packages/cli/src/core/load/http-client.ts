@@ -46,7 +46,7 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
       const response = await dispatcher.request({
         origin: new URL(url).origin,
         path: pathOf(url),
-        method: (init.method ?? 'GET') as Dispatcher.HttpMethod,
+        method: init.method ?? 'GET',
         headers,
         ...(body === undefined ? {} : { body }),
         ...(init.signal === undefined ? {} : { signal: init.signal }),
