@@ -104,7 +104,7 @@ async function importScenario(file: string): Promise<Scenario> {
 function unwrapDefault(module: Record<string, unknown>): unknown {
   let value = module.default
   if (typeof value === 'object' && value !== null && !('name' in value) && 'default' in value) {
-    value = (value).default
+    value = value.default
   }
   return value
 }
