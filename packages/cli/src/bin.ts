@@ -129,4 +129,10 @@ export async function main(argv: readonly string[]): Promise<void> {
   }
 }
 
+// A reader that goes away (`faultline doctor | head`) is not an error.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0)
+  throw error
+})
+
 await main(process.argv)
