@@ -131,7 +131,8 @@ export async function main(argv: readonly string[]): Promise<void> {
 
 // A reader that goes away (`faultline doctor | head`) is not an error.
 process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-  if (error.code === 'EPIPE') process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0)
+  if (error.code === 'EPIPE')
+    process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0)
   throw error
 })
 
