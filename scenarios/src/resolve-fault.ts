@@ -1,0 +1,52 @@
+import { parseDuration } from './duration.js'
+import type { ResolvedFaultSpec } from './resolved.js'
+import type { FaultSpec } from './types.js'
+
+const TIMING_FIELDS = new Set([
+  'kind',
+  'at',
+  'within',
+  'duration',
+  'repeat',
+  'target',
+  'instance',
+  'link',
+])
+const DURATION_PARAMS = new Set(['latency', 'jitter', 'timeout'])
+
+/** Turns one fault spec into its occurrences, times in ms. */
+export function resolveFault(spec: FaultSpec, index: number): ResolvedFaultSpec[] {
+  const times = spec.repeat?.times ?? 1
+  const everyMs = spec.repeat === undefined ? 0 : parseDuration(spec.repeat.every)
+  const base = {
+    kind: spec.kind,
+    target: 'link' in spec ? `link:${spec.link}` : spec.target,
+    ...('instance' in spec && spec.instance !== undefined ? { instance: spec.instance } : {}),
+    ...(spec.duration === undefined ? {} : { durationMs: parseDuration(spec.duration) }),
+    params: params(spec),
+  }
+  const atMs = spec.at === undefined ? undefined : parseDuration(spec.at)
+  const within = spec.within === undefined ? undefined : spec.within.map((d) => parseDuration(d))
+  return Array.from({ length: times }, (_, occurrence) => {
+    const shift = occurrence * everyMs
+    return {
+      ...base,
+      source: { index, occurrence },
+      ...(atMs === undefined ? {} : { atMs: atMs + shift }),
+      ...(within === undefined
+        ? {}
+        : { withinMs: [(within[0] as number) + shift, (within[1] as number) + shift] as const }),
+    }
+  })
+}
+
+/** The kind's own values; durations become `<name>Ms`. */
+function params(spec: FaultSpec): Record<string, number | string> {
+  const out: Record<string, number | string> = {}
+  for (const [key, value] of Object.entries(spec)) {
+    if (TIMING_FIELDS.has(key) || value === undefined) continue
+    if (DURATION_PARAMS.has(key)) out[`${key}Ms`] = parseDuration(value)
+    else if (typeof value === 'number' || typeof value === 'string') out[key] = value
+  }
+  return out
+}
