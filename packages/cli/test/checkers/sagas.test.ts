@@ -24,7 +24,10 @@ function editBusiness(s: Snapshot, edit: Partial<Snapshot['business']>): Snapsho
   return { ...s, business: { ...s.business, ...edit } }
 }
 
-/** saga-0 completed (order o-0), saga-1 compensated charge, reserve-stock, create-order (o-1), saga-2 failed. */
+/**
+ * saga-0 completed (order o-0), saga-1 compensated charge, reserve-stock, create-order (o-1),
+ * saga-2 failed, saga-3 compensated its timed-out (maybe done) charge and the steps before.
+ */
 const PLANTS: Plant[] = [
   {
     kind: 'compensatedTwice',
@@ -57,6 +60,18 @@ const PLANTS: Plant[] = [
         steps: g.steps.map((st) =>
           st.stepId === 'reserve-stock' ? { ...st, compensate: 'failed' } : st,
         ),
+      })),
+  },
+  {
+    kind: 'notCompensated',
+    key: 'saga-3',
+    apply: (s) =>
+      editSaga(s, 'saga-3', (g) => ({
+        ...g,
+        completions: g.completions.filter(
+          (c) => !(c.direction === 'compensate' && c.stepId === 'charge'),
+        ),
+        steps: g.steps.map(({ compensate: _, ...st }) => st),
       })),
   },
   {
@@ -172,7 +187,7 @@ describe('sagas checker', () => {
     )
   })
 
-  test.each(PLANTS.map((p) => [p.kind, p] as const))(
+  test.each(PLANTS.map((p) => [`${p.kind} (${p.key})`, p] as const))(
     `a planted %s is invalid and names the saga, product or order (${RUNS} runs)`,
     (_, plant) => {
       fc.assert(

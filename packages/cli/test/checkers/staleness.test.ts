@@ -160,6 +160,14 @@ describe('staleness checker', () => {
       expect(checkStaleness(h.events(), {}, W).verdict).toBe('valid')
     })
 
+    test('a delete that began at the instant the read returned explains not-found (the clock cannot order them)', () => {
+      const h = new HistoryBuilder()
+      h.write('p1', 1, 0, 10 * MS)
+      h.read('p1', null, 500 * MS, 510 * MS)
+      h.op({ op: 'delete-product', key: 'p1', at: 510 * MS, until: 900 * MS, type: 'info' })
+      expect(checkStaleness(h.events(), {}, W).verdict).toBe('valid')
+    })
+
     test('a delete that began after the read returned does not explain not-found', () => {
       const h = new HistoryBuilder()
       h.write('p1', 1, 0, 10 * MS)

@@ -34,13 +34,17 @@ const planArb: fc.Arbitrary<SagaPlan> = fc.record({
   qty: fc.integer({ min: 1, max: 4 }),
 })
 
-/** Always one saga of each kind (so every plant has a target), then random ones. */
+/**
+ * Always one saga of each kind (so every plant has a target: saga-3's charge timed out, so it is
+ * maybe done and compensated), then random ones.
+ */
 export const plansArb: fc.Arbitrary<SagaPlan[]> = fc
   .array(planArb, { maxLength: 12 })
   .map((rest): SagaPlan[] => [
     { outcome: 'completed', failAt: 1, uncertain: false, product: 0, qty: 1 },
     { outcome: 'compensated', failAt: 3, uncertain: false, product: 1, qty: 2 },
     { outcome: 'failed', failAt: 3, uncertain: false, product: 2, qty: 1 },
+    { outcome: 'compensated', failAt: 2, uncertain: true, product: 0, qty: 1 },
     ...rest,
   ])
 
