@@ -194,7 +194,10 @@ export interface ChargeRow {
 
 /** Cache counters summed over every node (from each instance's `/metrics`). */
 export interface CacheSnapshot {
-  /** Loader calls per entity key (the key the history uses, e.g. a product id), whole run. */
+  /**
+   * Loader calls per entity key (the key the history uses, e.g. a product id), whole run: each
+   * instance counts cache-kit's `cache:loaded` and `cache:load-failed` events by key.
+   */
   readonly loaderCalls: Readonly<Record<string, number>>
 }
 

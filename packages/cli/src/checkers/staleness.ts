@@ -4,6 +4,7 @@ import { Findings } from './findings.js'
 import { field, type Operation, OperationPairer } from './operations.js'
 import { COMMON_SPECS, defineChecker, type CommonOptions } from './options.js'
 import { checkMonotonic, describeStale } from './staleness-report.js'
+import type { CheckResult } from './verdict.js'
 import {
   type AckedWrite,
   KeyIndex,
@@ -121,7 +122,7 @@ class StalenessPass implements CheckerPass {
     this.data(key).reads.push({ ...read, version })
   }
 
-  finish(): ReturnType<CheckerPass['finish']> {
+  finish(): CheckResult {
     this.pairer.finish()
     for (const [key, data] of this.keys) this.checkKey(key, data)
     this.undecidedReasons()
