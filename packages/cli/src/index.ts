@@ -29,7 +29,84 @@ export type { RunEvent, RunPhase } from './core/events.js'
 export { SUMMARY_SCHEMA } from './core/summary-types.js'
 export type { RunSummary, RunStatus } from './core/summary-types.js'
 export type { MetricDeclaration, MetricType } from './core/metrics/types.js'
-export type { CheckResult, Counterexample, Verdict } from './checkers/verdict.js'
-export type { HistoryEvent, OperationName } from './history/events.js'
 export { renderSummary } from './ui/summary-text.js'
 export { renderJunit } from './ui/junit.js'
+export {
+  auth,
+  CHECKERS,
+  checkAuth,
+  checkConvergence,
+  checkDelivery,
+  checkErrorBudget,
+  CheckerError,
+  checkerNames,
+  checkHerd,
+  checkSagas,
+  checkStaleness,
+  convergence,
+  delivery,
+  errorBudget,
+  feedPasses,
+  getChecker,
+  herd,
+  isCheckerName,
+  prepareChecks,
+  runChecker,
+  runChecks,
+  sagas,
+  staleness,
+} from './checkers/index.js'
+export type {
+  AppliedEvent,
+  AuthOptions,
+  BusinessSnapshot,
+  CacheSnapshot,
+  ChargeRow,
+  Checker,
+  CheckerErrorCode,
+  CheckerName,
+  CheckerOptionsByName,
+  CheckerPass,
+  CheckFunction,
+  CheckResult,
+  Checksum,
+  CheckSpec,
+  CommonOptions,
+  ConsumerApplied,
+  ConvergenceOptions,
+  Counterexample,
+  DeliveryOptions,
+  ErrorBudgetOptions,
+  HerdOptions,
+  HistorySource,
+  OrderRow,
+  OutboxEventRow,
+  PreparedCheck,
+  ProcessSnapshot,
+  QuiescenceOptions,
+  ReadModelSnapshot,
+  SagaSnapshot,
+  SagasOptions,
+  SagaState,
+  SagaStepSnapshot,
+  SnapshotPart,
+  StalenessOptions,
+  StepCompletion,
+  StepStatus,
+  StockRow,
+  StreamSnapshot,
+  SystemSnapshot,
+  TopicMessage,
+  Verdict,
+} from './checkers/index.js'
+export { HistoryError, parseHistory, readHistory } from './history/read.js'
+export type { HistoryErrorCode, HistoryErrorContext, ReadHistoryOptions } from './history/read.js'
+export { toHistoryEvent, type ParsedEvent } from './history/parse-event.js'
+export type {
+  CompletionEvent,
+  FaultEvent,
+  HistoryEvent,
+  InvokeEvent,
+  MarkEvent,
+  OperationName,
+} from './history/events.js'

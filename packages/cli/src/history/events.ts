@@ -19,7 +19,9 @@
  * - `place-order`: invoke `{ productId: string, qty: number, customer: string }`;
  *   ok `{ orderId: string, status: string }`.
  * - `get-order`: ok `{ status: string }`.
- * - `auth-probe`: invoke `{ case: string, expectStatus: number }`; ok/fail `{ status: number }`.
+ * - `auth-probe`: invoke `{ case: string, expectStatus: number }`; ok/fail
+ *   `{ status: number, wwwAuthenticate?: string | null }` (the response's `WWW-Authenticate`
+ *   header, null when it had none; the auth checker needs it for every 401).
  * - `fuzz`: invoke `{ route: string }`; ok/fail `{ status: number }`.
  */
 export type OperationName =
@@ -78,7 +80,11 @@ export interface FaultEvent {
   readonly phase: 'start' | 'end'
   readonly id: number
   readonly time: number
-  /** The kind of fault, e.g. `kill`, `pause`, `restart`, `scale`, `latency`, `down`. */
+  /**
+   * The kind of fault, e.g. `kill`, `pause`, `restart`, `scale`, `latency`, `down`; `herd`
+   * brackets a herd on a key made cold at its start (`detail.key`: the entity key), for the herd
+   * checker.
+   */
   readonly fault: string
   /** What it hits, e.g. `postgres`, `redis`, `kafka`, `catalog-query#1`, `link:catalog-query->redis`. */
   readonly target: string
