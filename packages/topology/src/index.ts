@@ -22,3 +22,18 @@ export { SERVICE_CONFIG_ENV, readServiceConfig } from './wiring/http/service-con
 export type { BaseServiceConfig, ObjectSchema } from './wiring/http/service-config.js'
 export { EXIT_BAD_CONFIG, runService } from './wiring/http/run-service.js'
 export type { ListeningEvent, RunServiceOptions } from './wiring/http/run-service.js'
+
+export { createSupervisor } from './supervisor/supervisor.js'
+export type { Supervisor, SupervisorOptions } from './supervisor/supervisor.js'
+export type { ServiceGroup } from './supervisor/service-group.js'
+export type { ServiceInstance } from './supervisor/service-instance.js'
+export type { RestartPolicy } from './supervisor/restart-policy.js'
+export type {
+  InstanceInfo,
+  InstanceState,
+  ProbeTls,
+  ServiceDefinition,
+  SupervisorEvent,
+} from './supervisor/types.js'
+
+export type { Backend, LbProviderName, LoadBalancer } from './lb/types.js'

@@ -90,6 +90,10 @@ export async function createServiceApp(options: ServiceAppOptions): Promise<Serv
   app.addHook('onRoute', enforceStrictSchemas)
   app.setErrorHandler(handleError)
   app.setNotFoundHandler(handleNotFound)
+  app.addHook('onSend', async (_request, reply) => {
+    // While draining, the client is told to open its next request elsewhere.
+    if (shutdown.started) void reply.header('connection', 'close')
+  })
   for (const { plugin, options: pluginOptions } of options.plugins ?? [])
     await app.register(plugin, pluginOptions ?? {})
   registerProbes(app, readiness)

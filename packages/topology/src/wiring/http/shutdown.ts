@@ -53,7 +53,16 @@ export class ShutdownSequence {
   private async sequence(): Promise<ShutdownReport> {
     this.readiness.startDraining()
     this.log.info('shutdown: draining in-flight requests')
-    await this.app.close()
+    // close() waits for every connection, but only closes those idle at the time of the call; a
+    // keep-alive connection whose request finishes later would hold it open until its keep-alive
+    // timeout. Responses sent meanwhile carry `Connection: close` (see createServiceApp), and
+    // connections that turn idle anyway are closed as they do.
+    const reaper = setInterval(() => this.app.server.closeIdleConnections(), 50)
+    try {
+      await this.app.close()
+    } finally {
+      clearInterval(reaper)
+    }
     const hooks: HookOutcome[] = []
     for (const { name, hook } of this.hooks) hooks.push(await this.runHook(name, hook))
     this.log.info({ hooks }, 'shutdown: done')
