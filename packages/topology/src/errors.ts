@@ -10,7 +10,6 @@ export type TopologyErrorCode =
   | 'E_TOPOLOGY_STARTUP_FAILED'
   | 'E_TOPOLOGY_STARTUP_TIMEOUT'
   | 'E_TOPOLOGY_LB_FAILED'
-  | 'E_TOPOLOGY_CLOSED'
 
 /** What a topology error is about; every field is optional. */
 export interface TopologyErrorContext {

@@ -36,4 +36,6 @@ export type {
   SupervisorEvent,
 } from './supervisor/types.js'
 
+export { createLoadBalancer } from './lb/create-load-balancer.js'
+export type { LbProviderChoice, LbTlsOptions, LoadBalancerOptions } from './lb/options.js'
 export type { Backend, LbProviderName, LoadBalancer } from './lb/types.js'
