@@ -110,6 +110,21 @@ describe.each(providers)('load balancer (%s) in front of supervised instances', 
     await supervisor.scale('q', 3)
   })
 
+  test('restart() under a steady stream: no failed request, and it serves again', async () => {
+    const stream = startStream(lb.url, '/whoami', 4)
+    await waitFor('the stream to flow', () => stream.oks() >= 40)
+    const instance = supervisor.service('q').instance(1)
+    const before = instance.pid
+    await instance.restart()
+    const back = stream.samples.length
+    await waitFor('the restarted instance to serve', () =>
+      stream.samples.slice(back).some((s) => s.instance === instance.id),
+    )
+    await stream.stop()
+    expect(instance.pid).not.toBe(before)
+    expect(stream.failures()).toEqual([])
+  })
+
   test('an instance killed under a steady stream: out of rotation within the bound, no request fails', async () => {
     const stream = startStream(lb.url, '/whoami', 4)
     await waitFor('the stream to flow', () => stream.oks() >= 40)

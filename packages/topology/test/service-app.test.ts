@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest'
-import { createServiceApp, httpError, type ServiceApp } from '../src/index.js'
+import type { FastifyInstance } from 'fastify'
+import { createServiceApp, httpError, isProbeRoute, type ServiceApp } from '../src/index.js'
 
 async function itemsApp(): Promise<ServiceApp> {
   const service = await createServiceApp({
@@ -136,6 +137,32 @@ describe('createServiceApp() route registration', () => {
     service.app.put('/open', { schema: { body } }, (request) => request.body)
     const response = await service.app.inject({ method: 'PUT', url: '/open', payload: { any: 1 } })
     expect(response.json()).toEqual({ any: 1 })
+  })
+})
+
+describe('createServiceApp() plugins', () => {
+  test('plugins register before the routes, see every request, and can tell the probes apart', async () => {
+    const seen: string[] = []
+    const plugin = Object.assign(
+      (app: FastifyInstance, _options: unknown, done: () => void) => {
+        app.addHook('onRequest', (request, _reply, next) => {
+          if (!isProbeRoute(request.routeOptions.config)) seen.push(request.url)
+          next()
+        })
+        done()
+      },
+      // fastify-plugin's marker: the hook applies outside the plugin's own scope.
+      { [Symbol.for('skip-override')]: true },
+    )
+    const service = await createServiceApp({
+      service: 's',
+      logLevel: 'silent',
+      plugins: [{ name: 'audit', plugin }],
+    })
+    service.app.get('/things', () => [])
+    await service.app.inject({ url: '/healthz' })
+    await service.app.inject({ url: '/things' })
+    expect(seen).toEqual(['/things'])
   })
 })
 
