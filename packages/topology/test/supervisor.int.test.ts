@@ -1,3 +1,4 @@
+import { createServer } from 'node:net'
 import { afterAll, describe, expect, test } from 'vitest'
 import { createSupervisor, type Supervisor, type SupervisorEvent } from '../src/index.js'
 import { alive, call, echoService, makeRunDir, removeRunDir, waitFor } from './helpers.js'
@@ -128,6 +129,25 @@ describe('Supervisor', () => {
     expect(alive(pid)).toBe(false)
     expect(Date.now() - started).toBeGreaterThanOrEqual(1_000)
     expect(instance.state).toBe('stopped')
+  })
+
+  test('a restart whose old port was taken meanwhile comes up on another', async () => {
+    const supervisor = track(
+      createSupervisor({ runDir, services: [echoService({ name: 'port' })] }),
+    )
+    await supervisor.start()
+    const instance = supervisor.service('port').instance(1)
+    const old = new URL(instance.url ?? '').port
+    await instance.stop()
+    const squatter = createServer()
+    await new Promise<void>((resolve) => squatter.listen(Number(old), '127.0.0.1', resolve))
+    try {
+      await instance.start()
+      expect(new URL(instance.url ?? '').port).not.toBe(old)
+      expect((await call(instance.url ?? '', '/whoami')).status).toBe(200)
+    } finally {
+      squatter.close()
+    }
   })
 
   test('scale() adds ready instances and removes the newest', async () => {

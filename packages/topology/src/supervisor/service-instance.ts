@@ -85,11 +85,14 @@ export class ServiceInstance {
   async start(): Promise<void> {
     this.current = 'starting'
     try {
-      await this.launch(this.port)
+      await this.launch(this.port).catch((error: unknown) => {
+        // The old port was taken while the instance was down: any free one will do.
+        if (this.port === 0 || !/EADDRINUSE/.test(describeThrown(error))) throw error
+        return this.launch(0)
+      })
     } catch (error) {
-      const taken = this.port !== 0 && /EADDRINUSE/.test(describeThrown(error))
-      if (!taken) throw error
-      await this.launch(0)
+      this.current = 'failed'
+      throw error
     }
   }
 

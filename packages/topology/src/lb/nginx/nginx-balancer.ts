@@ -101,6 +101,7 @@ export class NginxBalancer implements LoadBalancer {
 
   private async reload(backends: Backend[]): Promise<void> {
     if (this.exited) throw await lbFailure('nginx is not running', this.paths)
+    if (sameBackends(backends, this.current)) return
     const before = childPids(this.master)
     writeConfig(this.binary, this.paths, nginxConfig(this.paths, backends, this.options, this.port))
     process.kill(this.master, 'SIGHUP')
@@ -125,6 +126,11 @@ export class NginxBalancer implements LoadBalancer {
       await waitUntil(() => this.exited, 5_000)
     })
   }
+}
+
+function sameBackends(a: readonly Backend[], b: readonly Backend[]): boolean {
+  const key = (list: readonly Backend[]) => list.map((x) => `${x.id} ${x.url}`).join('\n')
+  return key(a) === key(b)
 }
 
 function writeConfig(binary: string, paths: NginxPaths, text: string): void {
