@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { silentLogger } from '@faultline/common'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import {
   createLoadBalancer,
@@ -36,9 +37,15 @@ describe.each(providers)('load balancer (%s) in front of supervised instances', 
   let lb: LoadBalancer
   let supervisor: Supervisor
 
+  const told: string[] = []
+  const logger = {
+    ...silentLogger,
+    info: (_fields: unknown, message?: string) => told.push(message ?? ''),
+  }
+
   beforeAll(async () => {
     runDir = makeRunDir()
-    lb = await createLoadBalancer({ provider, runDir })
+    lb = await createLoadBalancer({ provider, runDir, logger: logger })
     supervisor = createSupervisor({
       runDir,
       services: [echoService({ name: 'q', instances: 3, balancer: lb })],
@@ -54,6 +61,7 @@ describe.each(providers)('load balancer (%s) in front of supervised instances', 
 
   test('the provider is the one asked for, and requests spread over every instance', async () => {
     expect(lb.provider).toBe(provider)
+    expect(told).toEqual([`load balancer: ${provider} (asked for ${provider})`])
     expect(lb.backends().map((b) => b.id)).toEqual(['q-1', 'q-2', 'q-3'])
     const seen = new Set<unknown>()
     for (let i = 0; i < 30; i++) seen.add((await call(lb.url, '/whoami')).body.instance)

@@ -1,3 +1,4 @@
+import type { Logger } from '@faultline/common'
 import { TopologyError } from '../errors.js'
 import type { Backend } from './types.js'
 
@@ -60,10 +61,14 @@ export interface LoadBalancerOptions {
   /** After a change, old nginx workers finish in-flight requests for at most this. @default 30000 */
   readonly drainTimeoutMs?: number
   readonly tls?: LbTlsOptions
+  /** Told which provider runs and why. @default silentLogger */
+  readonly logger?: Logger
 }
 
 /** {@link LoadBalancerOptions} with the defaults filled in. */
-export type ResolvedLbOptions = Required<Omit<LoadBalancerOptions, 'tls' | 'clientKeepalive'>> & {
+export type ResolvedLbOptions = Required<
+  Omit<LoadBalancerOptions, 'tls' | 'clientKeepalive' | 'logger'>
+> & {
   readonly tls?: LbTlsOptions
   readonly clientKeepalive?: boolean
 }
