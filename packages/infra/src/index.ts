@@ -35,6 +35,19 @@ export type { ProviderDecision } from './providers/choose.js'
 export { ENV as INFRA_ENV } from './providers/env.js'
 export { dockerUnavailableReason } from './providers/docker-probe.js'
 export { DOCKER_IMAGES } from './docker/docker-services.js'
+/**
+ * The exit watchdog, for other packages that start processes of their own (the topology's
+ * supervisor and load balancer): a tracked process group is SIGKILLed, and a tracked dir removed,
+ * when this process exits, even by SIGKILL. Start the process with `detached: true` so that it
+ * leads its own group.
+ */
+export {
+  removeTrackedDir,
+  signalGroup,
+  trackDir,
+  trackProcessGroup,
+  untrackProcessGroup,
+} from './local/cleanup.js'
 export { lsnToBigInt } from './postgres/pg-query.js'
 export { tapQueries } from './postgres/tap-queries.js'
 export { createFaultProxy } from './fault-proxy/index.js'

@@ -67,7 +67,7 @@ export function signalGroup(pid: number, signal: NodeJS.Signals): boolean {
   return signalPid(-pid, signal)
 }
 
-/** Kills this process group when the test process exits, however it exits. */
+/** Kills this process group when this process exits, however it exits (even by SIGKILL). */
 export function trackProcessGroup(pid: number): void {
   hookExit()
   groups.add(pid)
@@ -80,7 +80,7 @@ export function untrackProcessGroup(pid: number): void {
   send(`-pid ${pid}`)
 }
 
-/** Removes this directory when the test process exits, however it exits. */
+/** Removes this directory when this process exits, however it exits (even by SIGKILL). */
 export function trackDir(dir: string): void {
   hookExit()
   dirs.add(dir)
