@@ -13,6 +13,7 @@ import {
 import type { RelayCommonOptions } from './options.js'
 import { decodePgOutput, type ReplicationFrame } from './pgoutput.js'
 import { PublishQueue } from './publish-queue.js'
+import { RefusedEvents } from './refused.js'
 import { ReplicationStream } from './replication-stream.js'
 import { emitHeartbeat, ensurePublication, ensureSlot } from './slot.js'
 import { rowToMessage } from './to-message.js'
@@ -58,6 +59,8 @@ export interface RelayStats {
   readonly publishedEvents: number
   readonly queuedEvents: number
   readonly publishFailures: number
+  /** Events the broker refused for good; their records went to the invalid-row topic. */
+  readonly rejectedEvents: number
   readonly reconnects: number
   /** The LSN last reported to Postgres as flushed. */
   readonly ackedLsn: string
@@ -92,10 +95,11 @@ const DEFAULTS = {
  * durably in the broker, so after any crash the slot replays whatever was not.
  */
 export class LogicalRelay {
-  readonly #o: Required<Omit<LogicalRelayOptions, 'faults' | 'onSlotMetrics'>> &
-    Pick<LogicalRelayOptions, 'faults' | 'onSlotMetrics'>
+  readonly #o: Required<Omit<LogicalRelayOptions, 'faults' | 'onSlotMetrics' | 'onRejected'>> &
+    Pick<LogicalRelayOptions, 'faults' | 'onSlotMetrics' | 'onRejected'>
   readonly #pool: Pool
   readonly #queue: PublishQueue
+  readonly #refused: RefusedEvents
   readonly #monitor: SlotMonitor
   #stream: ReplicationStream | undefined
   #tracker = new AckTracker()
@@ -120,7 +124,12 @@ export class LogicalRelay {
     this.#pool = new pg.Pool({ ...toClientConfig(options.connection), max: 2 })
     this.#pool.on('error', (err) => this.#o.logger.warn('relay pool error', { error: err.message }))
     this.#assembler = new TxAssembler('public', this.#o.table)
-    this.#queue = new PublishQueue({ ...this.#o, faults: this.#o.faults })
+    this.#refused = new RefusedEvents(this.#o.invalidTopic, this.#o.logger, this.#o.onRejected)
+    this.#queue = new PublishQueue({
+      ...this.#o,
+      faults: this.#o.faults,
+      divert: (message, error, isRecord) => this.#refused.divert(message, error, isRecord),
+    })
     this.#monitor = new SlotMonitor(
       this.#pool,
       this.#o.slot,
@@ -171,6 +180,7 @@ export class LogicalRelay {
       publishedEvents: this.#queue.published,
       queuedEvents: this.#queue.size,
       publishFailures: this.#queue.failures,
+      rejectedEvents: this.#refused.count,
       reconnects: this.#reconnects,
       ackedLsn: formatLsn(this.#acked),
       heartbeatLagMs: this.#heartbeatLagMs,
