@@ -6,6 +6,7 @@ import { ChunkSizer } from './chunk-sizer.js'
 import { ChunkRunner } from './chunk-runner.js'
 import { decodeMessage, route, type Decoded, type Router } from './decode.js'
 import { publishDeadLetter, toDeadLetter } from './dead-letter.js'
+import { prepareDeadLetterTopic } from './dead-letter-topic.js'
 import { count, type ConsumerEvent, type ConsumerMetrics } from './events.js'
 import { partitionLag, type PartitionLag } from './lag.js'
 import {
@@ -33,6 +34,9 @@ const emptyMetrics = (): ConsumerMetrics => ({
   gaps: 0,
   retries: 0,
   deadLettered: 0,
+  deadLettersTruncated: 0,
+  deadLettersUnpublished: 0,
+  deadLetterFailures: 0,
   storeUnavailable: 0,
   conflicts: 0,
 })
@@ -105,9 +109,15 @@ export class Consumer<Tx> {
     })
   }
 
-  /** Joins the group and starts consuming; resolves once the subscription runs. */
+  /**
+   * Makes sure the dead-letter topic takes what the source topics take (see
+   * `EventPublisher.ensureTopic`), joins the group and starts consuming; resolves once the
+   * subscription runs.
+   */
   async start(): Promise<void> {
     this.#stopping = false
+    const { deadLetters, deadLetterTopic, topics, logger } = this.#o
+    await prepareDeadLetterTopic(deadLetters, deadLetterTopic, topics, logger)
     // A group that resumes starts where it committed: count that as processed for caughtUp().
     for (const c of await this.#o.consumer.committedOffsets(this.#o.groupId, this.#o.topics)) {
       this.#positions.set(partKey(c.topic, c.partition), c)
@@ -292,11 +302,26 @@ export class Consumer<Tx> {
       groupId: this.#o.groupId,
       failedAt: this.#o.clock.now(),
     })
-    await publishDeadLetter({ ...this.#o, stopping: () => this.#stopping }, message)
+    const delivery = await publishDeadLetter(
+      {
+        ...this.#o,
+        stopping: () => this.#stopping,
+        onFailed: (err, attempt) =>
+          this.#report({
+            type: 'consumer:dead-letter-failed',
+            origin,
+            attempt,
+            retryable: err?.retryable ?? true,
+            error: describeError(err),
+          }),
+      },
+      message,
+    )
     this.#o.logger.warn('sync-kit consumer: dead-lettered a message', {
       ...origin,
       code: error.code,
       reason: error.message,
+      delivery,
     })
     this.#report({
       type: 'consumer:dead-lettered',
@@ -305,6 +330,7 @@ export class Consumer<Tx> {
       reason: error.message,
       eventId,
       attempts,
+      delivery,
     })
   }
 

@@ -10,6 +10,7 @@ import {
 import { SyncKitError, describeError } from '../errors.js'
 import type { Logger } from '../ports.js'
 import { silentLogger } from '../ports.js'
+import { PartitionWorkers } from './partition-workers.js'
 import type {
   ConsumedBatch,
   ConsumedMessage,
@@ -36,7 +37,13 @@ export interface KafkaEventConsumerOptions {
    * @default 5_000
    */
   readonly maxWaitTimeMs?: number
-  /** Partitions handled at once by this member (each still one message or batch at a time). @default 1 */
+  /**
+   * Most partitions this member works on at once, each still one batch at a time in offset
+   * order. With `eachBatch` (the consumer's way) every partition gets its own worker off
+   * kafkajs's fetch loop, so a partition stuck on one event holds back neither the others nor the
+   * heartbeats. With `eachMessage` it is kafkajs's own setting.
+   * @default unlimited with `eachBatch`, 1 with `eachMessage`
+   */
   readonly partitionsConsumedConcurrently?: number
   /** @default silentLogger */
   readonly logger?: Logger
@@ -88,9 +95,10 @@ function toConsumed(topic: string, partition: number, message: KafkaMessage): Co
 /**
  * A kafkajs batch as a {@link ConsumedBatch}. `commit` resolves the offset and commits it to the
  * group coordinator at once (kafkajs would otherwise wait for the end of the fetch), then
- * heartbeats, so that a long batch keeps its partitions; a rebalance under way rejects it.
+ * heartbeats; a rebalance under way rejects it. `active` is the worker's own say (not stopping,
+ * same group generation).
  */
-function toBatch(p: EachBatchPayload): ConsumedBatch {
+function toBatch(p: EachBatchPayload, active: () => boolean): ConsumedBatch {
   const { topic, partition } = p.batch
   return {
     topic,
@@ -104,7 +112,7 @@ function toBatch(p: EachBatchPayload): ConsumedBatch {
       })
       await p.heartbeat()
     },
-    isActive: () => p.isRunning() && !p.isStale(),
+    isActive: () => active() && p.isRunning() && !p.isStale(),
   }
 }
 
@@ -117,7 +125,9 @@ export class KafkaEventConsumer implements EventConsumer {
   readonly #kafka: Kafka
   readonly #o: KafkaEventConsumerOptions
   #consumer: KafkaJsConsumer | undefined
+  #workers: PartitionWorkers | undefined
   #admin: Promise<Admin> | undefined
+  readonly #logger: Logger
 
   constructor(options: KafkaEventConsumerOptions) {
     if (!options.kafka && !options.brokers?.length) {
@@ -131,6 +141,7 @@ export class KafkaEventConsumer implements EventConsumer {
     }
     this.#o = options
     const logger = options.logger ?? silentLogger
+    this.#logger = logger
     this.#kafka =
       options.kafka ??
       new Kafka({
@@ -158,10 +169,11 @@ export class KafkaEventConsumer implements EventConsumer {
         topics: [...options.topics],
         fromBeginning: options.fromBeginning,
       })
-      await consumer.run({
-        partitionsConsumedConcurrently: this.#o.partitionsConsumedConcurrently ?? 1,
-        ...(options.eachBatch === undefined
+      const eachBatch = options.eachBatch?.bind(options)
+      await consumer.run(
+        eachBatch === undefined
           ? {
+              partitionsConsumedConcurrently: this.#o.partitionsConsumedConcurrently ?? 1,
               eachMessage: ({ topic, partition, message }) =>
                 options.eachMessage?.(toConsumed(topic, partition, message)) ?? Promise.resolve(),
             }
@@ -169,9 +181,9 @@ export class KafkaEventConsumer implements EventConsumer {
               // Only offsets the consumer commits are committed: a batch it leaves unfinished
               // (stopping, partition lost) is not marked done behind its back.
               eachBatchAutoResolve: false,
-              eachBatch: (payload) => options.eachBatch?.(toBatch(payload)) ?? Promise.resolve(),
-            }),
-      })
+              eachBatch: this.#workersFor(consumer, (batch) => eachBatch(batch)),
+            },
+      )
     } catch (err) {
       this.#consumer = undefined
       await consumer.disconnect().catch(() => undefined)
@@ -179,9 +191,12 @@ export class KafkaEventConsumer implements EventConsumer {
     }
   }
 
+  /** Stops the partition workers (each at its next chunk), then leaves the group. */
   async stop(): Promise<void> {
     const consumer = this.#consumer
     this.#consumer = undefined
+    await this.#workers?.stop()
+    this.#workers = undefined
     await consumer?.disconnect()
     const admin = this.#admin
     this.#admin = undefined
@@ -214,6 +229,20 @@ export class KafkaEventConsumer implements EventConsumer {
         .filter((p) => BigInt(p.offset) >= 0n)
         .map((p) => ({ topic: t.topic, partition: p.partition, offset: p.offset })),
     )
+  }
+
+  /** kafkajs's `eachBatch`: hands each batch to its partition's worker (see PartitionWorkers). */
+  #workersFor(consumer: KafkaJsConsumer, handle: (batch: ConsumedBatch) => Promise<void>) {
+    const workers = new PartitionWorkers({
+      handle,
+      toBatch,
+      limit: this.#o.partitionsConsumedConcurrently ?? Infinity,
+      logger: this.#logger,
+    })
+    this.#workers = workers
+    consumer.on(consumer.events.REBALANCING, () => workers.newGeneration())
+    consumer.on(consumer.events.GROUP_JOIN, () => workers.newGeneration())
+    return (payload: EachBatchPayload) => workers.accept(payload)
   }
 
   #adminClient(): Promise<Admin> {
