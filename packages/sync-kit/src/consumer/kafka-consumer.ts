@@ -7,6 +7,7 @@ import {
   type IHeaders,
   type KafkaMessage,
 } from 'kafkajs'
+import { classifyKafkaError } from '../adapters/kafka-error-class.js'
 import { SyncKitError, describeError } from '../errors.js'
 import type { Logger } from '../ports.js'
 import { silentLogger } from '../ports.js'
@@ -51,22 +52,21 @@ export interface KafkaEventConsumerOptions {
 
 function failed(what: string, err: unknown): SyncKitError {
   return new SyncKitError('E_SYNC_CONSUME_FAILED', `Kafka ${what} failed: ${describeError(err)}`, {
-    retryable: true,
+    retryable: classifyKafkaError(err).retriable,
     cause: err,
   })
 }
 
 /**
- * Retries what kafkajs marks retriable (a fresh broker answers "coordinator is loading" for a
- * while), then translates the error.
+ * Retries what Kafka's error code says is retriable (a fresh broker answers "coordinator is
+ * loading" for a while), at most `attempts` times, then translates the error.
  */
 async function withRetries<T>(what: string, fn: () => Promise<T>, attempts = 20): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await fn()
     } catch (err) {
-      const retriable = (err as { retriable?: unknown }).retriable === true
-      if (!retriable || attempt >= attempts) throw failed(what, err)
+      if (!classifyKafkaError(err).retriable || attempt >= attempts) throw failed(what, err)
       await new Promise((r) => setTimeout(r, Math.min(2_000, 100 * attempt)))
     }
   }
