@@ -39,13 +39,20 @@ export interface KafkaEventConsumerOptions {
    */
   readonly maxWaitTimeMs?: number
   /**
-   * Most partitions this member works on at once, each still one batch at a time in offset
-   * order. With `eachBatch` (the consumer's way) every partition gets its own worker off
-   * kafkajs's fetch loop, so a partition stuck on one event holds back neither the others nor the
-   * heartbeats. With `eachMessage` it is kafkajs's own setting.
-   * @default unlimited with `eachBatch`, 1 with `eachMessage`
+   * Partitions whose batches this member applies at once (kafkajs's setting), each still one
+   * batch at a time in offset order. With `eachBatch` (the consumer's way) a batch still running
+   * after `setAsideAfterMs` is set aside: its partition is paused and it goes on in the
+   * background, so a partition stuck on one event holds back neither the others nor the
+   * heartbeats. @default 8 with `eachBatch`, 1 with `eachMessage`
    */
   readonly partitionsConsumedConcurrently?: number
+  /**
+   * How long a batch may run inside kafkajs's fetch loop before it is set aside (see
+   * `partitionsConsumedConcurrently`). kafkajs fetches again, and heartbeats, only once every
+   * batch of a fetch is handled, so this bounds how long one slow batch delays the others.
+   * @default 1_000
+   */
+  readonly setAsideAfterMs?: number
   /** @default silentLogger */
   readonly logger?: Logger
 }
@@ -69,6 +76,26 @@ async function withRetries<T>(what: string, fn: () => Promise<T>, attempts = 20)
       if (!classifyKafkaError(err).retriable || attempt >= attempts) throw failed(what, err)
       await new Promise((r) => setTimeout(r, Math.min(2_000, 100 * attempt)))
     }
+  }
+}
+
+/** Refuses tunables kafkajs would take badly (a concurrency of 0 stops consuming silently). */
+function checkTunables(o: KafkaEventConsumerOptions): void {
+  const concurrency = o.partitionsConsumedConcurrently
+  if (concurrency !== undefined && !(Number.isInteger(concurrency) && concurrency >= 1)) {
+    throw new SyncKitError(
+      'E_SYNC_INVALID_OPTIONS',
+      `partitionsConsumedConcurrently must be an integer >= 1, got ${concurrency}`,
+      { context: { field: 'partitionsConsumedConcurrently' } },
+    )
+  }
+  const aside = o.setAsideAfterMs
+  if (aside !== undefined && !(Number.isFinite(aside) && aside >= 0)) {
+    throw new SyncKitError(
+      'E_SYNC_INVALID_OPTIONS',
+      `setAsideAfterMs must be a number >= 0, got ${aside}`,
+      { context: { field: 'setAsideAfterMs' } },
+    )
   }
 }
 
@@ -139,6 +166,7 @@ export class KafkaEventConsumer implements EventConsumer {
         },
       )
     }
+    checkTunables(options)
     this.#o = options
     const logger = options.logger ?? silentLogger
     this.#logger = logger
@@ -178,6 +206,7 @@ export class KafkaEventConsumer implements EventConsumer {
                 options.eachMessage?.(toConsumed(topic, partition, message)) ?? Promise.resolve(),
             }
           : {
+              partitionsConsumedConcurrently: this.#o.partitionsConsumedConcurrently ?? 8,
               // Only offsets the consumer commits are committed: a batch it leaves unfinished
               // (stopping, partition lost) is not marked done behind its back.
               eachBatchAutoResolve: false,
@@ -236,7 +265,7 @@ export class KafkaEventConsumer implements EventConsumer {
     const workers = new PartitionWorkers({
       handle,
       toBatch,
-      limit: this.#o.partitionsConsumedConcurrently ?? Infinity,
+      inlineMs: this.#o.setAsideAfterMs ?? 1_000,
       logger: this.#logger,
     })
     this.#workers = workers

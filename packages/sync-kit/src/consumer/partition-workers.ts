@@ -11,31 +11,38 @@ export type ToBatch = (payload: EachBatchPayload, active: () => boolean) => Cons
 export interface PartitionWorkersOptions {
   readonly handle: (batch: ConsumedBatch) => Promise<void>
   readonly toBatch: ToBatch
-  /** Most partitions worked on at once. */
-  readonly limit: number
+  /** How long `eachBatch` waits for its batch before setting it aside. */
+  readonly inlineMs: number
   readonly logger: Logger
 }
 
 const keyOf = (p: EachBatchPayload) => `${p.batch.topic}\u0000${p.batch.partition}`
 
+/** Set once a batch's partition was paused for it, to resume the partition when it is done. */
+interface Pause {
+  resume?: () => void
+}
+
 /**
- * Works on each partition's batches off kafkajs's fetch loop. kafkajs fetches from a broker
- * again only once every batch of the previous fetch was handled, and heartbeats only between
- * them, so one slow partition (a handler retrying, a dead letter waiting for the broker) would
- * hold back every partition of that broker and, past the session timeout, lose the group. Here
- * `eachBatch` pauses the batch's partition, hands the batch to a worker and returns at once: the
- * fetch loop goes on fetching the other partitions and heartbeating, and the partition is resumed
- * when its worker is done. The fetch position only moves with the offsets the worker resolves,
- * so what a worker did not finish is fetched again.
+ * Keeps a slow partition from holding back the others. kafkajs fetches from a broker again only
+ * once every batch of the previous fetch was handled, and heartbeats only between batches, so one
+ * partition stuck on an event (a handler retrying, a dead letter waiting for the broker) would
+ * hold back every partition of that broker and, past the session timeout, lose the group.
  *
- * A rebalance starts a new generation: the workers of the old one stop at their next chunk (the
- * inbox makes a chunk applied by two members harmless), and a batch for a partition whose worker
- * is still running waits, paused, for it to finish.
+ * `eachBatch` waits `inlineMs` for its batch. A batch done by then is kafkajs's ordinary case. One
+ * still running is set aside: its partition is paused, `eachBatch` returns, and the batch goes on
+ * in the background, so the fetch loop goes on with the other partitions and heartbeats; the
+ * partition is resumed when the batch is done. The fetch position only moves with the offsets
+ * the batch resolves, so what it did not finish is fetched again.
+ *
+ * A rebalance starts a new generation: batches of the old one stop at their next chunk (the
+ * inbox makes a chunk applied by two members harmless), and a new batch for a partition whose
+ * old batch still runs waits, paused, for it.
  */
 export class PartitionWorkers {
   readonly #o: PartitionWorkersOptions
   readonly #running = new Map<string, Promise<void>>()
-  /** Partitions paused without a worker (busy, or no free slot): resumed when a worker ends. */
+  /** Partitions paused while an older batch of theirs still ran: resumed when one ends. */
   readonly #waiting = new Map<string, () => void>()
   readonly #failures = new Map<string, number>()
   #generation = 0
@@ -52,30 +59,35 @@ export class PartitionWorkers {
     this.#generation++
   }
 
-  /** kafkajs's `eachBatch`: returns at once; the batch is worked on in the background. */
-  accept(payload: EachBatchPayload): Promise<void> {
+  /** kafkajs's `eachBatch`: the batch's own work, or its first `inlineMs` when it runs longer. */
+  async accept(payload: EachBatchPayload): Promise<void> {
     const key = keyOf(payload)
-    const resume = payload.pause()
-    if (this.#stopping) return Promise.resolve()
-    if (this.#running.has(key) || this.#running.size >= this.#o.limit) {
-      // Dropped unresolved: the partition is fetched again from the same offset once resumed.
-      this.#waiting.set(key, resume)
-      return Promise.resolve()
+    if (this.#stopping) return
+    if (this.#running.has(key)) {
+      // Left unresolved: the partition is fetched again from the same offset once resumed.
+      this.#waiting.set(key, payload.pause())
+      return
     }
     const generation = this.#generation
     const active = () => !this.#stopping && generation === this.#generation
-    this.#running.set(key, this.#work(key, this.#o.toBatch(payload, active), resume))
-    return Promise.resolve()
+    const pause: Pause = {}
+    const done = this.#work(key, this.#o.toBatch(payload, active), pause)
+    this.#running.set(key, done)
+    let timer: NodeJS.Timeout | undefined
+    const aside = new Promise<'aside'>((r) => (timer = setTimeout(r, this.#o.inlineMs, 'aside')))
+    const outcome = await Promise.race([done, aside])
+    clearTimeout(timer)
+    if (outcome === 'aside' && this.#running.get(key) === done) pause.resume = payload.pause()
   }
 
-  /** Stops handing out batches and waits for the workers (they stop at their next chunk). */
+  /** Stops handing out batches and waits for those under way (they stop at their next chunk). */
   async stop(): Promise<void> {
     this.#stopping = true
     this.#wakeStopped()
     await Promise.allSettled([...this.#running.values()])
   }
 
-  async #work(key: string, batch: ConsumedBatch, resume: () => void): Promise<void> {
+  async #work(key: string, batch: ConsumedBatch, pause: Pause): Promise<void> {
     try {
       await this.#o.handle(batch)
       this.#failures.delete(key)
@@ -83,7 +95,7 @@ export class PartitionWorkers {
       await this.#afterFailure(key, batch, err)
     } finally {
       this.#running.delete(key)
-      resume()
+      pause.resume?.()
       const waiting = [...this.#waiting.values()]
       this.#waiting.clear()
       for (const wake of waiting) wake()
