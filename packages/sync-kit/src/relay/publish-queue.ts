@@ -112,13 +112,13 @@ export class PublishQueue {
     const failed: QueuedMessage[] = []
     const done: QueuedMessage[] = []
     let diverted = 0
-    let blocking: unknown
+    let blocked: { error: unknown } | undefined
     batch.forEach((b, i) => {
       const r = results[i]
       if (r?.ok === true) return void done.push(b)
       const error = r?.error
       if (!isSyncKitError(error) || !isRefusedMessage(error)) {
-        blocking ??= error
+        blocked ??= { error }
         return void failed.push(b)
       }
       diverted++
@@ -132,7 +132,7 @@ export class PublishQueue {
     this.published += done.length
     // Progress (a message out, or a refused one replaced): send the rest promptly.
     if (done.length > 0 || diverted > 0) this.#delayMs = 0
-    if (blocking !== undefined && diverted === 0) await this.#backoff(blocking)
+    if (blocked !== undefined && diverted === 0) await this.#backoff(blocked.error)
   }
 
   /**
