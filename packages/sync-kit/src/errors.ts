@@ -10,6 +10,10 @@
  * - `E_SYNC_SLOT_IN_USE`: the replication slot is active on another connection.
  * - `E_SYNC_REPLICATION`: the replication stream failed or sent something unexpected.
  * - `E_SYNC_PUBLISH_FAILED`: the broker did not durably acknowledge a message.
+ * - `E_SYNC_MESSAGE_TOO_LARGE`: a message is larger than the broker or topic accepts (refused by
+ *   the broker, or by `appendEvents` before it is written); sending it again cannot succeed.
+ * - `E_SYNC_MESSAGE_REJECTED`: the broker refuses the message itself for another reason (an
+ *   invalid record or topic name); sending it again cannot succeed.
  * - `E_SYNC_DATABASE`: a Postgres call failed.
  * - `E_SYNC_MIGRATION`: a schema migration failed.
  * - `E_SYNC_HANDLER_FAILED`: a consumer handler threw.
@@ -29,6 +33,8 @@ export type SyncKitErrorCode =
   | 'E_SYNC_SLOT_IN_USE'
   | 'E_SYNC_REPLICATION'
   | 'E_SYNC_PUBLISH_FAILED'
+  | 'E_SYNC_MESSAGE_TOO_LARGE'
+  | 'E_SYNC_MESSAGE_REJECTED'
   | 'E_SYNC_DATABASE'
   | 'E_SYNC_MIGRATION'
   | 'E_SYNC_HANDLER_FAILED'
@@ -60,6 +66,12 @@ export interface SyncKitErrorContext {
   readonly attempt?: number
   readonly migration?: string
   readonly projection?: string
+  /** The Kafka protocol error the broker answered with, e.g. `MESSAGE_TOO_LARGE`. */
+  readonly brokerError?: string
+  /** The size of the message concerned, in bytes. */
+  readonly bytes?: number
+  /** The size limit that applied, in bytes. */
+  readonly limitBytes?: number
 }
 
 const BRAND = Symbol.for('faultline.sync-kit.error')
@@ -96,6 +108,18 @@ export function isSyncKitError(value: unknown, code?: SyncKitErrorCode): value i
   if (typeof value !== 'object' || value === null) return false
   if ((value as Record<symbol, unknown>)[BRAND] !== true) return false
   return code === undefined || (value as SyncKitError).code === code
+}
+
+/**
+ * True for a message the broker refuses for good (`E_SYNC_MESSAGE_TOO_LARGE`,
+ * `E_SYNC_MESSAGE_REJECTED`): sending it again cannot succeed, so it has to go somewhere else.
+ */
+export function isRefusedMessage(value: unknown): boolean {
+  return (
+    (isSyncKitError(value, 'E_SYNC_MESSAGE_TOO_LARGE') ||
+      isSyncKitError(value, 'E_SYNC_MESSAGE_REJECTED')) &&
+    !value.retryable
+  )
 }
 
 /** A one-line description of any thrown value, for error messages and logs. */

@@ -2,7 +2,7 @@
 export const VERSION = '0.0.0'
 
 // --- foundation (producer side) ---
-export { SyncKitError, isSyncKitError, describeError } from './errors.js'
+export { SyncKitError, isSyncKitError, isRefusedMessage, describeError } from './errors.js'
 export type { SyncKitErrorCode, SyncKitErrorContext, SyncKitErrorOptions } from './errors.js'
 export {
   HEADER_EVENT_ID,
@@ -31,7 +31,10 @@ export type {
   OutgoingMessage,
   PublishResult,
   SqlExecutor,
+  TopicRequirement,
+  TopicStatus,
 } from './ports.js'
+export { KAFKA_DEFAULT_MAX_MESSAGE_BYTES, messageBytes, recordBatchBytes } from './message-size.js'
 export { migrate, SYNC_KIT_MIGRATIONS } from './migrations/index.js'
 export { migrateWith } from './migrations/runner.js'
 export type { Migration, MigrateOptions } from './migrations/runner.js'
@@ -47,6 +50,7 @@ export type { SlotMetrics } from './relay/slot-monitor.js'
 export type { SlotStatus } from './relay/slot.js'
 export { readSlotStatus } from './relay/slot.js'
 export type { RelayCommonOptions } from './relay/options.js'
+export type { RejectedEventReport } from './relay/refused.js'
 export type { FaultHook, FaultPoint } from './relay/faults.js'
 export { PollingRelay, createPollingRelay } from './relay/polling-relay.js'
 export type { PollingRelayOptions, PollingRelayStats } from './relay/polling-relay.js'

@@ -1,5 +1,11 @@
-import type { EventEnvelope, JsonValue } from './envelope.js'
+import {
+  HEADER_EVENT_ID,
+  HEADER_EVENT_TYPE,
+  type EventEnvelope,
+  type JsonValue,
+} from './envelope.js'
 import { SyncKitError, describeError } from './errors.js'
+import { recordBatchBytes } from './message-size.js'
 import { isUuid, uuidv7 } from './uuidv7.js'
 
 /** An event as a service hands it to `appendEvents`; the kit fills in the rest. */
@@ -93,4 +99,34 @@ export function prepareEvent(
     occurredAt: occurred.toISOString(),
   }
   return { envelope, payloadJson, headersJson: JSON.stringify(headers) }
+}
+
+/**
+ * The fewest bytes the event's message can take on the wire: its record batch with the envelope
+ * JSON as compact as `JSON.stringify` writes it and a one-digit sequence. (A relay sends the JSON
+ * Postgres stored, which only adds spaces.) A message this size or larger cannot fit a smaller
+ * limit whatever the relay does.
+ */
+export function minimumMessageBytes(prepared: PreparedEvent): number {
+  const { envelope: e, payloadJson, headersJson } = prepared
+  const head = JSON.stringify({
+    id: e.id,
+    aggregateType: e.aggregateType,
+    aggregateId: e.aggregateId,
+    type: e.type,
+    version: e.version,
+    sequence: 1,
+  })
+  const value =
+    Buffer.byteLength(head) -
+    1 +
+    Buffer.byteLength(payloadJson) +
+    Buffer.byteLength(headersJson) +
+    Buffer.byteLength(`,"payload":,"headers":,"occurredAt":"${e.occurredAt}"}`)
+  const headers = {
+    ...e.headers,
+    [HEADER_EVENT_ID]: e.id,
+    [HEADER_EVENT_TYPE]: `${e.type}@${e.version}`,
+  }
+  return recordBatchBytes(Buffer.byteLength(e.aggregateId), value, headers)
 }

@@ -1,13 +1,28 @@
 import pg from 'pg'
 import type { EventEnvelope } from './envelope.js'
 import { SyncKitError, describeError, isSyncKitError } from './errors.js'
-import { prepareEvent, type NewEvent, type PreparedEvent } from './outbox-input.js'
+import { KAFKA_DEFAULT_MAX_MESSAGE_BYTES } from './message-size.js'
+import {
+  minimumMessageBytes,
+  prepareEvent,
+  type NewEvent,
+  type PreparedEvent,
+} from './outbox-input.js'
 import { systemClock, type Clock, type SqlExecutor } from './ports.js'
 
 /** Options for {@link appendEvents}. */
 export interface AppendOptions {
   /** Time source for `occurredAt` and ids. @default systemClock */
   clock?: Clock
+  /**
+   * The largest message the broker takes on the events' topics, in bytes: Kafka's
+   * `max.message.bytes` of the topic (by default the broker's `message.max.bytes`). An event whose
+   * message cannot fit is refused here, with `E_SYNC_MESSAGE_TOO_LARGE`, instead of reaching a
+   * relay that can never publish it. Pass the raised limit when you raise the broker's, or
+   * `Infinity` to check nothing (e.g. for RabbitMQ, whose default limit is far larger).
+   * @default 1_048_588 (Kafka's default)
+   */
+  maxMessageBytes?: number
 }
 
 const keyOf = (e: { aggregateType: string; aggregateId: string }): string =>
@@ -133,7 +148,35 @@ function prepareAll(events: readonly NewEvent<unknown>[], options: AppendOptions
     throw new SyncKitError('E_SYNC_INVALID_EVENT', 'appendEvents() expects an array of events')
   }
   const now = (options.clock ?? systemClock).now()
-  return events.map((e, i) => prepareEvent(e, i, now))
+  const limit = options.maxMessageBytes ?? KAFKA_DEFAULT_MAX_MESSAGE_BYTES
+  checkLimit(limit)
+  return events.map((e, i) => checkSize(prepareEvent(e, i, now), i, limit))
+}
+
+function checkLimit(limit: number): void {
+  if (typeof limit === 'number' && limit > 0) return
+  throw new SyncKitError(
+    'E_SYNC_INVALID_OPTIONS',
+    `maxMessageBytes must be a number > 0 (or Infinity), got ${String(limit)}`,
+    { context: { field: 'maxMessageBytes' } },
+  )
+}
+
+/** Refuses an event whose message is larger than `limit` even at its most compact. */
+function checkSize(prepared: PreparedEvent, index: number, limit: number): PreparedEvent {
+  if (limit === Infinity) return prepared
+  const bytes = minimumMessageBytes(prepared)
+  if (bytes <= limit) return prepared
+  const { aggregateType, aggregateId, type } = prepared.envelope
+  throw new SyncKitError(
+    'E_SYNC_MESSAGE_TOO_LARGE',
+    `event #${index} (${type} of ${aggregateType} ${aggregateId}) takes at least ${bytes} bytes ` +
+      `as a message, more than maxMessageBytes (${limit}${limit === KAFKA_DEFAULT_MAX_MESSAGE_BYTES ? ", Kafka's default" : ''}), ` +
+      'so no relay could ever publish it. Keep large data out of events (store it and send a ' +
+      "reference), or raise the broker's message.max.bytes or the topic's max.message.bytes and " +
+      'pass the new limit as appendEvents(tx, events, { maxMessageBytes })',
+    { context: { index, field: 'payload', aggregateType, aggregateId, bytes, limitBytes: limit } },
+  )
 }
 
 /**
@@ -142,7 +185,8 @@ function prepareAll(events: readonly NewEvent<unknown>[], options: AppendOptions
  * their sequence numbers, in input order.
  *
  * Invalid input (no aggregateId or type, a payload JSON cannot carry) throws
- * `E_SYNC_INVALID_EVENT` before any SQL runs; a database failure throws `E_SYNC_DATABASE`.
+ * `E_SYNC_INVALID_EVENT`, and an event larger than `maxMessageBytes` allows throws
+ * `E_SYNC_MESSAGE_TOO_LARGE`, before any SQL runs; a database failure throws `E_SYNC_DATABASE`.
  * Either way the transaction is left as it is for the caller to roll back.
  */
 export async function appendEvents(

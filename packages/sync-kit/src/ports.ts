@@ -32,8 +32,36 @@ export interface EventPublisher {
    * Rejects when the broker cannot be reached; `publish` still retries on its own later.
    */
   connect?(): Promise<void>
+  /**
+   * Optional: makes sure `topic` exists and takes the messages it is meant for. Consumers call it
+   * for their dead-letter topic at start, so that a dead letter, which carries its message whole,
+   * is not refused as too large where the message itself was accepted.
+   */
+  ensureTopic?(requirement: TopicRequirement): Promise<TopicStatus>
   /** Releases what the publisher opened; a client the caller passed in stays open. */
   close(): Promise<void>
+}
+
+/** What {@link EventPublisher.ensureTopic} is asked to make sure of. */
+export interface TopicRequirement {
+  readonly topic: string
+  /** The topic must take any message these topics take, plus `headroomBytes`. */
+  readonly fitMessagesOf: readonly string[]
+  /** Room for what is added to those messages (a dead letter's headers). */
+  readonly headroomBytes: number
+}
+
+/** What {@link EventPublisher.ensureTopic} found or did. */
+export interface TopicStatus {
+  readonly topic: string
+  /** True when the topic was created by this call, with `maxMessageBytes`. */
+  readonly created: boolean
+  /** The largest message the topic takes (Kafka: `max.message.bytes`), when known. */
+  readonly maxMessageBytes: number | undefined
+  /** The largest message it would have to take: the largest of the sources plus the headroom. */
+  readonly requiredBytes: number | undefined
+  /** False when the topic already existed with a smaller limit; it is left as it is. */
+  readonly fits: boolean
 }
 
 /**

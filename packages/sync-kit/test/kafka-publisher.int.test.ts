@@ -1,10 +1,17 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { startKafka, type KafkaHandle } from '@faultline/infra'
-import { encodeEnvelope } from '@faultline/sync-kit'
+import {
+  encodeEnvelope,
+  isSyncKitError,
+  messageBytes,
+  type OutgoingMessage,
+} from '@faultline/sync-kit'
 import { createKafkaPublisher } from '@faultline/sync-kit/kafka'
 import { murmur2OfString } from '../src/adapters/java-partitioner.js'
 import { envelope, eventPublisherContract } from './contracts/event-publisher.contract.js'
-import { createTopic, readTopic } from './support/kafka.js'
+import { createTopic, readTopic, readTopicRaw } from './support/kafka.js'
+import { kafkaErrorTableFromJar } from './support/kafka-jar.js'
+import { KAFKA_ERROR_CODES } from '../src/adapters/kafka-error-table.js'
 
 let kafka: KafkaHandle
 let topics = 0
@@ -64,4 +71,70 @@ describe('KafkaPublisher (real broker)', () => {
     }
     expect(new Set(got.map((m) => m.partition)).size).toBe(7)
   })
+})
+
+/** A message of exactly `bytes` bytes as the broker counts them. */
+function sized(topic: string, key: string, bytes: number): OutgoingMessage {
+  const base = { topic, key, value: Buffer.alloc(0), headers: { n: key } }
+  const value = Buffer.alloc(bytes - messageBytes(base) - 2, 'v') // two more bytes of length varint
+  const message = { ...base, value }
+  expect(messageBytes(message)).toBe(bytes)
+  return message
+}
+
+describe('KafkaPublisher and the size limit', () => {
+  test("messageBytes() is the size the broker checks: a message of exactly the topic's max.message.bytes is taken, one byte more is refused as too large, for good", async () => {
+    const topic = `publisher.limit.${++topics}`
+    await createTopic(kafka.brokers, topic, 1, { 'max.message.bytes': '5000' })
+    const publisher = createKafkaPublisher({ brokers: kafka.brokers })
+    const [fits] = await publisher.publish([sized(topic, 'a', 5000)])
+    const [over] = await publisher.publish([sized(topic, 'b', 5001)])
+    await publisher.close()
+    expect(fits).toEqual({ ok: true })
+    expect(over?.ok).toBe(false)
+    const error = over?.ok === false ? over.error : undefined
+    expect(isSyncKitError(error, 'E_SYNC_MESSAGE_TOO_LARGE')).toBe(true)
+    expect(error).toMatchObject({
+      retryable: false,
+      context: { topic, bytes: 5001, brokerError: 'MESSAGE_TOO_LARGE' },
+    })
+    expect(error?.message).toMatch(/max\.message\.bytes/)
+  })
+
+  test('a call too large as one batch is split: only the message too large on its own fails, later messages of its key are held back, the rest are published', async () => {
+    const topic = `publisher.split.${++topics}`
+    await createTopic(kafka.brokers, topic, 1, { 'max.message.bytes': '5000' })
+    const publisher = createKafkaPublisher({ brokers: kafka.brokers })
+    // Ten 1,000-byte messages fit one by one, not together (one partition, one batch).
+    const messages = Array.from({ length: 10 }, (_, i) => sized(topic, `k${i % 4}`, 1000))
+    messages.splice(3, 0, sized(topic, 'k1', 6000))
+    const results = await publisher.publish(messages)
+    await publisher.close()
+    const codes = results.map((r) => (r.ok ? 'ok' : `${r.error.code}:${r.error.retryable}`))
+    const heldBack = 'E_SYNC_PUBLISH_FAILED:true'
+    expect(codes).toEqual([
+      ...['ok', 'ok', 'ok', 'E_SYNC_MESSAGE_TOO_LARGE:false'],
+      ...['ok', 'ok', heldBack, 'ok', 'ok', 'ok', heldBack],
+    ])
+    const stored = await readTopicRaw(kafka.brokers, topic)
+    expect(stored.map((m) => m.key).sort()).toEqual(
+      messages
+        .filter((_, i) => codes[i] === 'ok')
+        .map((m) => m.key)
+        .sort(),
+    )
+  })
+})
+
+describe('the Kafka error table', () => {
+  const fromJar = kafkaErrorTableFromJar()
+  test.skipIf(typeof fromJar === 'string')(
+    "is what the broker's own jar says: every code, and retriable exactly when its exception is a RetriableException",
+    () => {
+      const rows = fromJar as Map<number, { name: string; retriable: boolean }>
+      expect([...KAFKA_ERROR_CODES.values()].map((e) => [e.code, e.name, e.retriable])).toEqual(
+        [...rows].map(([code, e]) => [code, e.name, e.retriable]),
+      )
+    },
+  )
 })

@@ -2,6 +2,10 @@ import fc from 'fast-check'
 import { describe, expect, test } from 'vitest'
 import { createMemoryPublisher, silentLogger } from '@faultline/sync-kit'
 import { PublishQueue } from '../src/relay/publish-queue.js'
+import { RefusedEvents } from '../src/relay/refused.js'
+
+/** Refused messages are given up; the tests that need records pass a real RefusedEvents. */
+const giveUp = () => undefined
 
 describe('PublishQueue', () => {
   test('under random broker refusals every message arrives, each key in order, each durable callback once', async () => {
@@ -23,6 +27,7 @@ describe('PublishQueue', () => {
             batchSize,
             retryDelayMs: 1,
             maxRetryDelayMs: 2,
+            divert: giveUp,
           })
           const durable: number[] = []
           const perKey = new Map<number, number>()
@@ -81,6 +86,7 @@ describe('PublishQueue lingerMs', () => {
       retryDelayMs: 1,
       maxRetryDelayMs: 2,
       lingerMs,
+      divert: giveUp,
     })
     return { q, sizes }
   }
@@ -109,5 +115,91 @@ describe('PublishQueue lingerMs', () => {
       await eager.q.drained()
     }
     expect(eager.sizes).toEqual([1, 1, 1])
+  })
+})
+
+describe('PublishQueue and messages the broker refuses for good', () => {
+  test('each oversized message is replaced by its record in place; the others arrive in key order, each durable callback once, with no retry', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 3 }), fc.boolean()), {
+          minLength: 1,
+          maxLength: 40,
+        }),
+        fc.integer({ min: 1, max: 8 }),
+        async (spec, batchSize) => {
+          const publisher = createMemoryPublisher({ maxMessageBytes: 2_000 })
+          const refused = new RefusedEvents('invalid', silentLogger, undefined)
+          const q = new PublishQueue({
+            publisher,
+            logger: silentLogger,
+            batchSize,
+            retryDelayMs: 60_000, // a retry would time the property out
+            maxRetryDelayMs: 60_000,
+            divert: (m, e, isRecord) => refused.divert(m, e, isRecord),
+          })
+          const durable: number[] = []
+          q.push(
+            spec.map(([k, big], i) => ({
+              message: {
+                topic: 't',
+                key: `k${k}`,
+                value: Buffer.from(big ? 'x'.repeat(5_000) : String(i)),
+                headers: { 'fl-event-id': `e${i}` },
+              },
+              onDurable: () => durable.push(i),
+            })),
+          )
+          await q.drained()
+          const bigOnes = spec.flatMap(([, big], i) => (big ? [i] : []))
+          expect([...durable].sort((a, b) => a - b)).toEqual(spec.map((_, i) => i))
+          const records = publisher.messages('invalid')
+          expect(records.map((m) => m.headers['fl-event-id']).sort()).toEqual(
+            bigOnes.map((i) => `e${i}`).sort(),
+          )
+          expect(refused.count).toBe(bigOnes.length)
+          // Per key, events and the records of refused ones keep the input order.
+          for (const k of new Set(spec.map(([key]) => key))) {
+            const mine = (big: boolean) =>
+              spec.flatMap(([key, b], i) => (key === k && b === big ? [i] : []))
+            const onTopic = publisher.messages('t').filter((m) => m.key === `k${k}`)
+            expect(onTopic.map((m) => Number(m.value.toString()))).toEqual(mine(false))
+            const recorded = records.filter((m) => m.key === `k${k}`)
+            expect(recorded.map((m) => m.headers['fl-event-id'])).toEqual(
+              mine(true).map((i) => `e${i}`),
+            )
+          }
+          expect(q.failures).toBe(0)
+        },
+      ),
+      { numRuns: 50 },
+    )
+  })
+
+  test('a record the broker refuses too is given up: its callback runs and the queue drains', async () => {
+    const publisher = createMemoryPublisher({ maxMessageBytes: 100 })
+    const reports: (string | undefined)[] = []
+    const refused = new RefusedEvents('invalid', silentLogger, (r) => reports.push(r.recordTopic))
+    const q = new PublishQueue({
+      publisher,
+      logger: silentLogger,
+      batchSize: 10,
+      retryDelayMs: 60_000,
+      maxRetryDelayMs: 60_000,
+      divert: (m, e, isRecord) => refused.divert(m, e, isRecord),
+    })
+    let durable = 0
+    q.push([
+      {
+        message: { topic: 't', key: 'k', value: Buffer.alloc(500), headers: {} },
+        onDurable: () => durable++,
+      },
+    ])
+    await q.drained()
+    expect({ durable, reports, stored: publisher.topics() }).toEqual({
+      durable: 1,
+      reports: ['invalid', undefined],
+      stored: [],
+    })
   })
 })

@@ -9,6 +9,7 @@ import {
   isSyncKitError,
   migrate,
   uuidv7,
+  type SyncKitError,
 } from '@faultline/sync-kit'
 import { ev, inTx, outboxRows, waitFor, writeLoad } from './support/pg.js'
 
@@ -167,6 +168,50 @@ function parseLsnOf(text: string): bigint {
   const [hi, lo] = text.split('/')
   return (BigInt(`0x${hi}`) << 32n) + BigInt(`0x${lo}`)
 }
+
+describe('LogicalRelay reconnects', () => {
+  test('a slot dropped while the relay runs: the relay stops with onFailed instead of recreating it past the events it missed', async () => {
+    const publisher = createMemoryPublisher()
+    const failures: SyncKitError[] = []
+    const relay = createLogicalRelay({
+      connection: url,
+      publisher,
+      slot: 's_dropped',
+      publication: 'p_dropped',
+      reconnectDelayMs: 200,
+      onFailed: (e) => failures.push(e),
+    })
+    await relay.start()
+    const before = await writeLoad(pool, 3, 1, 2)
+    await waitFor(() => relay.stats().publishedEvents >= before)
+    // Cut the relay's connection and drop its slot before it reconnects (it may win the race:
+    // then cut and drop again).
+    await waitFor(async () => {
+      await pool.query(
+        `SELECT pg_terminate_backend(active_pid, 5000) FROM pg_replication_slots
+          WHERE slot_name = 's_dropped' AND active_pid IS NOT NULL`,
+      )
+      return pool.query(`SELECT pg_drop_replication_slot('s_dropped')`).then(
+        () => true,
+        () => false,
+      )
+    })
+    await writeLoad(pool, 3, 1, 2) // committed while no slot exists: only a backfill finds them
+    const slotExists = async () =>
+      (await pool.query(`SELECT 1 FROM pg_replication_slots WHERE slot_name = 's_dropped'`))
+        .rowCount === 1
+    // Either outcome ends the wait: the relay gave up, or it made itself a new slot.
+    await waitFor(async () => failures.length > 0 || (await slotExists()))
+    const slotRecreated = await slotExists()
+    await relay.stop()
+    expect({ failed: failures.map((e) => e.code), slotRecreated }).toEqual({
+      failed: ['E_SYNC_REPLICATION'],
+      slotRecreated: false,
+    })
+    expect(failures[0]?.retryable).toBe(false)
+    expect(failures[0]?.message).toMatch(/backfill/)
+  })
+})
 
 describe('LogicalRelay slot ownership', () => {
   test('a slot name taken by another database is refused with a clear error', async () => {

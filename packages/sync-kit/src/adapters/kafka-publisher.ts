@@ -1,8 +1,18 @@
-import { Kafka, logLevel, type Message, type Producer } from 'kafkajs'
+import { Kafka, logLevel, type Admin, type Message, type Producer } from 'kafkajs'
 import { SyncKitError, describeError } from '../errors.js'
-import type { EventPublisher, Logger, OutgoingMessage, PublishResult } from '../ports.js'
+import type {
+  EventPublisher,
+  Logger,
+  OutgoingMessage,
+  PublishResult,
+  TopicRequirement,
+  TopicStatus,
+} from '../ports.js'
 import { silentLogger } from '../ports.js'
 import { JavaCompatiblePartitioner } from './java-partitioner.js'
+import { classifyKafkaError } from './kafka-error-class.js'
+import { publishError, sameKeyFailed } from './kafka-publish-error.js'
+import { ensureKafkaTopic } from './kafka-topics.js'
 
 /** Options for {@link createKafkaPublisher}. Give `brokers`, or a `kafka` client you own. */
 export interface KafkaPublisherOptions {
@@ -31,12 +41,19 @@ function logCreator(logger: Logger) {
  * Publishes with the kafkajs idempotent producer: `acks=-1` (every in-sync replica), one request
  * in flight, so a retried send can neither duplicate nor reorder inside the producer. Keys are
  * partitioned with murmur2, the same as the Java client, Kafka Connect and Debezium.
+ *
+ * Failures are classified by Kafka's own error codes (`kafka-error-table.ts`). When the broker
+ * refuses messages themselves (too large, invalid), the call is split in halves until each
+ * refused message stands alone: a batch can be too large where each of its messages fits, and
+ * only a message that is refused on its own is reported as `E_SYNC_MESSAGE_TOO_LARGE` or
+ * `E_SYNC_MESSAGE_REJECTED` (not retryable); the others are published.
  */
 export class KafkaPublisher implements EventPublisher {
   readonly #kafka: Kafka
   readonly #logger: Logger
   #producer: Producer | undefined
   #connecting: Promise<Producer> | undefined
+  #admin: Promise<Admin> | undefined
   #closed = false
 
   constructor(options: KafkaPublisherOptions) {
@@ -63,23 +80,61 @@ export class KafkaPublisher implements EventPublisher {
   async publish(messages: readonly OutgoingMessage[]): Promise<readonly PublishResult[]> {
     if (this.#closed) throw new SyncKitError('E_SYNC_CLOSED', 'Kafka publisher is closed')
     if (messages.length === 0) return []
+    return this.#send(messages)
+  }
+
+  async #send(messages: readonly OutgoingMessage[]): Promise<PublishResult[]> {
     try {
       const producer = await this.#connect()
       await producer.sendBatch({ acks: -1, topicMessages: groupByTopic(messages) })
       return messages.map(() => ({ ok: true }))
     } catch (err) {
-      const retriable = (err as { retriable?: boolean }).retriable !== false
-      if (!retriable) await this.#reset() // a broken idempotent session is rebuilt, not reused
-      const error = new SyncKitError(
+      const failure = classifyKafkaError(err)
+      // A broken idempotent session is rebuilt, not reused: kafkajs rolls back the sequence
+      // numbers of every partition of a failed request, also those the broker had written.
+      if (!failure.retriable) await this.#reset()
+      if (failure.refused !== undefined && messages.length > 1) return this.#split(messages)
+      const error = publishError(err, failure, messages)
+      return messages.map(() => ({ ok: false, error }))
+    }
+  }
+
+  /**
+   * Sends each half on its own, in order. A message whose key failed in the first half is not
+   * sent in the second (the port keeps one key's messages in order); it fails as retryable.
+   */
+  async #split(messages: readonly OutgoingMessage[]): Promise<PublishResult[]> {
+    const middle = Math.ceil(messages.length / 2)
+    const first = await this.#send(messages.slice(0, middle))
+    const failedKeys = new Set(first.flatMap((r, i) => (r.ok ? [] : [messages[i]!.key])))
+    const rest = messages.slice(middle)
+    const free = rest.filter((m) => !failedKeys.has(m.key))
+    const sent = free.length > 0 ? await this.#send(free) : []
+    let next = 0
+    const second = rest.map((m) =>
+      failedKeys.has(m.key) ? { ok: false as const, error: sameKeyFailed(m) } : sent[next++]!,
+    )
+    return [...first, ...second]
+  }
+
+  /**
+   * Creates `requirement.topic` with a `max.message.bytes` that takes every message of its
+   * source topics (plus the headroom), or reports the limit of the topic that is already there.
+   */
+  async ensureTopic(requirement: TopicRequirement): Promise<TopicStatus> {
+    if (this.#closed) throw new SyncKitError('E_SYNC_CLOSED', 'Kafka publisher is closed')
+    try {
+      return await ensureKafkaTopic(await this.#adminClient(), requirement)
+    } catch (err) {
+      throw new SyncKitError(
         'E_SYNC_PUBLISH_FAILED',
-        `Kafka did not acknowledge: ${describeError(err)}`,
+        `could not check or create topic ${requirement.topic}: ${describeError(err)}`,
         {
           cause: err,
-          retryable: true,
-          context: { topic: messages[0]?.topic ?? '' },
+          retryable: classifyKafkaError(err).retriable,
+          context: { topic: requirement.topic },
         },
       )
-      return messages.map(() => ({ ok: false, error }))
     }
   }
 
@@ -91,6 +146,19 @@ export class KafkaPublisher implements EventPublisher {
   async close(): Promise<void> {
     this.#closed = true
     await this.#reset()
+    const admin = this.#admin
+    this.#admin = undefined
+    await (await admin?.catch(() => undefined))?.disconnect()
+  }
+
+  #adminClient(): Promise<Admin> {
+    this.#admin ??= (async () => {
+      const admin = this.#kafka.admin()
+      await admin.connect()
+      return admin
+    })()
+    this.#admin.catch(() => (this.#admin = undefined))
+    return this.#admin
   }
 
   #connect(): Promise<Producer> {

@@ -1,4 +1,5 @@
 import { SyncKitError } from '../errors.js'
+import { messageBytes } from '../message-size.js'
 import type { EventPublisher, OutgoingMessage, PublishResult } from '../ports.js'
 
 /** A message as the in-memory broker stored it. */
@@ -14,6 +15,12 @@ export interface MemoryPublisherOptions {
    * @default never fails
    */
   shouldFail?: (message: OutgoingMessage) => boolean
+  /**
+   * Refuses a message larger than this (as Kafka would measure it) with
+   * `E_SYNC_MESSAGE_TOO_LARGE`, not retryable, like a broker at its `max.message.bytes`.
+   * @default Infinity
+   */
+  maxMessageBytes?: number
 }
 
 /**
@@ -24,9 +31,11 @@ export class MemoryPublisher implements EventPublisher {
   readonly #topics = new Map<string, StoredMessage[]>()
   #closed = false
   shouldFail: ((message: OutgoingMessage) => boolean) | undefined
+  maxMessageBytes: number
 
   constructor(options: MemoryPublisherOptions = {}) {
     this.shouldFail = options.shouldFail
+    this.maxMessageBytes = options.maxMessageBytes ?? Infinity
   }
 
   publish(messages: readonly OutgoingMessage[]): Promise<readonly PublishResult[]> {
@@ -38,6 +47,11 @@ export class MemoryPublisher implements EventPublisher {
       if (failedKeys.has(m.key) || this.shouldFail?.(m) === true) {
         failedKeys.add(m.key)
         return { ok: false, error: refused(m) }
+      }
+      const bytes = this.maxMessageBytes === Infinity ? 0 : messageBytes(m)
+      if (bytes > this.maxMessageBytes) {
+        failedKeys.add(m.key)
+        return { ok: false, error: tooLarge(m, bytes, this.maxMessageBytes) }
       }
       const log = this.#topics.get(m.topic) ?? []
       this.#topics.set(m.topic, log)
@@ -71,6 +85,14 @@ function refused(m: OutgoingMessage): SyncKitError {
       retryable: true,
       context: { topic: m.topic },
     },
+  )
+}
+
+function tooLarge(m: OutgoingMessage, bytes: number, limitBytes: number): SyncKitError {
+  return new SyncKitError(
+    'E_SYNC_MESSAGE_TOO_LARGE',
+    `memory broker refused a ${bytes}-byte message on ${m.topic}: over its ${limitBytes} bytes`,
+    { context: { topic: m.topic, bytes, limitBytes } },
   )
 }
 

@@ -5,7 +5,8 @@ import type { ChunkItem } from './chunk.js'
 import { ChunkSizer } from './chunk-sizer.js'
 import { ChunkRunner } from './chunk-runner.js'
 import { decodeMessage, route, type Decoded, type Router } from './decode.js'
-import { publishDeadLetter, toDeadLetter } from './dead-letter.js'
+import { sendDeadLetter } from './send-dead-letter.js'
+import { prepareDeadLetterTopic } from './dead-letter-topic.js'
 import { count, type ConsumerEvent, type ConsumerMetrics } from './events.js'
 import { partitionLag, type PartitionLag } from './lag.js'
 import {
@@ -33,6 +34,9 @@ const emptyMetrics = (): ConsumerMetrics => ({
   gaps: 0,
   retries: 0,
   deadLettered: 0,
+  deadLettersTruncated: 0,
+  deadLettersUnpublished: 0,
+  deadLetterFailures: 0,
   storeUnavailable: 0,
   conflicts: 0,
 })
@@ -105,9 +109,15 @@ export class Consumer<Tx> {
     })
   }
 
-  /** Joins the group and starts consuming; resolves once the subscription runs. */
+  /**
+   * Makes sure the dead-letter topic takes what the source topics take (see
+   * `EventPublisher.ensureTopic`), joins the group and starts consuming; resolves once the
+   * subscription runs.
+   */
   async start(): Promise<void> {
     this.#stopping = false
+    const { deadLetters, deadLetterTopic, topics, logger } = this.#o
+    await prepareDeadLetterTopic(deadLetters, deadLetterTopic, topics, logger)
     // A group that resumes starts where it committed: count that as processed for caughtUp().
     for (const c of await this.#o.consumer.committedOffsets(this.#o.groupId, this.#o.topics)) {
       this.#positions.set(partKey(c.topic, c.partition), c)
@@ -274,45 +284,39 @@ export class Consumer<Tx> {
   }
 
   /** Publishes a dead letter, waiting out broker failures (they are not the event's fault). */
-  async #deadLetter(
+  #deadLetter(
     m: Raw,
     origin: EventOrigin,
     error: SyncKitError,
     attempts: number,
     eventId: string | undefined,
-  ) {
-    const message = toDeadLetter({
-      topic: this.#o.deadLetterTopic,
-      origin,
-      key: m.key,
-      value: m.value,
-      headers: m.headers,
-      error,
-      attempts,
-      groupId: this.#o.groupId,
-      failedAt: this.#o.clock.now(),
-    })
-    await publishDeadLetter({ ...this.#o, stopping: () => this.#stopping }, message)
-    this.#o.logger.warn('sync-kit consumer: dead-lettered a message', {
-      ...origin,
-      code: error.code,
-      reason: error.message,
-    })
-    this.#report({
-      type: 'consumer:dead-lettered',
-      origin,
-      code: error.code,
-      reason: error.message,
-      eventId,
-      attempts,
-    })
+  ): Promise<void> {
+    const ctx = {
+      ...this.#o,
+      stopping: () => this.#stopping,
+      report: (e: ConsumerEvent) => this.#report(e),
+    }
+    return sendDeadLetter(ctx, m, { origin, error, attempts, ...(eventId ? { eventId } : {}) })
   }
 
-  /** Retries a kit-internal step (no user code) until it succeeds or the consumer stops. */
+  /**
+   * Retries a kit-internal step (no user code: a dead-lettered event filling its slot, a parked
+   * event's release) until it succeeds or the consumer stops. There is no attempt limit: skipping
+   * the step would hold the aggregate's later events back for good. Store outages are waited out
+   * as such; any other failure is logged as an error each time, only this partition waits, and
+   * `stop()` is the way out.
+   */
   async #durably<T>(step: () => Promise<T>): Promise<T> {
+    const failedStep = (attempt: number, err: unknown) =>
+      this.#o.logger.error('sync-kit consumer: a step of its own failed; retrying', {
+        attempt,
+        error: describeError(err),
+      })
+    const policy = { ...this.#retry, maxAttempts: Number.MAX_SAFE_INTEGER, onRetry: failedStep }
     for (let n = 1; ; n++) {
-      const res = await retrying({ ...this.#retry, maxAttempts: Number.MAX_SAFE_INTEGER }, step)
+      const res = await retrying(policy, step)
       if (res.ok) return res.value
+      failedStep(n, res.error)
       await this.#o.sleep(backoffMs(n, this.#o.backoffBaseMs, this.#o.backoffMaxMs))
     }
   }

@@ -1,4 +1,5 @@
 import type { SyncKitErrorCode } from '../errors.js'
+import type { DeadLetterDelivery } from './dead-letter.js'
 import type { AggregateRef, EventOrigin } from './ports.js'
 
 /** Everything a consumer reports, one `noun:pastTense` event per fact. */
@@ -34,6 +35,19 @@ export type ConsumerEvent =
       readonly reason: string
       readonly eventId: string | undefined
       readonly attempts: number
+      /**
+       * `whole`, or `truncated` when the broker would not take the whole dead letter (only its
+       * coordinates, reason and size went out), or `unpublished` when it refused even that.
+       */
+      readonly delivery: DeadLetterDelivery
+    }
+  /** A publish of a dead letter failed; it is retried, or sent truncated when it is refused for good. */
+  | {
+      readonly type: 'consumer:dead-letter-failed'
+      readonly origin: EventOrigin
+      readonly attempt: number
+      readonly retryable: boolean
+      readonly error: string
     }
   | { readonly type: 'consumer:store-unavailable'; readonly error: string }
   /** Postgres aborted a transaction for a concurrent one (deadlock, serialization); it runs again. */
@@ -48,6 +62,12 @@ export interface ConsumerMetrics {
   gaps: number
   retries: number
   deadLettered: number
+  /** Dead letters the broker would not take whole, sent as a record without the message. */
+  deadLettersTruncated: number
+  /** Dead letters the broker refused even truncated (logged as errors; the partition moved on). */
+  deadLettersUnpublished: number
+  /** Failed publishes of dead letters, each retried or truncated. */
+  deadLetterFailures: number
   storeUnavailable: number
   /** Transactions run again after Postgres aborted them for a concurrent one. */
   conflicts: number
@@ -76,6 +96,11 @@ export function count(metrics: ConsumerMetrics, event: ConsumerEvent): void {
       return
     case 'consumer:dead-lettered':
       metrics.deadLettered++
+      if (event.delivery === 'truncated') metrics.deadLettersTruncated++
+      if (event.delivery === 'unpublished') metrics.deadLettersUnpublished++
+      return
+    case 'consumer:dead-letter-failed':
+      metrics.deadLetterFailures++
       return
     case 'consumer:store-unavailable':
       metrics.storeUnavailable++

@@ -7,9 +7,11 @@ import {
   type IHeaders,
   type KafkaMessage,
 } from 'kafkajs'
+import { classifyKafkaError } from '../adapters/kafka-error-class.js'
 import { SyncKitError, describeError } from '../errors.js'
 import type { Logger } from '../ports.js'
 import { silentLogger } from '../ports.js'
+import { PartitionWorkers } from './partition-workers.js'
 import type {
   ConsumedBatch,
   ConsumedMessage,
@@ -36,32 +38,64 @@ export interface KafkaEventConsumerOptions {
    * @default 5_000
    */
   readonly maxWaitTimeMs?: number
-  /** Partitions handled at once by this member (each still one message or batch at a time). @default 1 */
+  /**
+   * Partitions whose batches this member applies at once (kafkajs's setting), each still one
+   * batch at a time in offset order. With `eachBatch` (the consumer's way) a batch still running
+   * after `setAsideAfterMs` is set aside: its partition is paused and it goes on in the
+   * background, so a partition stuck on one event holds back neither the others nor the
+   * heartbeats. @default 8 with `eachBatch`, 1 with `eachMessage`
+   */
   readonly partitionsConsumedConcurrently?: number
+  /**
+   * How long a batch may run inside kafkajs's fetch loop before it is set aside (see
+   * `partitionsConsumedConcurrently`). kafkajs fetches again, and heartbeats, only once every
+   * batch of a fetch is handled, so this bounds how long one slow batch delays the others.
+   * @default 1_000
+   */
+  readonly setAsideAfterMs?: number
   /** @default silentLogger */
   readonly logger?: Logger
 }
 
 function failed(what: string, err: unknown): SyncKitError {
   return new SyncKitError('E_SYNC_CONSUME_FAILED', `Kafka ${what} failed: ${describeError(err)}`, {
-    retryable: true,
+    retryable: classifyKafkaError(err).retriable,
     cause: err,
   })
 }
 
 /**
- * Retries what kafkajs marks retriable (a fresh broker answers "coordinator is loading" for a
- * while), then translates the error.
+ * Retries what Kafka's error code says is retriable (a fresh broker answers "coordinator is
+ * loading" for a while), at most `attempts` times, then translates the error.
  */
 async function withRetries<T>(what: string, fn: () => Promise<T>, attempts = 20): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await fn()
     } catch (err) {
-      const retriable = (err as { retriable?: unknown }).retriable === true
-      if (!retriable || attempt >= attempts) throw failed(what, err)
+      if (!classifyKafkaError(err).retriable || attempt >= attempts) throw failed(what, err)
       await new Promise((r) => setTimeout(r, Math.min(2_000, 100 * attempt)))
     }
+  }
+}
+
+/** Refuses tunables kafkajs would take badly (a concurrency of 0 stops consuming silently). */
+function checkTunables(o: KafkaEventConsumerOptions): void {
+  const concurrency = o.partitionsConsumedConcurrently
+  if (concurrency !== undefined && !(Number.isInteger(concurrency) && concurrency >= 1)) {
+    throw new SyncKitError(
+      'E_SYNC_INVALID_OPTIONS',
+      `partitionsConsumedConcurrently must be an integer >= 1, got ${concurrency}`,
+      { context: { field: 'partitionsConsumedConcurrently' } },
+    )
+  }
+  const aside = o.setAsideAfterMs
+  if (aside !== undefined && !(Number.isFinite(aside) && aside >= 0)) {
+    throw new SyncKitError(
+      'E_SYNC_INVALID_OPTIONS',
+      `setAsideAfterMs must be a number >= 0, got ${aside}`,
+      { context: { field: 'setAsideAfterMs' } },
+    )
   }
 }
 
@@ -88,9 +122,10 @@ function toConsumed(topic: string, partition: number, message: KafkaMessage): Co
 /**
  * A kafkajs batch as a {@link ConsumedBatch}. `commit` resolves the offset and commits it to the
  * group coordinator at once (kafkajs would otherwise wait for the end of the fetch), then
- * heartbeats, so that a long batch keeps its partitions; a rebalance under way rejects it.
+ * heartbeats; a rebalance under way rejects it. `active` is the worker's own say (not stopping,
+ * same group generation).
  */
-function toBatch(p: EachBatchPayload): ConsumedBatch {
+function toBatch(p: EachBatchPayload, active: () => boolean): ConsumedBatch {
   const { topic, partition } = p.batch
   return {
     topic,
@@ -104,7 +139,7 @@ function toBatch(p: EachBatchPayload): ConsumedBatch {
       })
       await p.heartbeat()
     },
-    isActive: () => p.isRunning() && !p.isStale(),
+    isActive: () => active() && p.isRunning() && !p.isStale(),
   }
 }
 
@@ -117,7 +152,9 @@ export class KafkaEventConsumer implements EventConsumer {
   readonly #kafka: Kafka
   readonly #o: KafkaEventConsumerOptions
   #consumer: KafkaJsConsumer | undefined
+  #workers: PartitionWorkers | undefined
   #admin: Promise<Admin> | undefined
+  readonly #logger: Logger
 
   constructor(options: KafkaEventConsumerOptions) {
     if (!options.kafka && !options.brokers?.length) {
@@ -129,8 +166,10 @@ export class KafkaEventConsumer implements EventConsumer {
         },
       )
     }
+    checkTunables(options)
     this.#o = options
     const logger = options.logger ?? silentLogger
+    this.#logger = logger
     this.#kafka =
       options.kafka ??
       new Kafka({
@@ -158,20 +197,22 @@ export class KafkaEventConsumer implements EventConsumer {
         topics: [...options.topics],
         fromBeginning: options.fromBeginning,
       })
-      await consumer.run({
-        partitionsConsumedConcurrently: this.#o.partitionsConsumedConcurrently ?? 1,
-        ...(options.eachBatch === undefined
+      const eachBatch = options.eachBatch?.bind(options)
+      await consumer.run(
+        eachBatch === undefined
           ? {
+              partitionsConsumedConcurrently: this.#o.partitionsConsumedConcurrently ?? 1,
               eachMessage: ({ topic, partition, message }) =>
                 options.eachMessage?.(toConsumed(topic, partition, message)) ?? Promise.resolve(),
             }
           : {
+              partitionsConsumedConcurrently: this.#o.partitionsConsumedConcurrently ?? 8,
               // Only offsets the consumer commits are committed: a batch it leaves unfinished
               // (stopping, partition lost) is not marked done behind its back.
               eachBatchAutoResolve: false,
-              eachBatch: (payload) => options.eachBatch?.(toBatch(payload)) ?? Promise.resolve(),
-            }),
-      })
+              eachBatch: this.#workersFor(consumer, (batch) => eachBatch(batch)),
+            },
+      )
     } catch (err) {
       this.#consumer = undefined
       await consumer.disconnect().catch(() => undefined)
@@ -179,9 +220,12 @@ export class KafkaEventConsumer implements EventConsumer {
     }
   }
 
+  /** Stops the partition workers (each at its next chunk), then leaves the group. */
   async stop(): Promise<void> {
     const consumer = this.#consumer
     this.#consumer = undefined
+    await this.#workers?.stop()
+    this.#workers = undefined
     await consumer?.disconnect()
     const admin = this.#admin
     this.#admin = undefined
@@ -214,6 +258,20 @@ export class KafkaEventConsumer implements EventConsumer {
         .filter((p) => BigInt(p.offset) >= 0n)
         .map((p) => ({ topic: t.topic, partition: p.partition, offset: p.offset })),
     )
+  }
+
+  /** kafkajs's `eachBatch`: hands each batch to its partition's worker (see PartitionWorkers). */
+  #workersFor(consumer: KafkaJsConsumer, handle: (batch: ConsumedBatch) => Promise<void>) {
+    const workers = new PartitionWorkers({
+      handle,
+      toBatch,
+      inlineMs: this.#o.setAsideAfterMs ?? 1_000,
+      logger: this.#logger,
+    })
+    this.#workers = workers
+    consumer.on(consumer.events.REBALANCING, () => workers.newGeneration())
+    consumer.on(consumer.events.GROUP_JOIN, () => workers.newGeneration())
+    return (payload: EachBatchPayload) => workers.accept(payload)
   }
 
   #adminClient(): Promise<Admin> {

@@ -1,6 +1,6 @@
 import pg from 'pg'
 import type { Pool } from 'pg'
-import { describeError, isSyncKitError } from '../errors.js'
+import { SyncKitError, describeError, isSyncKitError } from '../errors.js'
 import { formatLsn } from '../lsn.js'
 import { AckTracker } from './ack-tracker.js'
 import {
@@ -13,6 +13,7 @@ import {
 import type { RelayCommonOptions } from './options.js'
 import { decodePgOutput, type ReplicationFrame } from './pgoutput.js'
 import { PublishQueue } from './publish-queue.js'
+import { RefusedEvents } from './refused.js'
 import { ReplicationStream } from './replication-stream.js'
 import { emitHeartbeat, ensurePublication, ensureSlot } from './slot.js'
 import { rowToMessage } from './to-message.js'
@@ -46,6 +47,12 @@ export interface LogicalRelayOptions extends RelayCommonOptions {
   /** Delay before reconnecting after the stream drops. @default 500 */
   reconnectDelayMs?: number
   /**
+   * Alarm: the relay stopped for good, because reconnecting cannot succeed without an operator
+   * (its slot was dropped or invalidated while it ran, or no longer decodes this database). The
+   * error says what happened; the relay has released its resources. Also logged as an error.
+   */
+  onFailed?: (error: SyncKitError) => void
+  /**
    * Acknowledge each transaction to Postgres as soon as it is received, before the broker has
    * it. UNSAFE: a crash loses events. Exists only so tests can show the hazard. @default false
    */
@@ -58,6 +65,8 @@ export interface RelayStats {
   readonly publishedEvents: number
   readonly queuedEvents: number
   readonly publishFailures: number
+  /** Events the broker refused for good; their records went to the invalid-row topic. */
+  readonly rejectedEvents: number
   readonly reconnects: number
   /** The LSN last reported to Postgres as flushed. */
   readonly ackedLsn: string
@@ -92,10 +101,13 @@ const DEFAULTS = {
  * durably in the broker, so after any crash the slot replays whatever was not.
  */
 export class LogicalRelay {
-  readonly #o: Required<Omit<LogicalRelayOptions, 'faults' | 'onSlotMetrics'>> &
-    Pick<LogicalRelayOptions, 'faults' | 'onSlotMetrics'>
+  readonly #o: Required<
+    Omit<LogicalRelayOptions, 'faults' | 'onSlotMetrics' | 'onRejected' | 'onFailed'>
+  > &
+    Pick<LogicalRelayOptions, 'faults' | 'onSlotMetrics' | 'onRejected' | 'onFailed'>
   readonly #pool: Pool
   readonly #queue: PublishQueue
+  readonly #refused: RefusedEvents
   readonly #monitor: SlotMonitor
   #stream: ReplicationStream | undefined
   #tracker = new AckTracker()
@@ -120,7 +132,12 @@ export class LogicalRelay {
     this.#pool = new pg.Pool({ ...toClientConfig(options.connection), max: 2 })
     this.#pool.on('error', (err) => this.#o.logger.warn('relay pool error', { error: err.message }))
     this.#assembler = new TxAssembler('public', this.#o.table)
-    this.#queue = new PublishQueue({ ...this.#o, faults: this.#o.faults })
+    this.#refused = new RefusedEvents(this.#o.invalidTopic, this.#o.logger, this.#o.onRejected)
+    this.#queue = new PublishQueue({
+      ...this.#o,
+      faults: this.#o.faults,
+      divert: (message, error, isRecord) => this.#refused.divert(message, error, isRecord),
+    })
     this.#monitor = new SlotMonitor(
       this.#pool,
       this.#o.slot,
@@ -171,6 +188,7 @@ export class LogicalRelay {
       publishedEvents: this.#queue.published,
       queuedEvents: this.#queue.size,
       publishFailures: this.#queue.failures,
+      rejectedEvents: this.#refused.count,
       reconnects: this.#reconnects,
       ackedLsn: formatLsn(this.#acked),
       heartbeatLagMs: this.#heartbeatLagMs,
@@ -182,8 +200,13 @@ export class LogicalRelay {
     return this.#monitor.poll()
   }
 
-  async #openSession(): Promise<void> {
-    const status = await this.#waitForSlot()
+  /**
+   * Streams from the slot. On a reconnect the slot is never created: a slot that disappeared
+   * while the relay ran took the unpublished events with it, and a new one would start past them
+   * in silence.
+   */
+  async #openSession(reconnect = false): Promise<void> {
+    const status = await this.#waitForSlot(reconnect)
     this.#tracker = new AckTracker(status.confirmedFlushLsn ?? 0n)
     this.#assembler = new TxAssembler('public', this.#o.table)
     const ended = new Promise<void>((resolve) => (this.#sessionEnded = resolve))
@@ -204,19 +227,24 @@ export class LogicalRelay {
     this.#ended = ended
   }
 
-  async #waitForSlot() {
+  async #waitForSlot(reconnect: boolean) {
     const deadline = this.#o.clock.now() + this.#o.slotWaitMs
     for (;;) {
       try {
-        return await ensureSlot(this.#pool, this.#o.slot, this.#o.create)
+        return await ensureSlot(this.#pool, this.#o.slot, this.#o.create && !reconnect)
       } catch (err) {
+        if (reconnect && isSyncKitError(err, 'E_SYNC_INVALID_OPTIONS')) throw slotGone(err)
         if (!isSyncKitError(err, 'E_SYNC_SLOT_IN_USE') || this.#o.clock.now() >= deadline) throw err
         await new Promise((r) => setTimeout(r, 250))
       }
     }
   }
 
-  /** Reconnects whenever the stream drops, until stop(). */
+  /**
+   * Reconnects whenever the stream drops, until stop(): a Postgres restart or a network cut heals
+   * by itself, so there is no attempt limit (each failure is logged). An error that no reconnect
+   * can fix (not retryable: the slot was dropped or invalidated) stops the relay with `onFailed`.
+   */
   async #supervise(): Promise<void> {
     while (this.#running) {
       await this.#ended
@@ -226,12 +254,26 @@ export class LogicalRelay {
       if (!this.#running) return
       try {
         await this.#stream?.close()
-        await this.#openSession()
+        await this.#openSession(true)
       } catch (err) {
+        if (isSyncKitError(err) && !err.retryable) return this.#fail(err)
         this.#o.logger.warn('relay reconnect failed', { error: describeError(err) })
         this.#ended = Promise.resolve()
       }
     }
+  }
+
+  /** Stops for good after an error no reconnect can fix, releasing what the relay holds. */
+  async #fail(error: SyncKitError): Promise<void> {
+    this.#running = false
+    for (const t of this.#timers) clearInterval(t)
+    this.#queue.stop()
+    this.#o.logger.error('relay stopped: it cannot stream its slot again', {
+      slot: this.#o.slot,
+      error: error.message,
+    })
+    this.#o.onFailed?.(error)
+    await this.#pool.end().catch(() => undefined)
   }
 
   #onFrame(frame: ReplicationFrame): void {
@@ -308,6 +350,17 @@ export class LogicalRelay {
     )
     for (const t of this.#timers) t.unref()
   }
+}
+
+/** The error for a slot that is missing or unusable when the relay reconnects. */
+function slotGone(cause: SyncKitError): SyncKitError {
+  return new SyncKitError(
+    'E_SYNC_REPLICATION',
+    `the relay's replication slot cannot be streamed any more (${cause.message}); it was not ` +
+      'recreated, since events committed before a new slot would never be published: create it ' +
+      'again and backfill what it missed, then start the relay',
+    { cause, context: cause.context },
+  )
 }
 
 /** Creates relay A (logical replication). Call `start()` to run it. */

@@ -4,6 +4,7 @@ import { SyncKitError, describeError } from '../errors.js'
 import type { Clock, EventPublisher, Logger } from '../ports.js'
 import { silentLogger, systemClock } from '../ports.js'
 import type { FaultHook } from './faults.js'
+import type { RejectedEventReport } from './refused.js'
 
 /** Options shared by both relays. */
 export interface RelayCommonOptions {
@@ -13,8 +14,18 @@ export interface RelayCommonOptions {
   publisher: EventPublisher
   /** Topic per event. @default `outbox.event.<aggregateType>` (Debezium's outbox convention) */
   topic?: (envelope: EventEnvelope) => string
-  /** Where outbox rows that do not make a valid envelope go, so they are never lost silently. @default 'sync-kit.outbox.invalid' */
+  /**
+   * Where outbox rows that do not make a valid envelope go, so they are never lost silently; also
+   * where the record of an event the broker refuses for good (too large, invalid) goes, without
+   * its payload. @default 'sync-kit.outbox.invalid'
+   */
   invalidTopic?: string
+  /**
+   * Alarm: the broker refused an event for good (e.g. larger than the topic's
+   * `max.message.bytes`). Its record went to `invalidTopic` and the relay moved past it; the row
+   * stays in the outbox table. Also counted in `stats().rejectedEvents` and logged as an error.
+   */
+  onRejected?: (report: RejectedEventReport) => void
   /** Most events per publish call. @default 500 */
   batchSize?: number
   /** First retry delay after a failed publish, doubling per failure. @default 100 */

@@ -19,6 +19,7 @@ import {
   type PollCursor,
 } from './polling-query.js'
 import { PublishQueue } from './publish-queue.js'
+import { RefusedEvents } from './refused.js'
 import type { OutboxRowText } from './row-envelope.js'
 import { rowToMessage } from './to-message.js'
 import { oldestTransaction, type StallReport } from './stall.js'
@@ -46,6 +47,8 @@ const DEFAULTS = { name: 'default', table: 'sync_outbox', pollIntervalMs: 100, s
 export interface PollingRelayStats {
   readonly publishedEvents: number
   readonly publishFailures: number
+  /** Events the broker refused for good; their records went to the invalid-row topic. */
+  readonly rejectedEvents: number
   readonly polls: number
   readonly stalls: number
   /**
@@ -76,10 +79,11 @@ const IDLE_SAVE_MS = 1000
  * every event of the batch, so a crash re-sends rather than skips.
  */
 export class PollingRelay {
-  readonly #o: Required<Omit<PollingRelayOptions, 'faults' | 'onStall'>> &
-    Pick<PollingRelayOptions, 'faults' | 'onStall'>
+  readonly #o: Required<Omit<PollingRelayOptions, 'faults' | 'onStall' | 'onRejected'>> &
+    Pick<PollingRelayOptions, 'faults' | 'onStall' | 'onRejected'>
   readonly #pool: Pool
   readonly #queue: PublishQueue
+  readonly #refused: RefusedEvents
   #running = false
   #loop: Promise<void> | undefined
   #wake: (() => void) | undefined
@@ -94,7 +98,12 @@ export class PollingRelay {
     this.#o = { ...RELAY_DEFAULTS, ...DEFAULTS, ...options }
     this.#pool = new pg.Pool({ ...toClientConfig(options.connection), max: 2 })
     this.#pool.on('error', (err) => this.#o.logger.warn('relay pool error', { error: err.message }))
-    this.#queue = new PublishQueue({ ...this.#o, faults: this.#o.faults })
+    this.#refused = new RefusedEvents(this.#o.invalidTopic, this.#o.logger, this.#o.onRejected)
+    this.#queue = new PublishQueue({
+      ...this.#o,
+      faults: this.#o.faults,
+      divert: (message, error, isRecord) => this.#refused.divert(message, error, isRecord),
+    })
   }
 
   /** Checks the database can serve the relay, then polls in the background until `stop()`. */
@@ -130,6 +139,7 @@ export class PollingRelay {
     return {
       publishedEvents: this.#queue.published,
       publishFailures: this.#queue.failures,
+      rejectedEvents: this.#refused.count,
       polls: this.#polls,
       stalls: this.#stalls,
       scannedRows: this.#scannedRows,

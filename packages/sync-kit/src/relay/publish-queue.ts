@@ -1,4 +1,4 @@
-import { describeError } from '../errors.js'
+import { describeError, isRefusedMessage, isSyncKitError, type SyncKitError } from '../errors.js'
 import type { EventPublisher, Logger, OutgoingMessage } from '../ports.js'
 import type { FaultHook } from './faults.js'
 
@@ -6,7 +6,19 @@ import type { FaultHook } from './faults.js'
 export interface QueuedMessage {
   readonly message: OutgoingMessage
   readonly onDurable: () => void
+  /** True for the record that replaced a message the broker refused for good. */
+  readonly isRecord?: boolean
 }
+
+/**
+ * What goes in place of a message the broker refuses for good (too large, invalid), or
+ * undefined to give it up; `isRecord` says the message is such a replacement already.
+ */
+export type DivertRefused = (
+  message: OutgoingMessage,
+  error: SyncKitError,
+  isRecord: boolean,
+) => OutgoingMessage | undefined
 
 /** Options for {@link PublishQueue}. */
 export interface PublishQueueOptions {
@@ -20,6 +32,8 @@ export interface PublishQueueOptions {
   maxRetryDelayMs: number
   /** How long a batch that is not full waits for more messages before it is sent. @default 0 */
   lingerMs?: number
+  /** Where messages the broker refuses for good go instead. */
+  divert: DivertRefused
 }
 
 /**
@@ -27,6 +41,13 @@ export interface PublishQueueOptions {
  * head of the queue until the broker takes it, so nothing is dropped and one key's messages
  * never overtake each other. One batch in flight keeps that order simple; batches grow by
  * themselves while the broker is slow.
+ *
+ * A message the broker refuses for good (`E_SYNC_MESSAGE_TOO_LARGE`, `E_SYNC_MESSAGE_REJECTED`)
+ * is not retried: `divert` gives the record that takes its place (and its durable callback), so
+ * one unpublishable message cannot hold the queue forever. Other failures are retried with
+ * doubling delays up to `maxRetryDelayMs`, without end: the broker being away is no message's
+ * fault, and dropping would lose events; `stop()` is the way out, and every failure is logged
+ * (as an error when Kafka says retrying cannot help until someone fixes the cause).
  */
 export class PublishQueue {
   readonly #items: QueuedMessage[] = []
@@ -88,15 +109,30 @@ export class PublishQueue {
       results = batch.map(() => ({ ok: false, error: err }))
     }
     if (this.#stopped) return
-    const failed = batch.filter((_b, i) => results[i]?.ok !== true)
-    const done = batch.filter((_b, i) => results[i]?.ok === true)
+    const failed: QueuedMessage[] = []
+    const done: QueuedMessage[] = []
+    let diverted = 0
+    let blocked: { error: unknown } | undefined
+    batch.forEach((b, i) => {
+      const r = results[i]
+      if (r?.ok === true) return void done.push(b)
+      const error = r?.error
+      if (!isSyncKitError(error) || !isRefusedMessage(error)) {
+        blocked ??= { error }
+        return void failed.push(b)
+      }
+      diverted++
+      const record = this.#opts.divert(b.message, error, b.isRecord === true)
+      if (record === undefined) b.onDurable()
+      else failed.push({ message: record, onDurable: b.onDurable, isRecord: true })
+    })
     if (done.length > 0) await this.#opts.faults?.('relay:published', { events: done.length })
     this.#items.splice(0, batch.length, ...failed)
     for (const d of done) d.onDurable()
     this.published += done.length
-    if (done.length > 0) this.#delayMs = 0 // progress: retry the rest promptly
-    if (failed.length > 0) await this.#backoff(results.find((r) => r.ok !== true)?.error)
-    else this.#delayMs = 0
+    // Progress (a message out, or a refused one replaced): send the rest promptly.
+    if (done.length > 0 || diverted > 0) this.#delayMs = 0
+    if (blocked !== undefined && diverted === 0) await this.#backoff(blocked.error)
   }
 
   /**
@@ -125,11 +161,19 @@ export class PublishQueue {
       this.#opts.maxRetryDelayMs,
       this.#delayMs === 0 ? this.#opts.retryDelayMs : this.#delayMs * 2,
     )
-    this.#opts.logger.warn('publish failed; retrying', {
+    const fields = {
       error: describeError(error),
       retryInMs: this.#delayMs,
       queued: this.#items.length,
-    })
+    }
+    // Kafka says no retry helps until the cause is fixed (an ACL, a missing topic, ...): an
+    // operator must act, so say it louder; the queue still retries, so a fix needs no restart.
+    if (isSyncKitError(error) && !error.retryable) {
+      this.#opts.logger.error(
+        'publish failed and will keep failing until its cause is fixed; retrying',
+        fields,
+      )
+    } else this.#opts.logger.warn('publish failed; retrying', fields)
     await new Promise((r) => setTimeout(r, this.#delayMs))
   }
 

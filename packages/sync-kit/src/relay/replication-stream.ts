@@ -118,8 +118,24 @@ export class ReplicationStream {
   }
 }
 
-function translate(err: unknown, slot: string): SyncKitError {
+/**
+ * SQLSTATEs of START_REPLICATION that no reconnect fixes: 55000 (the slot was invalidated, e.g.
+ * by `max_slot_wal_keep_size`: "can no longer get changes from replication slot") and 42704 (the
+ * slot does not exist).
+ */
+const SLOT_UNUSABLE = new Set(['55000', '42704'])
+
+/** A replication connection's error as the kit's, retryable unless the slot itself is unusable. */
+export function translate(err: unknown, slot: string): SyncKitError {
   if (err instanceof SyncKitError) return err
+  const code = (err as { code?: unknown } | null)?.code
+  if (typeof code === 'string' && SLOT_UNUSABLE.has(code)) {
+    return new SyncKitError(
+      'E_SYNC_REPLICATION',
+      `replication slot "${slot}" cannot be streamed: ${describeError(err)}`,
+      { cause: err, retryable: false, context: { slot } },
+    )
+  }
   if (isSlotInUse(err)) {
     return new SyncKitError(
       'E_SYNC_SLOT_IN_USE',

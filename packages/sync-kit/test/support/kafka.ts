@@ -2,20 +2,36 @@ import { Kafka, logLevel } from 'kafkajs'
 import { decodeEnvelope, uuidv7, type EventEnvelope } from '@faultline/sync-kit'
 
 /** A message read back from a topic, with its coordinates. */
-export interface ReadMessage {
+export interface RawMessage {
   readonly partition: number
   readonly offset: number
   readonly key: string
   readonly value: Buffer
   readonly headers: Readonly<Record<string, string>>
+}
+
+/** A message read back from an event topic, with its decoded envelope. */
+export interface ReadMessage extends RawMessage {
   readonly envelope: EventEnvelope
 }
 
-/** Creates `topic` with `partitions` partitions (so per-key ordering is tested across partitions). */
-export async function createTopic(brokers: string[], topic: string, partitions = 3): Promise<void> {
+/**
+ * Creates `topic` with `partitions` partitions (so per-key ordering is tested across partitions)
+ * and any topic configs, e.g. `{ 'max.message.bytes': '3145728' }`.
+ */
+export async function createTopic(
+  brokers: string[],
+  topic: string,
+  partitions = 3,
+  config: Readonly<Record<string, string>> = {},
+): Promise<void> {
   const admin = new Kafka({ brokers, logLevel: logLevel.NOTHING }).admin()
   await admin.connect()
-  await admin.createTopics({ topics: [{ topic, numPartitions: partitions }], waitForLeaders: true })
+  const configEntries = Object.entries(config).map(([name, value]) => ({ name, value }))
+  await admin.createTopics({
+    topics: [{ topic, numPartitions: partitions, configEntries }],
+    waitForLeaders: true,
+  })
   await admin.disconnect()
 }
 
@@ -24,13 +40,19 @@ export async function createTopic(brokers: string[], topic: string, partitions =
  * watermarks are read first, so the result is exactly the log at that moment.
  */
 export async function readTopic(brokers: string[], topic: string): Promise<ReadMessage[]> {
+  const raw = await readTopicRaw(brokers, topic)
+  return raw.map((m) => ({ ...m, envelope: decodeEnvelope(m.value) }))
+}
+
+/** Like {@link readTopic}, for topics whose values are not envelopes (invalid rows, dead letters). */
+export async function readTopicRaw(brokers: string[], topic: string): Promise<RawMessage[]> {
   const kafka = new Kafka({ brokers, logLevel: logLevel.NOTHING })
   const admin = kafka.admin()
   await admin.connect()
   const offsets = await admin.fetchTopicOffsets(topic)
   await admin.disconnect()
   const high = new Map(offsets.map((o) => [o.partition, Number(o.high)]))
-  const out: ReadMessage[] = []
+  const out: RawMessage[] = []
   const next = new Map(offsets.map((o) => [o.partition, Number(o.low)]))
   const done = () => [...high].every(([p, h]) => (next.get(p) ?? 0) >= h)
   if (done()) return out
@@ -52,7 +74,6 @@ export async function readTopic(brokers: string[], topic: string): Promise<ReadM
               headers: Object.fromEntries(
                 Object.entries(message.headers ?? {}).map(([k, v]) => [k, String(v)]),
               ),
-              envelope: decodeEnvelope(message.value),
             })
             next.set(partition, offset + 1)
           }
