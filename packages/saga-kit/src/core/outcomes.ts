@@ -92,6 +92,9 @@ export type ReplyEffect =
 /**
  * Applies a participant's reply to its row. Duplicates, replies to finished rows and failure
  * replies of superseded attempts change nothing; a late success is kept, since the effect exists.
+ * A final refusal of the attempt that timed out, arriving while the step waits to retry, ends
+ * the step with the participant's reason: the participant remembers that answer for the key, so
+ * the retry could only hear it again.
  */
 export function applyReply<Data>(
   step: StepDefinition<Data>,
@@ -105,11 +108,19 @@ export function applyReply<Data>(
   if (row.status === 'waiting' && (outcome.ok || reply.attempt === row.attempt)) {
     return { applied: true, row: applyOutcome(step, row, outcome, now, random) }
   }
-  if (row.status === 'retry_wait' && outcome.ok) {
+  if (row.status === 'retry_wait' && (outcome.ok || finalRefusalOf(row, reply))) {
     return { applied: true, row: applyOutcome(step, row, outcome, now, random) }
   }
   return {
     applied: false,
     reason: `step is ${row.status} (attempt ${row.attempt}); reply for attempt ${reply.attempt} ignored`,
   }
+}
+
+/** A failure reply for the row's latest attempt that says retrying cannot help. */
+function finalRefusalOf(
+  row: StepRecord,
+  reply: { attempt: number; outcome: AttemptOutcome },
+): boolean {
+  return !reply.outcome.ok && !reply.outcome.error.retryable && reply.attempt === row.attempt
 }
