@@ -91,6 +91,14 @@ function checkStartOptions(sagaName: string, opts: StartOptions | undefined): vo
   )
 }
 
+function positiveMs(name: string, value: number): number {
+  if (Number.isFinite(value) && value > 0) return value
+  throw new SagaKitError(
+    'E_SAGA_BAD_OPTION',
+    `createOrchestrator(): ${name} must be a positive number of milliseconds (got ${String(value)}).`,
+  )
+}
+
 /** Creates an orchestrator; call `migrate(db)` once before, and `listen()` to process work. */
 export function createOrchestrator(options: OrchestratorOptions): Orchestrator {
   const sagas = registry(options.sagas)
@@ -106,6 +114,10 @@ export function createOrchestrator(options: OrchestratorOptions): Orchestrator {
     tracer: options.tracer ?? defaultTracer(),
     ownerId: options.ownerId ?? randomUUID(),
     leaseMs: options.leaseMs ?? DEFAULTS.leaseMs,
+    startCommitWaitMs: positiveMs(
+      'startCommitWaitMs',
+      options.startCommitWaitMs ?? DEFAULTS.startCommitWaitMs,
+    ),
     replyChannel: options.replyChannel ?? DEFAULTS.replyChannel,
     random: options.random ?? Math.random,
     emit: (event) => {
