@@ -14,6 +14,7 @@ import {
   defineSaga,
   rejectStep,
   type MemoryTransport,
+  type ErrorRecord,
   type Orchestrator,
   type TransportMessage,
 } from '@faultline/saga-kit'
@@ -113,6 +114,76 @@ describe('a refusal replayed by the participant', () => {
     expect(row).toMatchObject({ status: 'failed', attempt: 1, uncertain: true })
     expect(row?.error).toMatchObject({ message: 'card declined', code: 'E_SAGA_STEP_REJECTED' })
     expect(commandsSent(transport, 'payments.charge')).toBe(1)
+  })
+
+  test('a refusal of an earlier attempt that arrives while a later attempt waits ends the step; the step is compensated', async () => {
+    const held: TransportMessage[] = []
+    const transport = createMemoryTransport({
+      drop: (ch, m) => {
+        const { attempt } = m.body as { attempt: number }
+        const reply = ch === 'saga.replies' && m.type === 'payments.charge.reply'
+        if (reply && attempt === 1 && held.length === 0) return (held.push(m), true)
+        return ch === 'saga.participant.payments' && m.type === 'payments.charge' && attempt === 2
+      },
+    })
+    const { orch, clock } = await setUp('refusal_superseded', transport)
+    await orch.start('card', { orderId: 'o1', amount: 10 }, { sagaId: 'r1' })
+    await transport.idle()
+    clock.advance(STEP_TIMEOUT_MS)
+    await orch.runDue() // attempt 1 times out
+    clock.advance(BACKOFF_MS)
+    await orch.runDue() // attempt 2 is sent (and lost on its way)
+    await transport.idle()
+    expect(await chargeRow(orch)).toMatchObject({ status: 'waiting', attempt: 2 })
+    // Attempt 1's refusal, slower than its deadline, arrives while attempt 2 waits.
+    transport.publish('saga.replies', held[0]!)
+    await transport.idle()
+
+    expect((await orch.get('r1'))?.state).toBe('COMPENSATED')
+    const row = await chargeRow(orch)
+    expect(row).toMatchObject({ status: 'failed', attempt: 2, uncertain: true })
+    expect(row?.error).toMatchObject({ message: 'card declined', code: 'E_SAGA_STEP_REJECTED' })
+    const history = await orch.history('r1')
+    expect(history.filter((h) => h.kind === 'step.timeout')).toHaveLength(1)
+    expect(
+      history.find((h) => h.kind === 'step.completed' && h.direction === 'compensate'),
+    ).toBeDefined()
+  })
+
+  test('a refusal of an earlier attempt that had answered (the row is not uncertain) is ignored', async () => {
+    // No participant answers; the replies are written here.
+    const transport = createMemoryTransport({ drop: (ch) => ch === 'saga.participant.payments' })
+    const { orch, clock } = await setUp('refusal_not_uncertain', transport)
+    const failure = (attempt: number, error: ErrorRecord): TransportMessage => ({
+      id: `f${attempt}-${error.code}`,
+      key: 'r1',
+      type: 'payments.charge.reply',
+      headers: {},
+      body: {
+        sagaId: 'r1',
+        sagaName: 'card',
+        stepId: 'charge',
+        direction: 'invoke',
+        attempt,
+        idempotencyKey: 'r1:charge',
+        outcome: 'failed',
+        error,
+      },
+    })
+    await orch.start('card', { orderId: 'o1', amount: 10 }, { sagaId: 'r1' })
+    transport.publish('saga.replies', failure(1, { message: 'provider down', retryable: true }))
+    await transport.idle()
+    clock.advance(BACKOFF_MS)
+    await orch.runDue() // attempt 2 is sent
+    await transport.idle()
+    expect(await chargeRow(orch)).toMatchObject({ status: 'waiting', attempt: 2, uncertain: false })
+    // A redelivered attempt 1 that met an entity lock: that refusal is not remembered, so attempt
+    // 2 may still succeed, and a row that is not uncertain would not be compensated.
+    const locked = { message: 'locked', code: 'E_SAGA_ENTITY_LOCKED', retryable: false }
+    transport.publish('saga.replies', failure(1, locked))
+    await transport.idle()
+    expect(await chargeRow(orch)).toMatchObject({ status: 'waiting', attempt: 2 })
+    expect((await orch.history('r1')).at(-1)?.kind).toBe('reply.ignored')
   })
 
   test("resume() of a saga whose compensation was refused hears the participant's refusal again at once, not a timeout", async () => {

@@ -95,7 +95,8 @@ async function applyInTx(
         stepId: reply.stepId,
         direction: reply.direction,
         attempt: reply.attempt,
-        detail: { reason: effect.reason, outcome: reply.outcome },
+        // The error too: what a participant said matters even when it came too late to count.
+        detail: { reason: effect.reason, outcome: reply.outcome, error: reply.error },
       }),
     )
     return false
