@@ -144,3 +144,18 @@ describe('a reply for a saga nobody is starting', () => {
     await orch.close()
   })
 })
+
+describe('startCommitWaitMs', () => {
+  test('must be a positive number of milliseconds', () => {
+    for (const startCommitWaitMs of [0, -1, Number.NaN, Infinity]) {
+      const create = () =>
+        createOrchestrator({
+          db: db.pool,
+          sagas: [earlySaga],
+          transport: createMemoryTransport(),
+          startCommitWaitMs,
+        })
+      expect(create).toThrow(/startCommitWaitMs must be a positive number of milliseconds/)
+    }
+  })
+})
