@@ -29,6 +29,13 @@ export interface OrchestratorOptions {
   readonly pollIntervalMs?: number
   /** Due sagas advanced at once by the poller. @default 4 */
   readonly concurrency?: number
+  /**
+   * How long a reply whose saga is not visible yet waits for a start of that saga that is still
+   * committing (a relay can publish a transaction's commands before other sessions see its
+   * commit) before the reply is dead-lettered. A reply for a saga nobody is starting is
+   * dead-lettered at once. @default 5000
+   */
+  readonly startCommitWaitMs?: number
   /** Channel the orchestrator receives replies on. @default 'saga.replies' */
   readonly replyChannel?: string
   /** Receives every {@link SagaEvent} after its transition committed. */
@@ -48,4 +55,5 @@ export const DEFAULTS = {
   pollIntervalMs: 100,
   concurrency: 4,
   replyChannel: 'saga.replies',
+  startCommitWaitMs: 5_000,
 } as const

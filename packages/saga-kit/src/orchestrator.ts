@@ -77,6 +77,28 @@ function registry(sagas: OrchestratorOptions['sagas']): Map<string, SagaDefiniti
   return map
 }
 
+/**
+ * Refuses a `start()` without a usable `{ sagaId }` (JavaScript callers can omit it). The id is
+ * not generated: it is what makes a repeated start (a retried request) a no-op.
+ */
+function checkStartOptions(sagaName: string, opts: StartOptions | undefined): void {
+  const sagaId: unknown = typeof opts === 'object' && opts !== null ? opts.sagaId : undefined
+  if (typeof sagaId === 'string' && sagaId.length > 0 && sagaId.length <= 200) return
+  throw new SagaKitError(
+    'E_SAGA_BAD_OPTION',
+    `start("${sagaName}", data, { sagaId }) needs a sagaId: a non-empty string of at most 200 characters that names this saga, so that starting it again is a no-op.`,
+    { context: { sagaName } },
+  )
+}
+
+function positiveMs(name: string, value: number): number {
+  if (Number.isFinite(value) && value > 0) return value
+  throw new SagaKitError(
+    'E_SAGA_BAD_OPTION',
+    `createOrchestrator(): ${name} must be a positive number of milliseconds (got ${String(value)}).`,
+  )
+}
+
 /** Creates an orchestrator; call `migrate(db)` once before, and `listen()` to process work. */
 export function createOrchestrator(options: OrchestratorOptions): Orchestrator {
   const sagas = registry(options.sagas)
@@ -92,6 +114,10 @@ export function createOrchestrator(options: OrchestratorOptions): Orchestrator {
     tracer: options.tracer ?? defaultTracer(),
     ownerId: options.ownerId ?? randomUUID(),
     leaseMs: options.leaseMs ?? DEFAULTS.leaseMs,
+    startCommitWaitMs: positiveMs(
+      'startCommitWaitMs',
+      options.startCommitWaitMs ?? DEFAULTS.startCommitWaitMs,
+    ),
     replyChannel: options.replyChannel ?? DEFAULTS.replyChannel,
     random: options.random ?? Math.random,
     emit: (event) => {
@@ -120,19 +146,13 @@ export function createOrchestrator(options: OrchestratorOptions): Orchestrator {
     data: Data,
     opts: StartOptions,
   ): Promise<StartResult> {
+    checkStartOptions(sagaName, opts)
     const def = sagas.get(sagaName)
     if (def === undefined) {
       throw new SagaKitError(
         'E_SAGA_UNKNOWN_SAGA',
         `No saga named "${sagaName}" is registered (known: ${[...sagas.keys()].join(', ')}).`,
         { context: { sagaName, sagaId: opts.sagaId } },
-      )
-    }
-    if (typeof opts.sagaId !== 'string' || opts.sagaId.length === 0 || opts.sagaId.length > 200) {
-      throw new SagaKitError(
-        'E_SAGA_BAD_OPTION',
-        'start() needs a sagaId: a non-empty string of at most 200 characters.',
-        { context: { sagaName } },
       )
     }
     if (opts.tx !== undefined) {

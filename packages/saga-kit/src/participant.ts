@@ -161,7 +161,10 @@ export function createParticipant(options: ParticipantOptions): Participant {
     const key = cmd.idempotencyKey
     const rows = await lockAndRead(tx, name, key)
     const stored = rows[cmd.direction]
-    if (stored?.reply) return stored.reply
+    // The stored answer, for the attempt asking now: the orchestrator takes a failure only from
+    // the attempt it waits for, so a refusal replayed under the first attempt's number would be
+    // ignored and the step would time out on every retry instead of failing with its reason.
+    if (stored?.reply) return { ...stored.reply, attempt: cmd.attempt }
     const now = clock.now()
     if (cmd.direction === 'invoke' && rows.compensate !== undefined) {
       const reply = replyOf(cmd, 'failed', {

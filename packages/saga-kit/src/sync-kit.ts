@@ -10,10 +10,10 @@ import {
   type ConsumerEvent,
   type ConsumerStore,
   type EventConsumer,
+  type EventEnvelope,
   type EventPublisher,
 } from '@faultline/sync-kit'
 import type { SagaTx } from './core/types.js'
-import { SagaKitError } from './errors.js'
 import { ClientTx } from './postgres/tx.js'
 import { appendOneStatement } from './transport/sync-kit-outbox.js'
 import {
@@ -75,26 +75,39 @@ async function startWithRetry(start: () => Promise<void>, timeoutMs: number): Pr
   }
 }
 
-function toMessage(payload: unknown): TransportMessage {
-  const m = payload as Partial<TransportMessage> | null
-  if (
-    typeof m !== 'object' ||
-    m === null ||
-    typeof m.id !== 'string' ||
-    typeof m.type !== 'string'
-  ) {
-    throw new SagaKitError(
-      'E_SAGA_MALFORMED_MESSAGE',
-      'A saga.message event does not carry a saga message.',
-    )
+const isRecord = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v)
+
+/** True for a payload shaped like a {@link TransportMessage} (its body is checked by the handler). */
+function isSagaMessage(m: unknown): m is TransportMessage {
+  return (
+    isRecord(m) &&
+    typeof m.id === 'string' &&
+    typeof m.type === 'string' &&
+    (m.key === undefined || typeof m.key === 'string') &&
+    (m.headers === undefined || isRecord(m.headers))
+  )
+}
+
+/**
+ * The saga message an event carries. A payload that is not one (something else wrote to the
+ * topic) is handed on as the body of a message under the event's id: no saga handler can decode
+ * that body, so the handler rejects it at once into its own `saga.dead_letter` and the message
+ * is consumed. Throwing instead would have sync-kit retry it (a payload never changes) for its
+ * whole retry budget, holding back every saga message behind it on the partition.
+ */
+function toMessage(event: EventEnvelope): TransportMessage {
+  const m = event.payload
+  if (!isSagaMessage(m)) {
+    return {
+      id: event.id,
+      key: event.aggregateId,
+      type: event.type,
+      body: m,
+      headers: { ...event.headers },
+    }
   }
-  return {
-    id: m.id,
-    key: String(m.key ?? ''),
-    type: m.type,
-    body: m.body,
-    headers: m.headers ?? {},
-  }
+  return { id: m.id, key: m.key ?? '', type: m.type, body: m.body, headers: m.headers ?? {} }
 }
 
 /**
@@ -143,7 +156,7 @@ export class SyncKitTransport implements SagaTransport {
       topics: [(o.topic ?? ((c: string) => `outbox.event.${c}`))(channel)],
       handlers: {
         [SAGA_EVENT_TYPE]: async (client, event) => {
-          const message = toMessage(event.payload)
+          const message = toMessage(event)
           if (db === undefined) return handler(message)
           // Writes the handler defers are sent here, before sync-kit commits the inbox entry.
           const tx = new ClientTx(client, false, true)

@@ -26,6 +26,7 @@ import { CHAOS_TABLES, chaosData, chaosParticipants, HELD_SKU } from './chaos/ch
 import {
   expectBusinessInvariants,
   expectOutcomes,
+  expectRefusalsHeard,
   expectResumeCompensates,
   expectStepsOnceInOrder,
   statesOf,
@@ -195,6 +196,7 @@ async function chaosRun(name: string, spec: ChaosTransportSpec, size: ChaosSize)
     )
     if (failures.rows.length > 0)
       console.log('[saga-kit chaos] FAILED sagas:', JSON.stringify(failures.rows))
+    console.log('[saga-kit chaos] timeouts:', JSON.stringify(await expectRefusalsHeard(pool)))
 
     const facts: ChaosRunFacts = {
       ...db,

@@ -15,7 +15,13 @@ import {
   type TransportMessage,
 } from '@faultline/saga-kit'
 import { FakeClock, startTestDb, type TestDb } from './support/harness.js'
-import { model, type CompOutcome, type FwdOutcome, type ModelStep } from './support/model.js'
+import {
+  model,
+  type CompOutcome,
+  type Failure,
+  type FwdOutcome,
+  type ModelStep,
+} from './support/model.js'
 
 const RUNS = Number(process.env.SAGA_PROPERTY_RUNS ?? 80)
 
@@ -38,6 +44,7 @@ const fwdCommand = fc.constantFrom<FwdOutcome>(
   'reject',
   'lost-command',
   'lost-reply',
+  'lost-reject',
 )
 const compLocal = fc.constantFrom<CompOutcome>('ok', 'ok', 'fail')
 const compCommand = fc.constantFrom<CompOutcome>('ok', 'ok', 'fail', 'lost-command', 'lost-reply')
@@ -107,7 +114,23 @@ function outcomeOf(sagaId: string, stepId: string, direction: string, attempt: n
 
 function act(o: FwdOutcome): void {
   if (o === 'fail') throw new Error('transient failure')
-  if (o === 'reject') throw rejectStep('rejected')
+  if (o === 'reject' || o === 'lost-reject') throw rejectStep('rejected')
+}
+
+const FAILURES: Record<string, Failure> = {
+  E_SAGA_STEP_REJECTED: 'rejected',
+  E_SAGA_STEP_TIMEOUT: 'timeout',
+}
+
+/** Why the saga's failed forward step failed, from its error code; null when none failed. */
+async function failureOf(sagaId: string): Promise<Failure | null> {
+  const { rows } = await pool.query<{ code: string | null }>(
+    `SELECT error->>'code' AS code FROM saga.step
+     WHERE saga_id = $1 AND direction = 'invoke' AND status = 'failed'`,
+    [sagaId],
+  )
+  if (rows[0] === undefined) return null
+  return FAILURES[rows[0].code ?? ''] ?? 'failed'
 }
 
 function buildSaga(name: string, steps: readonly ModelStep[]): SagaDefinition<unknown> {
@@ -138,7 +161,7 @@ function buildSaga(name: string, steps: readonly ModelStep[]): SagaDefinition<un
 }
 
 describe('saga state machine (fast-check, real Postgres)', () => {
-  test(`terminal state and compensations match the reference model under random outcomes and crashes (${RUNS} runs; SAGA_PROPERTY_RUNS=N for more)`, async () => {
+  test(`terminal state, the failed step's reason and compensations match the reference model under random outcomes and crashes (${RUNS} runs; SAGA_PROPERTY_RUNS=N for more)`, async () => {
     let run = 0
     const tally: Record<string, number> = { crashes: 0, participantCrashes: 0 }
     const dropped = new Set<string>()
@@ -159,8 +182,8 @@ describe('saga state machine (fast-check, real Postgres)', () => {
           const o = outcomeOf(sagaId, b.stepId, b.direction, b.attempt)
           const isReply = channel === 'saga.replies'
           const key = `${sagaId}/${b.stepId}/${b.direction}/${b.attempt}/${isReply}`
-          if ((isReply ? o === 'lost-reply' : o === 'lost-command') && !dropped.has(key))
-            return (dropped.add(key), true)
+          const lost = isReply ? o === 'lost-reply' || o === 'lost-reject' : o === 'lost-command'
+          if (lost && !dropped.has(key)) return (dropped.add(key), true)
           return false
         }
         const transport = createMemoryTransport({ drop, redeliveryDelayMs: 1 })
@@ -223,8 +246,10 @@ describe('saga state machine (fast-check, real Postgres)', () => {
           )
           const forward = rows.filter((r) => r.direction === 'invoke').map((r) => r.step_id)
           const comp = rows.filter((r) => r.direction === 'compensate').map((r) => r.step_id)
-          expect({ state, forward, comp }).toEqual({
+          const failure = await failureOf(sagaId)
+          expect({ state, failure, forward, comp }).toEqual({
             state: expected.state,
+            failure: expected.failure,
             forward: expected.forwardEffects,
             comp: expected.compensations,
           })

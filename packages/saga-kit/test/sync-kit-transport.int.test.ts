@@ -5,8 +5,12 @@ import { startKafka, startPostgres, type KafkaHandle, type PostgresHandle } from
 import {
   createLogicalRelay,
   createPostgresStore,
+  encodeEnvelope,
   migrate as migrateSyncKit,
+  uuidv7,
+  type JsonValue,
   type LogicalRelay,
+  type OutgoingMessage,
 } from '@faultline/sync-kit'
 import {
   createKafkaEventConsumer,
@@ -20,7 +24,7 @@ import {
   type Orchestrator,
   type Participant,
 } from '@faultline/saga-kit'
-import { createSyncKitTransport } from '@faultline/saga-kit/sync-kit'
+import { createSyncKitTransport, SAGA_EVENT_TYPE } from '@faultline/saga-kit/sync-kit'
 import { count, waitFor } from './support/harness.js'
 import { transportContract } from './contracts/transport.contract.js'
 import { createShopTables, orderSaga, startParticipants } from './support/order-saga.js'
@@ -197,6 +201,154 @@ describe('SyncKitTransport with `db`: one transaction per message', () => {
     )
     expect(Number(replyRows.rows[0]?.total)).toBeGreaterThanOrEqual(2 * N)
     expect(replyRows.rows[0]?.shared).toBe(replyRows.rows[0]?.total)
+  })
+})
+
+/** Participants and an orchestrator over a transport with `db`, in consumer groups of their own. */
+async function restartWith(prefix: string, startCommitWaitMs?: number): Promise<Orchestrator> {
+  await orch?.close()
+  for (const p of participants) await p.close()
+  const transport = createSyncKitTransport({
+    store: createPostgresStore({ pool }),
+    db: pool,
+    eventConsumer: () => createKafkaEventConsumer({ brokers: kafka.brokers }),
+    deadLetters: publisher,
+    groupPrefix: `${prefix}-${Math.random().toString(36).slice(2)}`,
+  })
+  participants = await startParticipants(pool, transport)
+  orch = createOrchestrator({
+    db: pool,
+    sagas: [orderSaga({ stepTimeoutMs: 60_000 })],
+    transport,
+    pollIntervalMs: 50,
+    startCommitWaitMs,
+  })
+  await orch.listen()
+  return orch
+}
+
+const order = (orderId: string) => ({ orderId, sku: 'sku-1', qty: 1, amount: 5 })
+
+const deadLettersOf = async (sagaId: string) =>
+  (
+    await pool.query<{ source: string; reason: string }>(
+      `SELECT source, reason FROM saga.dead_letter
+       WHERE message->>'key' = $1 OR message->'body'->>'sagaId' = $1 ORDER BY id`,
+      [sagaId],
+    )
+  ).rows
+
+describe('a message on the replies topic that is not a saga message', () => {
+  test('is dead-lettered into saga.dead_letter at once; the saga behind it on its partition is not held back', async () => {
+    const o = await restartWith('hostile')
+    const sagaId = 'h1'
+    // Produced straight to the topic, keyed like h1's replies, so it sits before them on their
+    // partition; a sync-kit envelope of the saga type whose payload is no saga message.
+    const ids: string[] = []
+    const hostile = (payload: JsonValue): OutgoingMessage => {
+      const id = uuidv7()
+      ids.push(id)
+      const envelope = {
+        id,
+        aggregateType: 'saga.replies',
+        aggregateId: `hostile-${id}`,
+        type: SAGA_EVENT_TYPE,
+        version: 1,
+        sequence: 1,
+        payload,
+        headers: {},
+        occurredAt: new Date().toISOString(),
+      }
+      return { topic: 'outbox.event.saga.replies', ...encodeEnvelope(envelope), key: sagaId }
+    }
+    const sent = await publisher.publish([hostile({ hello: 'world' }), hostile('not a saga')])
+    expect(sent.map((r) => r.ok)).toEqual([true, true])
+    const began = Date.now()
+    await o.start('order', order(sagaId), { sagaId })
+    // Before the fix sync-kit retried each for its whole budget (~70 s) with the partition held.
+    await waitFor(async () => (await o.get(sagaId))?.state === 'COMPLETED', 30_000)
+    console.log(
+      `[saga-kit hostile] the saga behind 2 non-saga messages completed in ${Date.now() - began} ms`,
+    )
+    const dead = await pool.query<{ source: string; reason: string; body: unknown }>(
+      `SELECT source, reason, message->'body' AS body FROM saga.dead_letter
+       WHERE message->>'id' = ANY($1) ORDER BY id`,
+      [ids],
+    )
+    expect(dead.rows.map((r) => [r.source, r.body])).toEqual([
+      ['orchestrator', { hello: 'world' }],
+      ['orchestrator', 'not a saga'],
+    ])
+    expect(dead.rows[0]?.reason).toMatch(/^malformed reply: sagaId must be a non-empty string;/)
+    expect(dead.rows[1]?.reason).toBe('malformed reply: reply body is not an object')
+    expect(await deadLettersOf(sagaId)).toEqual([])
+  })
+})
+
+/**
+ * Makes every commit that asks for it wait for a synchronous standby that never connects, and
+ * every other session commit locally; `null` undoes it. Each backend reads the change when its
+ * next command starts.
+ */
+async function syncStandby(name: string | null): Promise<void> {
+  if (name === null) {
+    await pool.query('ALTER SYSTEM RESET synchronous_standby_names')
+    await pool.query('ALTER SYSTEM RESET synchronous_commit')
+  } else {
+    await pool.query(`ALTER SYSTEM SET synchronous_commit = 'local'`)
+    await pool.query(`ALTER SYSTEM SET synchronous_standby_names = '${name}'`)
+  }
+  await pool.query('SELECT pg_reload_conf()')
+}
+
+const backendsWaiting = (event: string, query = '%') =>
+  count(
+    pool,
+    `SELECT count(*) n FROM pg_stat_activity
+     WHERE datname = current_database() AND wait_event = $1 AND query LIKE $2`,
+    [event, query],
+  )
+/** The orchestrator's reply handler waiting for an uncommitted start (see pending-start.ts). */
+const probeWaiting = () => backendsWaiting('transactionid', '%saga_start_probe%')
+
+describe('a reply published before its saga start is visible', () => {
+  test('(relay A publishes a commit that waits for a synchronous standby) waits for the start and is applied', async () => {
+    const o = await restartWith('early', 120_000)
+    const sagaId = 'v1'
+    let started: Promise<unknown> = Promise.resolve()
+    let probeSeen = false
+    await syncStandby('saga_test_never_connects')
+    try {
+      started = withTx(pool, async (tx) => {
+        await tx.client.query(`SET LOCAL synchronous_commit = 'on'`)
+        await waitFor(async () => {
+          const { rows } = await tx.client.query<{ synchronous_standby_names: string }>(
+            'SHOW synchronous_standby_names',
+          )
+          return rows[0]?.synchronous_standby_names === 'saga_test_never_connects'
+        })
+        await o.start('order', order(sagaId), { sagaId, tx })
+      })
+      // The start's COMMIT is in the WAL and waits for the standby: other sessions cannot see it.
+      await waitFor(async () => (await backendsWaiting('SyncRep')) === 1)
+      expect(
+        await count(pool, `SELECT count(*) n FROM saga.instance WHERE saga_id = $1`, [sagaId]),
+      ).toBe(0)
+      // Relay A publishes its command anyway; inventory reserves and replies; the reply reaches
+      // the orchestrator, which either waits for the start (a lock wait) or gives the reply up.
+      await waitFor(async () => {
+        probeSeen = (await probeWaiting()) > 0
+        return probeSeen || (await deadLettersOf(sagaId)).length > 0
+      }, 60_000)
+    } finally {
+      await syncStandby(null)
+    }
+    await started
+    expect(await deadLettersOf(sagaId)).toEqual([])
+    expect(probeSeen).toBe(true)
+    await waitFor(async () => (await o.get(sagaId))?.state === 'COMPLETED', 30_000)
+    const history = await o.history(sagaId)
+    expect(history.filter((h) => h.kind === 'step.timeout')).toHaveLength(0)
   })
 })
 

@@ -91,7 +91,8 @@ export type ReplyEffect =
 
 /**
  * Applies a participant's reply to its row. Duplicates, replies to finished rows and failure
- * replies of superseded attempts change nothing; a late success is kept, since the effect exists.
+ * replies of superseded attempts change nothing; a late success is kept, since the effect exists;
+ * so is a final refusal that {@link endsStep}.
  */
 export function applyReply<Data>(
   step: StepDefinition<Data>,
@@ -102,14 +103,26 @@ export function applyReply<Data>(
 ): ReplyEffect {
   if (row === undefined) return { applied: false, reason: 'no attempt of this step was sent' }
   const { outcome } = reply
-  if (row.status === 'waiting' && (outcome.ok || reply.attempt === row.attempt)) {
-    return { applied: true, row: applyOutcome(step, row, outcome, now, random) }
-  }
-  if (row.status === 'retry_wait' && outcome.ok) {
+  const current = row.status === 'waiting' && reply.attempt === row.attempt
+  const open = row.status === 'waiting' || row.status === 'retry_wait'
+  if (open && (outcome.ok || current || endsStep(row, reply))) {
     return { applied: true, row: applyOutcome(step, row, outcome, now, random) }
   }
   return {
     applied: false,
     reason: `step is ${row.status} (attempt ${row.attempt}); reply for attempt ${reply.attempt} ignored`,
   }
+}
+
+/**
+ * A final refusal ("asking again will not change that") ends a step that waits for a later
+ * attempt or for its retry, when it answers the row's latest attempt, or an earlier one of an
+ * uncertain row (one that timed out). The participant remembers such an answer for the key and
+ * replays it to every later attempt, so waiting for those would only hear it again, after a
+ * timeout each. The one refusal it does not remember, an entity lock's, can let a later attempt
+ * still in flight succeed; an uncertain row is compensated, which undoes that.
+ */
+function endsStep(row: StepRecord, reply: { attempt: number; outcome: AttemptOutcome }): boolean {
+  if (reply.outcome.ok || reply.outcome.error.retryable) return false
+  return reply.attempt === row.attempt || (row.uncertain && reply.attempt < row.attempt)
 }

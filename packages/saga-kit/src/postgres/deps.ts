@@ -22,6 +22,8 @@ export interface EngineDeps {
   readonly tracer: Tracer
   readonly ownerId: string
   readonly leaseMs: number
+  /** How long a reply waits for its saga's start to commit before it is dead-lettered. */
+  readonly startCommitWaitMs: number
   readonly replyChannel: string
   readonly random: () => number
   readonly emit: (event: SagaEvent) => void

@@ -3,6 +3,11 @@ import { guardEntity, replayStashed } from './entity-locks.js'
 import { appendHistory } from './repo.js'
 import type { ClientTx } from './tx.js'
 
+/** What {@link acquireLock} found: `taken` when this call wrote the lock row itself. */
+export type LockAttempt =
+  | { readonly acquired: true; readonly taken: boolean }
+  | { readonly acquired: false; readonly holder: string }
+
 /**
  * Takes the semantic lock on `lockKey` for `sagaId`. Returns the current holder when another saga
  * has it. The primary key serialises concurrent takers: the second waits for the first's commit;
@@ -13,20 +18,32 @@ export async function acquireLock(
   lockKey: string,
   sagaId: string,
   now: number,
-): Promise<{ acquired: true } | { acquired: false; holder: string }> {
+): Promise<LockAttempt> {
   await guardEntity(tx.client, lockKey, 'exclusive')
   const inserted = await tx.client.query(
     'INSERT INTO saga.lock (lock_key, saga_id, acquired_at) VALUES ($1,$2,$3) ON CONFLICT (lock_key) DO NOTHING',
     [lockKey, sagaId, now],
   )
-  if (inserted.rowCount === 1) return { acquired: true }
+  if (inserted.rowCount === 1) return { acquired: true, taken: true }
   const { rows } = await tx.client.query<{ saga_id: string }>(
     'SELECT saga_id FROM saga.lock WHERE lock_key = $1',
     [lockKey],
   )
   const holder = rows[0]?.saga_id
-  if (holder === undefined || holder === sagaId) return { acquired: true }
+  if (holder === undefined || holder === sagaId) return { acquired: true, taken: false }
   return { acquired: false, holder }
+}
+
+/**
+ * Gives back a lock row this transaction wrote for a saga it then did not create (a twin start
+ * of the same id committed first). Nobody else saw the row: the exclusive guard taken with it is
+ * held until this transaction ends, so no command or saga was stashed on it meanwhile.
+ */
+export async function dropTakenLock(tx: ClientTx, lockKey: string, sagaId: string): Promise<void> {
+  await tx.client.query('DELETE FROM saga.lock WHERE lock_key = $1 AND saga_id = $2', [
+    lockKey,
+    sagaId,
+  ])
 }
 
 /**

@@ -49,11 +49,23 @@ export async function claimAndRunOne(
   )
 }
 
-/** Extends the lease of every active saga this process owns; returns how many. */
+/**
+ * Extends the lease of every active saga this process owns; returns how many. One bulk UPDATE
+ * would lock the rows in scan order and wait for each one held elsewhere, while a chunk of reply
+ * transactions holds several instance rows taken in the order its messages came: a renewal that
+ * locked one of them and waits for another deadlocks with it, whatever order it takes. So the
+ * rows are locked in saga id order and a row another transaction holds is skipped, never
+ * waited for: its holder writes the lease itself when it checkpoints, and the next renewal, a
+ * third of a lease later, catches any row it left as it was.
+ */
 export async function renewLeases(deps: EngineDeps): Promise<number> {
   const now = deps.clock.now()
   const res = await deps.db.query(
-    `UPDATE saga.instance SET lease_until = $1 WHERE owner = $2 AND state IN ('RUNNING','COMPENSATING')`,
+    `UPDATE saga.instance i SET lease_until = $1
+     FROM (SELECT saga_id FROM saga.instance
+           WHERE owner = $2 AND state IN ('RUNNING','COMPENSATING')
+           ORDER BY saga_id FOR UPDATE SKIP LOCKED) mine
+     WHERE i.saga_id = mine.saga_id`,
     [now + deps.leaseMs, deps.ownerId],
   )
   return res.rowCount ?? 0

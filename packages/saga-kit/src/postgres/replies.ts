@@ -2,13 +2,14 @@ import { SpanKind } from '@opentelemetry/api'
 import type { QueryResult } from 'pg'
 import { decodeReply, type ReplyBody } from '../core/messages.js'
 import { applyReply } from '../core/outcomes.js'
-import { stepKey } from '../core/records.js'
+import { type Snapshot, stepKey } from '../core/records.js'
 import { isCommand } from '../core/types.js'
 import type { Delivery, TransportMessage } from '../ports.js'
 import { contextFromHeaders } from '../telemetry.js'
 import type { EngineDeps } from './deps.js'
 import { drive } from './engine.js'
 import { Checkpoint } from './checkpoint.js'
+import { awaitPendingStart, type StartVisibility } from './pending-start.js'
 import { deadLetter, historyStatement, lockStatements, snapshotOf } from './repo.js'
 import { type ClientTx, withTx } from './tx.js'
 
@@ -25,6 +26,28 @@ async function reject(
   return false
 }
 
+/**
+ * Locks the saga's row and reads its step log (then sets the local step's savepoint, when asked).
+ * A saga not found may be one whose start is still committing: that start is waited for.
+ */
+async function lockSaga(
+  deps: EngineDeps,
+  tx: ClientTx,
+  sagaId: string,
+  savepointSet: boolean,
+): Promise<Snapshot | Exclude<StartVisibility, 'visible'>> {
+  const opening = lockStatements(sagaId) + (savepointSet ? ';\nSAVEPOINT saga_step' : '')
+  const read = async () => snapshotOf((await tx.client.query(opening)) as unknown as QueryResult[])
+  const snap = await read()
+  if (snap !== null) return snap
+  // Set again after the row lock once the saga is there: rolling back to a savepoint set before
+  // the lock would give the lock up.
+  if (savepointSet) await tx.client.query('RELEASE SAVEPOINT saga_step')
+  const seen = await awaitPendingStart(tx.client, sagaId, deps.startCommitWaitMs)
+  if (seen !== 'visible') return seen
+  return (await read()) ?? 'absent'
+}
+
 async function applyInTx(
   deps: EngineDeps,
   tx: ClientTx,
@@ -32,10 +55,13 @@ async function applyInTx(
   reply: ReplyBody,
 ): Promise<boolean> {
   const savepointSet = localStepNext(deps, reply)
-  const opening = lockStatements(reply.sagaId) + (savepointSet ? ';\nSAVEPOINT saga_step' : '')
-  const snap = snapshotOf((await tx.client.query(opening)) as unknown as QueryResult[])
-  if (snap === null)
+  const snap = await lockSaga(deps, tx, reply.sagaId, savepointSet)
+  if (snap === 'absent')
     return reject(deps, tx, message, `unknown saga "${reply.sagaId}"`, reply.sagaId)
+  if (snap === 'still-committing') {
+    const reason = `saga "${reply.sagaId}" is not visible: a start of it has not committed within ${deps.startCommitWaitMs} ms (startCommitWaitMs)`
+    return reject(deps, tx, message, reason, reply.sagaId)
+  }
   const def = deps.sagas.get(snap.instance.sagaName)
   const step = def?.findStep(reply.stepId)
   if (def === undefined || step === undefined) {
@@ -69,7 +95,8 @@ async function applyInTx(
         stepId: reply.stepId,
         direction: reply.direction,
         attempt: reply.attempt,
-        detail: { reason: effect.reason, outcome: reply.outcome },
+        // The error too: what a participant said matters even when it came too late to count.
+        detail: { reason: effect.reason, outcome: reply.outcome, error: reply.error },
       }),
     )
     return false
@@ -117,7 +144,8 @@ function localStepNext(deps: EngineDeps, reply: ReplyBody): boolean {
  * Applies one reply under the saga's row lock and continues the saga in the same transaction:
  * the transport's (`delivery`) when it is on the saga database, so the receipt and the
  * transition are one commit, else one of its own. Malformed replies and replies for unknown
- * sagas or steps are dead-lettered, never thrown. Returns the saga id when more work is due
+ * sagas or steps are dead-lettered, never thrown; a reply whose saga's start is still committing
+ * waits for that commit first (at most `startCommitWaitMs`). Returns the saga id when more work is due
  * right away (in the transport's transaction, that work is woken after its commit instead).
  */
 export async function handleReply(

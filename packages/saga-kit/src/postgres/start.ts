@@ -4,7 +4,7 @@ import type { InstanceRecord, SagaState } from '../core/records.js'
 import { SagaKitError } from '../errors.js'
 import type { EngineDeps } from './deps.js'
 import { type Due, driveOn, isLocalStart } from './engine.js'
-import { acquireLock } from './locks.js'
+import { acquireLock, dropTakenLock } from './locks.js'
 import { type HistoryEntry, insertInstance, startStatement, toInstance } from './repo.js'
 import { type ClientTx, inline } from './tx.js'
 import type { ChainedPass } from './tx-chain.js'
@@ -55,6 +55,13 @@ async function existing(
   return { sagaId, state: inst.state, created: false }
 }
 
+/** How a new saga starts, from its semantic lock; `taken` when this call wrote the lock row. */
+interface LockState {
+  readonly state: SagaState
+  readonly lockKey: string | null
+  readonly taken?: boolean
+}
+
 /** Decides RUNNING or STASHED from the semantic lock; throws `E_SAGA_LOCKED` under `fail`. */
 async function lockState<Data>(
   tx: ClientTx,
@@ -62,12 +69,12 @@ async function lockState<Data>(
   data: Data,
   sagaId: string,
   now: number,
-): Promise<{ state: SagaState; lockKey: string | null }> {
+): Promise<LockState> {
   const lock = def.options.lock
   if (lock === undefined) return { state: 'RUNNING', lockKey: null }
   const lockKey = lock.key(data)
   const got = await acquireLock(tx, lockKey, sagaId, now)
-  if (got.acquired) return { state: 'RUNNING', lockKey }
+  if (got.acquired) return { state: 'RUNNING', lockKey, taken: got.taken }
   if (lock.onConflict === 'stash') return { state: 'STASHED', lockKey }
   throw new SagaKitError(
     'E_SAGA_LOCKED',
@@ -81,7 +88,7 @@ function newInstance<Data>(
   def: SagaDefinition<Data>,
   data: Data,
   sagaId: string,
-  lock: { state: SagaState; lockKey: string | null },
+  lock: LockState,
   now: number,
 ): InstanceRecord {
   const { state, lockKey } = lock
@@ -163,9 +170,13 @@ export async function startInTx<Data>(
   const now = deps.clock.now()
   const lock = await lockState(tx, def, data, sagaId, now)
   const instance = newInstance(deps, def, data, sagaId, lock, now)
-  return (await insertInstance(tx.client, instance, startEntry(instance)))
-    ? begin(deps, tx, instance, false)
-    : notCreated(tx, def, sagaId)
+  if (await insertInstance(tx.client, instance, startEntry(instance)))
+    return begin(deps, tx, instance, false)
+  // A twin start of this id committed first (the check above cannot see a twin that has not
+  // committed yet): the lock this call took for its own key would stay held by a saga that
+  // never knew it, for good.
+  if (lock.taken === true && lock.lockKey !== null) await dropTakenLock(tx, lock.lockKey, sagaId)
+  return notCreated(tx, def, sagaId)
 }
 
 /**

@@ -185,3 +185,33 @@ export async function expectResumeCompensates(
   )
   expect(await stockDrift(pool, run.totalStock)).toBe(0)
 }
+
+/**
+ * Step timeouts by step and direction, and how many forward steps failed on a timeout although
+ * their participant had refused them (the refusal reached the orchestrator only after the step's
+ * last attempt timed out: a reply held up by a kill or by slow handlers fetched with it). Checks
+ * that no final refusal was ignored while its step still waited for a reply or a retry (issue 12:
+ * a refusal replayed to a retried command carried the first attempt's number and was ignored, so
+ * the step timed out on every attempt; 26 of 500 sagas in one run).
+ */
+export async function expectRefusalsHeard(pool: pg.Pool) {
+  const { rows } = await pool.query<{ step: string; n: number }>(
+    `SELECT step_id || '/' || direction AS step, count(*)::int AS n FROM saga.history
+     WHERE kind = 'step.timeout' GROUP BY 1 ORDER BY 1`,
+  )
+  const refusedButTimedOut = await count(
+    pool,
+    `SELECT count(*) n FROM saga.step s JOIN saga.inbox i
+       ON i.idempotency_key = s.saga_id || ':' || s.step_id AND i.direction = 'invoke'
+     WHERE s.direction = 'invoke' AND s.status = 'failed' AND i.outcome = 'failed'
+       AND s.error->>'code' = 'E_SAGA_STEP_TIMEOUT'`,
+  )
+  const ignored = await pool.query<{ saga_id: string; step_id: string; attempt: number }>(
+    `SELECT saga_id, step_id, attempt, detail->>'reason' AS reason FROM saga.history
+     WHERE kind = 'reply.ignored' AND detail->>'outcome' = 'failed'
+       AND (detail->'error'->>'retryable')::boolean = false
+       AND (detail->>'reason' LIKE 'step is waiting%' OR detail->>'reason' LIKE 'step is retry_wait%')`,
+  )
+  expect(ignored.rows).toEqual([])
+  return { byStep: Object.fromEntries(rows.map((r) => [r.step, r.n])), refusedButTimedOut }
+}

@@ -1,6 +1,13 @@
 /** Reference model of the saga state machine, for the property test. */
 
-export type FwdOutcome = 'ok' | 'fail' | 'reject' | 'lost-command' | 'lost-reply'
+/**
+ * What one attempt does: succeed, fail transiently, refuse for good (`reject`), or get lost on
+ * the way there (`lost-command`) or back: `lost-reply` succeeded and `lost-reject` refused, but
+ * the reply of that attempt never arrives. A participant that already answered the key replays
+ * its stored answer under the asking attempt, and that reply is lost too when the attempt's
+ * outcome says so.
+ */
+export type FwdOutcome = 'ok' | 'fail' | 'reject' | 'lost-command' | 'lost-reply' | 'lost-reject'
 export type CompOutcome = 'ok' | 'fail' | 'lost-command' | 'lost-reply'
 
 /** One generated step: how it runs, and what each attempt does. */
@@ -13,9 +20,14 @@ export interface ModelStep {
   readonly comp: readonly CompOutcome[]
 }
 
+/** Why a forward step failed, as its error code tells: refused, timed out, or transient. */
+export type Failure = 'rejected' | 'timeout' | 'failed'
+
 /** What the model predicts. */
 export interface ModelResult {
   readonly state: 'COMPLETED' | 'COMPENSATED' | 'FAILED'
+  /** Why the forward step that stopped the saga failed; null when none did. */
+  readonly failure: Failure | null
   /** Steps whose forward effect happened. */
   readonly forwardEffects: readonly string[]
   /** Steps whose compensation effect happened, in order. */
@@ -26,30 +38,39 @@ interface Run {
   ok: boolean
   uncertain: boolean
   effect: boolean
+  failure?: Failure
 }
+
+const replyLost = (o: FwdOutcome): boolean => o === 'lost-reply' || o === 'lost-reject'
 
 function runForward(step: ModelStep): Run {
   let uncertain = false
   let effect = false
+  let refused = false
+  let failure: Failure = 'failed'
   for (const o of step.fwd) {
     // A lost command never reaches the participant, whatever happened before.
-    if (o === 'lost-command') {
-      uncertain = true
+    if (o === 'lost-command' || ((effect || refused) && replyLost(o))) {
+      ;[uncertain, failure] = [true, 'timeout']
       continue
     }
-    if (effect) return { ok: true, uncertain, effect } // the participant replays its stored reply
+    // The participant replays its stored answer, under this attempt's number.
+    if (effect) return { ok: true, uncertain, effect }
+    if (refused) return { ok: false, uncertain, effect, failure: 'rejected' }
     if (o === 'ok') return { ok: true, uncertain, effect: true }
-    if (o === 'reject') return { ok: false, uncertain, effect }
-    if (o === 'lost-reply') [uncertain, effect] = [true, true]
+    if (o === 'reject') return { ok: false, uncertain, effect, failure: 'rejected' }
+    if (o === 'lost-reply') [uncertain, effect, failure] = [true, true, 'timeout']
+    else if (o === 'lost-reject') [uncertain, refused, failure] = [true, true, 'timeout']
+    else failure = 'failed'
   }
-  return { ok: false, uncertain, effect }
+  return { ok: false, uncertain, effect, failure }
 }
 
 function runCompensation(step: ModelStep, forwardApplied: boolean): Run {
   let effect = false
   let replied = false
   for (const o of step.comp) {
-    if (o === 'lost-command') continue
+    if (o === 'lost-command' || (replied && o === 'lost-reply')) continue
     if (replied) return { ok: true, uncertain: false, effect }
     if (!forwardApplied) {
       if (o === 'lost-reply') replied = true
@@ -68,6 +89,7 @@ export function model(steps: readonly ModelStep[]): ModelResult {
   const toUndo: { step: ModelStep; applied: boolean }[] = []
   let pivotDone = false
   let failedAt = -1
+  let failure: Failure | null = null
   for (const [i, step] of steps.entries()) {
     const r = runForward(step)
     if (r.effect) forwardEffects.push(step.id)
@@ -76,17 +98,18 @@ export function model(steps: readonly ModelStep[]): ModelResult {
       if (step.kind === 'pivot') pivotDone = true
       continue
     }
-    if (pivotDone) return { state: 'FAILED', forwardEffects, compensations: [] }
+    failure = r.failure ?? 'failed'
+    if (pivotDone) return { state: 'FAILED', failure, forwardEffects, compensations: [] }
     failedAt = i
     break
   }
-  if (failedAt < 0) return { state: 'COMPLETED', forwardEffects, compensations: [] }
+  if (failedAt < 0) return { state: 'COMPLETED', failure: null, forwardEffects, compensations: [] }
   const compensations: string[] = []
   for (const { step, applied } of toUndo.reverse()) {
     if (!step.hasCompensation) continue
     const r = runCompensation(step, step.mode === 'local' ? true : applied)
     if (r.effect) compensations.push(step.id)
-    if (!r.ok) return { state: 'FAILED', forwardEffects, compensations }
+    if (!r.ok) return { state: 'FAILED', failure, forwardEffects, compensations }
   }
-  return { state: 'COMPENSATED', forwardEffects, compensations }
+  return { state: 'COMPENSATED', failure, forwardEffects, compensations }
 }
