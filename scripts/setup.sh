@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # One-time setup of a fresh machine: the Debian packages Faultline's local servers need (only
-# those absent), the locked npm dependencies, a build, and the Kafka broker jars from Maven Central.
+# those absent), the locked npm dependencies, a build, and the Kafka broker and Zipkin server jars
+# from Maven Central.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -12,6 +13,7 @@ ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || need+=(postgresql)
 command -v pg_basebackup >/dev/null || need+=(postgresql-client)
 command -v java >/dev/null || need+=(openjdk-17-jre-headless)
 command -v mvn >/dev/null || need+=(maven)
+command -v prometheus >/dev/null || need+=(prometheus)
 if [ ${#need[@]} -gt 0 ]; then
   log "installing Debian packages: ${need[*]}"
   export DEBIAN_FRONTEND=noninteractive
@@ -27,3 +29,4 @@ log "node $(node --version), npm $(npm --version)"
 npm ci --no-audit --no-fund
 npx tsc -b
 node packages/infra/scripts/fetch-kafka-jars.mjs
+node packages/infra/scripts/fetch-zipkin-jar.mjs
