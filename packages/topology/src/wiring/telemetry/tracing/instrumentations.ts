@@ -14,17 +14,29 @@ function isProbe(request: IncomingMessage): boolean {
   return UNTRACED_PATHS.has(path)
 }
 
+/** Which client libraries to instrument; all on unless switched off. */
+export interface InstrumentationChoice {
+  readonly pg?: boolean
+  readonly ioredis?: boolean
+  /**
+   * Off for a relay: kafkajs's instrumentation rewrites each sent message's `traceparent` with
+   * its own send span, which in a relay (no active request) starts a new trace per batch.
+   * Consumers continue from the envelope's headers either way.
+   */
+  readonly kafkajs?: boolean
+}
+
 /**
- * The instrumentations every service gets: incoming and outgoing `http`/`https` (fastify runs on
- * it), undici (service-to-service calls), pg (statement text only, never parameter values),
- * ioredis and kafkajs.
+ * The instrumentations a service gets: incoming and outgoing `http`/`https` (fastify runs on
+ * it), undici (service-to-service calls), and unless switched off pg (statement text only, never
+ * parameter values), ioredis and kafkajs.
  */
-export function defaultInstrumentations(): Instrumentation[] {
+export function defaultInstrumentations(choice: InstrumentationChoice = {}): Instrumentation[] {
   return [
     new HttpInstrumentation({ ignoreIncomingRequestHook: isProbe }),
     new UndiciInstrumentation(),
-    new PgInstrumentation({ enhancedDatabaseReporting: false }),
-    new IORedisInstrumentation(),
-    new KafkaJsInstrumentation(),
+    ...(choice.pg === false ? [] : [new PgInstrumentation({ enhancedDatabaseReporting: false })]),
+    ...(choice.ioredis === false ? [] : [new IORedisInstrumentation()]),
+    ...(choice.kafkajs === false ? [] : [new KafkaJsInstrumentation()]),
   ]
 }

@@ -12,6 +12,8 @@ export interface JsonlSpan {
   readonly name: string
   readonly kind: string
   readonly service: string
+  /** The instrumentation that made the span, e.g. `@opentelemetry/instrumentation-pg`. */
+  readonly scope: string
   /** Epoch microseconds. */
   readonly startUs: number
   readonly durationUs: number
@@ -30,6 +32,7 @@ function toLine(span: ReadableSpan): JsonlSpan {
     name: span.name,
     kind: SpanKind[span.kind],
     service: String(span.resource.attributes['service.name'] ?? 'unknown'),
+    scope: span.instrumentationScope.name,
     startUs: hrTimeToMicroseconds(span.startTime),
     durationUs: hrTimeToMicroseconds(span.duration),
     status: SpanStatusCode[status.code] as JsonlSpan['status'],

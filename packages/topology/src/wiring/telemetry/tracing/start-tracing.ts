@@ -1,3 +1,4 @@
+import { context, propagation, trace } from '@opentelemetry/api'
 import { ZipkinExporter } from '@opentelemetry/exporter-zipkin'
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http'
 import { resourceFromAttributes } from '@opentelemetry/resources'
@@ -90,6 +91,10 @@ export function startTracing(options: TracingOptions): TracingHandle {
     },
     shutdown: async () => {
       await sdk.shutdown()
+      // The API keeps the stopped provider registered and refuses another; a restart must work.
+      trace.disable()
+      context.disable()
+      propagation.disable()
       running = false
     },
   }
