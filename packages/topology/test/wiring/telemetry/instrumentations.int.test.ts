@@ -71,7 +71,8 @@ describe('instrumentations on our pg, ioredis and kafkajs versions (ESM service,
     expect(query?.attributes['db.statement'] ?? query?.attributes['db.query.text']).toBe(
       'SELECT $1::int AS answer',
     )
-    expect(JSON.stringify(query?.attributes)).not.toContain('42')
+    // The statement's parameter value stays out of the span (enhancedDatabaseReporting off).
+    expect(JSON.stringify(query?.attributes)).not.toContain('731904226')
     const handle = spans.find((s) => s.name === 'handle order.placed')
     expect(handle).toMatchObject({
       kind: 'CONSUMER',
