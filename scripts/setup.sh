@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # One-time setup of a fresh machine: the Debian packages Faultline's local servers need (only
-# those absent), the locked npm dependencies, a build, and the Kafka broker jars from Maven Central.
+# those absent), the locked npm dependencies, a build, and the Kafka broker and Zipkin server jars
+# from Maven Central.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -14,6 +15,7 @@ command -v java >/dev/null || need+=(openjdk-17-jre-headless)
 command -v mvn >/dev/null || need+=(maven)
 # The topology's load balancer; without it the topology falls back to its Node proxy.
 command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || need+=(nginx)
+command -v prometheus >/dev/null || need+=(prometheus)
 if [ ${#need[@]} -gt 0 ]; then
   log "installing Debian packages: ${need[*]}"
   export DEBIAN_FRONTEND=noninteractive
@@ -29,3 +31,4 @@ log "node $(node --version), npm $(npm --version)"
 npm ci --no-audit --no-fund
 npx tsc -b
 node packages/infra/scripts/fetch-kafka-jars.mjs
+node packages/infra/scripts/fetch-zipkin-jar.mjs

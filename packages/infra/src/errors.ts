@@ -9,6 +9,8 @@ export type InfraErrorCode =
   | 'E_INFRA_BAD_OPTION'
   | 'E_INFRA_COMMAND_FAILED'
   | 'E_INFRA_PROXY'
+  /** A condition on a running server (a trace in Zipkin, targets in Prometheus) was not met in time. */
+  | 'E_INFRA_TIMEOUT'
 
 const BRAND = Symbol.for('faultline.infra.error')
 

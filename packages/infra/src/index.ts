@@ -50,6 +50,19 @@ export {
 } from './local/cleanup.js'
 export { lsnToBigInt } from './postgres/pg-query.js'
 export { tapQueries } from './postgres/tap-queries.js'
+export { startZipkin } from './zipkin/start-zipkin.js'
+export type { ZipkinHandle, ZipkinOptions } from './zipkin/start-zipkin.js'
+export { ensureZipkinJar, ZIPKIN_VERSION } from './zipkin/zipkin-jar.js'
+export { getZipkinTrace, waitForZipkinTrace } from './zipkin/zipkin-api.js'
+export type { TraceCondition, ZipkinSpan } from './zipkin/zipkin-api.js'
+export { startPrometheus } from './prometheus/start-prometheus.js'
+export type {
+  PrometheusHandle,
+  PrometheusOptions,
+  PrometheusTls,
+} from './prometheus/start-prometheus.js'
+export type { PromSample, PromTarget } from './prometheus/prometheus-api.js'
+export type { ScrapeTarget } from './prometheus/prometheus-config.js'
 export { createFaultProxy } from './fault-proxy/index.js'
 export type {
   BandwidthAttributes,

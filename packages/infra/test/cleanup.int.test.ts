@@ -1,54 +1,13 @@
-import { spawn } from 'node:child_process'
-import { chmodSync, existsSync, mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { connect } from 'node:net'
-import { setTimeout as sleep } from 'node:timers/promises'
-import { fileURLToPath } from 'node:url'
+import { existsSync, rmSync } from 'node:fs'
 import { describe, expect, test } from 'vitest'
 import { isLive } from '../src/local/proc-children.js'
+import { accepts, runFixture, waitFor } from './fixture-process.js'
 
-const fixture = fileURLToPath(new URL('./fixtures/start-and-hang.ts', import.meta.url))
-const repoRoot = fileURLToPath(new URL('../../..', import.meta.url))
-
-function accepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ host: '127.0.0.1', port })
-    socket.once('connect', () => (socket.destroy(), resolve(true)))
-    socket.once('error', () => resolve(false))
-  })
-}
-
-async function waitFor(check: () => Promise<boolean>, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs
-  while (Date.now() < deadline) {
-    if (await check()) return true
-    await sleep(100)
-  }
-  return false
-}
+const fixture = new URL('./fixtures/start-and-hang.ts', import.meta.url).href
 
 describe('cleanup', () => {
   test('servers and temp dirs go away when the test process is SIGKILLed', async () => {
-    const tmp = mkdtempSync(join(tmpdir(), 'faultline-cleanup-test-'))
-    chmodSync(tmp, 0o777)
-    const child = spawn(
-      process.execPath,
-      ['--conditions=@faultline/source', '--import', 'tsx', fixture],
-      {
-        cwd: repoRoot,
-        stdio: ['ignore', 'pipe', 'inherit'],
-        env: { ...process.env, TMPDIR: tmp },
-      },
-    )
-    const line = await new Promise<string>((resolve, reject) => {
-      let out = ''
-      child.stdout.on('data', (chunk: Buffer) => {
-        out += chunk.toString()
-        if (out.includes('\n')) resolve(out.split('\n')[0] ?? '')
-      })
-      child.once('exit', (code) => reject(new Error(`fixture exited early with ${code}`)))
-    })
+    const { child, line, tmp } = await runFixture(fixture)
     const report = JSON.parse(line) as { ports: number[]; dirs: string[]; backend: number }
     const ours = report.dirs
     expect(ours.length).toBeGreaterThanOrEqual(2)

@@ -2,7 +2,10 @@ import { accessSync, constants, readdirSync } from 'node:fs'
 import { delimiter, join } from 'node:path'
 import { InfraError } from '../errors.js'
 
-/** How to get a binary when it is missing: the Debian package, and the env vars that avoid it. */
+/**
+ * How to get a binary when it is missing: the Debian package, and the env vars that avoid it
+ * (none for a server Faultline can only run itself).
+ */
 export interface BinaryHint {
   readonly debianPackage: string
   readonly envVars: readonly string[]
@@ -38,10 +41,13 @@ export function findBinary(name: string, hint: BinaryHint): string {
     const candidate = join(dir, name)
     if (dir !== '' && isExecutable(candidate)) return candidate
   }
+  const instead =
+    hint.envVars.length === 0
+      ? ''
+      : `, or point Faultline at running servers with ${hint.envVars.join(', ')}`
   throw new InfraError(
     'E_INFRA_MISSING_BINARY',
-    `${name} was not found on PATH: install it with 'apt-get install ${hint.debianPackage}', ` +
-      `or point Faultline at running servers with ${hint.envVars.join(', ')}.`,
+    `${name} was not found on PATH: install it with 'apt-get install ${hint.debianPackage}'${instead}.`,
     { context: { binary: name, debianPackage: hint.debianPackage } },
   )
 }

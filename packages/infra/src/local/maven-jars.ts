@@ -29,6 +29,8 @@ export interface MavenJarSet {
   readonly dirName: string
   /** A jar that must be in `libs/` afterwards: proof that the pom names the expected version. */
   readonly checkJar: string
+  /** Env vars that avoid needing these jars, named when mvn is missing. @default Kafka's */
+  readonly envVars?: readonly string[]
 }
 
 const MVN_GOAL = 'org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy-dependencies'
@@ -64,7 +66,8 @@ export async function ensureMavenJars(
   const versionDir = join(faultlineCacheRoot(options.cacheDir), set.dirName)
   const libs = join(versionDir, 'libs')
   if (isComplete(set, versionDir)) return libs
-  const mvn = findBinary('mvn', { debianPackage: 'maven', envVars: ['FAULTLINE_KAFKA_BROKERS'] })
+  const envVars = set.envVars ?? ['FAULTLINE_KAFKA_BROKERS']
+  const mvn = findBinary('mvn', { debianPackage: 'maven', envVars })
   const timeoutMs = options.timeoutMs ?? 600_000
   mkdirSync(versionDir, { recursive: true })
   await withDirLock(
