@@ -1,5 +1,5 @@
 import { LRUCache } from 'lru-cache'
-import { compareLsn } from './lsn.js'
+import { compareLsn } from '@faultline/common'
 import type { StoredEntry, Watermark } from './ports.js'
 
 /** What this node knew about a key when a load or an L2 read began. */

@@ -2,7 +2,7 @@ import { describe, expect, test } from 'vitest'
 import {
   createCache,
   createMemoryBusHub,
-  createMemoryStore,
+  createMemoryCacheStore,
   type InvalidationBus,
 } from '@faultline/cache-kit'
 
@@ -26,7 +26,7 @@ function stallableBus(inner: InvalidationBus) {
 
 describe('Invalidator', () => {
   test('applyChange() rejects retryably after busTimeoutMs when the bus does not take the message, and the retry reaches other nodes', async () => {
-    const store = createMemoryStore()
+    const store = createMemoryCacheStore()
     const hub = createMemoryBusHub()
     const { bus, control } = stallableBus(hub.createBus())
     const a = createCache({ store, bus, busTimeoutMs: 50 })
@@ -64,7 +64,7 @@ describe('Invalidator', () => {
 
   test('invalidate() and invalidateTags() are bounded by busTimeoutMs too', async () => {
     const { bus, control } = stallableBus(createMemoryBusHub().createBus())
-    const cache = createCache({ store: createMemoryStore(), bus, busTimeoutMs: 30 })
+    const cache = createCache({ store: createMemoryCacheStore(), bus, busTimeoutMs: 30 })
     await cache.ready()
     control.stalled = true
     await expect(cache.invalidate('k')).rejects.toMatchObject({ code: 'E_CACHE_BUS_UNAVAILABLE' })

@@ -1,5 +1,5 @@
 import { createMemoryBusHub } from '@faultline/cache-kit'
-import { invalidationBusContract } from './contracts/invalidation-bus.contract.js'
+import { invalidationBusContract } from '@faultline/cache-kit/testing'
 
 invalidationBusContract('memory', async () => {
   const hub = createMemoryBusHub()

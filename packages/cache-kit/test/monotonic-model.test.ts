@@ -1,6 +1,6 @@
 import fc from 'fast-check'
 import { describe, expect, test } from 'vitest'
-import { createCache, createMemoryStore, type CacheStore } from '@faultline/cache-kit'
+import { createCache, createMemoryCacheStore, type CacheStore } from '@faultline/cache-kit'
 
 interface Row {
   readonly key: string
@@ -43,7 +43,7 @@ const commandArb: fc.Arbitrary<Command> = fc.oneof(
 )
 
 function scheduledStore(s: fc.Scheduler): CacheStore {
-  const inner = createMemoryStore()
+  const inner = createMemoryCacheStore()
   const tick = (): Promise<void> => s.schedule(Promise.resolve())
   return {
     peek: async (k) => (await tick(), inner.peek(k)),

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, expect } from 'vitest'
 import { Redis } from 'ioredis'
 import { startRedis, type RedisHandle } from '@faultline/infra'
 import { createRedisBus } from '@faultline/cache-kit/redis'
-import { invalidationBusContract } from './contracts/invalidation-bus.contract.js'
+import { invalidationBusContract } from '@faultline/cache-kit/testing'
 
 let redis: RedisHandle
 beforeAll(async () => {

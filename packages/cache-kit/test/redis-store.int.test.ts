@@ -3,7 +3,7 @@ import { Redis } from 'ioredis'
 import { startRedis, type RedisHandle } from '@faultline/infra'
 import { createCache } from '@faultline/cache-kit'
 import { createRedisStore } from '@faultline/cache-kit/redis'
-import { cacheStoreContract } from './contracts/cache-store.contract.js'
+import { cacheStoreContract } from '@faultline/cache-kit/testing'
 import { raceCacheKit, raceNaive, type NaiveKv, type Row } from './fixtures/race.js'
 
 let redis: RedisHandle

@@ -5,7 +5,7 @@ import { createCache, type Loader, type ReadThroughCache } from '@faultline/cach
 import {
   createReplicaRouter,
   type ReplicaRouter,
-  type SqlQueryable,
+  type SqlClient,
 } from '@faultline/cache-kit/postgres'
 import { createRedisStore, type RedisStore } from '@faultline/cache-kit/redis'
 import { readVersion } from './fixtures/fake-cluster.js'
@@ -124,7 +124,7 @@ const keyRange = (from: number, n: number) => Array.from({ length: n }, (_, i) =
 
 describe('ReplicaRouter against a real primary and a replica 500 ms behind', () => {
   test(`${FENCED_KEYS * CYCLES} write-then-read cycles: 0 read-your-writes violations and 0 stale refills; without the defence, both`, async () => {
-    const query = async (db: SqlQueryable, key: string) => (await readVersion(db, key)) ?? -1
+    const query = async (db: SqlClient, key: string) => (await readVersion(db, key)) ?? -1
     const waiting = createReplicaRouter({ primary, replica, maxWaitMs: 2_000 })
     const impatient = createReplicaRouter({ primary, replica, maxWaitMs: 50 })
     const fenced = (router: ReplicaRouter, prefix: string): Variant => ({

@@ -2,7 +2,7 @@ import { describe, expect, test } from 'vitest'
 import {
   createCache,
   createMemoryBusHub,
-  createMemoryStore,
+  createMemoryCacheStore,
   type CacheStore,
   type StoredEntry,
 } from '@faultline/cache-kit'
@@ -21,7 +21,7 @@ function memoryKv(): NaiveKv {
 
 describe('ReadThroughCache stale-set race', () => {
   test(`leaves 0 stale keys in L1 and L2 over ${REPETITIONS} forced races; a naive cache-aside leaves stale keys`, async () => {
-    const store = createMemoryStore()
+    const store = createMemoryCacheStore()
     const cache = createCache({ store, l1: { maxEntries: 10_000 } })
     const l2View = createCache({ store })
     const db = new Map<string, Row>()
@@ -41,7 +41,7 @@ describe('ReadThroughCache stale-set race', () => {
   })
 
   test('a fill that L2 accepted before a remote invalidation does not land in L1 after it', async () => {
-    const inner = createMemoryStore()
+    const inner = createMemoryCacheStore()
     const hub = createMemoryBusHub()
     const afterFill = { hook: async (): Promise<void> => {} }
     // Node B's store returns from fill() only after node A's invalidation reached B over the bus.

@@ -1,9 +1,9 @@
-import { createManualClock, createMemoryStore } from '@faultline/cache-kit'
-import { cacheStoreContract } from './contracts/cache-store.contract.js'
+import { createMemoryCacheStore } from '@faultline/cache-kit'
+import { cacheStoreContract, createManualClock } from '@faultline/cache-kit/testing'
 
 cacheStoreContract('memory', async () => {
   const clock = createManualClock()
-  const store = createMemoryStore({ clock })
+  const store = createMemoryCacheStore({ clock })
   return Promise.resolve({
     store,
     now: () => clock.now(),
