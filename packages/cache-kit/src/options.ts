@@ -156,7 +156,7 @@ export function resolveTunables(tunables: CacheTunables, hardTimeoutMs: number):
     storeTimeoutMs: checkInt('storeTimeoutMs', merged.storeTimeoutMs, 1),
     storeRetryAfterMs: checkInt('storeRetryAfterMs', merged.storeRetryAfterMs, 0),
     busTimeoutMs: checkInt('busTimeoutMs', merged.busTimeoutMs, 1),
-    readyTimeoutMs: checkInt('readyTimeoutMs', merged.readyTimeoutMs, 0),
+    readyTimeoutMs: checkInt('readyTimeoutMs', merged.readyTimeoutMs, 1, 3_600_000),
     maxKeyLength: checkInt('maxKeyLength', merged.maxKeyLength, 1, 65_536),
     fenceRetries: checkInt('fenceRetries', merged.fenceRetries, 0, 10),
   }

@@ -1,5 +1,5 @@
 import fc from 'fast-check'
-import { describe, expect, test } from 'vitest'
+import { describe, expect, test, vi } from 'vitest'
 import {
   createCache,
   createMemoryCacheStore,
@@ -116,12 +116,14 @@ describe('ReplicaRouter routing', () => {
   })
 
   test('waits for the replica to replay the token, sharing one poll loop between waiters', async () => {
-    const { cluster, router } = setup({ maxWaitMs: 5_000 })
+    const { cluster, router } = setup({ maxWaitMs: 60_000 })
     const token = await write(router, 'a', 1)
     const reads = Array.from({ length: 50 }, () =>
       router.read((db) => readVersion(db, 'a'), { token }),
     )
-    setTimeout(() => cluster.advance(), 30)
+    // The replica catches up once the reads are waiting on the poll loop (it has probed twice).
+    await vi.waitFor(() => expect(cluster.probes).toBeGreaterThanOrEqual(2), { timeout: 30_000 })
+    cluster.advance()
     const results = await Promise.all(reads)
     expect(results.every((r) => r.result === 1 && r.route.target === 'replica')).toBe(true)
     expect(router.stats().replicaReadsAfterWait).toBe(50)
