@@ -48,9 +48,9 @@ describe('ReadThroughCache bad input', () => {
     [
       'a cycle',
       (() => {
-        const o: Record<string, unknown> = {}
-        o.self = o
-        return o
+        const cyclic: Record<string, unknown> = {}
+        cyclic.self = cyclic
+        return cyclic
       })(),
     ],
   ])(
@@ -98,7 +98,7 @@ describe('ReadThroughCache bad input', () => {
           // eslint-disable-next-line @typescript-eslint/only-throw-error
           throw thrown
         })
-        .catch((e: unknown) => e)
+        .catch((thrown: unknown) => thrown)
       expect(isCacheKitError(error) && error.code).toBe('E_CACHE_LOADER_FAILED')
       expect((error as Error).cause).toBe(thrown)
       expect((error as Error).message).toMatch(/Loader for "k" failed/)
@@ -122,7 +122,9 @@ describe('ReadThroughCache bad input', () => {
     'out-of-range %s is refused with E_CACHE_INVALID_OPTION per call and at construction',
     async (option, bad) => {
       const { cache, loader, loads } = setup()
-      const error: unknown = await cache.getOrLoad('k', loader, bad).catch((e: unknown) => e)
+      const error: unknown = await cache
+        .getOrLoad('k', loader, bad)
+        .catch((thrown: unknown) => thrown)
       expect(isCacheKitError(error) && error.code).toBe('E_CACHE_INVALID_OPTION')
       expect(isCacheKitError(error) && error.context.option).toBe(option)
       expect(() => createCache({ store: createMemoryCacheStore(), ...bad })).toThrow(

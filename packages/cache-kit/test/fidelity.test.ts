@@ -11,8 +11,10 @@ describe('ReadThroughCache round-trip fidelity on the memory store', () => {
 
   test('the same check fails with a plain JSON serializer (Dates come back as strings)', async () => {
     const plain: Serializer = {
-      serialize: (v) =>
-        JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? x.toString() : x)),
+      serialize: (value) =>
+        JSON.stringify(value, (_k, item: unknown) =>
+          typeof item === 'bigint' ? item.toString() : item,
+        ),
       deserialize: (text) => JSON.parse(text) as unknown,
     }
     const options = { store: createMemoryCacheStore(), negativeTtlMs: 60_000, serializer: plain }

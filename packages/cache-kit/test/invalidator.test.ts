@@ -10,12 +10,12 @@ import {
 function stallableBus(inner: InvalidationBus) {
   const control = { stalled: false, published: 0 }
   const bus: InvalidationBus = {
-    publish: (m) => {
+    publish: (message) => {
       if (control.stalled) return new Promise<void>(() => {})
       control.published += 1
-      return inner.publish(m)
+      return inner.publish(message)
     },
-    subscribe: (h) => inner.subscribe(h),
+    subscribe: (handlers) => inner.subscribe(handlers),
     get state() {
       return inner.state
     },
@@ -29,36 +29,36 @@ describe('Invalidator', () => {
     const store = createMemoryCacheStore()
     const hub = createMemoryBusHub()
     const { bus, control } = stallableBus(hub.createBus())
-    const a = createCache({ store, bus, busTimeoutMs: 50 })
-    const b = createCache({ store, bus: hub.createBus(), l1: {} })
-    await Promise.all([a.ready(), b.ready()])
+    const nodeA = createCache({ store, bus, busTimeoutMs: 50 })
+    const nodeB = createCache({ store, bus: hub.createBus(), l1: {} })
+    await Promise.all([nodeA.ready(), nodeB.ready()])
     let version = 1
     const load = () => ({ version })
-    await b.getOrLoad('k', load)
-    expect((await b.getOrLoad('k', load))?.version).toBe(1)
-    expect(b.stats().l1Hits).toBe(1)
+    await nodeB.getOrLoad('k', load)
+    expect((await nodeB.getOrLoad('k', load))?.version).toBe(1)
+    expect(nodeB.stats().l1Hits).toBe(1)
 
     version = 2
     control.stalled = true
     const started = performance.now()
-    await expect(a.applyChange({ key: 'k', version: 2 })).rejects.toMatchObject({
+    await expect(nodeA.applyChange({ key: 'k', version: 2 })).rejects.toMatchObject({
       code: 'E_CACHE_BUS_UNAVAILABLE',
       retryable: true,
     })
     // It settled at all: the stalled publish never does, so without the bound this call would hang.
     // And not before the bus timeout could fire (a lower bound, which load cannot break).
     expect(performance.now() - started).toBeGreaterThanOrEqual(45)
-    expect((await b.getOrLoad('k', load))?.version).toBe(1) // B's L1 has not heard of v2 yet
+    expect((await nodeB.getOrLoad('k', load))?.version).toBe(1) // B's L1 has not heard of v2 yet
 
     // The caller retries the same change. L2 already has it, but the bus must still carry it.
     control.stalled = false
-    expect(await a.applyChange({ key: 'k', version: 2 })).toMatchObject({ applied: false })
+    expect(await nodeA.applyChange({ key: 'k', version: 2 })).toMatchObject({ applied: false })
     expect(control.published).toBe(1)
     await new Promise((resolve) => setImmediate(resolve)) // the memory bus delivers in a microtask
-    expect((await b.getOrLoad('k', load))?.version).toBe(2)
+    expect((await nodeB.getOrLoad('k', load))?.version).toBe(2)
 
     // An older change replayed later is not the latest: nothing to publish.
-    expect(await a.applyChange({ key: 'k', version: 1 })).toMatchObject({ applied: false })
+    expect(await nodeA.applyChange({ key: 'k', version: 1 })).toMatchObject({ applied: false })
     expect(control.published).toBe(1)
   }, 5_000)
 

@@ -63,20 +63,20 @@ function readers(nodes: ReadThroughCache[], db: Map<string, Row>, concurrency: n
     await new Promise((resolve) => setTimeout(resolve, 5))
     return { ...db.get(id)! }
   }
-  const worker = async (w: number): Promise<void> => {
-    for (let i = 0; running; i += 1) {
-      const id = `k${(w * 7 + i) % KEYS}`
+  const worker = async (slot: number): Promise<void> => {
+    for (let read = 0; running; read += 1) {
+      const id = `k${(slot * 7 + read) % KEYS}`
       const started = performance.now()
       try {
-        await nodes[(w + i) % nodes.length]!.getOrLoad(id, load(id))
+        await nodes[(slot + read) % nodes.length]!.getOrLoad(id, load(id))
       } catch (error) {
         errors.push(error)
       }
       latencies.push(performance.now() - started)
-      await new Promise((r) => setTimeout(r, 2))
+      await new Promise((resolve) => setTimeout(resolve, 2))
     }
   }
-  const done = Promise.all(Array.from({ length: concurrency }, (_, w) => worker(w)))
+  const done = Promise.all(Array.from({ length: concurrency }, (_, slot) => worker(slot)))
   return {
     latencies,
     errors,
@@ -109,38 +109,38 @@ async function invalidateWithRetry(
 describe('ReadThroughCache fail-safe while Redis is paused', () => {
   test(`keeps answering with 0 errors through a pause (${OUTAGE_READS} reads during it), and no key stays stale after resume`, async () => {
     const db = new Map<string, Row>(
-      Array.from({ length: KEYS }, (_, i) => [`k${i}`, { id: `k${i}`, version: 1 }]),
+      Array.from({ length: KEYS }, (_, index) => [`k${index}`, { id: `k${index}`, version: 1 }]),
     )
-    const a = node('outage-a')
-    const b = node('outage-b')
-    await Promise.all([a.cache.ready(), b.cache.ready()])
+    const nodeA = node('outage-a')
+    const nodeB = node('outage-b')
+    await Promise.all([nodeA.cache.ready(), nodeB.cache.ready()])
     const load = (id: string) => () => ({ ...db.get(id)! })
     for (const id of db.keys())
-      await Promise.all([a.cache.getOrLoad(id, load(id)), b.cache.getOrLoad(id, load(id))])
+      await Promise.all([nodeA.cache.getOrLoad(id, load(id)), nodeB.cache.getOrLoad(id, load(id))])
 
     // The naive contrast: a plain ioredis GET with no timeout does not answer while Redis is paused.
     const naive = new Redis(redis.url)
     await naive.ping()
 
-    const load1 = readers([a.cache, b.cache], db, 16)
+    const load1 = readers([nodeA.cache, nodeB.cache], db, 16)
     await until('readers under way', () => load1.latencies.length >= 50)
     const lateness = watchSchedulingDelay()
     await redis.pause()
-    const outage = readers([a.cache, b.cache], db, 16)
+    const outage = readers([nodeA.cache, nodeB.cache], db, 16)
     const naiveAnswered = await Promise.race([
       naive.get('k0').then(
         () => true,
         () => true,
       ),
-      new Promise<boolean>((r) => setTimeout(() => r(false), 2_000)),
+      new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 2_000)),
     ])
     // Writes during the outage: the database moves on; their invalidations cannot reach Redis yet.
     const pending: Promise<void>[] = []
     const rejected = { count: 0 }
-    for (let i = 0; i < KEYS; i += 2) {
-      const row = db.get(`k${i}`)!
+    for (let index = 0; index < KEYS; index += 2) {
+      const row = db.get(`k${index}`)!
       db.set(row.id, { id: row.id, version: row.version + 1 })
-      pending.push(invalidateWithRetry(a.cache, row.id, row.version + 1, rejected))
+      pending.push(invalidateWithRetry(nodeA.cache, row.id, row.version + 1, rejected))
     }
     // The pause lasts until enough reads went through it, every writer was turned away at least
     // once, and both nodes noticed that their bus is down (so L1 is bypassed).
@@ -149,10 +149,10 @@ describe('ReadThroughCache fail-safe while Redis is paused', () => {
       () =>
         outage.latencies.length >= OUTAGE_READS &&
         rejected.count >= KEYS / 2 &&
-        a.cache.stats().busState === 'down' &&
-        b.cache.stats().busState === 'down',
+        nodeA.cache.stats().busState === 'down' &&
+        nodeB.cache.stats().busState === 'down',
     )
-    const flushes = [a, b].map((n) => n.cache.stats().l1Flushes)
+    const flushes = [nodeA, nodeB].map((node) => node.cache.stats().l1Flushes)
     await outage.stop()
     lateness.stop()
     await redis.resume()
@@ -179,47 +179,49 @@ describe('ReadThroughCache fail-safe while Redis is paused', () => {
     // Once both buses are back (each flushing its L1 as it comes up), every key on every node is
     // current.
     await until('both buses back up, each having flushed its L1', () =>
-      [a, b].every(
-        (n, i) => n.cache.stats().busState === 'up' && n.cache.stats().l1Flushes > flushes[i]!,
+      [nodeA, nodeB].every(
+        (node, index) =>
+          node.cache.stats().busState === 'up' && node.cache.stats().l1Flushes > flushes[index]!,
       ),
     )
     const stale: string[] = []
     for (const [id, row] of db) {
-      for (const [name, n] of [
-        ['a', a],
-        ['b', b],
+      for (const [name, node] of [
+        ['a', nodeA],
+        ['b', nodeB],
       ] as const) {
-        const got = await n.cache.getOrLoad(id, load(id))
+        const got = await node.cache.getOrLoad(id, load(id))
         if (got?.version !== row.version)
           stale.push(`${name}:${id} v${got?.version} (db v${row.version})`)
       }
     }
     console.log(
-      `after resume: stale keys=${stale.length}; node b stats ${JSON.stringify(b.cache.stats())}`,
+      `after resume: stale keys=${stale.length}; node b stats ${JSON.stringify(nodeB.cache.stats())}`,
     )
     expect(stale).toStrictEqual([])
     naive.disconnect()
-    await a.close()
-    await b.close()
+    await nodeA.close()
+    await nodeB.close()
   }, 300_000)
 
   test(`keeps answering with 0 errors while Redis is killed and restarted empty (${OUTAGE_READS} reads while down)`, async () => {
     const db = new Map<string, Row>(
-      Array.from({ length: KEYS }, (_, i) => [`k${i}`, { id: `k${i}`, version: 1 }]),
+      Array.from({ length: KEYS }, (_, index) => [`k${index}`, { id: `k${index}`, version: 1 }]),
     )
-    const a = node('kill-a')
-    await a.cache.ready()
+    const nodeA = node('kill-a')
+    await nodeA.cache.ready()
     const load = (id: string) => () => ({ ...db.get(id)! })
-    for (const id of db.keys()) await a.cache.getOrLoad(id, load(id))
+    for (const id of db.keys()) await nodeA.cache.getOrLoad(id, load(id))
     const lateness = watchSchedulingDelay()
-    const during = readers([a.cache], db, 8)
+    const during = readers([nodeA.cache], db, 8)
     await redis.kill()
     await until('reads while Redis is down', () => during.latencies.length >= OUTAGE_READS)
     await redis.restart()
     const restartedAt = during.latencies.length
     await until(
       'the store answers again, and reads go on',
-      () => a.cache.health().store.state === 'up' && during.latencies.length >= restartedAt + 100,
+      () =>
+        nodeA.cache.health().store.state === 'up' && during.latencies.length >= restartedAt + 100,
     )
     await during.stop()
     lateness.stop()
@@ -233,8 +235,8 @@ describe('ReadThroughCache fail-safe while Redis is paused', () => {
     expect(over).toBe(0)
     // Once Redis is back, invalidations are acknowledged again.
     db.set('k0', { id: 'k0', version: 2 })
-    await invalidateWithRetry(a.cache, 'k0', 2)
-    expect((await a.cache.getOrLoad('k0', load('k0')))?.version).toBe(2)
-    await a.close()
+    await invalidateWithRetry(nodeA.cache, 'k0', 2)
+    expect((await nodeA.cache.getOrLoad('k0', load('k0')))?.version).toBe(2)
+    await nodeA.close()
   }, 300_000)
 })

@@ -29,8 +29,8 @@ async function drain(): Promise<void> {
 function record(cache: ReadThroughCache, ...names: CacheEventName[]): string[] {
   const seen: string[] = []
   for (const name of names)
-    cache.on(name, (e) =>
-      seen.push(`${name}:${'reason' in e ? e.reason : 'tier' in e ? e.tier : ''}`),
+    cache.on(name, (event) =>
+      seen.push(`${name}:${'reason' in event ? event.reason : 'tier' in event ? event.tier : ''}`),
     )
   return seen
 }
@@ -73,8 +73,8 @@ describe('ReadThroughCache', () => {
 
   test('an entry expires after ttlMs and is reloaded', async () => {
     const { cache, clock } = setup({ ttlMs: 1_000 })
-    let n = 0
-    const loader = () => (n += 1)
+    let loads = 0
+    const loader = () => (loads += 1)
     await cache.getOrLoad('k', loader)
     clock.advance(999)
     expect(await cache.getOrLoad('k', loader)).toBe(1)
@@ -84,10 +84,10 @@ describe('ReadThroughCache', () => {
 
   test('jitter shortens the TTL by up to its fraction', async () => {
     const { cache, clock } = setup({ ttlMs: 1_000, jitter: 0.5, random: () => 1 })
-    let n = 0
-    await cache.getOrLoad('k', () => (n += 1))
+    let loads = 0
+    await cache.getOrLoad('k', () => (loads += 1))
     clock.advance(500)
-    expect(await cache.getOrLoad('k', () => (n += 1))).toBe(2)
+    expect(await cache.getOrLoad('k', () => (loads += 1))).toBe(2)
   })
 
   test('within graceMs a failing loader is answered with the stale value; past grace the error surfaces', async () => {
@@ -169,7 +169,7 @@ describe('ReadThroughCache', () => {
     // A loader that read version 2 (a lagging source) is refused, retried, then reported as stale.
     const error: unknown = await cache
       .getOrLoad('k', (ctx) => (ctx.report({ version: 2 }), 'old'))
-      .catch((e: unknown) => e)
+      .catch((thrown: unknown) => thrown)
     expect(error).toMatchObject({ code: 'E_CACHE_STALE_LOAD' })
     let attempt = 0
     expect(
@@ -183,8 +183,8 @@ describe('ReadThroughCache', () => {
 
   test('invalidateTags() drops tagged entries in both tiers and refuses tagged fills in flight', async () => {
     const { cache } = setup()
-    let n = 0
-    const loader = () => (n += 1)
+    let loads = 0
+    const loader = () => (loads += 1)
     await cache.getOrLoad('a', loader, { tags: ['cat:1'] })
     await cache.getOrLoad('b', loader, { tags: ['cat:2'] })
     const gate = deferred()
@@ -207,28 +207,28 @@ describe('ReadThroughCache', () => {
 
   test('eagerRefresh reloads in the background once the fraction of the TTL has passed', async () => {
     const { cache, clock } = setup({ ttlMs: 1_000, eagerRefresh: 0.8 })
-    let n = 0
-    const loader = () => (n += 1)
+    let loads = 0
+    const loader = () => (loads += 1)
     await cache.getOrLoad('k', loader)
     clock.advance(850)
     expect(await cache.getOrLoad('k', loader)).toBe(1) // served at once; refresh starts
-    await vi.waitFor(() => expect(n).toBe(2), { timeout: 30_000 })
+    await vi.waitFor(() => expect(loads).toBe(2), { timeout: 30_000 })
     expect(await cache.getOrLoad('k', loader)).toBe(2)
   })
 
   test('eagerRefresh also works without an L1 (from L2 hits), and a batch hit never triggers it', async () => {
     const { cache, clock } = setup({ ttlMs: 1_000, eagerRefresh: 0.8, l1: false })
-    let n = 0
-    const loader = () => (n += 1)
+    let loads = 0
+    const loader = () => (loads += 1)
     await cache.getOrLoad('k', loader)
     clock.advance(850)
     expect([
       ...(await cache.getManyOrLoad(['k'], async () => Promise.resolve({ k: 99 }))),
     ]).toStrictEqual([['k', 1]])
     await drain()
-    expect(n).toBe(1)
+    expect(loads).toBe(1)
     expect(await cache.getOrLoad('k', loader)).toBe(1)
-    await vi.waitFor(() => expect(n).toBe(2), { timeout: 30_000 })
+    await vi.waitFor(() => expect(loads).toBe(2), { timeout: 30_000 })
     expect(await cache.getOrLoad('k', loader)).toBe(2)
   })
 

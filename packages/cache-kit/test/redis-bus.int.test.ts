@@ -13,21 +13,21 @@ afterAll(async () => {
 })
 
 invalidationBusContract('redis', async () => {
-  const a = createRedisBus({ url: redis.url, connectionName: 'contract-a' })
-  const b = createRedisBus({
+  const busA = createRedisBus({ url: redis.url, connectionName: 'contract-a' })
+  const busB = createRedisBus({
     url: redis.url,
     connectionName: 'contract-b',
     redisOptions: { retryStrategy: () => 200 },
   })
   const admin = new Redis(redis.url)
   return Promise.resolve({
-    a,
-    b,
+    a: busA,
+    b: busB,
     async dropB() {
       await admin.call('CLIENT', 'KILL', 'SKIPME', 'yes', 'TYPE', 'pubsub')
       const list = (await admin.call('CLIENT', 'LIST')) as string
       expect(list).not.toContain('name=contract-b ')
     },
-    close: async () => (admin.disconnect(), await a.close(), await b.close()),
+    close: async () => (admin.disconnect(), await busA.close(), await busB.close()),
   })
 })

@@ -125,7 +125,7 @@ describe('ReplicaRouter routing', () => {
     await vi.waitFor(() => expect(cluster.probes).toBeGreaterThanOrEqual(2), { timeout: 30_000 })
     cluster.advance()
     const results = await Promise.all(reads)
-    expect(results.every((r) => r.result === 1 && r.route.target === 'replica')).toBe(true)
+    expect(results.every((read) => read.result === 1 && read.route.target === 'replica')).toBe(true)
     expect(router.stats().replicaReadsAfterWait).toBe(50)
     // One probe per poll tick (at most one per millisecond waited), not one per waiting read.
     expect(cluster.probes).toBeLessThan(50)
@@ -142,11 +142,11 @@ describe('ReplicaRouter routing', () => {
   test('reads the primary while the replica is down, and stops probing it for replicaRetryAfterMs', async () => {
     const { cluster, router } = setup({ replicaRetryAfterMs: 60_000 })
     cluster.replicaDown = true
-    const a = await router.read(() => Promise.resolve('x'))
+    const first = await router.read(() => Promise.resolve('x'))
     const probes = cluster.statements.length
-    const b = await router.read(() => Promise.resolve('y'))
-    expect(a.route).toEqual({ target: 'primary', reason: 'replica-unavailable' })
-    expect(b.route).toEqual({ target: 'primary', reason: 'replica-unavailable' })
+    const second = await router.read(() => Promise.resolve('y'))
+    expect(first.route).toEqual({ target: 'primary', reason: 'replica-unavailable' })
+    expect(second.route).toEqual({ target: 'primary', reason: 'replica-unavailable' })
     expect(cluster.statements.length).toBe(probes)
   })
 
@@ -185,7 +185,7 @@ describe('ReplicaRouter.write()', () => {
     })
     expect(result).toBe('done')
     expect(parseLsn(token)).toBeGreaterThanOrEqual(cluster.wal.at(-1)?.end ?? 0n)
-    expect(cluster.statements.filter((s) => s.startsWith('session:'))).toEqual([
+    expect(cluster.statements.filter((statement) => statement.startsWith('session:'))).toEqual([
       'session: BEGIN',
       'session: UPDATE items SET version = $2 WHERE id = $1',
       'session: COMMIT',
@@ -211,7 +211,7 @@ describe('ReplicaRouter.write()', () => {
   test('a failed COMMIT is E_CACHE_SOURCE_FAILED (outcome unknown, not retryable) and the connection is destroyed', async () => {
     const { cluster, router } = setup()
     cluster.failCommit = true
-    const error: unknown = await write(router, 'a', 1).catch((e: unknown) => e)
+    const error: unknown = await write(router, 'a', 1).catch((thrown: unknown) => thrown)
     expect(isCacheKitError(error) && error.code).toBe('E_CACHE_SOURCE_FAILED')
     expect(isCacheKitError(error) && error.retryable).toBe(false)
     expect(cluster.sessions[0]?.released).toBe(true)
@@ -228,8 +228,8 @@ describe('ReplicaRouter.write()', () => {
       release: () => {},
     }
     const primary = { query: session.query, connect: () => Promise.resolve(session) }
-    const r = createReplicaRouter({ primary, replica: new FakeCluster().replica })
-    await expect(r.write(() => Promise.resolve(1))).rejects.toMatchObject({
+    const router = createReplicaRouter({ primary, replica: new FakeCluster().replica })
+    await expect(router.write(() => Promise.resolve(1))).rejects.toMatchObject({
       code: 'E_CACHE_SOURCE_FAILED',
     })
   })
@@ -270,7 +270,7 @@ describe('ReplicaRouter.loader() with the cache fence', () => {
     // A loader that ignores the watermark but reports the replica's replay LSN: the fill is refused
     // each time and the read fails rather than caching v1.
     const rejected: string[] = []
-    cache.on('cache:fill-rejected', (e) => rejected.push(e.reason))
+    cache.on('cache:fill-rejected', (event) => rejected.push(event.reason))
     const reportsOnly = async (ctx: LoaderContext) => {
       ctx.report({ lsn: formatLsn(cluster.replay) })
       return readVersion(cluster.replica, ctx.key)
@@ -298,11 +298,11 @@ describe('ReplicaRouter.loader() with the cache fence', () => {
       signal: new AbortController().signal,
       watermark: {},
       attempt,
-      report: (s) => reported.push(s),
+      report: (source) => reported.push(source),
     })
-    const load = router.loader(async (db, c) => {
-      const version = await readVersion(db, c.key)
-      c.report({ version })
+    const load = router.loader(async (db, context) => {
+      const version = await readVersion(db, context.key)
+      context.report({ version })
       return version
     })
     await load(ctx(0))

@@ -77,7 +77,7 @@ async function redisConnections(): Promise<number> {
 describe('soak: a cache with a bus under steady load', () => {
   test(`heap after GC, active resources and Redis connections stay flat over ${CYCLES} cycles on 2 nodes`, async () => {
     const nodes = [node('soak-a'), node('soak-b')]
-    await Promise.all(nodes.map((n) => n.cache.ready()))
+    await Promise.all(nodes.map((each) => each.cache.ready()))
     const db = new Map<string, Row>(
       Array.from({ length: KEYS }, (_, index) => [`k${index}`, { id: `k${index}`, version: 1 }]),
     )
@@ -86,7 +86,7 @@ describe('soak: a cache with a bus under steady load', () => {
     const connections: number[] = []
     for (let round = 0; round < CYCLES; round += 1) {
       await cycle(
-        nodes.map((n) => n.cache),
+        nodes.map((each) => each.cache),
         db,
         round,
       )
@@ -95,8 +95,8 @@ describe('soak: a cache with a bus under steady load', () => {
       resources.push(sample.activeResources)
       connections.push(await redisConnections())
     }
-    const stats = nodes.map((n) => n.cache.stats())
-    await Promise.all(nodes.map((n) => n.close()))
+    const stats = nodes.map((each) => each.cache.stats())
+    await Promise.all(nodes.map((each) => each.close()))
 
     const verdicts = [
       checkFlat('heap after GC (bytes)', heap, { maxRelativeGrowth: 0.1, skip: WARM_UP_CYCLES }),

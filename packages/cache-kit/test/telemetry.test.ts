@@ -19,7 +19,7 @@ function recordingTracer(): { tracer: Tracer; spans: Recorded[] } {
       spans.push(rec)
       const span = {
         recordException: () => void (rec.exceptions += 1),
-        setStatus: (s: { code: number }) => ((rec.status = s.code), span),
+        setStatus: (status: { code: number }) => ((rec.status = status.code), span),
         end: () => void (rec.ended = true),
       }
       return fn(span as unknown as Span)
