@@ -7,7 +7,7 @@ import type { Row } from './fixtures/race.js'
 
 /**
  * Sized by work: cycles × (reads + changes) per node, whatever the machine's speed. SOAK_CYCLES
- * runs a longer soak by hand (120 cycles grew the heap no more than 40 did: warm-up, not a leak).
+ * runs a longer soak by hand, to tell warm-up (growth that stops) from a leak (growth that goes on).
  */
 const CYCLES = Number(process.env.SOAK_CYCLES ?? 40)
 const WARM_UP_CYCLES = 8
@@ -71,8 +71,8 @@ async function redisConnections(): Promise<number> {
 }
 
 /**
- * Shown to fail on a leak: with the store guard's deadline queue never trimmed (the array it
- * keeps per store call), the heap grew by 28 % of its mean over the run and this test failed.
+ * Shown to fail on a leak: with the store guard's deadline queue never trimmed (it keeps one item
+ * per store call), the heap's growth over the run went far past the allowance.
  */
 describe('soak: a cache with a bus under steady load', () => {
   test(`heap after GC, active resources and Redis connections stay flat over ${CYCLES} cycles on 2 nodes`, async () => {
