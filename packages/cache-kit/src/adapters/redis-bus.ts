@@ -61,7 +61,14 @@ export class RedisBus implements InvalidationBus {
     this.#publisher = client
     this.#owned = owned
     this.#endpoint = endpoint
-    this.#subscriber = client.duplicate({ connectionName, lazyConnect: true })
+    // autoResubscribe off: on every reconnect ioredis sends its own SUBSCRIBE and never handles
+    // the promise, so a close before the reply is an unhandled rejection (which crashes a strict
+    // process). This bus resubscribes itself, on 'ready', and handles the outcome.
+    this.#subscriber = client.duplicate({
+      connectionName,
+      lazyConnect: true,
+      autoResubscribe: false,
+    })
     // The subscriber is always this bus's own connection: its errors surface as state `down`.
     this.#subscriber.on('error', () => undefined)
     this.#subscriber.on('close', () => this.#setState('down'))
