@@ -144,3 +144,32 @@ export async function resolveMany<T>(
   )
   return out
 }
+
+/**
+ * `getManyOrLoad` after the keys were checked: L1 hits first (`l1Get` returns none while L1 is not
+ * trusted), then {@link resolveMany} for the rest. Returns each key's payload.
+ */
+export async function readMany<T>(
+  core: CacheCore,
+  keys: readonly string[],
+  loader: BatchLoader<T>,
+  options: ResolvedLoadOptions,
+  l1Get: (key: string) => StoredEntry | undefined,
+): Promise<Map<string, Payload>> {
+  const payloads = new Map<string, Payload>()
+  const misses: { key: string; local: LocalTicket; l1Entry: StoredEntry | undefined }[] = []
+  for (const key of keys) {
+    const l1Entry = l1Get(key)
+    if (l1Entry !== undefined && entryState(l1Entry, core.clock.now()) === 'fresh') {
+      core.emitter.emit('cache:hit', { key, tier: 'l1' })
+      payloads.set(key, l1Entry.payload)
+    } else {
+      misses.push({ key, local: core.fence.ticket(key, options.tags), l1Entry })
+    }
+  }
+  if (misses.length === 0) return payloads
+  for (const [key, payload] of await resolveMany(core, misses, loader, options)) {
+    payloads.set(key, payload)
+  }
+  return payloads
+}

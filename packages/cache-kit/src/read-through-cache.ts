@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import { resolveMany, type BatchLoader } from './batch.js'
+import { readMany, type BatchLoader } from './batch.js'
 import { BusLink } from './bus-link.js'
 import { resolveCacheOptions, type CacheOptions } from './cache-options.js'
 import type { CacheCore } from './core.js'
@@ -178,25 +178,9 @@ export class ReadThroughCache {
       throw new CacheKitError('E_CACHE_INVALID_KEY', 'keys must be an array of strings.')
     const unique = [...new Set(keys)].map((key) => checkKey(key, this.#core.tunables.maxKeyLength))
     const opts = resolveLoadOptions(this.#defaults, options)
-    const payloads = new Map<string, Payload>()
-    const misses: {
-      key: string
-      local: ReturnType<CacheCore['fence']['ticket']>
-      l1Entry: StoredEntry | undefined
-    }[] = []
-    for (const key of unique) {
-      const l1Entry = this.#l1Get(key)
-      if (l1Entry !== undefined && entryState(l1Entry, this.#core.clock.now()) === 'fresh') {
-        this.#core.emitter.emit('cache:hit', { key, tier: 'l1' })
-        payloads.set(key, l1Entry.payload)
-      } else {
-        misses.push({ key, local: this.#core.fence.ticket(key, opts.tags), l1Entry })
-      }
-    }
-    if (misses.length > 0) {
-      for (const [key, payload] of await resolveMany(this.#core, misses, batchLoader, opts))
-        payloads.set(key, payload)
-    }
+    const payloads = await readMany(this.#core, unique, batchLoader, opts, (key) =>
+      this.#l1Get(key),
+    )
     return new Map(
       unique.map((key) => [key, decode<T>(this.#core.serializer, payloads.get(key) ?? null)]),
     )
