@@ -2,7 +2,13 @@ import type { CacheCore } from './core.js'
 import { buildEntry, entryState } from './entry.js'
 import { CacheKitError, isCacheKitError } from './errors.js'
 import type { LocalTicket } from './local-fence.js'
-import { checkSource, loaderError, withHardTimeout, type LoadSource } from './loader.js'
+import {
+  checkSource,
+  loaderError,
+  withHardTimeout,
+  type CheckedSource,
+  type LoadSource,
+} from './loader.js'
 import type { ResolvedLoadOptions } from './options.js'
 import type { StoredEntry, StoreReadResult, Watermark } from './ports.js'
 import { fill, readL2, serveL2Hit, type Payload } from './read-path.js'
@@ -39,13 +45,14 @@ async function callBatch<T>(
   loader: BatchLoader<T>,
   pending: readonly Pending[],
   hardTimeoutMs: number,
+  closing: AbortSignal,
 ) {
   const controller = new AbortController()
-  const sources = new Map<string, LoadSource>()
-  const keys = pending.map((p) => p.key)
+  const sources = new Map<string, CheckedSource>()
+  const keys = pending.map((item) => item.key)
   const ctx: BatchLoaderContext = {
     signal: controller.signal,
-    watermarks: new Map(pending.map((p) => [p.key, p.read?.watermark ?? {}])),
+    watermarks: new Map(pending.map((item) => [item.key, item.read?.watermark ?? {}])),
     report: (key, source) => sources.set(key, checkSource(source, key)),
   }
   const timeout = () =>
@@ -60,6 +67,7 @@ async function callBatch<T>(
       hardTimeoutMs,
       controller,
       timeout,
+      closing,
     )
     return { values: toMap(value), sources }
   } catch (thrown) {
@@ -91,7 +99,8 @@ export async function resolveMany<T>(
         return
       }
       const stale = [entry, l1Entry].find(
-        (e) => e !== undefined && entryState(e, core.clock.now()) !== 'expired',
+        (candidate) =>
+          candidate !== undefined && entryState(candidate, core.clock.now()) !== 'expired',
       )
       core.emitter.emit('cache:miss', { key })
       pending.push({ key, local, read, stale })
@@ -100,21 +109,21 @@ export async function resolveMany<T>(
   if (pending.length === 0) return out
   let loaded: Awaited<ReturnType<typeof callBatch<T>>>
   try {
-    loaded = await callBatch(loader, pending, options.hardTimeoutMs)
+    loaded = await callBatch(loader, pending, options.hardTimeoutMs, core.closing)
   } catch (error) {
-    if (!pending.every((p) => p.stale !== undefined)) throw error
-    for (const p of pending) {
-      core.emitter.emit('cache:stale-served', { key: p.key, reason: 'loader-failed' })
-      out.set(p.key, p.stale?.payload ?? null)
+    if (!pending.every((item) => item.stale !== undefined)) throw error
+    for (const item of pending) {
+      core.emitter.emit('cache:stale-served', { key: item.key, reason: 'loader-failed' })
+      out.set(item.key, item.stale?.payload ?? null)
     }
     return out
   }
   const now = core.clock.now()
-  const entries = pending.map((p) => ({
-    p,
+  const entries = pending.map((item) => ({
+    item,
     entry: buildEntry(
-      loaded.values.get(p.key),
-      loaded.sources.get(p.key) ?? {},
+      loaded.values.get(item.key),
+      loaded.sources.get(item.key) ?? {},
       options,
       core.serializer,
       now,
@@ -122,16 +131,45 @@ export async function resolveMany<T>(
     ),
   }))
   await Promise.all(
-    entries.map(async ({ p, entry }) => {
+    entries.map(async ({ item, entry }) => {
       await fill(
         core,
-        { key: p.key, local: p.local, options, loader: () => undefined },
+        { key: item.key, local: item.local, options, loader: () => undefined },
         entry,
-        p.read,
+        item.read,
         '',
       )
-      out.set(p.key, entry.payload)
+      out.set(item.key, entry.payload)
     }),
   )
   return out
+}
+
+/**
+ * `getManyOrLoad` after the keys were checked: L1 hits first (`l1Get` returns none while L1 is not
+ * trusted), then {@link resolveMany} for the rest. Returns each key's payload.
+ */
+export async function readMany<T>(
+  core: CacheCore,
+  keys: readonly string[],
+  loader: BatchLoader<T>,
+  options: ResolvedLoadOptions,
+  l1Get: (key: string) => StoredEntry | undefined,
+): Promise<Map<string, Payload>> {
+  const payloads = new Map<string, Payload>()
+  const misses: { key: string; local: LocalTicket; l1Entry: StoredEntry | undefined }[] = []
+  for (const key of keys) {
+    const l1Entry = l1Get(key)
+    if (l1Entry !== undefined && entryState(l1Entry, core.clock.now()) === 'fresh') {
+      core.emitter.emit('cache:hit', { key, tier: 'l1' })
+      payloads.set(key, l1Entry.payload)
+    } else {
+      misses.push({ key, local: core.fence.ticket(key, options.tags), l1Entry })
+    }
+  }
+  if (misses.length === 0) return payloads
+  for (const [key, payload] of await resolveMany(core, misses, loader, options)) {
+    payloads.set(key, payload)
+  }
+  return payloads
 }

@@ -1,10 +1,11 @@
+import type { Clock, Logger } from '@faultline/common'
 import type { Tracer } from '@opentelemetry/api'
 import type { CacheEmitter } from './events.js'
 import type { L1Tier } from './l1-tier.js'
 import type { LocalFence } from './local-fence.js'
 import type { Loader } from './loader.js'
 import type { ResolvedLoadOptions, ResolvedTunables } from './options.js'
-import type { CacheStore, Clock, Logger, StoredEntry } from './ports.js'
+import type { CacheStore, StoredEntry } from './ports.js'
 import type { Serializer } from './serializer.js'
 import type { StoreGuard } from './store-guard.js'
 
@@ -21,6 +22,8 @@ export interface CacheCore {
   readonly tunables: ResolvedTunables
   readonly tracer: Tracer
   readonly random: () => number
+  /** Aborted by `close()`: loaders see it through their signal, and waits stop early. */
+  readonly closing: AbortSignal
   /** A fresh lease owner id, unique across nodes. */
   nextLeaseOwner(): string
   /** Called on every fresh L2 hit, so eager refresh works without an L1 too. */
@@ -34,7 +37,19 @@ export interface CacheCore {
   background(task: Promise<unknown>, what: string): void
 }
 
-/** @internal Resolves after `ms` milliseconds of real time. */
-export function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms))
+/**
+ * @internal Resolves after `ms` milliseconds of real time, or at once when `signal` aborts. The
+ * abort listener is removed when the timer fires, so a long-lived signal gathers none.
+ */
+export function delay(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted === true) return resolve()
+    const done = (): void => {
+      clearTimeout(timer)
+      signal?.removeEventListener('abort', done)
+      resolve()
+    }
+    const timer = setTimeout(done, ms)
+    signal?.addEventListener('abort', done, { once: true })
+  })
 }

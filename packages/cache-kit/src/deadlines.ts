@@ -66,13 +66,17 @@ export class Deadlines {
   #fire(): void {
     this.#timer = undefined
     const now = performance.now()
-    for (let d = this.#queue[this.#head]; d !== undefined; d = this.#queue[this.#head]) {
-      if (!d.settled && d.at > now) break
+    for (
+      let deadline = this.#queue[this.#head];
+      deadline !== undefined;
+      deadline = this.#queue[this.#head]
+    ) {
+      if (!deadline.settled && deadline.at > now) break
       this.#head += 1
-      if (!d.settled) {
-        d.settled = true
+      if (!deadline.settled) {
+        deadline.settled = true
         this.#open -= 1
-        d.expire()
+        deadline.expire()
       }
     }
     // Drop the consumed prefix now and then, so the array does not grow for the process's life.

@@ -1,4 +1,4 @@
-import type { LoadSource } from './loader.js'
+import type { CheckedSource } from './loader.js'
 import type { ResolvedLoadOptions } from './options.js'
 import type { StoredEntry } from './ports.js'
 import type { Serializer } from './serializer.js'
@@ -23,7 +23,7 @@ export function needsEagerRefresh(entry: StoredEntry, now: number): boolean {
  */
 export function buildEntry(
   value: unknown,
-  source: LoadSource,
+  source: CheckedSource,
   options: ResolvedLoadOptions,
   serializer: Serializer,
   now: number,

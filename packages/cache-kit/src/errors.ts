@@ -1,7 +1,13 @@
-/** Every error code `@faultline/cache-kit` raises. */
+import { FaultlineError } from '@faultline/common'
+
+/**
+ * Every error code `@faultline/cache-kit` raises, in the `E_<PACKAGE>_<PROBLEM>` scheme every
+ * Faultline package shares. The README's error table says what each means and what to do.
+ */
 export type CacheKitErrorCode =
   | 'E_CACHE_INVALID_KEY'
   | 'E_CACHE_INVALID_OPTION'
+  | 'E_CACHE_INVALID_LSN'
   | 'E_CACHE_INVALID_CHANGE'
   | 'E_CACHE_UNSERIALIZABLE'
   | 'E_CACHE_DESERIALIZE'
@@ -11,7 +17,6 @@ export type CacheKitErrorCode =
   | 'E_CACHE_STORE_UNAVAILABLE'
   | 'E_CACHE_BUS_UNAVAILABLE'
   | 'E_CACHE_CLOSED'
-  | 'E_CACHE_INVALID_TOKEN'
   | 'E_CACHE_SOURCE_FAILED'
 
 const BRAND = Symbol.for('faultline.cache-kit.error')
@@ -25,9 +30,11 @@ export interface CacheKitErrorContext {
   readonly operation?: string
   readonly reason?: string
   readonly value?: unknown
+  /** The backend that failed, `host:port` with no credentials (`E_CACHE_*_UNAVAILABLE`). */
+  readonly endpoint?: string
 }
 
-/** Options for constructing a {@link CacheKitError}. */
+/** @internal Options for constructing a {@link CacheKitError}. */
 export interface CacheKitErrorOptions {
   readonly context?: CacheKitErrorContext
   readonly cause?: unknown
@@ -35,19 +42,16 @@ export interface CacheKitErrorOptions {
   readonly retryable?: boolean
 }
 
-/** The one error class cache-kit throws; `code` says what went wrong. */
-export class CacheKitError extends Error {
-  override readonly name = 'CacheKitError'
+/**
+ * The one error class cache-kit throws; `code` says what went wrong. It extends
+ * `FaultlineError`, so `isFaultlineError()` from `@faultline/common` recognises it too.
+ */
+export class CacheKitError extends FaultlineError<CacheKitErrorCode, CacheKitErrorContext> {
+  override name = 'CacheKitError'
   readonly [BRAND] = true
-  readonly code: CacheKitErrorCode
-  readonly retryable: boolean
-  readonly context: CacheKitErrorContext
 
   constructor(code: CacheKitErrorCode, message: string, options: CacheKitErrorOptions = {}) {
-    super(message, { cause: options.cause })
-    this.code = code
-    this.retryable = options.retryable ?? false
-    this.context = Object.freeze({ ...options.context })
+    super(code, message, options)
   }
 }
 
@@ -56,7 +60,7 @@ export function isCacheKitError(value: unknown): value is CacheKitError {
   return typeof value === 'object' && value !== null && BRAND in value
 }
 
-/** Describes a thrown value that may not be an Error, for messages. */
+/** @internal Describes a thrown value that may not be an Error, for messages. */
 export function describeThrown(value: unknown): string {
   if (value instanceof Error) return value.message
   if (typeof value === 'string') return value

@@ -26,6 +26,8 @@ export interface CacheEvents {
   }
   'cache:store-error': { readonly operation: string; readonly error: CacheKitError }
   'cache:bus-state': { readonly state: BusState }
+  /** The L2 store started or stopped answering (see `health()`). */
+  'cache:store-state': { readonly state: 'up' | 'down'; readonly endpoint: string | undefined }
   'cache:l1-flushed': { readonly reason: FlushReason }
 }
 
@@ -36,8 +38,8 @@ export type CacheEventName = keyof CacheEvents
 export type CacheListener<E extends CacheEventName> = (payload: CacheEvents[E]) => void
 
 /**
- * A small typed emitter. A listener that throws is reported to `onListenerError` and never breaks
- * the read that emitted the event.
+ * @internal A small typed emitter. A listener that throws is reported to `onListenerError` and
+ * never breaks the read that emitted the event.
  */
 export class CacheEmitter {
   readonly #listeners = new Map<CacheEventName, Set<(payload: never) => void>>()
@@ -48,16 +50,16 @@ export class CacheEmitter {
   }
 
   on<E extends CacheEventName>(event: E, listener: CacheListener<E>): () => void {
-    const set = this.#listeners.get(event) ?? new Set()
-    set.add(listener)
-    this.#listeners.set(event, set)
-    return () => set.delete(listener)
+    const listeners = this.#listeners.get(event) ?? new Set()
+    listeners.add(listener)
+    this.#listeners.set(event, listeners)
+    return () => listeners.delete(listener)
   }
 
   emit<E extends CacheEventName>(event: E, payload: CacheEvents[E]): void {
-    const set = this.#listeners.get(event)
-    if (set === undefined) return
-    for (const listener of set) {
+    const listeners = this.#listeners.get(event)
+    if (listeners === undefined) return
+    for (const listener of listeners) {
       try {
         ;(listener as CacheListener<E>)(payload)
       } catch (error) {

@@ -1,4 +1,4 @@
-import { compareLsn } from './lsn.js'
+import { compareLsn } from '@faultline/common'
 import type { FillRejectReason, InvalidateRequest, StoredEntry, Watermark } from './ports.js'
 
 /**

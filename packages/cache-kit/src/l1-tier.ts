@@ -1,6 +1,7 @@
 import { LRUCache } from 'lru-cache'
 import type { LocalFence, LocalTicket } from './local-fence.js'
-import type { Clock, StoredEntry } from './ports.js'
+import type { Clock } from '@faultline/common'
+import type { StoredEntry } from './ports.js'
 
 /** Options for the in-process L1 tier. */
 export interface L1Options {

@@ -1,5 +1,5 @@
 import { LRUCache } from 'lru-cache'
-import { compareLsn } from './lsn.js'
+import { compareLsn } from '@faultline/common'
 import type { StoredEntry, Watermark } from './ports.js'
 
 /** What this node knew about a key when a load or an L2 read began. */
@@ -45,7 +45,7 @@ export class LocalFence {
   constructor(options: LocalFenceOptions) {
     this.#now = options.now ?? (() => performance.now())
     this.#ttlMs = options.tombstoneTtlMs
-    const dispose = (_v: unknown, _k: string, reason: LRUCache.DisposeReason): void => {
+    const dispose = (_value: unknown, _key: string, reason: LRUCache.DisposeReason): void => {
       if (reason === 'evict') {
         this.#epoch += 1
         options.onOverflow()
@@ -66,7 +66,7 @@ export class LocalFence {
     return {
       epoch: this.#epoch,
       generation: this.#keys.get(key)?.generation ?? 0,
-      tagGenerations: tags.map((t) => this.#tags.get(t) ?? 0),
+      tagGenerations: tags.map((tag) => this.#tags.get(tag) ?? 0),
       tags,
       validUntil: this.#now() + this.#ttlMs,
     }
@@ -76,7 +76,9 @@ export class LocalFence {
   isCurrent(key: string, ticket: LocalTicket): boolean {
     if (ticket.epoch !== this.#epoch || this.#now() >= ticket.validUntil) return false
     if ((this.#keys.get(key)?.generation ?? 0) !== ticket.generation) return false
-    return ticket.tags.every((t, i) => (this.#tags.get(t) ?? 0) === ticket.tagGenerations[i])
+    return ticket.tags.every(
+      (tag, index) => (this.#tags.get(tag) ?? 0) === ticket.tagGenerations[index],
+    )
   }
 
   /** True if `entry` is behind this node's watermark for `key`. */
@@ -115,18 +117,18 @@ export class LocalFence {
 }
 
 /** The component-wise maximum of two watermarks. */
-export function mergeWatermarks(a: Watermark, b: Watermark): Watermark {
-  const version = maxDefined(a.version, b.version, (x, y) => x - y)
-  const lsn = maxDefined(a.lsn, b.lsn, compareLsn)
+export function mergeWatermarks(first: Watermark, second: Watermark): Watermark {
+  const version = maxDefined(first.version, second.version, (left, right) => left - right)
+  const lsn = maxDefined(first.lsn, second.lsn, compareLsn)
   return { ...(version !== undefined && { version }), ...(lsn !== undefined && { lsn }) }
 }
 
 function maxDefined<T>(
-  a: T | undefined,
-  b: T | undefined,
-  cmp: (x: T, y: T) => number,
+  first: T | undefined,
+  second: T | undefined,
+  compare: (left: T, right: T) => number,
 ): T | undefined {
-  if (a === undefined) return b
-  if (b === undefined) return a
-  return cmp(a, b) >= 0 ? a : b
+  if (first === undefined) return second
+  if (second === undefined) return first
+  return compare(first, second) >= 0 ? first : second
 }

@@ -1,39 +1,37 @@
+import { formatLsn, tryParseLsn, type Lsn } from '@faultline/common'
 import { CacheKitError } from './errors.js'
 
-/** A Postgres log sequence number in its text form, e.g. `0/3000148`. */
-export type Lsn = string
-
-const LSN_PATTERN = /^([0-9A-Fa-f]{1,8})\/([0-9A-Fa-f]{1,8})$/
-
 /**
- * Parses an LSN to a BigInt (`hi << 32 | lo`). Strings must never be compared directly:
- * `'0/FFFFFFFF' > '1/0'` as text.
+ * The canonical text of an LSN given at a public entry point (text or BigInt), so equal LSNs are
+ * equal strings everywhere below (the Redis scripts and the wire format rely on it).
+ * @throws CacheKitError `E_CACHE_INVALID_LSN` naming `field` (and `key`, when there is one).
  */
-export function parseLsn(lsn: Lsn): bigint {
-  const match = LSN_PATTERN.exec(lsn)
-  if (!match) {
-    throw new CacheKitError('E_CACHE_INVALID_CHANGE', `"${lsn}" is not an LSN like "0/3000148".`, {
-      context: { reason: 'lsn', value: lsn },
-    })
-  }
-  return (BigInt(`0x${match[1]}`) << 32n) + BigInt(`0x${match[2]}`)
+export function toLsn(input: unknown, field: string, key?: string): Lsn {
+  const value = tryParseLsn(input)
+  if (value === undefined) throw invalidLsn(input, field, key)
+  return formatLsn(value)
 }
 
-/** Formats a BigInt LSN in Postgres's canonical upper-case `HI/LO` form. */
-export function formatLsn(value: bigint): Lsn {
-  const hi = (value >> 32n).toString(16).toUpperCase()
-  const lo = (value & 0xffffffffn).toString(16).toUpperCase()
-  return `${hi}/${lo}`
+/** {@link toLsn}, as a BigInt: for code that compares. */
+export function toLsnValue(input: unknown, field: string, key?: string): bigint {
+  const value = tryParseLsn(input)
+  if (value === undefined) throw invalidLsn(input, field, key)
+  return value
 }
 
-/** Canonical form of an LSN, so equal LSNs are equal strings (the Redis scripts rely on it). */
-export function normalizeLsn(lsn: Lsn): Lsn {
-  return formatLsn(parseLsn(lsn))
+function invalidLsn(input: unknown, field: string, key: string | undefined): CacheKitError {
+  const shown = show(input)
+  const where = key === undefined ? field : `${field} for "${key}"`
+  return new CacheKitError(
+    'E_CACHE_INVALID_LSN',
+    `${where} is ${shown}, which is not a Postgres LSN: pass text like "16/B374D848" (what pg_current_wal_lsn() prints) or a BigInt from 0 to 2^64-1.`,
+    { context: { option: field, value: shown, ...(key !== undefined && { key }) } },
+  )
 }
 
-/** Negative, zero or positive as `a` is before, equal to or after `b`. */
-export function compareLsn(a: Lsn, b: Lsn): number {
-  const x = parseLsn(a)
-  const y = parseLsn(b)
-  return x < y ? -1 : x > y ? 1 : 0
+function show(input: unknown): string {
+  if (typeof input === 'bigint') return `${input}n`
+  if (typeof input === 'string')
+    return JSON.stringify(input.length > 40 ? `${input.slice(0, 40)}…` : input)
+  return input === undefined ? 'undefined' : typeof input
 }

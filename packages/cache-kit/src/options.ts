@@ -1,4 +1,4 @@
-import { CacheKitError } from './errors.js'
+import { checkFraction, checkInt, invalidOption, stripUndefined } from './validate.js'
 
 /** Per-call read-through options; each falls back to the cache's defaults. */
 export interface GetOrLoadOptions {
@@ -46,13 +46,18 @@ export interface CacheTunables {
    * reject (retryably) with `E_CACHE_BUS_UNAVAILABLE`. @default 1_000
    */
   busTimeoutMs?: number
+  /**
+   * How long `ready()` waits for the store to answer and the bus to subscribe before it rejects.
+   * @default 5_000
+   */
+  readyTimeoutMs?: number
   /** Longest key accepted. @default 1_024 */
   maxKeyLength?: number
   /** Reloads after a fill is refused as behind the watermark (e.g. a lagging replica). @default 2 */
   fenceRetries?: number
 }
 
-/** Resolved per-call options. */
+/** @internal Resolved per-call options. */
 export interface ResolvedLoadOptions {
   readonly ttlMs: number
   readonly graceMs: number
@@ -64,11 +69,11 @@ export interface ResolvedLoadOptions {
   readonly tags: readonly string[]
 }
 
-/** Resolved cache tunables. */
+/** @internal Resolved cache tunables. */
 export type ResolvedTunables = Required<CacheTunables>
 
-/** Every default in one place. */
-export const DEFAULTS = Object.freeze({
+/** Every default of a cache, in one place: per-call defaults, tunables and L1 limits. */
+export const CACHE_DEFAULTS = Object.freeze({
   ttlMs: 60_000,
   graceMs: 0,
   softTimeoutMs: undefined,
@@ -84,6 +89,7 @@ export const DEFAULTS = Object.freeze({
   storeTimeoutMs: 1_000,
   storeRetryAfterMs: 1_000,
   busTimeoutMs: 1_000,
+  readyTimeoutMs: 5_000,
   maxKeyLength: 1_024,
   fenceRetries: 2,
   l1MaxEntries: 10_000,
@@ -91,74 +97,52 @@ export const DEFAULTS = Object.freeze({
   maxTagLength: 256,
 } as const)
 
-function bad(option: string, value: unknown, rule: string): CacheKitError {
-  return new CacheKitError(
-    'E_CACHE_INVALID_OPTION',
-    `Option ${option} must be ${rule}; got ${String(value)}.`,
-    {
-      context: { option, value },
-    },
-  )
-}
-
-/** Throws unless `value` is an integer in [min, max]. */
-export function checkInt(
-  option: string,
-  value: number,
-  min: number,
-  max = Number.MAX_SAFE_INTEGER,
-): number {
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw bad(option, value, `an integer from ${min} to ${max}`)
-  }
-  return value
-}
-
-function checkFraction(option: string, value: number, allowZero: boolean): number {
-  const ok = typeof value === 'number' && (allowZero ? value >= 0 : value > 0) && value < 1
-  if (!ok) throw bad(option, value, `a number in ${allowZero ? '[' : '('}0, 1)`)
-  return value
-}
-
-function checkTags(tags: readonly string[]): readonly string[] {
-  if (!Array.isArray(tags)) throw bad('tags', tags, 'an array of strings')
-  for (const tag of tags) {
-    if (typeof tag !== 'string' || tag.length === 0 || tag.length > DEFAULTS.maxTagLength) {
-      throw bad('tags', tag, `non-empty strings of at most ${DEFAULTS.maxTagLength} characters`)
+function checkTags(tags: unknown): readonly string[] {
+  if (!Array.isArray(tags)) throw invalidOption('tags', tags, 'an array of strings')
+  for (const tag of tags as unknown[]) {
+    if (typeof tag !== 'string' || tag.length === 0 || tag.length > CACHE_DEFAULTS.maxTagLength) {
+      throw invalidOption(
+        'tags',
+        tag,
+        `non-empty strings of at most ${CACHE_DEFAULTS.maxTagLength} characters`,
+      )
     }
   }
-  return [...new Set<string>(tags)].sort()
+  return [...new Set<string>(tags as string[])].sort()
 }
 
-/** Merges per-call options over the cache defaults and validates the result. */
+/** @internal Merges per-call options over the cache defaults and validates the result. */
 export function resolveLoadOptions(
   base: ResolvedLoadOptions,
   call: GetOrLoadOptions = {},
 ): ResolvedLoadOptions {
-  const o = { ...base, ...stripUndefined(call) }
-  const hard = checkInt('hardTimeoutMs', o.hardTimeoutMs, 1, 3_600_000)
-  if (o.softTimeoutMs !== undefined) checkInt('softTimeoutMs', o.softTimeoutMs, 0, hard)
+  if (typeof call !== 'object' || call === null) {
+    throw invalidOption('options', call, 'an object of GetOrLoadOptions or undefined')
+  }
+  const merged = { ...base, ...stripUndefined(call) }
+  const hard = checkInt('hardTimeoutMs', merged.hardTimeoutMs, 1, 3_600_000)
+  if (merged.softTimeoutMs !== undefined) checkInt('softTimeoutMs', merged.softTimeoutMs, 0, hard)
   return {
-    ttlMs: checkInt('ttlMs', o.ttlMs, 1),
-    graceMs: checkInt('graceMs', o.graceMs, 0),
-    softTimeoutMs: o.softTimeoutMs,
+    ttlMs: checkInt('ttlMs', merged.ttlMs, 1),
+    graceMs: checkInt('graceMs', merged.graceMs, 0),
+    softTimeoutMs: merged.softTimeoutMs,
     hardTimeoutMs: hard,
     eagerRefresh:
-      o.eagerRefresh === undefined
+      merged.eagerRefresh === undefined
         ? undefined
-        : checkFraction('eagerRefresh', o.eagerRefresh, false),
-    jitter: checkFraction('jitter', o.jitter, true),
-    negativeTtlMs: checkInt('negativeTtlMs', o.negativeTtlMs, 0),
-    tags: checkTags(o.tags),
+        : checkFraction('eagerRefresh', merged.eagerRefresh, false),
+    jitter: checkFraction('jitter', merged.jitter, true),
+    negativeTtlMs: checkInt('negativeTtlMs', merged.negativeTtlMs, 0),
+    tags: checkTags(merged.tags),
   }
 }
 
-/** Resolves and validates the cache-level tunables. */
-export function resolveTunables(t: CacheTunables, hardTimeoutMs: number): ResolvedTunables {
-  const o = { ...DEFAULTS, ...stripUndefined(t) }
-  const tombstoneTtlMs = checkInt('tombstoneTtlMs', o.tombstoneTtlMs, 1)
+/** @internal Resolves and validates the cache-level tunables. */
+export function resolveTunables(tunables: CacheTunables, hardTimeoutMs: number): ResolvedTunables {
+  const merged = { ...CACHE_DEFAULTS, ...stripUndefined(tunables) }
+  const tombstoneTtlMs = checkInt('tombstoneTtlMs', merged.tombstoneTtlMs, 1)
   if (tombstoneTtlMs <= 2 * hardTimeoutMs) {
-    throw bad(
+    throw invalidOption(
       'tombstoneTtlMs',
       tombstoneTtlMs,
       `greater than 2 × hardTimeoutMs (${2 * hardTimeoutMs})`,
@@ -166,18 +150,14 @@ export function resolveTunables(t: CacheTunables, hardTimeoutMs: number): Resolv
   }
   return {
     tombstoneTtlMs,
-    leaseTtlMs: checkInt('leaseTtlMs', o.leaseTtlMs, 1),
-    leaseWaitMs: checkInt('leaseWaitMs', o.leaseWaitMs, 0),
-    leasePollMs: checkInt('leasePollMs', o.leasePollMs, 1),
-    storeTimeoutMs: checkInt('storeTimeoutMs', o.storeTimeoutMs, 1),
-    storeRetryAfterMs: checkInt('storeRetryAfterMs', o.storeRetryAfterMs, 0),
-    busTimeoutMs: checkInt('busTimeoutMs', o.busTimeoutMs, 1),
-    maxKeyLength: checkInt('maxKeyLength', o.maxKeyLength, 1, 65_536),
-    fenceRetries: checkInt('fenceRetries', o.fenceRetries, 0, 10),
+    leaseTtlMs: checkInt('leaseTtlMs', merged.leaseTtlMs, 1),
+    leaseWaitMs: checkInt('leaseWaitMs', merged.leaseWaitMs, 0),
+    leasePollMs: checkInt('leasePollMs', merged.leasePollMs, 1),
+    storeTimeoutMs: checkInt('storeTimeoutMs', merged.storeTimeoutMs, 1),
+    storeRetryAfterMs: checkInt('storeRetryAfterMs', merged.storeRetryAfterMs, 0),
+    busTimeoutMs: checkInt('busTimeoutMs', merged.busTimeoutMs, 1),
+    readyTimeoutMs: checkInt('readyTimeoutMs', merged.readyTimeoutMs, 1, 3_600_000),
+    maxKeyLength: checkInt('maxKeyLength', merged.maxKeyLength, 1, 65_536),
+    fenceRetries: checkInt('fenceRetries', merged.fenceRetries, 0, 10),
   }
-}
-
-/** Drops keys whose value is `undefined`, so they do not override defaults. */
-export function stripUndefined<T extends object>(value: T): Partial<T> {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>
 }

@@ -1,21 +1,11 @@
-import type { Lsn } from './lsn.js'
-
-/** Time source; inject a fake one in tests so TTLs can be moved without sleeping. */
-export interface Clock {
-  /** Milliseconds since the epoch. */
-  now(): number
-}
-
-/** Structured logger; every method is optional to implement meaningfully (a no-op is valid). */
-export interface Logger {
-  debug(message: string, fields?: Record<string, unknown>): void
-  warn(message: string, fields?: Record<string, unknown>): void
-  error(message: string, fields?: Record<string, unknown>): void
-}
+import type { Lsn } from '@faultline/common'
 
 /**
  * One cached entry as the tiers store it. `payload` is the serialized value, or `null` for a
- * cached "not found" (negative entry). Times are epoch milliseconds from the writer's {@link Clock}.
+ * cached "not found" (negative entry). Times are epoch milliseconds from the writer's clock.
+ * LSNs in every port type are canonical text (`formatLsn()` from `@faultline/common`): the cache
+ * converts what callers pass before an adapter sees it, so an adapter may compare them as equal
+ * strings, but must order them numerically (`compareLsn()`), never as text.
  */
 export interface StoredEntry {
   readonly payload: string | null
@@ -124,6 +114,17 @@ export interface InvalidateResult {
  * Errors must be {@link CacheKitError}s (`E_CACHE_STORE_UNAVAILABLE`, retryable).
  */
 export interface CacheStore {
+  /**
+   * Where the store lives, for logs and `health()`: `host:port`, never credentials. Optional: an
+   * in-process store has none.
+   */
+  readonly endpoint?: string
+  /**
+   * One round trip to the backend, for `ready()` and health: resolves when it answers, rejects with
+   * `E_CACHE_STORE_UNAVAILABLE` when it does not. Optional: a store without one counts as up until
+   * a call fails.
+   */
+  ping?(): Promise<void>
   peek(key: string): Promise<StoredEntry | undefined>
   read(key: string, options: StoreReadOptions): Promise<StoreReadResult>
   fill(ticket: FillTicket, entry: StoredEntry, options: StoreFillOptions): Promise<FillResult>
@@ -184,6 +185,8 @@ export interface BusHandlers {
  * may have been missed" and stops trusting L1 until `up`, then flushes it.
  */
 export interface InvalidationBus {
+  /** Where the bus connects, for logs and `health()`: `host:port`, never credentials. */
+  readonly endpoint?: string
   publish(message: InvalidationMessage): Promise<void>
   subscribe(handlers: BusHandlers): Promise<() => Promise<void>>
   /** Current state; `up` only while a subscription is live. */

@@ -93,7 +93,9 @@ function pickStale(
   ...candidates: (StoredEntry | undefined)[]
 ): StoredEntry | undefined {
   const now = core.clock.now()
-  return candidates.find((e) => e !== undefined && entryState(e, now) !== 'expired')
+  return candidates.find(
+    (candidate) => candidate !== undefined && entryState(candidate, now) !== 'expired',
+  )
 }
 
 /**
@@ -133,8 +135,9 @@ async function waitForLease<T>(
 ): Promise<Payload | { read: StoreReadResult | undefined }> {
   const deadline = performance.now() + core.tunables.leaseWaitMs
   let read: StoreReadResult | undefined
-  while (performance.now() < deadline) {
-    await delay(core.tunables.leasePollMs)
+  // Stops at close too: the load that follows then fails at once with E_CACHE_CLOSED.
+  while (performance.now() < deadline && !core.closing.aborted) {
+    await delay(core.tunables.leasePollMs, core.closing)
     read = await readL2(core, req.key, req.options.tags, owner)
     if (read === undefined) return { read }
     if (read.entry !== undefined && entryState(read.entry, core.clock.now()) === 'fresh') {
@@ -162,10 +165,15 @@ async function loadWithFallback<T>(
     (error: unknown) => ({ ok: false, error }),
   )
   const soft = req.options.softTimeoutMs
-  const first =
-    soft === undefined
-      ? await settled
-      : await Promise.race([settled, delay(soft).then(() => 'soft' as const)])
+  let first: Settled | 'soft'
+  if (soft === undefined) first = await settled
+  else {
+    // The soft timer is cancelled once the load settles, so no timer outlives the read.
+    const cancel = new AbortController()
+    const timer = delay(soft, cancel.signal).then(() => 'soft' as const)
+    first = await Promise.race([settled, timer])
+    cancel.abort()
+  }
   if (first === 'soft') {
     core.background(settled, `refresh of "${req.key}"`)
     return stale(core, req.key, staleEntry, 'soft-timeout')
@@ -244,10 +252,8 @@ async function runLoaderOnce<T>(
     const watermark = mergeWatermarks(read?.watermark ?? {}, core.fence.watermark(req.key))
     const outcome = await runLoader(
       req.loader,
-      req.key,
-      watermark,
-      attempt,
-      req.options.hardTimeoutMs,
+      { key: req.key, watermark, attempt, hardTimeoutMs: req.options.hardTimeoutMs },
+      core.closing,
     )
     core.emitter.emit('cache:loaded', { key: req.key, durationMs: outcome.durationMs })
     return outcome

@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto'
-import { trace, type Tracer } from '@opentelemetry/api'
-import { resolveMany, type BatchLoader } from './batch.js'
-import { systemClock, silentLogger } from './clock.js'
+import { readMany, type BatchLoader } from './batch.js'
+import { BusLink } from './bus-link.js'
+import { resolveCacheOptions, type CacheOptions } from './cache-options.js'
 import type { CacheCore } from './core.js'
 import { entryState, needsEagerRefresh, readEntry } from './entry.js'
 import { CacheKitError } from './errors.js'
 import { CacheEmitter, type CacheEventName, type CacheListener } from './events.js'
+import { HealthMonitor, type CacheHealth } from './health.js'
 import {
   Invalidator,
   type ChangeEvent,
@@ -13,54 +14,26 @@ import {
   type InvalidateOptions,
 } from './invalidator.js'
 import { checkKey } from './keys.js'
-import { L1Tier, type L1Options } from './l1-tier.js'
+import { L1Tier } from './l1-tier.js'
 import type { Loader } from './loader.js'
 import { LocalFence } from './local-fence.js'
-import { attachMetrics, type CacheMetricsHook } from './metrics.js'
-import {
-  DEFAULTS,
-  checkInt,
-  resolveLoadOptions,
-  resolveTunables,
-  type CacheTunables,
-  type GetOrLoadOptions,
-  type ResolvedLoadOptions,
-} from './options.js'
-import type { CacheStore, Clock, InvalidationBus, Logger, StoredEntry } from './ports.js'
+import { attachMetrics } from './metrics.js'
+import { resolveLoadOptions, type GetOrLoadOptions, type ResolvedLoadOptions } from './options.js'
+import type { StoredEntry } from './ports.js'
+import { pingStore, waitUntilReady } from './readiness.js'
 import { NO_HIT, readL2, resolveKey, loadAndFill, tryL2Hit, type Payload } from './read-path.js'
-import { createJsonSerializer, type Serializer } from './serializer.js'
+import type { Serializer } from './serializer.js'
 import { SingleFlight } from './single-flight.js'
 import { trackCounts, type CacheCounts, type CacheStats } from './stats.js'
 import { StoreGuard } from './store-guard.js'
 import { withSpan } from './telemetry.js'
 
-/** Options for {@link createCache}: ports, optional tiers and hooks, and the per-call defaults. */
-export interface CacheOptions extends GetOrLoadOptions, CacheTunables {
-  /** The L2 store (Redis via `@faultline/cache-kit/redis`, or {@link createMemoryStore}). */
-  store: CacheStore
-  /** Invalidation fan-out to other nodes' L1. Without it, L1 only sees this node's invalidations. */
-  bus?: InvalidationBus
-  /** The in-process L1 tier; `false` or omitted disables it. @default undefined */
-  l1?: L1Options | false
-  /** @default systemClock */
-  clock?: Clock
-  /** @default silentLogger */
-  logger?: Logger
-  /** One serializer for both tiers. @default createJsonSerializer() */
-  serializer?: Serializer
-  /** OpenTelemetry tracer for miss-path spans. @default trace.getTracer('@faultline/cache-kit') */
-  tracer?: Tracer
-  /** Prometheus-style counters. @default undefined */
-  metrics?: CacheMetricsHook
-  /** This node's id on the bus. @default a random UUID */
-  nodeId?: string
-  /** Random source for TTL jitter. @default Math.random */
-  random?: () => number
-}
+export type { CacheOptions } from './cache-options.js'
 
 /**
  * A read-through cache over an L1 LRU and an L2 store, whose fills are fenced against concurrent
- * invalidations (see the package README for guarantees C1–C5 and their bounds).
+ * invalidations (see the package README for guarantees C1–C5 and their bounds). Create one with
+ * {@link createCache}.
  */
 export class ReadThroughCache {
   readonly #core: CacheCore
@@ -68,51 +41,55 @@ export class ReadThroughCache {
   readonly #flights: SingleFlight<Payload>
   readonly #counts: CacheCounts
   readonly #invalidator: Invalidator
-  readonly #bus: InvalidationBus | undefined
+  readonly #bus: BusLink | undefined
+  readonly #health: HealthMonitor
+  readonly #closing = new AbortController()
   readonly #tasks = new Set<Promise<unknown>>()
-  #closed = false
-  #leaseSeq = 0
+  #leaseSequence = 0
 
+  /** @internal Use {@link createCache}. */
   constructor(options: CacheOptions) {
-    if (typeof options?.store?.read !== 'function') {
-      throw new CacheKitError('E_CACHE_INVALID_OPTION', 'Option store must be a CacheStore.', {
-        context: { option: 'store' },
-      })
-    }
-    this.#defaults = resolveLoadOptions({ ...DEFAULTS }, options)
-    const tunables = resolveTunables(options, this.#defaults.hardTimeoutMs)
-    const clock = options.clock ?? systemClock
-    const logger = options.logger ?? silentLogger
+    const resolved = resolveCacheOptions(options)
+    const { clock, logger, tunables } = resolved
     const emitter = new CacheEmitter((error) =>
-      logger.error('cache-kit: event listener threw', { error }),
+      logger.error({ err: error }, 'cache-kit: an event listener threw'),
     )
-    const l1Options =
-      options.l1 === false || options.l1 === undefined ? undefined : resolveL1(options.l1)
     const fence = new LocalFence({
-      maxTombstones: Math.max(10_000, (l1Options?.maxEntries ?? 0) * 2),
+      maxTombstones: Math.max(10_000, (resolved.l1?.maxEntries ?? 0) * 2),
       tombstoneTtlMs: tunables.tombstoneTtlMs,
       // Overflow only voids in-flight local fills (the epoch bump); L1 entries stay valid.
       onOverflow: () =>
         logger.debug('cache-kit: local tombstone table full; in-flight fills voided'),
     })
-    const nodeId = options.nodeId ?? randomUUID()
+    this.#health = new HealthMonitor(
+      { clock, logger, emitter },
+      {
+        store: resolved.store.endpoint,
+        bus: resolved.bus?.endpoint,
+        hasBus: resolved.bus !== undefined,
+      },
+    )
+    const nodeId = resolved.nodeId ?? randomUUID()
     this.#core = {
-      store: options.store,
+      store: resolved.store,
       guard: new StoreGuard({
         timeoutMs: tunables.storeTimeoutMs,
         retryAfterMs: tunables.storeRetryAfterMs,
+        endpoint: resolved.store.endpoint,
         onError: (operation, error) => emitter.emit('cache:store-error', { operation, error }),
+        onState: (state, error) => this.#health.report('store', state, error),
       }),
       fence,
-      l1: l1Options === undefined ? undefined : new L1Tier(l1Options, fence, clock),
-      serializer: options.serializer ?? createJsonSerializer(),
+      l1: resolved.l1 === undefined ? undefined : new L1Tier(resolved.l1, fence, clock),
+      serializer: resolved.serializer,
       clock,
       logger,
       emitter,
       tunables,
-      tracer: options.tracer ?? trace.getTracer('@faultline/cache-kit'),
-      random: options.random ?? Math.random,
-      nextLeaseOwner: () => `${nodeId}:${(this.#leaseSeq += 1)}`,
+      tracer: resolved.tracer,
+      random: resolved.random,
+      closing: this.#closing.signal,
+      nextLeaseOwner: () => `${nodeId}:${(this.#leaseSequence += 1)}`,
       background: (task, what) => this.#track(task, what),
       // After the current flight settles, so the refresh does not join it. Checked first so that
       // the common hit (not yet due for refresh) schedules nothing.
@@ -121,16 +98,35 @@ export class ReadThroughCache {
           setImmediate(() => this.#maybeRefresh(key, entry, loader, opts))
       },
     }
+    this.#defaults = resolved.defaults
     this.#counts = trackCounts(emitter)
-    if (options.metrics !== undefined) attachMetrics(emitter, options.metrics)
+    if (resolved.metrics !== undefined) attachMetrics(emitter, resolved.metrics)
     this.#flights = new SingleFlight(fence)
-    this.#bus = options.bus
-    this.#invalidator = new Invalidator(this.#core, nodeId, options.bus)
+    this.#invalidator = new Invalidator(this.#core, nodeId)
+    if (resolved.bus !== undefined) {
+      this.#bus = new BusLink(this.#core, resolved.bus, this.#health, (message) =>
+        this.#invalidator.applyRemote(message),
+      )
+      this.#invalidator.attach(this.#bus)
+    }
+    this.#probeStore()
   }
 
-  /** Resolves once the bus subscription is live (L1 is not trusted before that). */
+  /**
+   * Resolves once this cache can keep all its guarantees: the L2 store has answered a ping and,
+   * with a bus, the bus subscription is live. Rejects, retryably, after `readyTimeoutMs` with
+   * `E_CACHE_STORE_UNAVAILABLE` or `E_CACHE_BUS_UNAVAILABLE` naming the endpoint that is not
+   * there. Use it as a readiness probe: reads work before and without it, falling back to the
+   * loader, but with no L2 and (while the bus is down) no L1.
+   */
   async ready(): Promise<void> {
-    await this.#invalidator.ready()
+    this.#assertOpen()
+    await waitUntilReady(this.#core, this.#health, this.#bus)
+  }
+
+  /** Whether the store answers and the bus is subscribed, with their endpoints; see `ready()`. */
+  health(): CacheHealth {
+    return this.#health.snapshot()
   }
 
   /**
@@ -180,29 +176,13 @@ export class ReadThroughCache {
     this.#assertOpen()
     if (!Array.isArray(keys))
       throw new CacheKitError('E_CACHE_INVALID_KEY', 'keys must be an array of strings.')
-    const unique = [...new Set(keys)].map((k) => checkKey(k, this.#core.tunables.maxKeyLength))
+    const unique = [...new Set(keys)].map((key) => checkKey(key, this.#core.tunables.maxKeyLength))
     const opts = resolveLoadOptions(this.#defaults, options)
-    const payloads = new Map<string, Payload>()
-    const misses: {
-      key: string
-      local: ReturnType<CacheCore['fence']['ticket']>
-      l1Entry: StoredEntry | undefined
-    }[] = []
-    for (const key of unique) {
-      const l1Entry = this.#l1Get(key)
-      if (l1Entry !== undefined && entryState(l1Entry, this.#core.clock.now()) === 'fresh') {
-        this.#core.emitter.emit('cache:hit', { key, tier: 'l1' })
-        payloads.set(key, l1Entry.payload)
-      } else {
-        misses.push({ key, local: this.#core.fence.ticket(key, opts.tags), l1Entry })
-      }
-    }
-    if (misses.length > 0) {
-      for (const [k, v] of await resolveMany(this.#core, misses, batchLoader, opts))
-        payloads.set(k, v)
-    }
+    const payloads = await readMany(this.#core, unique, batchLoader, opts, (key) =>
+      this.#l1Get(key),
+    )
     return new Map(
-      unique.map((k) => [k, decode<T>(this.#core.serializer, payloads.get(k) ?? null)]),
+      unique.map((key) => [key, decode<T>(this.#core.serializer, payloads.get(key) ?? null)]),
     )
   }
 
@@ -239,16 +219,20 @@ export class ReadThroughCache {
     return {
       ...this.#counts,
       l1Size: this.#core.l1?.size ?? 0,
-      busState: this.#bus === undefined ? 'none' : this.#invalidator.busState,
+      busState: this.#bus === undefined ? 'none' : this.#bus.state,
       storeAvailable: this.#core.guard.available,
     }
   }
 
-  /** Stops the bus subscription and waits for background refreshes. Does not close the store or bus. */
+  /**
+   * Stops the bus subscription, aborts loads in flight (their signal fires and they reject with
+   * `E_CACHE_CLOSED`) and waits for background work to settle. Does not close the store or bus:
+   * the caller owns them.
+   */
   async close(): Promise<void> {
-    if (this.#closed) return
-    this.#closed = true
-    await this.#invalidator.close()
+    if (this.#closing.signal.aborted) return
+    this.#closing.abort()
+    await this.#bus?.close()
     await Promise.allSettled([...this.#tasks])
   }
 
@@ -257,12 +241,13 @@ export class ReadThroughCache {
    * so the entry is then neither a hit nor a stale fallback (C2).
    */
   #l1Get(key: string): StoredEntry | undefined {
-    if (this.#bus !== undefined && this.#invalidator.busState !== 'up') return undefined
+    if (this.#bus !== undefined && this.#bus.state !== 'up') return undefined
     return this.#core.l1?.get(key)
   }
 
   #assertOpen(): void {
-    if (this.#closed) throw new CacheKitError('E_CACHE_CLOSED', 'The cache is closed.')
+    if (this.#closing.signal.aborted)
+      throw new CacheKitError('E_CACHE_CLOSED', 'The cache is closed: create a new one.')
   }
 
   /** Eager refresh: one background load per key, taken only by the node that gets the lease. */
@@ -282,19 +267,22 @@ export class ReadThroughCache {
     this.#track(task, `eager refresh of "${key}"`)
   }
 
+  /**
+   * Pings the store once at construction, so a wrong URL or an unreachable store is logged (and
+   * shows in `health()` and the metrics) at startup, not at the first read. Not tracked as
+   * background work: `close()` need not wait for it.
+   */
+  #probeStore(): void {
+    if (this.#core.store.ping === undefined) return
+    void this.#core.guard.probe('ping', () => pingStore(this.#core.store)).catch(() => undefined)
+  }
+
   #track(task: Promise<unknown>, what: string): void {
     const tracked = task.catch((error: unknown) =>
-      this.#core.logger.warn(`cache-kit: ${what} failed`, { error }),
+      this.#core.logger.warn({ err: error }, `cache-kit: ${what} failed`),
     )
     this.#tasks.add(tracked)
     void tracked.finally(() => this.#tasks.delete(tracked))
-  }
-}
-
-function resolveL1(options: L1Options): Required<L1Options> {
-  return {
-    maxEntries: checkInt('l1.maxEntries', options.maxEntries ?? DEFAULTS.l1MaxEntries, 1),
-    maxTtlMs: checkInt('l1.maxTtlMs', options.maxTtlMs ?? DEFAULTS.l1MaxTtlMs, 1),
   }
 }
 

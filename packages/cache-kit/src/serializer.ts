@@ -35,14 +35,17 @@ function encodeObject(value: object, path: string, seen: Set<object>): Json {
   }
   seen.add(value)
   try {
-    if (Array.isArray(value)) return value.map((item, i) => encode(item, `${path}[${i}]`, seen))
+    if (Array.isArray(value)) {
+      return value.map((item, index) => encode(item, `${path}[${index}]`, seen))
+    }
     const proto = Object.getPrototypeOf(value) as unknown
     if (proto !== Object.prototype && proto !== null) {
       const name = value.constructor?.name ?? 'unknown'
       throw unserializable(path, `instances of ${name} are not plain data`, value)
     }
     const out: Record<string, Json> = {}
-    for (const [k, v] of Object.entries(value)) out[k] = encode(v, `${path}.${k}`, seen)
+    for (const [name, item] of Object.entries(value))
+      out[name] = encode(item, `${path}.${name}`, seen)
     return TAG in out ? { [TAG]: 'obj', v: out } : out
   } finally {
     seen.delete(value)
@@ -69,19 +72,19 @@ function encode(value: unknown, path: string, seen: Set<object>): Json {
 }
 
 function decodeTagged(node: Record<string, Json>): unknown {
-  const v = node.v
+  const inner = node.v
   const tag = node[TAG]
   switch (typeof tag === 'string' ? tag : '') {
     case 'date':
-      return new Date(typeof v === 'string' ? v : NaN)
+      return new Date(typeof inner === 'string' ? inner : NaN)
     case 'big':
-      return BigInt(v as string)
+      return BigInt(inner as string)
     case 'undef':
       return undefined
     case 'num':
-      return v === '-0' ? -0 : Number(v)
+      return inner === '-0' ? -0 : Number(inner)
     case 'obj':
-      return decodeObject(v as Record<string, Json>)
+      return decodeObject(inner as Record<string, Json>)
     default:
       throw new CacheKitError('E_CACHE_DESERIALIZE', 'Cached text has an unknown type tag.', {
         context: { reason: JSON.stringify(tag) },
@@ -91,7 +94,7 @@ function decodeTagged(node: Record<string, Json>): unknown {
 
 function decodeObject(node: Record<string, Json>): Record<string, unknown> {
   const out: Record<string, unknown> = {}
-  for (const [k, v] of Object.entries(node)) out[k] = decode(v)
+  for (const [name, item] of Object.entries(node)) out[name] = decode(item)
   return out
 }
 

@@ -19,12 +19,12 @@ export interface CacheStats {
   storeAvailable: boolean
 }
 
-/** Counters only; the cache adds the current-state fields. */
+/** @internal Counters only; the cache adds the current-state fields. */
 export type CacheCounts = Omit<CacheStats, 'l1Size' | 'busState' | 'storeAvailable'>
 
-/** Keeps {@link CacheCounts} up to date from a cache's events. */
+/** @internal Keeps {@link CacheCounts} up to date from a cache's events. */
 export function trackCounts(emitter: CacheEmitter): CacheCounts {
-  const c: CacheCounts = {
+  const counts: CacheCounts = {
     hits: 0,
     l1Hits: 0,
     l2Hits: 0,
@@ -38,19 +38,19 @@ export function trackCounts(emitter: CacheEmitter): CacheCounts {
     storeErrors: 0,
     l1Flushes: 0,
   }
-  emitter.on('cache:hit', (e) => {
-    c.hits += 1
-    if (e.tier === 'l1') c.l1Hits += 1
-    else c.l2Hits += 1
+  emitter.on('cache:hit', (event) => {
+    counts.hits += 1
+    if (event.tier === 'l1') counts.l1Hits += 1
+    else counts.l2Hits += 1
   })
-  emitter.on('cache:miss', () => (c.misses += 1))
-  emitter.on('cache:stale-served', () => (c.staleServed += 1))
-  emitter.on('cache:loaded', () => (c.loads += 1))
-  emitter.on('cache:load-failed', () => (c.loadFailures += 1))
-  emitter.on('cache:filled', (e) => (c.fills += e.tier === 'l2' ? 1 : 0))
-  emitter.on('cache:fill-rejected', () => (c.fillsRejected += 1))
-  emitter.on('cache:invalidated', () => (c.invalidations += 1))
-  emitter.on('cache:store-error', () => (c.storeErrors += 1))
-  emitter.on('cache:l1-flushed', () => (c.l1Flushes += 1))
-  return c
+  emitter.on('cache:miss', () => (counts.misses += 1))
+  emitter.on('cache:stale-served', () => (counts.staleServed += 1))
+  emitter.on('cache:loaded', () => (counts.loads += 1))
+  emitter.on('cache:load-failed', () => (counts.loadFailures += 1))
+  emitter.on('cache:filled', (event) => (counts.fills += event.tier === 'l2' ? 1 : 0))
+  emitter.on('cache:fill-rejected', () => (counts.fillsRejected += 1))
+  emitter.on('cache:invalidated', () => (counts.invalidations += 1))
+  emitter.on('cache:store-error', () => (counts.storeErrors += 1))
+  emitter.on('cache:l1-flushed', () => (counts.l1Flushes += 1))
+  return counts
 }

@@ -1,11 +1,18 @@
 import { Deadlines } from './deadlines.js'
 import { CacheKitError, isCacheKitError } from './errors.js'
 
+/** Whether the store answered its last call: `unknown` before the first one settles. */
+export type StoreState = 'up' | 'down' | 'unknown'
+
 /** Options for {@link StoreGuard}. */
 export interface StoreGuardOptions {
   readonly timeoutMs: number
   readonly retryAfterMs: number
+  /** The store's `host:port`, named in timeout errors. */
+  readonly endpoint: string | undefined
   readonly onError: (operation: string, error: CacheKitError) => void
+  /** Called on every change of {@link StoreGuard.state}, with the failure that caused a `down`. */
+  readonly onState: (state: 'up' | 'down', error?: CacheKitError) => void
 }
 
 /**
@@ -17,6 +24,7 @@ export class StoreGuard {
   readonly #options: StoreGuardOptions
   readonly #deadlines: Deadlines
   #openUntil = 0
+  #state: StoreState = 'unknown'
 
   constructor(options: StoreGuardOptions) {
     this.#options = options
@@ -26,6 +34,19 @@ export class StoreGuard {
   /** False while the breaker is open. */
   get available(): boolean {
     return performance.now() >= this.#openUntil
+  }
+
+  /** Whether the last call that settled was answered (`up`) or failed as unavailable (`down`). */
+  get state(): StoreState {
+    return this.#state
+  }
+
+  /**
+   * {@link run} even while the breaker is open: for health probes (`ready()`), which must find
+   * out whether the store answers again. Its outcome counts like any other call's.
+   */
+  probe<T>(operation: string, fn: () => Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => this.#bounded(operation, fn, resolve, reject))
   }
 
   /** Runs `fn` under the timeout; any failure opens the breaker and becomes a CacheKitError. */
@@ -62,8 +83,10 @@ export class StoreGuard {
       const error = isCacheKitError(cause)
         ? cause
         : this.#unavailable(operation, 'the store failed', cause)
-      if (error.code === 'E_CACHE_STORE_UNAVAILABLE')
+      if (error.code === 'E_CACHE_STORE_UNAVAILABLE') {
         this.#openUntil = performance.now() + this.#options.retryAfterMs
+        this.#setState('down', error)
+      }
       this.#options.onError(operation, error)
       reject(error)
     }
@@ -83,7 +106,10 @@ export class StoreGuard {
     }
     call.then(
       (value) => {
-        if (done()) resolve(value)
+        if (!done()) return
+        // One comparison on the hit path; the callback runs only on a change.
+        if (this.#state !== 'up') this.#setState('up')
+        resolve(value)
       },
       (error: unknown) => {
         if (done()) fail(error)
@@ -91,14 +117,22 @@ export class StoreGuard {
     )
   }
 
+  #setState(state: 'up' | 'down', error?: CacheKitError): void {
+    if (state === this.#state) return
+    this.#state = state
+    this.#options.onState(state, error)
+  }
+
   #unavailable(operation: string, why: string, cause?: unknown): CacheKitError {
+    const endpoint = this.#options.endpoint
+    const where = endpoint === undefined ? '' : ` at ${endpoint}`
     return new CacheKitError(
       'E_CACHE_STORE_UNAVAILABLE',
-      `Cache store ${operation} failed: ${why}.`,
+      `Cache store${where} ${operation} failed: ${why}.`,
       {
         retryable: true,
         cause,
-        context: { operation },
+        context: { operation, ...(endpoint !== undefined && { endpoint }) },
       },
     )
   }

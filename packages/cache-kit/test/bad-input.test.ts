@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest'
 import {
   createCache,
-  createMemoryStore,
+  createMemoryCacheStore,
   isCacheKitError,
   type CacheKitErrorCode,
 } from '@faultline/cache-kit'
@@ -18,7 +18,7 @@ async function codeOf(
 }
 
 function setup() {
-  const store = createMemoryStore()
+  const store = createMemoryCacheStore()
   const cache = createCache({ store, l1: {} })
   let loads = 0
   const loader = () => ((loads += 1), { ok: true })
@@ -48,9 +48,9 @@ describe('ReadThroughCache bad input', () => {
     [
       'a cycle',
       (() => {
-        const o: Record<string, unknown> = {}
-        o.self = o
-        return o
+        const cyclic: Record<string, unknown> = {}
+        cyclic.self = cyclic
+        return cyclic
       })(),
     ],
   ])(
@@ -98,7 +98,7 @@ describe('ReadThroughCache bad input', () => {
           // eslint-disable-next-line @typescript-eslint/only-throw-error
           throw thrown
         })
-        .catch((e: unknown) => e)
+        .catch((thrown: unknown) => thrown)
       expect(isCacheKitError(error) && error.code).toBe('E_CACHE_LOADER_FAILED')
       expect((error as Error).cause).toBe(thrown)
       expect((error as Error).message).toMatch(/Loader for "k" failed/)
@@ -122,10 +122,12 @@ describe('ReadThroughCache bad input', () => {
     'out-of-range %s is refused with E_CACHE_INVALID_OPTION per call and at construction',
     async (option, bad) => {
       const { cache, loader, loads } = setup()
-      const error: unknown = await cache.getOrLoad('k', loader, bad).catch((e: unknown) => e)
+      const error: unknown = await cache
+        .getOrLoad('k', loader, bad)
+        .catch((thrown: unknown) => thrown)
       expect(isCacheKitError(error) && error.code).toBe('E_CACHE_INVALID_OPTION')
       expect(isCacheKitError(error) && error.context.option).toBe(option)
-      expect(() => createCache({ store: createMemoryStore(), ...bad })).toThrow(
+      expect(() => createCache({ store: createMemoryCacheStore(), ...bad })).toThrow(
         expect.objectContaining({ code: 'E_CACHE_INVALID_OPTION' }),
       )
       expect(loads()).toBe(0)
@@ -144,12 +146,16 @@ describe('ReadThroughCache bad input', () => {
     expect(code(() => createCache({} as never))).toBe('E_CACHE_INVALID_OPTION')
     expect(
       code(() =>
-        createCache({ store: createMemoryStore(), hardTimeoutMs: 10_000, tombstoneTtlMs: 15_000 }),
+        createCache({
+          store: createMemoryCacheStore(),
+          hardTimeoutMs: 10_000,
+          tombstoneTtlMs: 15_000,
+        }),
       ),
     ).toBe('E_CACHE_INVALID_OPTION')
-    expect(code(() => createCache({ store: createMemoryStore(), l1: { maxEntries: 0 } }))).toBe(
-      'E_CACHE_INVALID_OPTION',
-    )
+    expect(
+      code(() => createCache({ store: createMemoryCacheStore(), l1: { maxEntries: 0 } })),
+    ).toBe('E_CACHE_INVALID_OPTION')
   })
 
   test('applyChange() refuses a bad version or LSN and leaves the watermark alone', async () => {
@@ -162,11 +168,18 @@ describe('ReadThroughCache bad input', () => {
       await codeOf(() => cache.applyChange({ key: 'k', version: '9' as unknown as number })),
     ).toBe('E_CACHE_INVALID_CHANGE')
     expect(await codeOf(() => cache.applyChange({ key: 'k', version: 9, lsn: 'not-an-lsn' }))).toBe(
-      'E_CACHE_INVALID_CHANGE',
+      'E_CACHE_INVALID_LSN',
     )
+    expect(await codeOf(() => cache.applyChange({ key: 'k', version: 9, lsn: -1n }))).toBe(
+      'E_CACHE_INVALID_LSN',
+    )
+    expect(await codeOf(() => cache.invalidate('k', { lsn: '1/2/3' }))).toBe('E_CACHE_INVALID_LSN')
     expect(
       await codeOf(() => cache.getOrLoad('k', (ctx) => (ctx.report({ version: 1.5 }), 1))),
     ).toBe('E_CACHE_INVALID_CHANGE')
+    expect(await codeOf(() => cache.getOrLoad('k', (ctx) => (ctx.report({ lsn: 'x' }), 1)))).toBe(
+      'E_CACHE_INVALID_LSN',
+    )
     expect(
       (await store.read('k', { tags: [], now: Date.now(), ticketTtlMs: 60_000 })).watermark,
     ).toStrictEqual({

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { createFaultProxy, startRedis, type FaultProxy, type RedisHandle } from '@faultline/infra'
 import { createCache, type ReadThroughCache } from '@faultline/cache-kit'
 import { createRedisBus, createRedisStore } from '@faultline/cache-kit/redis'
+import { until } from './fixtures/latency.js'
 import type { Row } from './fixtures/race.js'
 
 const TRIALS = 20
@@ -36,21 +37,17 @@ function node(name: string, busUrl: string) {
 }
 
 async function untilBus(cache: ReadThroughCache, state: 'up' | 'down'): Promise<void> {
-  const deadline = performance.now() + 10_000
-  while (cache.stats().busState !== state) {
-    if (performance.now() > deadline) throw new Error(`bus did not go ${state}`)
-    await new Promise((r) => setTimeout(r, 5))
-  }
+  await until(`bus goes ${state}`, () => cache.stats().busState === state)
 }
 
 type Mode = 'lease-held' | 'soft-timeout' | 'loader-failed' | 'batch-loader-failed'
 
 describe('node B with its bus connection cut, after A acknowledged v2', () => {
   test(`never returns the v1 in its L1 (${TRIALS} trials each: another node holds the lease, the soft timeout fires, the loader fails, the batch loader fails)`, async () => {
-    const a = node('l1-a', redis.url)
-    const b = node('l1-b', `redis://${proxy.url}`)
+    const nodeA = node('l1-a', redis.url)
+    const nodeB = node('l1-b', `redis://${proxy.url}`)
     const other = createRedisStore({ url: redis.url })
-    await Promise.all([a.cache.ready(), b.cache.ready()])
+    await Promise.all([nodeA.cache.ready(), nodeB.cache.ready()])
     const db = new Map<string, Row>()
     const load = (key: string) => () => ({ ...db.get(key)! })
     const outcomes: Record<Mode, string[]> = {
@@ -72,32 +69,37 @@ describe('node B with its bus connection cut, after A acknowledged v2', () => {
             ticketTtlMs: 600_000,
           })
           expect(lease.lease).toBe('acquired')
-          return b.cache.getOrLoad(key, load(key))
+          return nodeB.cache.getOrLoad(key, load(key))
         }
         case 'soft-timeout': {
-          const slow = async () => (await new Promise((r) => setTimeout(r, 50)), load(key)())
-          return b.cache.getOrLoad(key, slow, { softTimeoutMs: 5 })
+          // The loader's timer is armed after the soft timeout's and is due later; timers fire in
+          // due order, so on any machine the soft timeout comes first (not a wall-clock bet).
+          const slow = async () => (
+            await new Promise((resolve) => setTimeout(resolve, 50)),
+            load(key)()
+          )
+          return nodeB.cache.getOrLoad(key, slow, { softTimeoutMs: 5 })
         }
         case 'loader-failed':
-          return b.cache.getOrLoad(key, failing)
+          return nodeB.cache.getOrLoad(key, failing)
         case 'batch-loader-failed':
-          return (await b.cache.getManyOrLoad<Row>([key], failing)).get(key)
+          return (await nodeB.cache.getManyOrLoad<Row>([key], failing)).get(key)
       }
     }
 
     for (const mode of Object.keys(outcomes) as Mode[]) {
-      for (let i = 0; i < TRIALS; i += 1) {
-        const key = `${mode}:${i}`
+      for (let trial = 0; trial < TRIALS; trial += 1) {
+        const key = `${mode}:${trial}`
         db.set(key, { id: key, version: 1 })
-        await untilBus(b.cache, 'up')
-        await b.cache.getOrLoad(key, load(key))
-        const l1Hits = b.cache.stats().l1Hits
-        expect((await b.cache.getOrLoad(key, load(key)))?.version).toBe(1)
-        expect(b.cache.stats().l1Hits).toBe(l1Hits + 1) // v1 is in B's L1
+        await untilBus(nodeB.cache, 'up')
+        await nodeB.cache.getOrLoad(key, load(key))
+        const l1Hits = nodeB.cache.stats().l1Hits
+        expect((await nodeB.cache.getOrLoad(key, load(key)))?.version).toBe(1)
+        expect(nodeB.cache.stats().l1Hits).toBe(l1Hits + 1) // v1 is in B's L1
         await proxy.setDown(true)
-        await untilBus(b.cache, 'down')
+        await untilBus(nodeB.cache, 'down')
         db.set(key, { id: key, version: 2 })
-        await a.cache.applyChange({ key, version: 2 }) // B's copy of the message is lost
+        await nodeA.cache.applyChange({ key, version: 2 }) // B's copy of the message is lost
         const got = await readOnB(mode, key).then(
           (row) => `v${row?.version}`,
           (error: unknown) => (error as { code?: string }).code ?? String(error),
@@ -107,11 +109,14 @@ describe('node B with its bus connection cut, after A acknowledged v2', () => {
       }
     }
     const stale = Object.fromEntries(
-      Object.entries(outcomes).map(([mode, got]) => [mode, got.filter((v) => v === 'v1').length]),
+      Object.entries(outcomes).map(([mode, got]) => [
+        mode,
+        got.filter((value) => value === 'v1').length,
+      ]),
     )
     console.log(
       `bus cut on B, Redis healthy, graceMs 0: v1 returned per mode (of ${TRIALS}) ${JSON.stringify(stale)}; ` +
-        `outcomes ${JSON.stringify(Object.fromEntries(Object.entries(outcomes).map(([m, g]) => [m, [...new Set(g)]])))}`,
+        `outcomes ${JSON.stringify(Object.fromEntries(Object.entries(outcomes).map(([mode, got]) => [mode, [...new Set(got)]])))}`,
     )
     expect(stale).toStrictEqual({
       'lease-held': 0,
@@ -120,7 +125,7 @@ describe('node B with its bus connection cut, after A acknowledged v2', () => {
       'batch-loader-failed': 0,
     })
     await other.close()
-    await a.close()
-    await b.close()
+    await nodeA.close()
+    await nodeB.close()
   }, 120_000)
 })

@@ -41,7 +41,7 @@ async function herd(
   await markFired(store.client, key)
   const results = await all
   const report = JSON.parse(await child.next('{')) as ChildReport
-  const errors = results.filter((r) => r.status === 'rejected').length + report.errors
+  const errors = results.filter((result) => result.status === 'rejected').length + report.errors
   return { loaderCalls: loaderCalls + report.loaderCalls, errors }
 }
 

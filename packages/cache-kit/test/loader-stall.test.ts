@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest'
-import { createCache, createManualClock, createMemoryStore } from '@faultline/cache-kit'
+import { createCache, createMemoryCacheStore } from '@faultline/cache-kit'
+import { createManualClock } from '@faultline/cache-kit/testing'
 
 const HARD_TIMEOUT_MS = 20
 
@@ -11,7 +12,7 @@ function stall(): void {
 
 function setup() {
   const clock = createManualClock()
-  const store = createMemoryStore({ clock })
+  const store = createMemoryCacheStore({ clock })
   const cache = createCache({
     store,
     clock,

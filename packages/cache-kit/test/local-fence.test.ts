@@ -15,7 +15,8 @@ describe('LocalFence', () => {
     expect(fence.isCurrent('k', early)).toBe(false)
     now += 60
     // The tombstone is gone: its generation reads 0 again, exactly what `early` recorded.
-    while (fence.watermark('k').version !== undefined) await new Promise((r) => setImmediate(r))
+    while (fence.watermark('k').version !== undefined)
+      await new Promise((resolve) => setImmediate(resolve))
     expect(fence.ticket('k', []).generation).toBe(early.generation)
     expect(fence.isCurrent('k', early)).toBe(false)
     // A ticket taken now is good until its own deadline.

@@ -1,19 +1,19 @@
 import { createMemoryBusHub } from '@faultline/cache-kit'
-import { invalidationBusContract } from './contracts/invalidation-bus.contract.js'
+import { invalidationBusContract } from '@faultline/cache-kit/testing'
 
 invalidationBusContract('memory', async () => {
   const hub = createMemoryBusHub()
-  const a = hub.createBus()
-  const b = hub.createBus()
+  const busA = hub.createBus()
+  const busB = hub.createBus()
   return Promise.resolve({
-    a,
-    b,
+    a: busA,
+    b: busB,
     async dropB() {
-      b.disconnect()
+      busB.disconnect()
       // The memory bus stands for a client that reconnects on its own a moment later.
-      setTimeout(() => b.reconnect(), 50)
+      setTimeout(() => busB.reconnect(), 50)
       return Promise.resolve()
     },
-    close: async () => (await a.close(), await b.close()),
+    close: async () => (await busA.close(), await busB.close()),
   })
 })

@@ -1,6 +1,6 @@
 import fc from 'fast-check'
 import { describe, expect, test } from 'vitest'
-import { createCache, createMemoryStore, type CacheStore } from '@faultline/cache-kit'
+import { createCache, createMemoryCacheStore, type CacheStore } from '@faultline/cache-kit'
 
 interface Row {
   readonly key: string
@@ -42,22 +42,22 @@ const commandArb: fc.Arbitrary<Command> = fc.oneof(
   }),
 )
 
-function scheduledStore(s: fc.Scheduler): CacheStore {
-  const inner = createMemoryStore()
-  const tick = (): Promise<void> => s.schedule(Promise.resolve())
+function scheduledStore(scheduler: fc.Scheduler): CacheStore {
+  const inner = createMemoryCacheStore()
+  const tick = (): Promise<void> => scheduler.schedule(Promise.resolve())
   return {
-    peek: async (k) => (await tick(), inner.peek(k)),
-    read: async (k, o) => (await tick(), inner.read(k, o)),
-    fill: async (t, e, o) => (await tick(), inner.fill(t, e, o)),
-    invalidate: async (k, r) => (await tick(), inner.invalidate(k, r)),
-    invalidateTags: (t, ttl) => inner.invalidateTags(t, ttl),
-    releaseLease: (k, o) => inner.releaseLease(k, o),
+    peek: async (key) => (await tick(), inner.peek(key)),
+    read: async (key, options) => (await tick(), inner.read(key, options)),
+    fill: async (ticket, entry, options) => (await tick(), inner.fill(ticket, entry, options)),
+    invalidate: async (key, request) => (await tick(), inner.invalidate(key, request)),
+    invalidateTags: (tags, ttl) => inner.invalidateTags(tags, ttl),
+    releaseLease: (key, owner) => inner.releaseLease(key, owner),
     close: () => inner.close(),
   }
 }
 
-function cacheKit(s: fc.Scheduler): System {
-  const cache = createCache({ store: scheduledStore(s), l1: {}, leasePollMs: 1 })
+function cacheKit(scheduler: fc.Scheduler): System {
+  const cache = createCache({ store: scheduledStore(scheduler), l1: {}, leasePollMs: 1 })
   return {
     getOrLoad: (key, loader) =>
       cache.getOrLoad(key, (ctx) => loader((version) => ctx.report({ version }))),
@@ -67,9 +67,9 @@ function cacheKit(s: fc.Scheduler): System {
 }
 
 /** Cache-aside as most libraries do it: get, load on miss, set unconditionally; invalidate = delete. */
-function naive(s: fc.Scheduler): System {
+function naive(scheduler: fc.Scheduler): System {
   const map = new Map<string, Row>()
-  const tick = (): Promise<void> => s.schedule(Promise.resolve())
+  const tick = (): Promise<void> => scheduler.schedule(Promise.resolve())
   return {
     async getOrLoad(key, loader) {
       await tick()
@@ -86,12 +86,12 @@ function naive(s: fc.Scheduler): System {
 }
 
 /** Releases scheduled tasks until `work` settles; real timers (lease polls) get a turn in between. */
-async function drain<T>(s: fc.Scheduler, work: Promise<T>): Promise<T> {
+async function drain<T>(scheduler: fc.Scheduler, work: Promise<T>): Promise<T> {
   let done = false
   const settled = work.finally(() => (done = true))
-  for (let i = 0; i < 10_000 && !done; i += 1) {
-    await s.waitAll()
-    await new Promise((r) => setTimeout(r, 0))
+  for (let turn = 0; turn < 10_000 && !done; turn += 1) {
+    await scheduler.waitAll()
+    await new Promise((resolve) => setTimeout(resolve, 0))
   }
   if (!done) throw new Error('model run did not settle')
   return settled
@@ -103,7 +103,7 @@ async function drain<T>(s: fc.Scheduler, work: Promise<T>): Promise<T> {
  * is quiet every key reads back the database's version.
  */
 async function run(
-  s: fc.Scheduler,
+  scheduler: fc.Scheduler,
   commands: Command[],
   make: (s: fc.Scheduler) => System,
 ): Promise<void> {
@@ -115,38 +115,43 @@ async function run(
     ['a', 0],
     ['b', 0],
   ])
-  const sys = make(s)
+  const sys = make(scheduler)
   const violations: string[] = []
   const loader = (key: string, report: boolean) => async (rep: (v: number) => void) => {
-    await s.schedule(Promise.resolve())
+    await scheduler.schedule(Promise.resolve())
     const row = { key, version: db.get(key)! }
     if (report) rep(row.version)
-    await s.schedule(Promise.resolve())
-    await s.schedule(Promise.resolve())
+    await scheduler.schedule(Promise.resolve())
+    await scheduler.schedule(Promise.resolve())
     return row
   }
-  const ack = (key: string, v: number): void => void acked.set(key, Math.max(acked.get(key)!, v))
-  const step = async (c: Command): Promise<void> => {
-    await s.schedule(Promise.resolve())
-    if (c.kind === 'read') {
-      const floor = acked.get(c.key)!
-      const row = await sys.getOrLoad(c.key, loader(c.key, c.report))
+  const ack = (key: string, version: number): void =>
+    void acked.set(key, Math.max(acked.get(key)!, version))
+  const step = async (command: Command): Promise<void> => {
+    await scheduler.schedule(Promise.resolve())
+    if (command.kind === 'read') {
+      const floor = acked.get(command.key)!
+      const row = await sys.getOrLoad(command.key, loader(command.key, command.report))
       if ((row?.version ?? 0) < floor)
-        violations.push(`read ${c.key} -> v${row?.version} after ack of v${floor}`)
-    } else if (c.kind === 'write') {
-      const v = db.get(c.key)! + 1
-      db.set(c.key, v)
-      if (c.via === 'applyChange') await sys.applyChange(c.key, v)
-      else await sys.invalidate(c.key, c.via === 'invalidate-versioned' ? v : undefined)
-      ack(c.key, v)
+        violations.push(`read ${command.key} -> v${row?.version} after ack of v${floor}`)
+    } else if (command.kind === 'write') {
+      const version = db.get(command.key)! + 1
+      db.set(command.key, version)
+      if (command.via === 'applyChange') await sys.applyChange(command.key, version)
+      else
+        await sys.invalidate(
+          command.key,
+          command.via === 'invalidate-versioned' ? version : undefined,
+        )
+      ack(command.key, version)
     } else {
       // A late duplicate of an older change: must change nothing.
-      await sys.applyChange(c.key, Math.max(1, db.get(c.key)! - c.back))
+      await sys.applyChange(command.key, Math.max(1, db.get(command.key)! - command.back))
     }
   }
-  await drain(s, Promise.all(commands.map(step)))
+  await drain(scheduler, Promise.all(commands.map(step)))
   for (const key of ['a', 'b']) {
-    const row = await drain(s, sys.getOrLoad(key, loader(key, true)))
+    const row = await drain(scheduler, sys.getOrLoad(key, loader(key, true)))
     if (row?.version !== db.get(key))
       violations.push(`final ${key}: cached v${row?.version}, database v${db.get(key)}`)
   }
@@ -157,7 +162,7 @@ const property = (make: (s: fc.Scheduler) => System) =>
   fc.asyncProperty(
     fc.scheduler(),
     fc.array(commandArb, { minLength: 1, maxLength: 12 }),
-    (s, cmds) => run(s, cmds, make),
+    (scheduler, cmds) => run(scheduler, cmds, make),
   )
 
 describe('ReadThroughCache monotonic versions (model-based)', () => {

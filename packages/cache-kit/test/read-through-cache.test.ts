@@ -1,27 +1,36 @@
-import { describe, expect, test } from 'vitest'
+import { describe, expect, test, vi } from 'vitest'
 import {
   CounterRegistry,
   createCache,
-  createManualClock,
-  createMemoryStore,
+  createMemoryCacheStore,
   type CacheEventName,
   type CacheOptions,
   type ReadThroughCache,
 } from '@faultline/cache-kit'
+import { createManualClock } from '@faultline/cache-kit/testing'
 import { deferred } from './fixtures/race.js'
 
 function setup(options: Partial<CacheOptions> = {}) {
   const clock = createManualClock()
-  const store = createMemoryStore({ clock })
+  const store = createMemoryCacheStore({ clock })
   const cache = createCache({ store, clock, l1: {}, ...options })
   return { clock, store, cache }
+}
+
+/**
+ * Resolves once every callback queued so far has run, with the microtasks each one started: with
+ * the memory adapters (no I/O, no timers) that is every step a background refresh takes. Event-loop
+ * order, not wall-clock time, so it holds on a busy machine.
+ */
+async function drain(): Promise<void> {
+  for (let turn = 0; turn < 3; turn += 1) await new Promise((resolve) => setImmediate(resolve))
 }
 
 function record(cache: ReadThroughCache, ...names: CacheEventName[]): string[] {
   const seen: string[] = []
   for (const name of names)
-    cache.on(name, (e) =>
-      seen.push(`${name}:${'reason' in e ? e.reason : 'tier' in e ? e.tier : ''}`),
+    cache.on(name, (event) =>
+      seen.push(`${name}:${'reason' in event ? event.reason : 'tier' in event ? event.tier : ''}`),
     )
   return seen
 }
@@ -64,8 +73,8 @@ describe('ReadThroughCache', () => {
 
   test('an entry expires after ttlMs and is reloaded', async () => {
     const { cache, clock } = setup({ ttlMs: 1_000 })
-    let n = 0
-    const loader = () => (n += 1)
+    let loads = 0
+    const loader = () => (loads += 1)
     await cache.getOrLoad('k', loader)
     clock.advance(999)
     expect(await cache.getOrLoad('k', loader)).toBe(1)
@@ -75,10 +84,10 @@ describe('ReadThroughCache', () => {
 
   test('jitter shortens the TTL by up to its fraction', async () => {
     const { cache, clock } = setup({ ttlMs: 1_000, jitter: 0.5, random: () => 1 })
-    let n = 0
-    await cache.getOrLoad('k', () => (n += 1))
+    let loads = 0
+    await cache.getOrLoad('k', () => (loads += 1))
     clock.advance(500)
-    expect(await cache.getOrLoad('k', () => (n += 1))).toBe(2)
+    expect(await cache.getOrLoad('k', () => (loads += 1))).toBe(2)
   })
 
   test('within graceMs a failing loader is answered with the stale value; past grace the error surfaces', async () => {
@@ -104,8 +113,8 @@ describe('ReadThroughCache', () => {
     const gate = deferred()
     expect(await cache.getOrLoad('k', async () => (await gate.promise, 'v2'))).toBe('v1')
     gate.resolve()
-    await cache.close() // waits for background work
-    expect(cache.stats().fills).toBe(2)
+    await vi.waitFor(() => expect(cache.stats().fills).toBe(2), { timeout: 30_000 })
+    expect(await cache.getOrLoad('k', () => 'v3')).toBe('v2')
   })
 
   test('hardTimeoutMs aborts the loader signal and caches nothing', async () => {
@@ -160,7 +169,7 @@ describe('ReadThroughCache', () => {
     // A loader that read version 2 (a lagging source) is refused, retried, then reported as stale.
     const error: unknown = await cache
       .getOrLoad('k', (ctx) => (ctx.report({ version: 2 }), 'old'))
-      .catch((e: unknown) => e)
+      .catch((thrown: unknown) => thrown)
     expect(error).toMatchObject({ code: 'E_CACHE_STALE_LOAD' })
     let attempt = 0
     expect(
@@ -174,15 +183,20 @@ describe('ReadThroughCache', () => {
 
   test('invalidateTags() drops tagged entries in both tiers and refuses tagged fills in flight', async () => {
     const { cache } = setup()
-    let n = 0
-    const loader = () => (n += 1)
+    let loads = 0
+    const loader = () => (loads += 1)
     await cache.getOrLoad('a', loader, { tags: ['cat:1'] })
     await cache.getOrLoad('b', loader, { tags: ['cat:2'] })
     const gate = deferred()
-    const inflight = cache.getOrLoad('c', async () => (await gate.promise, 'old'), {
-      tags: ['cat:1'],
-    })
-    await new Promise((r) => setTimeout(r, 5))
+    const started = deferred()
+    const inflight = cache.getOrLoad(
+      'c',
+      async () => (started.resolve(), await gate.promise, 'old'),
+      {
+        tags: ['cat:1'],
+      },
+    )
+    await started.promise
     await cache.invalidateTags(['cat:1'])
     gate.resolve()
     await inflight
@@ -193,30 +207,28 @@ describe('ReadThroughCache', () => {
 
   test('eagerRefresh reloads in the background once the fraction of the TTL has passed', async () => {
     const { cache, clock } = setup({ ttlMs: 1_000, eagerRefresh: 0.8 })
-    let n = 0
-    const loader = () => (n += 1)
+    let loads = 0
+    const loader = () => (loads += 1)
     await cache.getOrLoad('k', loader)
     clock.advance(850)
     expect(await cache.getOrLoad('k', loader)).toBe(1) // served at once; refresh starts
-    await new Promise((r) => setTimeout(r, 10))
-    expect(n).toBe(2)
+    await vi.waitFor(() => expect(loads).toBe(2), { timeout: 30_000 })
     expect(await cache.getOrLoad('k', loader)).toBe(2)
   })
 
   test('eagerRefresh also works without an L1 (from L2 hits), and a batch hit never triggers it', async () => {
     const { cache, clock } = setup({ ttlMs: 1_000, eagerRefresh: 0.8, l1: false })
-    let n = 0
-    const loader = () => (n += 1)
+    let loads = 0
+    const loader = () => (loads += 1)
     await cache.getOrLoad('k', loader)
     clock.advance(850)
     expect([
       ...(await cache.getManyOrLoad(['k'], async () => Promise.resolve({ k: 99 }))),
     ]).toStrictEqual([['k', 1]])
-    await new Promise((r) => setTimeout(r, 10))
-    expect(n).toBe(1)
+    await drain()
+    expect(loads).toBe(1)
     expect(await cache.getOrLoad('k', loader)).toBe(1)
-    await new Promise((r) => setTimeout(r, 10))
-    expect(n).toBe(2)
+    await vi.waitFor(() => expect(loads).toBe(2), { timeout: 30_000 })
     expect(await cache.getOrLoad('k', loader)).toBe(2)
   })
 
@@ -245,8 +257,9 @@ describe('ReadThroughCache', () => {
     const metrics = new CounterRegistry()
     const { cache } = setup({ metrics })
     const gate = deferred()
-    const slow = cache.getOrLoad('k', async () => (await gate.promise, 1))
-    await new Promise((r) => setTimeout(r, 5))
+    const started = deferred()
+    const slow = cache.getOrLoad('k', async () => (started.resolve(), await gate.promise, 1))
+    await started.promise
     await cache.invalidate('k')
     gate.resolve()
     await slow

@@ -3,7 +3,7 @@ import { Redis } from 'ioredis'
 import { startRedis, type RedisHandle } from '@faultline/infra'
 import { createCache } from '@faultline/cache-kit'
 import { createRedisStore } from '@faultline/cache-kit/redis'
-import { cacheStoreContract } from './contracts/cache-store.contract.js'
+import { cacheStoreContract } from '@faultline/cache-kit/testing'
 import { raceCacheKit, raceNaive, type NaiveKv, type Row } from './fixtures/race.js'
 
 let redis: RedisHandle
@@ -24,7 +24,8 @@ cacheStoreContract('redis', async () => {
   const store = createRedisStore({ url: redis.url, prefix: `contract:${Date.now()}:` })
   const elapse = async (ms: number) => {
     const until = (await serverMs(store.client)) + ms
-    while ((await serverMs(store.client)) < until) await new Promise((r) => setTimeout(r, 10))
+    while ((await serverMs(store.client)) < until)
+      await new Promise((resolve) => setTimeout(resolve, 10))
   }
   return Promise.resolve({ store, now: () => Date.now(), elapse, close: () => store.close() })
 })
@@ -67,18 +68,18 @@ describe('RedisStore stale-set race', () => {
     const store = createRedisStore({ url: redis.url, prefix: 'race:' })
     const client = new Redis(redis.url)
     const kv: NaiveKv = {
-      get: (k) => client.get(`naive:${k}`),
-      set: async (k, v) => void (await client.set(`naive:${k}`, v)),
-      del: async (k) => void (await client.del(`naive:${k}`)),
+      get: (key) => client.get(`naive:${key}`),
+      set: async (key, value) => void (await client.set(`naive:${key}`, value)),
+      del: async (key) => void (await client.del(`naive:${key}`)),
     }
     const cache = createCache({ store, l1: {} })
     const l2View = createCache({ store })
     const db = new Map<string, Row>()
     let kitStale = 0
     let naiveStale = 0
-    for (let i = 0; i < REPETITIONS; i += 1) {
-      if (await raceCacheKit(cache, [cache, l2View], db, `kit:${i}`)) kitStale += 1
-      if (await raceNaive(kv, db, `${i}`)) naiveStale += 1
+    for (let race = 0; race < REPETITIONS; race += 1) {
+      if (await raceCacheKit(cache, [cache, l2View], db, `kit:${race}`)) kitStale += 1
+      if (await raceNaive(kv, db, `${race}`)) naiveStale += 1
     }
     console.log(
       `stale-set race x${REPETITIONS} (redis): cache-kit stale=${kitStale}, naive stale=${naiveStale}`,

@@ -1,16 +1,17 @@
 import fc from 'fast-check'
-import { describe, expect, test } from 'vitest'
+import { describe, expect, test, vi } from 'vitest'
 import {
   createCache,
-  createMemoryStore,
+  createMemoryCacheStore,
+  formatLsn,
   isCacheKitError,
+  parseLsn,
   type LoaderContext,
 } from '@faultline/cache-kit'
 import {
   createReplicaRouter,
-  parseToken,
-  toToken,
   type ReplicaRouterOptions,
+  type SqlClient,
 } from '@faultline/cache-kit/postgres'
 import { FakeCluster, readVersion } from './fixtures/fake-cluster.js'
 
@@ -42,31 +43,49 @@ function codeOf(fn: () => unknown): string | undefined {
   return undefined
 }
 
-describe('parseToken()', () => {
+describe('ReplicaRouter tokens', () => {
   test.each(['', 'abc', '0/', '/0', '1/2/3', 'G/0', '100000000/0', '0/100000000', '-1/0'])(
-    'rejects the malformed token %j with E_CACHE_INVALID_TOKEN',
-    (token) => {
-      expect(codeOf(() => parseToken(token))).toBe('E_CACHE_INVALID_TOKEN')
+    'refuses the malformed token %j with E_CACHE_INVALID_LSN before anything runs',
+    async (token) => {
+      const { cluster, router } = setup()
+      expect(codeOf(() => router.loader(() => 1, { token }))).toBe('E_CACHE_INVALID_LSN')
+      const error: unknown = await router
+        .read(() => Promise.resolve(1), { token })
+        .catch((thrown: unknown) => thrown)
+      expect(isCacheKitError(error) && error.code).toBe('E_CACHE_INVALID_LSN')
+      expect(isCacheKitError(error) && error.context.option).toBe('token')
+      expect(cluster.statements).toStrictEqual([])
     },
   )
 
-  test.each([undefined, null, 42, 42n, {}, ['0/1']])('rejects the non-string %p', (token) => {
-    expect(codeOf(() => parseToken(token))).toBe('E_CACHE_INVALID_TOKEN')
+  test.each([null, 42, {}, ['0/1'], -1n, 1n << 64n])('refuses the non-LSN token %p', (token) => {
+    const { router } = setup()
+    expect(codeOf(() => router.loader(() => 1, { token: token as never }))).toBe(
+      'E_CACHE_INVALID_LSN',
+    )
   })
 
-  test('round-trips every 64-bit LSN and orders tokens as BigInts, not as text', () => {
+  test('a token is accepted as text or as a BigInt, and routes the same', async () => {
+    const { cluster, router } = setup({ maxWaitMs: 0 })
+    const token = await write(router, 'a', 1)
+    cluster.advance()
+    const asText = await router.read((db) => readVersion(db, 'a'), { token })
+    const asBigInt = await router.read((db) => readVersion(db, 'a'), { token: parseLsn(token) })
+    expect(asText.route).toStrictEqual(asBigInt.route)
+    expect(asText.route).toMatchObject({ target: 'replica', replayLsn: formatLsn(cluster.replay) })
+  })
+
+  test('orders tokens as BigInts, not as text', () => {
     const lsn = fc.bigInt({ min: 0n, max: 0xffff_ffff_ffff_ffffn })
     fc.assert(
-      fc.property(lsn, lsn, (a, b) => {
-        expect(parseToken(toToken(a))).toBe(a)
-        expect(parseToken(toToken(a)) < parseToken(toToken(b))).toBe(a < b)
+      fc.property(lsn, lsn, (first, second) => {
+        expect(parseLsn(formatLsn(first))).toBe(first)
+        expect(parseLsn(formatLsn(first)) < parseLsn(formatLsn(second))).toBe(first < second)
       }),
     )
     // The case text comparison gets wrong.
     expect('F/FFFFFFFF' > '10/0').toBe(true)
-    expect(parseToken('F/FFFFFFFF') < parseToken('10/0')).toBe(true)
-    expect('0/9000000' > '0/10000000').toBe(true)
-    expect(parseToken('0/9000000') < parseToken('0/10000000')).toBe(true)
+    expect(parseLsn('F/FFFFFFFF') < parseLsn('10/0')).toBe(true)
   })
 })
 
@@ -81,30 +100,32 @@ describe('ReplicaRouter routing', () => {
     expect(first.route).toMatchObject({ target: 'replica' })
     expect(second.result).toBe(1)
     expect(cluster.probes).toBe(probes)
-    expect(second.lsn).toBe(toToken(cluster.replay))
+    expect(second.lsn).toBe(formatLsn(cluster.replay))
   })
 
   test('compares as BigInt across a 4 GiB boundary: replay F/FFFFFFE0 does not satisfy 10/20', async () => {
     const { cluster, router } = setup({ maxWaitMs: 0 })
     await router.read(() => Promise.resolve(undefined)) // learn the replay LSN
-    expect(toToken(cluster.replay)).toBe('F/FFFFFFE0')
+    expect(formatLsn(cluster.replay)).toBe('F/FFFFFFE0')
     const token = await write(router, 'a', 1)
     expect(token).toBe('10/20')
-    expect(toToken(cluster.replay) > token).toBe(true) // what a text comparison would conclude
+    expect(formatLsn(cluster.replay) > token).toBe(true) // what a text comparison would conclude
     const read = await router.read((db) => readVersion(db, 'a'), { token })
     expect(read.route).toEqual({ target: 'primary', reason: 'lagging' })
     expect(read.result).toBe(1)
   })
 
   test('waits for the replica to replay the token, sharing one poll loop between waiters', async () => {
-    const { cluster, router } = setup({ maxWaitMs: 5_000 })
+    const { cluster, router } = setup({ maxWaitMs: 60_000 })
     const token = await write(router, 'a', 1)
     const reads = Array.from({ length: 50 }, () =>
       router.read((db) => readVersion(db, 'a'), { token }),
     )
-    setTimeout(() => cluster.advance(), 30)
+    // The replica catches up once the reads are waiting on the poll loop (it has probed twice).
+    await vi.waitFor(() => expect(cluster.probes).toBeGreaterThanOrEqual(2), { timeout: 30_000 })
+    cluster.advance()
     const results = await Promise.all(reads)
-    expect(results.every((r) => r.result === 1 && r.route.target === 'replica')).toBe(true)
+    expect(results.every((read) => read.result === 1 && read.route.target === 'replica')).toBe(true)
     expect(router.stats().replicaReadsAfterWait).toBe(50)
     // One probe per poll tick (at most one per millisecond waited), not one per waiting read.
     expect(cluster.probes).toBeLessThan(50)
@@ -121,11 +142,11 @@ describe('ReplicaRouter routing', () => {
   test('reads the primary while the replica is down, and stops probing it for replicaRetryAfterMs', async () => {
     const { cluster, router } = setup({ replicaRetryAfterMs: 60_000 })
     cluster.replicaDown = true
-    const a = await router.read(() => Promise.resolve('x'))
+    const first = await router.read(() => Promise.resolve('x'))
     const probes = cluster.statements.length
-    const b = await router.read(() => Promise.resolve('y'))
-    expect(a.route).toEqual({ target: 'primary', reason: 'replica-unavailable' })
-    expect(b.route).toEqual({ target: 'primary', reason: 'replica-unavailable' })
+    const second = await router.read(() => Promise.resolve('y'))
+    expect(first.route).toEqual({ target: 'primary', reason: 'replica-unavailable' })
+    expect(second.route).toEqual({ target: 'primary', reason: 'replica-unavailable' })
     expect(cluster.statements.length).toBe(probes)
   })
 
@@ -163,8 +184,8 @@ describe('ReplicaRouter.write()', () => {
       return 'done'
     })
     expect(result).toBe('done')
-    expect(parseToken(token)).toBeGreaterThanOrEqual(cluster.wal.at(-1)?.end ?? 0n)
-    expect(cluster.statements.filter((s) => s.startsWith('session:'))).toEqual([
+    expect(parseLsn(token)).toBeGreaterThanOrEqual(cluster.wal.at(-1)?.end ?? 0n)
+    expect(cluster.statements.filter((statement) => statement.startsWith('session:'))).toEqual([
       'session: BEGIN',
       'session: UPDATE items SET version = $2 WHERE id = $1',
       'session: COMMIT',
@@ -190,7 +211,7 @@ describe('ReplicaRouter.write()', () => {
   test('a failed COMMIT is E_CACHE_SOURCE_FAILED (outcome unknown, not retryable) and the connection is destroyed', async () => {
     const { cluster, router } = setup()
     cluster.failCommit = true
-    const error: unknown = await write(router, 'a', 1).catch((e: unknown) => e)
+    const error: unknown = await write(router, 'a', 1).catch((thrown: unknown) => thrown)
     expect(isCacheKitError(error) && error.code).toBe('E_CACHE_SOURCE_FAILED')
     expect(isCacheKitError(error) && error.retryable).toBe(false)
     expect(cluster.sessions[0]?.released).toBe(true)
@@ -198,13 +219,17 @@ describe('ReplicaRouter.write()', () => {
 
   test('a COMMIT the server turned into ROLLBACK is reported, never given a token', async () => {
     const session = {
-      query: (text: string) =>
-        Promise.resolve({ rows: [], command: text === 'COMMIT' ? 'ROLLBACK' : text }),
+      query: ((text: string) =>
+        Promise.resolve({
+          rows: [],
+          rowCount: 0,
+          command: text === 'COMMIT' ? 'ROLLBACK' : text,
+        })) as SqlClient['query'],
       release: () => {},
     }
     const primary = { query: session.query, connect: () => Promise.resolve(session) }
-    const r = createReplicaRouter({ primary, replica: new FakeCluster().replica })
-    await expect(r.write(() => Promise.resolve(1))).rejects.toMatchObject({
+    const router = createReplicaRouter({ primary, replica: new FakeCluster().replica })
+    await expect(router.write(() => Promise.resolve(1))).rejects.toMatchObject({
       code: 'E_CACHE_SOURCE_FAILED',
     })
   })
@@ -213,14 +238,14 @@ describe('ReplicaRouter.write()', () => {
 describe('ReplicaRouter.loader() with the cache fence', () => {
   function lagged() {
     const { cluster, router } = setup({ maxWaitMs: 0 })
-    const store = createMemoryStore()
+    const store = createMemoryCacheStore()
     const cache = createCache({ store, l1: {} })
     return { cluster, router, cache }
   }
 
-  test('a malformed token throws E_CACHE_INVALID_TOKEN before the cache is touched', () => {
+  test('a malformed token throws E_CACHE_INVALID_LSN before the cache is touched', () => {
     const { router } = lagged()
-    expect(codeOf(() => router.loader(() => 1, { token: '0/XYZ' }))).toBe('E_CACHE_INVALID_TOKEN')
+    expect(codeOf(() => router.loader(() => 1, { token: '0/XYZ' }))).toBe('E_CACHE_INVALID_LSN')
   })
 
   test('routes by the key invalidation LSN even without a token, so a lagging replica is not refilled', async () => {
@@ -245,9 +270,9 @@ describe('ReplicaRouter.loader() with the cache fence', () => {
     // A loader that ignores the watermark but reports the replica's replay LSN: the fill is refused
     // each time and the read fails rather than caching v1.
     const rejected: string[] = []
-    cache.on('cache:fill-rejected', (e) => rejected.push(e.reason))
+    cache.on('cache:fill-rejected', (event) => rejected.push(event.reason))
     const reportsOnly = async (ctx: LoaderContext) => {
-      ctx.report({ lsn: toToken(cluster.replay) })
+      ctx.report({ lsn: formatLsn(cluster.replay) })
       return readVersion(cluster.replica, ctx.key)
     }
     await expect(cache.getOrLoad('k', reportsOnly)).rejects.toMatchObject({
@@ -257,7 +282,7 @@ describe('ReplicaRouter.loader() with the cache fence', () => {
     expect(await cache.getOrLoad('k', () => 'not cached')).toBe('not cached')
 
     // The naive variant of the same loader (no reported LSN) caches v1 over the invalidation.
-    const naive = createCache({ store: createMemoryStore() })
+    const naive = createCache({ store: createMemoryCacheStore() })
     await naive.invalidate('k', { lsn: token })
     expect(await naive.getOrLoad('k', (ctx) => readVersion(cluster.replica, ctx.key))).toBe(1)
     expect(await naive.getOrLoad('k', () => 'not cached')).toBe(1)
@@ -273,15 +298,15 @@ describe('ReplicaRouter.loader() with the cache fence', () => {
       signal: new AbortController().signal,
       watermark: {},
       attempt,
-      report: (s) => reported.push(s),
+      report: (source) => reported.push(source),
     })
-    const load = router.loader(async (db, c) => {
-      const version = await readVersion(db, c.key)
-      c.report({ version })
+    const load = router.loader(async (db, context) => {
+      const version = await readVersion(db, context.key)
+      context.report({ version })
       return version
     })
     await load(ctx(0))
-    expect(reported.at(-1)).toEqual({ lsn: toToken(cluster.replay), version: 1 })
+    expect(reported.at(-1)).toEqual({ lsn: formatLsn(cluster.replay), version: 1 })
     await load(ctx(1))
     expect(reported.at(-1)).toEqual({ version: 1 })
     expect(router.stats().primaryReads['fence-retry']).toBe(1)

@@ -5,7 +5,7 @@ import { createCache, type Loader, type ReadThroughCache } from '@faultline/cach
 import {
   createReplicaRouter,
   type ReplicaRouter,
-  type SqlQueryable,
+  type SqlClient,
 } from '@faultline/cache-kit/postgres'
 import { createRedisStore, type RedisStore } from '@faultline/cache-kit/redis'
 import { readVersion } from './fixtures/fake-cluster.js'
@@ -42,18 +42,18 @@ beforeAll(async () => {
 })
 
 afterAll(async () => {
-  await Promise.all(stores.map((s) => s.close()))
+  await Promise.all(stores.map((store) => store.close()))
   await primary?.end()
   await replica?.end()
   await Promise.all([postgres?.stop(), redis?.stop()])
 })
 
 async function waitForReplica(rows: number): Promise<void> {
-  for (let i = 0; i < 200; i += 1) {
-    const { rows: r } = await replica
+  for (let poll = 0; poll < 200; poll += 1) {
+    const { rows: replayed } = await replica
       .query<{ n: string }>('SELECT count(*) AS n FROM items')
       .catch(() => ({ rows: [{ n: '0' }] }))
-    if (Number(r[0]?.n) === rows) return
+    if (Number(replayed[0]?.n) === rows) return
     await new Promise((resolve) => setTimeout(resolve, 50))
   }
   throw new Error('the replica never replayed the fixture')
@@ -62,7 +62,9 @@ async function waitForReplica(rows: number): Promise<void> {
 function cacheOn(prefix: string, l1: boolean): ReadThroughCache {
   const store = createRedisStore({ url: redis.url, prefix })
   stores.push(store)
-  return createCache({ store, ...(l1 && { l1: {} }), ttlMs: 60_000 })
+  // The store timeout is generous: this test is about replica lag, and on a busy machine a Redis
+  // call can take longer than the 1 s default, which would open the breaker and fail a write.
+  return createCache({ store, ...(l1 && { l1: {} }), ttlMs: 60_000, storeTimeoutMs: 60_000 })
 }
 
 /** Tally of one variant. */
@@ -90,41 +92,43 @@ const notCached: Loader<number> = () => {
   throw new Error('not cached')
 }
 
-async function cycle(v: Variant, key: string, version: number, tally: Tally): Promise<void> {
+async function cycle(variant: Variant, key: string, version: number, tally: Tally): Promise<void> {
   tally.cycles += 1
-  const { token } = await v.writer.write(async (tx) => {
+  const { token } = await variant.writer.write(async (tx) => {
     await tx.query('UPDATE items SET version = $2 WHERE id = $1', [key, version])
   })
-  await v.a.invalidate(key, { lsn: token })
+  await variant.a.invalidate(key, { lsn: token })
   const reads = await Promise.allSettled([
-    v.a.getOrLoad(key, v.withToken(token)),
-    v.b.getOrLoad(key, v.withoutToken),
+    variant.a.getOrLoad(key, variant.withToken(token)),
+    variant.b.getOrLoad(key, variant.withoutToken),
   ])
-  for (const r of reads) {
-    if (r.status === 'rejected') tally.errors += 1
-    else if (r.value === undefined || r.value < version) tally.violations += 1
+  for (const read of reads) {
+    if (read.status === 'rejected') tally.errors += 1
+    else if (read.value === undefined || read.value < version) tally.violations += 1
   }
-  for (const node of [v.a, v.b]) {
+  for (const node of [variant.a, variant.b]) {
     const cached = await node.getOrLoad(key, notCached).catch(() => undefined)
     if (cached !== undefined && cached < version) tally.staleRefills += 1
   }
 }
 
-async function runVariant(v: Variant, keys: string[]): Promise<Tally> {
+async function runVariant(variant: Variant, keys: string[]): Promise<Tally> {
   const tally: Tally = { cycles: 0, violations: 0, staleRefills: 0, errors: 0 }
   await Promise.all(
     keys.map(async (key) => {
-      for (let c = 1; c <= CYCLES; c += 1) await cycle(v, key, c, tally)
+      for (let version = 1; version <= CYCLES; version += 1)
+        await cycle(variant, key, version, tally)
     }),
   )
   return tally
 }
 
-const keyRange = (from: number, n: number) => Array.from({ length: n }, (_, i) => `k${from + i}`)
+const keyRange = (from: number, count: number) =>
+  Array.from({ length: count }, (_, index) => `k${from + index}`)
 
 describe('ReplicaRouter against a real primary and a replica 500 ms behind', () => {
   test(`${FENCED_KEYS * CYCLES} write-then-read cycles: 0 read-your-writes violations and 0 stale refills; without the defence, both`, async () => {
-    const query = async (db: SqlQueryable, key: string) => (await readVersion(db, key)) ?? -1
+    const query = async (db: SqlClient, key: string) => (await readVersion(db, key)) ?? -1
     const waiting = createReplicaRouter({ primary, replica, maxWaitMs: 2_000 })
     const impatient = createReplicaRouter({ primary, replica, maxWaitMs: 50 })
     const fenced = (router: ReplicaRouter, prefix: string): Variant => ({
@@ -176,8 +180,8 @@ describe('ReplicaRouter against a real primary and a replica 500 ms behind', () 
         JSON.stringify({ wait, fallback, naive: bare, fenceOnly: fence, routed }),
     )
     expect(wait.cycles + fallback.cycles).toBeGreaterThanOrEqual(500)
-    for (const t of [wait, fallback]) {
-      expect(t).toMatchObject({ violations: 0, staleRefills: 0, errors: 0 })
+    for (const tally of [wait, fallback]) {
+      expect(tally).toMatchObject({ violations: 0, staleRefills: 0, errors: 0 })
     }
     // Both routes were exercised: reads that waited for the replica, and primary fallbacks.
     expect(routed.waiting.replicaReadsAfterWait).toBeGreaterThan(0)

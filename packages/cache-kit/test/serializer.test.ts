@@ -1,8 +1,8 @@
 import { describe, expect, test } from 'vitest'
 import { createJsonSerializer, isCacheKitError } from '@faultline/cache-kit'
 
-const s = createJsonSerializer()
-const roundTrip = (v: unknown): unknown => s.deserialize(s.serialize(v))
+const serializer = createJsonSerializer()
+const roundTrip = (value: unknown): unknown => serializer.deserialize(serializer.serialize(value))
 
 describe('createJsonSerializer', () => {
   test('round-trips Dates, BigInts, nested objects, undefined members and special numbers', () => {
@@ -33,7 +33,7 @@ describe('createJsonSerializer', () => {
     ['a class instance', new (class Foo {})()],
   ])('refuses %s with E_CACHE_UNSERIALIZABLE', (_name, value) => {
     try {
-      s.serialize({ wrapped: value })
+      serializer.serialize({ wrapped: value })
       expect.unreachable('serialize should throw')
     } catch (error) {
       expect(isCacheKitError(error) && error.code).toBe('E_CACHE_UNSERIALIZABLE')
@@ -45,7 +45,7 @@ describe('createJsonSerializer', () => {
     expect(roundTrip({ x: shared, y: shared })).toStrictEqual({ x: { a: 1 }, y: { a: 1 } })
     const cyclic: Record<string, unknown> = {}
     cyclic.self = cyclic
-    expect(() => s.serialize(cyclic)).toThrow(/circular/)
+    expect(() => serializer.serialize(cyclic)).toThrow(/circular/)
   })
 
   test('plain JSON skips the tag pass; any escaped NUL (even a lookalike) takes it', () => {
@@ -62,13 +62,13 @@ describe('createJsonSerializer', () => {
     expect(roundTrip({ plain: [1, 'x', { y: null }] })).toStrictEqual({
       plain: [1, 'x', { y: null }],
     })
-    expect(s.deserialize('{"\\u0000t":"date","v":"1970-01-01T00:00:00.000Z"}')).toStrictEqual(
-      new Date(0),
-    )
+    expect(
+      serializer.deserialize('{"\\u0000t":"date","v":"1970-01-01T00:00:00.000Z"}'),
+    ).toStrictEqual(new Date(0))
   })
 
   test('refuses text it did not produce with E_CACHE_DESERIALIZE', () => {
-    expect(() => s.deserialize('{not json')).toThrow(
+    expect(() => serializer.deserialize('{not json')).toThrow(
       expect.objectContaining({ code: 'E_CACHE_DESERIALIZE' }),
     )
   })

@@ -2,7 +2,7 @@ import { describe, expect, test } from 'vitest'
 import {
   createCache,
   createMemoryBusHub,
-  createMemoryStore,
+  createMemoryCacheStore,
   type CacheStore,
   type StoredEntry,
 } from '@faultline/cache-kit'
@@ -13,24 +13,24 @@ const REPETITIONS = 1_000
 function memoryKv(): NaiveKv {
   const map = new Map<string, string>()
   return {
-    get: async (k) => Promise.resolve(map.get(k) ?? null),
-    set: async (k, v) => void map.set(k, await Promise.resolve(v)),
-    del: async (k) => void map.delete(await Promise.resolve(k)),
+    get: async (key) => Promise.resolve(map.get(key) ?? null),
+    set: async (key, value) => void map.set(key, await Promise.resolve(value)),
+    del: async (key) => void map.delete(await Promise.resolve(key)),
   }
 }
 
 describe('ReadThroughCache stale-set race', () => {
   test(`leaves 0 stale keys in L1 and L2 over ${REPETITIONS} forced races; a naive cache-aside leaves stale keys`, async () => {
-    const store = createMemoryStore()
+    const store = createMemoryCacheStore()
     const cache = createCache({ store, l1: { maxEntries: 10_000 } })
     const l2View = createCache({ store })
     const db = new Map<string, Row>()
     let kitStale = 0
     let naiveStale = 0
     const kv = memoryKv()
-    for (let i = 0; i < REPETITIONS; i += 1) {
-      if (await raceCacheKit(cache, [cache, l2View], db, `kit:${i}`)) kitStale += 1
-      if (await raceNaive(kv, db, `naive:${i}`)) naiveStale += 1
+    for (let race = 0; race < REPETITIONS; race += 1) {
+      if (await raceCacheKit(cache, [cache, l2View], db, `kit:${race}`)) kitStale += 1
+      if (await raceNaive(kv, db, `naive:${race}`)) naiveStale += 1
     }
     console.log(
       `stale-set race x${REPETITIONS} (memory): cache-kit stale=${kitStale}, naive stale=${naiveStale}`,
@@ -41,26 +41,26 @@ describe('ReadThroughCache stale-set race', () => {
   })
 
   test('a fill that L2 accepted before a remote invalidation does not land in L1 after it', async () => {
-    const inner = createMemoryStore()
+    const inner = createMemoryCacheStore()
     const hub = createMemoryBusHub()
     const afterFill = { hook: async (): Promise<void> => {} }
     // Node B's store returns from fill() only after node A's invalidation reached B over the bus.
     const storeB: CacheStore = {
-      peek: (k) => inner.peek(k),
-      read: (k, o) => inner.read(k, o),
-      fill: async (t, e: StoredEntry, o) => {
-        const r = await inner.fill(t, e, o)
+      peek: (key) => inner.peek(key),
+      read: (key, options) => inner.read(key, options),
+      fill: async (ticket, entry: StoredEntry, options) => {
+        const result = await inner.fill(ticket, entry, options)
         await afterFill.hook()
-        return r
+        return result
       },
-      invalidate: (k, r) => inner.invalidate(k, r),
-      invalidateTags: (t, ttl) => inner.invalidateTags(t, ttl),
-      releaseLease: (k, o) => inner.releaseLease(k, o),
+      invalidate: (key, request) => inner.invalidate(key, request),
+      invalidateTags: (tags, ttl) => inner.invalidateTags(tags, ttl),
+      releaseLease: (key, owner) => inner.releaseLease(key, owner),
       close: () => inner.close(),
     }
-    const a = createCache({ store: inner, bus: hub.createBus(), l1: {} })
-    const b = createCache({ store: storeB, bus: hub.createBus(), l1: {} })
-    await Promise.all([a.ready(), b.ready()])
+    const nodeA = createCache({ store: inner, bus: hub.createBus(), l1: {} })
+    const nodeB = createCache({ store: storeB, bus: hub.createBus(), l1: {} })
+    await Promise.all([nodeA.ready(), nodeB.ready()])
     let version = 1
     const loader = async (): Promise<Row> => Promise.resolve({ id: 'k', version })
 
@@ -69,11 +69,11 @@ describe('ReadThroughCache stale-set race', () => {
     const naiveL1 = new Map<string, Row>()
     const naiveBus = hub.createBus()
     await naiveBus.subscribe({
-      onMessage: (m) => m.keys.forEach((k) => naiveL1.delete(k)),
+      onMessage: (message) => message.keys.forEach((key) => naiveL1.delete(key)),
       onState: () => {},
     })
     const naiveReceived = new Promise<void>((resolve) => {
-      const off = a.on('cache:invalidated', () => {
+      const off = nodeA.on('cache:invalidated', () => {
         off()
         setTimeout(resolve, 0)
       })
@@ -92,7 +92,7 @@ describe('ReadThroughCache stale-set race', () => {
       { ttlMs: 60_000 },
     )
     version = 2
-    await a.invalidate('n')
+    await nodeA.invalidate('n')
     await naiveReceived
     naiveL1.set('n', naiveRow)
     expect(naiveL1.get('n')?.version).toBe(1)
@@ -103,16 +103,16 @@ describe('ReadThroughCache stale-set race', () => {
       afterFill.hook = async () => {}
       version = 2
       const received = new Promise<void>((resolve) => {
-        const off = b.on('cache:invalidated', () => {
+        const off = nodeB.on('cache:invalidated', () => {
           off()
           resolve()
         })
       })
-      await a.invalidate('k')
+      await nodeA.invalidate('k')
       await received
     }
-    expect((await b.getOrLoad('k', loader))?.version).toBe(1) // B's own read overlapped the write
-    expect((await b.getOrLoad('k', loader))?.version).toBe(2)
-    expect(b.stats().l1Hits).toBe(0)
+    expect((await nodeB.getOrLoad('k', loader))?.version).toBe(1) // B's own read overlapped the write
+    expect((await nodeB.getOrLoad('k', loader))?.version).toBe(2)
+    expect(nodeB.stats().l1Hits).toBe(0)
   })
 })

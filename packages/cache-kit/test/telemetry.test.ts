@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest'
 import type { Span, SpanOptions, Tracer } from '@opentelemetry/api'
-import { createCache, createMemoryStore } from '@faultline/cache-kit'
+import { createCache, createMemoryCacheStore } from '@faultline/cache-kit'
 
 interface Recorded {
   name: string
@@ -19,7 +19,7 @@ function recordingTracer(): { tracer: Tracer; spans: Recorded[] } {
       spans.push(rec)
       const span = {
         recordException: () => void (rec.exceptions += 1),
-        setStatus: (s: { code: number }) => ((rec.status = s.code), span),
+        setStatus: (status: { code: number }) => ((rec.status = status.code), span),
         end: () => void (rec.ended = true),
       }
       return fn(span as unknown as Span)
@@ -31,7 +31,7 @@ function recordingTracer(): { tracer: Tracer; spans: Recorded[] } {
 describe('ReadThroughCache OpenTelemetry hook', () => {
   test('a miss runs in one span named with the key; an L1 hit opens none; a failure marks the span', async () => {
     const { tracer, spans } = recordingTracer()
-    const cache = createCache({ store: createMemoryStore(), l1: {}, tracer })
+    const cache = createCache({ store: createMemoryCacheStore(), l1: {}, tracer })
     await cache.getOrLoad('k', () => 1)
     await cache.getOrLoad('k', () => 2)
     expect(spans).toStrictEqual([

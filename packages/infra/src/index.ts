@@ -81,3 +81,5 @@ export type {
   ToxicType,
   ToxicUpdate,
 } from './fault-proxy/index.js'
+export { checkFlat, collectGarbage, fitLine, sampleProcess } from './soak.js'
+export type { FlatOptions, FlatVerdict, LineFit, ProcessSample } from './soak.js'

@@ -18,15 +18,15 @@ export function unpackEntry(packed: string): StoredEntry | undefined {
   const end = packed.indexOf('\n')
   if (end < 0) return undefined
   // Fixed fields by index scanning: a hit is the hot path, and split() would allocate the tags too.
-  const f: string[] = []
+  const fields: string[] = []
   let from = 0
-  for (let i = 0; i < 6; i += 1) {
+  for (let field = 0; field < 6; field += 1) {
     const bar = packed.indexOf('|', from)
     if (bar < 0 || bar > end) return undefined
-    f.push(packed.slice(from, bar))
+    fields.push(packed.slice(from, bar))
     from = bar + 1
   }
-  const [version, lsn, fresh, refresh, grace, negative] = f as [
+  const [version, lsn, fresh, refresh, grace, negative] = fields as [
     string,
     string,
     string,

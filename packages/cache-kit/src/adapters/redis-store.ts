@@ -13,7 +13,14 @@ import type {
   StoreReadResult,
   Watermark,
 } from '../ports.js'
-import { connect, Script, storeError, type RedisConnectionOptions } from './redis-client.js'
+import {
+  closeClient,
+  connect,
+  Script,
+  storeError,
+  type RedisConnectionOptions,
+} from './redis-client.js'
+import { checkText } from '../validate.js'
 import { packEntry, unpackEntry } from './redis-entry.js'
 import {
   FILL_SCRIPT,
@@ -26,7 +33,7 @@ import {
 /** Options for {@link createRedisStore}. */
 export interface RedisStoreOptions extends RedisConnectionOptions {
   /** Prefix of every key the store writes. @default 'ck:' */
-  prefix?: string
+  prefix?: string | undefined
 }
 
 const read = new Script(READ_SCRIPT)
@@ -52,19 +59,29 @@ function watermarkOf(version: string, lsn: string): Watermark {
  * version and LSN watermarks, monotonic versions, leases, tombstones) is made inside one Lua
  * script per call.
  * Single-node Redis (tag invalidation touches keys it derives, which Redis Cluster forbids).
+ * Create one with {@link createRedisStore}.
  */
 export class RedisStore implements CacheStore {
   readonly #client: Redis
   readonly #owned: boolean
   readonly #prefix: string
   readonly #epochKey: string
+  readonly #endpoint: string
 
+  /** @internal Use {@link createRedisStore}. */
   constructor(options: RedisStoreOptions) {
-    const { client, owned } = connect(options, 'cache-kit-store')
+    const prefix = checkText('prefix', options?.prefix ?? 'ck:', 256)
+    const { client, owned, endpoint } = connect(options, 'cache-kit-store')
     this.#client = client
     this.#owned = owned
-    this.#prefix = options.prefix ?? 'ck:'
+    this.#endpoint = endpoint
+    this.#prefix = prefix
     this.#epochKey = `${this.#prefix}epoch`
+  }
+
+  /** `host:port` of the Redis server, for logs and `health()`; never credentials. */
+  get endpoint(): string {
+    return this.#endpoint
   }
 
   /** The underlying client (for the bus to share, or for tests). */
@@ -72,7 +89,7 @@ export class RedisStore implements CacheStore {
     return this.#client
   }
 
-  #k(kind: string, name: string): string {
+  #key(kind: string, name: string): string {
     return `${this.#prefix}${kind}:${name}`
   }
 
@@ -80,26 +97,31 @@ export class RedisStore implements CacheStore {
     try {
       return await fn()
     } catch (error) {
-      throw storeError(operation, error)
+      throw storeError(operation, error, this.#endpoint)
     }
+  }
+
+  /** One `PING`; rejects with `E_CACHE_STORE_UNAVAILABLE` naming the endpoint when it fails. */
+  async ping(): Promise<void> {
+    await this.#call('ping', () => this.#client.ping())
   }
 
   /** One plain `GET` of the packed entry: the hit path needs no ticket, watermark or lease. */
   peek(key: string): Promise<StoredEntry | undefined> {
     // One promise, no async wrapper: this is the whole L2-hit path on the client.
-    return this.#client.get(this.#k('p', key)).then(
+    return this.#client.get(this.#key('p', key)).then(
       (packed) => (packed === null ? undefined : unpackEntry(packed)),
-      (error: unknown) => Promise.reject(storeError('peek', error)),
+      (error: unknown) => Promise.reject(storeError('peek', error, this.#endpoint)),
     )
   }
 
   async read(key: string, options: StoreReadOptions): Promise<StoreReadResult> {
     const keys = [
-      this.#k('p', key),
-      this.#k('m', key),
-      this.#k('l', key),
+      this.#key('p', key),
+      this.#key('m', key),
+      this.#key('l', key),
       this.#epochKey,
-      ...options.tags.map((t) => this.#k('tg', t)),
+      ...options.tags.map((tag) => this.#key('tg', tag)),
     ]
     const args = [
       options.leaseOwner ?? '',
@@ -134,12 +156,12 @@ export class RedisStore implements CacheStore {
   ): Promise<FillResult> {
     const { key, tags } = ticket
     const keys = [
-      this.#k('p', key),
-      this.#k('m', key),
-      this.#k('l', key),
+      this.#key('p', key),
+      this.#key('m', key),
+      this.#key('l', key),
       this.#epochKey,
-      ...tags.map((t) => this.#k('tg', t)),
-      ...tags.map((t) => this.#k('ts', t)),
+      ...tags.map((tag) => this.#key('tg', tag)),
+      ...tags.map((tag) => this.#key('ts', tag)),
     ]
     const args = [
       ticket.generation,
@@ -157,12 +179,12 @@ export class RedisStore implements CacheStore {
     const result = String(await this.#call('fill', () => fill.run(this.#client, keys, args)))
     if (result === 'ok') return { ok: true }
     if (!FILL_REASONS.has(result))
-      throw storeError('fill', new Error(`unexpected script reply ${result}`))
+      throw storeError('fill', new Error(`unexpected script reply ${result}`), this.#endpoint)
     return { ok: false, reason: result as FillRejectReason }
   }
 
   async invalidate(key: string, request: InvalidateRequest): Promise<InvalidateResult> {
-    const keys = [this.#k('p', key), this.#k('m', key), this.#k('l', key)]
+    const keys = [this.#key('p', key), this.#key('m', key), this.#key('l', key)]
     const args = [
       randomUUID(),
       request.version ?? '',
@@ -177,7 +199,10 @@ export class RedisStore implements CacheStore {
   }
 
   async invalidateTags(tags: readonly string[], tombstoneTtlMs: number): Promise<string[]> {
-    const keys = [...tags.map((t) => this.#k('ts', t)), ...tags.map((t) => this.#k('tg', t))]
+    const keys = [
+      ...tags.map((tag) => this.#key('ts', tag)),
+      ...tags.map((tag) => this.#key('tg', tag)),
+    ]
     const args = [tags.length, tombstoneTtlMs, this.#prefix, randomUUID()]
     return (await this.#call('invalidateTags', () =>
       invalidateTags.run(this.#client, keys, args),
@@ -185,15 +210,22 @@ export class RedisStore implements CacheStore {
   }
 
   async releaseLease(key: string, owner: string): Promise<void> {
-    await this.#call('releaseLease', () => release.run(this.#client, [this.#k('l', key)], [owner]))
+    await this.#call('releaseLease', () =>
+      release.run(this.#client, [this.#key('l', key)], [owner]),
+    )
   }
 
+  /** Closes the connection if the store opened it (quickly, even while Redis does not answer). */
   async close(): Promise<void> {
-    if (this.#owned) await this.#client.quit().catch(() => this.#client.disconnect())
+    if (this.#owned) await closeClient(this.#client)
   }
 }
 
-/** Creates a Redis-backed {@link CacheStore} from a client you own or a URL. */
+/**
+ * Creates a Redis-backed {@link CacheStore} from a client you own or a URL. Invalid options throw
+ * `E_CACHE_INVALID_OPTION`; an unreachable server is not an error here: the cache logs it and
+ * reports it in `health()`, and `ready()` waits for it.
+ */
 export function createRedisStore(options: RedisStoreOptions): RedisStore {
   return new RedisStore(options)
 }

@@ -1,30 +1,37 @@
-import { CacheKitError } from '../errors.js'
-import type { Logger } from '../ports.js'
+import { silentLogger, type Logger, type SqlClient } from '@faultline/common'
+import { checkInt, checkPort, stripUndefined } from '../validate.js'
 import type { SqlPool } from './sql.js'
 
-/** Options for {@link createReplicaRouter}. */
+/** Options for `createReplicaRouter()`. */
 export interface ReplicaRouterOptions {
-  /** The primary: writes, tokens, and reads the replica cannot serve in time. */
+  /** The primary (a `pg.Pool`): writes, tokens, and reads the replica cannot serve in time. */
   primary: SqlPool
-  /** One hot standby (one router per standby: replay positions differ between standbys). */
-  replica: SqlPool
+  /**
+   * One hot standby: a `pg.Pool` (or any `SqlClient`, such as a `pg.Client`). One router per
+   * standby: replay positions differ between standbys.
+   */
+  replica: SqlClient
   /**
    * Longest a read waits for the replica to replay its token (or the key's invalidation LSN)
-   * before it reads the primary instead; 0 goes straight to the primary. @default 250
+   * before it reads the primary instead, 0 to 60_000; 0 goes straight to the primary.
+   * @default 250
    */
-  maxWaitMs?: number
-  /** First delay between replay probes while reads wait; it doubles up to `pollMaxMs`. @default 5 */
-  pollMinMs?: number
-  /** Longest delay between replay probes while reads wait. @default 50 */
-  pollMaxMs?: number
-  /** After a failed replay probe, read the primary for this long before trying the replica. @default 1_000 */
-  replicaRetryAfterMs?: number
-  /** @default silentLogger */
-  logger?: Logger
+  maxWaitMs?: number | undefined
+  /** First delay between replay probes while reads wait, 1 to 60_000; it doubles up to `pollMaxMs`. @default 5 */
+  pollMinMs?: number | undefined
+  /** Longest delay between replay probes while reads wait, `pollMinMs` to 60_000. @default 50 */
+  pollMaxMs?: number | undefined
+  /** After a failed replay probe, read the primary for this long (0 to 3_600_000) before trying the replica. @default 1_000 */
+  replicaRetryAfterMs?: number | undefined
+  /** A pino logger fits as it is. @default silentLogger */
+  logger?: Logger | undefined
 }
 
-/** Resolved tunables of a router. */
+/** @internal Resolved options of a router. */
 export interface ResolvedReplicaOptions {
+  readonly primary: SqlPool
+  readonly replica: SqlClient
+  readonly logger: Logger
   readonly maxWaitMs: number
   readonly pollMinMs: number
   readonly pollMaxMs: number
@@ -39,44 +46,30 @@ export const REPLICA_DEFAULTS = Object.freeze({
   replicaRetryAfterMs: 1_000,
 } as const)
 
-function checkMs(option: string, value: unknown, min: number, max: number): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw new CacheKitError(
-      'E_CACHE_INVALID_OPTION',
-      `Option ${option} must be an integer from ${min} to ${max} (milliseconds); got ${String(value)}.`,
-      { context: { option, value } },
-    )
-  }
-  return value
-}
-
-function checkPool(option: string, value: unknown): void {
-  const pool = value as Partial<SqlPool> | undefined
-  if (typeof pool?.query !== 'function' || typeof pool.connect !== 'function') {
-    throw new CacheKitError(
-      'E_CACHE_INVALID_OPTION',
-      `Option ${option} must be a pg.Pool (query() and connect()).`,
-      { context: { option } },
-    )
-  }
-}
-
-/** Validates the options once, at construction. */
+/** @internal Validates the options once, at construction, with `E_CACHE_INVALID_OPTION`. */
 export function resolveReplicaOptions(options: ReplicaRouterOptions): ResolvedReplicaOptions {
-  checkPool('primary', options?.primary)
-  checkPool('replica', options.replica)
-  const o = { ...REPLICA_DEFAULTS, ...definedOnly(options) }
-  const pollMinMs = checkMs('pollMinMs', o.pollMinMs, 1, 60_000)
+  const primary = checkPort<SqlPool>('primary', options?.primary, 'a pg.Pool', ['query', 'connect'])
+  const replica = checkPort<SqlClient>('replica', options.replica, 'a pg.Pool or pg.Client', [
+    'query',
+  ])
+  const logger =
+    options.logger === undefined
+      ? silentLogger
+      : checkPort<Logger>('logger', options.logger, 'a Logger such as pino()', [
+          'debug',
+          'info',
+          'warn',
+          'error',
+        ])
+  const merged = { ...REPLICA_DEFAULTS, ...stripUndefined(options) }
+  const pollMinMs = checkInt('pollMinMs', merged.pollMinMs, 1, 60_000)
   return {
-    maxWaitMs: checkMs('maxWaitMs', o.maxWaitMs, 0, 60_000),
+    primary,
+    replica,
+    logger,
+    maxWaitMs: checkInt('maxWaitMs', merged.maxWaitMs, 0, 60_000),
     pollMinMs,
-    pollMaxMs: checkMs('pollMaxMs', o.pollMaxMs, pollMinMs, 60_000),
-    replicaRetryAfterMs: checkMs('replicaRetryAfterMs', o.replicaRetryAfterMs, 0, 3_600_000),
+    pollMaxMs: checkInt('pollMaxMs', merged.pollMaxMs, pollMinMs, 60_000),
+    replicaRetryAfterMs: checkInt('replicaRetryAfterMs', merged.replicaRetryAfterMs, 0, 3_600_000),
   }
-}
-
-function definedOnly(options: ReplicaRouterOptions): Partial<ResolvedReplicaOptions> {
-  const { maxWaitMs, pollMinMs, pollMaxMs, replicaRetryAfterMs } = options
-  const picked = { maxWaitMs, pollMinMs, pollMaxMs, replicaRetryAfterMs }
-  return Object.fromEntries(Object.entries(picked).filter(([, v]) => v !== undefined))
 }

@@ -1,8 +1,8 @@
-import { parseLsn } from '../lsn.js'
+import { tryParseLsn, type SqlClient } from '@faultline/common'
 import type { ResolvedReplicaOptions } from './options.js'
-import { lsnColumn, runOwn, sourceError, type SqlQueryable } from './sql.js'
+import { lsnColumn, runOwn, sourceError } from './sql.js'
 
-/** How a wait for the replica ended. */
+/** @internal How a wait for the replica ended. */
 export type WaitOutcome = 'caught-up' | 'timeout' | 'unavailable' | 'not-standby'
 
 interface Waiter {
@@ -20,9 +20,10 @@ const PROBE_SQL = 'SELECT pg_last_wal_replay_lsn()::text AS lsn'
  * The remembered LSN is only ever used as a lower bound of what a later snapshot on the replica
  * contains (it was observed before that snapshot was taken). A failed probe forgets it, because a
  * restarted standby can come back at an older replay position.
+ * @internal
  */
 export class ReplayTracker {
-  readonly #replica: SqlQueryable
+  readonly #replica: SqlClient
   readonly #options: ResolvedReplicaOptions
   readonly #waiters = new Set<Waiter>()
   #latest: bigint | undefined
@@ -30,7 +31,7 @@ export class ReplayTracker {
   #polling = false
   #probes = 0
 
-  constructor(replica: SqlQueryable, options: ResolvedReplicaOptions) {
+  constructor(replica: SqlClient, options: ResolvedReplicaOptions) {
     this.#replica = replica
     this.#options = options
   }
@@ -65,7 +66,15 @@ export class ReplayTracker {
         'Replica replay probe failed',
       )
       const text = lsnColumn(result, 'replay-probe')
-      this.#latest = text === null ? undefined : parseLsn(text)
+      const value = text === null ? undefined : tryParseLsn(text)
+      if (text !== null && value === undefined) {
+        throw sourceError(
+          'replay-probe',
+          `The replica returned "${text}" as its replay LSN`,
+          undefined,
+        )
+      }
+      this.#latest = value
       return this.#latest
     } catch (error) {
       this.#latest = undefined

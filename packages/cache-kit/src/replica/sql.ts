@@ -1,29 +1,24 @@
+import type { SqlClient, SqlResult } from '@faultline/common'
 import { CacheKitError, isCacheKitError } from '../errors.js'
 
-/** What a query resolves to; `pg.QueryResult` satisfies it. */
-export interface SqlResult {
-  readonly rows: readonly unknown[]
-  /** The command tag (`COMMIT`, or `ROLLBACK` when a failed transaction was asked to commit). */
-  readonly command?: string
-}
-
-/** The slice of a node-postgres client the helper needs: `pg.Pool`, `pg.Client` and `pg.PoolClient` fit. */
-export interface SqlQueryable {
-  query(text: string, values?: unknown[]): Promise<SqlResult>
-}
-
-/** A checked-out connection (`pg.PoolClient`): one session, returned with `release()`. */
-export interface SqlSession extends SqlQueryable {
+/**
+ * A checked-out connection (`pg.PoolClient` fits as it is): one session, returned with
+ * `release()`.
+ */
+export interface SqlSession extends SqlClient {
   /** Returns the connection; a truthy argument destroys it instead (its state is unknown). */
   release(destroy?: Error | boolean): void
 }
 
-/** A connection pool (`pg.Pool`): `query()` for one-statement reads, `connect()` for a transaction. */
-export interface SqlPool extends SqlQueryable {
+/**
+ * A connection pool (`pg.Pool` fits as it is): `query()` for one-statement reads, `connect()` for
+ * the write transaction.
+ */
+export interface SqlPool extends SqlClient {
   connect(): Promise<SqlSession>
 }
 
-/** Translates a driver failure in one of the helper's own statements into a CacheKitError. */
+/** @internal Translates a driver failure in one of the router's own statements. */
 export function sourceError(
   operation: string,
   message: string,
@@ -39,9 +34,9 @@ export function sourceError(
   })
 }
 
-/** Runs one of the helper's own statements, translating driver errors at this boundary. */
+/** @internal Runs one of the router's own statements, translating driver errors here. */
 export async function runOwn(
-  db: SqlQueryable,
+  db: SqlClient,
   sql: string,
   operation: string,
   message: string,
@@ -53,13 +48,21 @@ export async function runOwn(
   }
 }
 
-/** Reads the single text column `lsn` of a one-row result; `null` stays `null`. */
+/** @internal Reads the single text column `lsn` of a one-row result; `null` stays `null`. */
 export function lsnColumn(result: SqlResult, operation: string): string | null {
-  const row = result.rows[0] as { lsn?: unknown } | undefined
-  const value = row?.lsn
+  const value = result.rows[0]?.lsn
   if (value === null) return null
   if (typeof value !== 'string') {
     throw sourceError(operation, `Expected one text column "lsn" from ${operation}`, undefined)
   }
   return value
+}
+
+/**
+ * @internal The command tag of a result (`COMMIT`, or `ROLLBACK` when a failed transaction was
+ * asked to commit). pg's results carry it; `SqlResult` does not promise it, so it may be absent.
+ */
+export function commandOf(result: SqlResult): string | undefined {
+  const command = (result as { command?: unknown }).command
+  return typeof command === 'string' ? command : undefined
 }

@@ -1,14 +1,6 @@
+import { formatLsn, type Lsn, type SqlClient } from '@faultline/common'
 import { CacheKitError } from '../errors.js'
-import { normalizeLsn } from '../lsn.js'
-import {
-  lsnColumn,
-  runOwn,
-  sourceError,
-  type SqlPool,
-  type SqlQueryable,
-  type SqlSession,
-} from './sql.js'
-import type { ReadToken } from './token.js'
+import { commandOf, lsnColumn, runOwn, sourceError, type SqlPool, type SqlSession } from './sql.js'
 
 /** What {@link ReplicaRouter.write} returns. */
 export interface WriteResult<T> {
@@ -17,7 +9,7 @@ export interface WriteResult<T> {
    * Read-your-writes token: an LSN at or past the end of this transaction's commit record. Pass it
    * to `cache.invalidate(key, { lsn: token })` and to reads that must see the write.
    */
-  readonly token: ReadToken
+  readonly token: Lsn
 }
 
 /*
@@ -31,8 +23,8 @@ export interface WriteResult<T> {
  */
 const TOKEN_SQL = 'SELECT pg_current_wal_insert_lsn()::text AS lsn'
 
-/** Reads a token covering every commit that returned before this call. */
-export async function readCurrentToken(db: SqlQueryable): Promise<ReadToken> {
+/** @internal Reads a token covering every commit that returned before this call. */
+export async function readCurrentToken(db: SqlClient): Promise<Lsn> {
   const result = await runOwn(
     db,
     TOKEN_SQL,
@@ -42,13 +34,21 @@ export async function readCurrentToken(db: SqlQueryable): Promise<ReadToken> {
   const lsn = lsnColumn(result, 'token')
   if (lsn === null)
     throw sourceError('token', 'The primary returned no WAL insert LSN', undefined, false)
-  return normalizeLsn(lsn)
+  try {
+    return formatLsn(lsn)
+  } catch (cause) {
+    throw sourceError('token', `The primary returned "${lsn}" as its WAL insert LSN`, cause, false)
+  }
 }
 
-/** BEGIN, `work`, COMMIT on one primary connection, then the token. */
+/**
+ * BEGIN, `work`, COMMIT on one primary connection, then the token. `work` gets the connection as
+ * a `SqlClient`, so any kit's function that takes one (sync-kit's `appendEvents(tx, …)`) writes in
+ * the same transaction with no cast.
+ */
 export async function runWrite<T>(
   pool: SqlPool,
-  work: (tx: SqlQueryable) => Promise<T>,
+  work: (tx: SqlClient) => Promise<T>,
 ): Promise<WriteResult<T>> {
   let session: SqlSession
   try {
@@ -89,7 +89,7 @@ async function rollback(session: SqlSession): Promise<boolean> {
 async function commit(session: SqlSession): Promise<void> {
   let tag: string | undefined
   try {
-    tag = (await session.query('COMMIT')).command
+    tag = commandOf(await session.query('COMMIT'))
   } catch (cause) {
     // The server may have committed before the connection dropped: the outcome is unknown.
     throw sourceError(

@@ -1,4 +1,4 @@
-import { createCache, createMemoryStore } from '@faultline/cache-kit'
+import { createCache, createMemoryCacheStore } from '@faultline/cache-kit'
 import type { SagaEvent } from '@faultline/saga-kit'
 import type { RelayStats, SlotMetrics } from '@faultline/sync-kit'
 import { Registry } from 'prom-client'
@@ -38,7 +38,7 @@ describe('kit metrics on prom-client', () => {
   test('a real cache-kit cache feeds hits, misses, fills and the hit ratio', async () => {
     const registry = new Registry()
     const cache = createCache({
-      store: createMemoryStore(),
+      store: createMemoryCacheStore(),
       l1: {},
       metrics: cacheMetricsHook(registry, { cache: 'product' }),
     })

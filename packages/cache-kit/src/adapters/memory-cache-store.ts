@@ -1,7 +1,7 @@
 import { checkFill, isNewer, raiseWatermark, shouldDropEntry } from '../fence.js'
+import { systemClock, type Clock } from '@faultline/common'
 import type {
   CacheStore,
-  Clock,
   FillRejectReason,
   FillResult,
   FillTicket,
@@ -13,13 +13,19 @@ import type {
   StoreReadResult,
   Watermark,
 } from '../ports.js'
-import { systemClock } from '../clock.js'
+import { checkPort } from '../validate.js'
 
-/** Options for {@link createMemoryStore}. */
-export interface MemoryStoreOptions {
+/** Options for {@link createMemoryCacheStore}. */
+export interface MemoryCacheStoreOptions {
   /** Time source for expiry. @default systemClock */
-  clock?: Clock
+  clock?: Clock | undefined
 }
+
+/**
+ * Expired items are dropped when read, and every this many writes all maps are swept, so keys
+ * that are written once and never read again do not pile up in a long-running process.
+ */
+const SWEEP_EVERY_WRITES = 1_024
 
 interface Expiring<T> {
   value: T
@@ -34,8 +40,9 @@ interface Meta {
 /**
  * An in-process {@link CacheStore} with the same fencing as the Redis adapter. Each method runs
  * synchronously inside its promise, which makes it atomic. For tests and single-node use.
+ * Create one with {@link createMemoryCacheStore}.
  */
-export class MemoryStore implements CacheStore {
+export class MemoryCacheStore implements CacheStore {
   readonly #clock: Clock
   readonly #entries = new Map<string, Expiring<StoredEntry>>()
   readonly #meta = new Map<string, Expiring<Meta>>()
@@ -45,9 +52,46 @@ export class MemoryStore implements CacheStore {
   /** This store's dataset; it never loses its data while it lives, so the epoch never changes. */
   readonly #epoch = `m${Math.random().toString(36).slice(2)}`
   #counter = 0
+  #writesSinceSweep = 0
 
-  constructor(options: MemoryStoreOptions = {}) {
-    this.#clock = options.clock ?? systemClock
+  /** @internal Use {@link createMemoryCacheStore}. */
+  constructor(options: MemoryCacheStoreOptions = {}) {
+    const clock = options?.clock
+    this.#clock =
+      clock === undefined ? systemClock : checkPort<Clock>('clock', clock, 'a Clock', ['now'])
+  }
+
+  /** Items held, expired ones included until a read or a sweep drops them (for leak tests). */
+  get size(): number {
+    return (
+      this.#entries.size +
+      this.#meta.size +
+      this.#leases.size +
+      this.#tagGenerations.size +
+      [...this.#tagMembers.values()].reduce((sum, members) => sum + members.size, 0)
+    )
+  }
+
+  /** The store is in this process, so it always answers. */
+  async ping(): Promise<void> {
+    await Promise.resolve()
+  }
+
+  /** Counts a write and sweeps every expired item once enough writes have happened. */
+  #wrote(): void {
+    this.#writesSinceSweep += 1
+    if (this.#writesSinceSweep < SWEEP_EVERY_WRITES) return
+    this.#writesSinceSweep = 0
+    const now = this.#clock.now()
+    for (const map of [this.#entries, this.#meta, this.#leases, this.#tagGenerations]) {
+      for (const [key, item] of map as Map<string, Expiring<unknown>>) {
+        if (item.expiresAt <= now) map.delete(key)
+      }
+    }
+    for (const [tag, members] of this.#tagMembers) {
+      for (const key of members) if (!this.#entries.has(key)) members.delete(key)
+      if (members.size === 0) this.#tagMembers.delete(tag)
+    }
   }
 
   #live<T>(map: Map<string, Expiring<T>>, key: string): T | undefined {
@@ -67,6 +111,7 @@ export class MemoryStore implements CacheStore {
 
   #tryLease(key: string, owner: string, ttlMs: number): 'acquired' | 'held' {
     if (this.#live(this.#leases, key) !== undefined) return 'held'
+    this.#wrote()
     this.#leases.set(key, { value: owner, expiresAt: this.#clock.now() + ttlMs })
     return 'acquired'
   }
@@ -85,7 +130,7 @@ export class MemoryStore implements CacheStore {
     if (options.leaseOwner !== undefined && (!fresh || options.forceLease === true)) {
       lease = this.#tryLease(key, options.leaseOwner, options.leaseTtlMs ?? 1000)
     }
-    const tagGenerations = options.tags.map((t) => this.#live(this.#tagGenerations, t) ?? '')
+    const tagGenerations = options.tags.map((tag) => this.#live(this.#tagGenerations, tag) ?? '')
     const ticket: FillTicket = {
       key,
       generation: meta?.generation ?? '',
@@ -110,6 +155,7 @@ export class MemoryStore implements CacheStore {
       checkFill(true, meta?.watermark ?? {}, this.#live(this.#entries, key), entry)
     if (options.leaseOwner !== undefined) this.#release(key, options.leaseOwner)
     if (reason !== undefined) return { ok: false, reason }
+    this.#wrote()
     this.#entries.set(key, { value: entry, expiresAt: this.#clock.now() + options.ttlMs })
     for (const tag of entry.tags) {
       const members = this.#tagMembers.get(tag) ?? new Set<string>()
@@ -125,7 +171,8 @@ export class MemoryStore implements CacheStore {
       ticket.epoch === this.#epoch &&
       (meta?.generation ?? '') === ticket.generation &&
       ticket.tags.every(
-        (t, i) => (this.#live(this.#tagGenerations, t) ?? '') === ticket.tagGenerations[i],
+        (tag, index) =>
+          (this.#live(this.#tagGenerations, tag) ?? '') === ticket.tagGenerations[index],
       )
     if (!valid) return 'invalidated'
     return this.#clock.now() >= ticket.validUntil ? 'ticket-expired' : undefined
@@ -138,6 +185,7 @@ export class MemoryStore implements CacheStore {
     if (request.mode === 'change' && !isNewer(watermark, request)) {
       return { applied: false, watermark }
     }
+    this.#wrote()
     const raised = raiseWatermark(watermark, request)
     const expiresAt = this.#clock.now() + request.tombstoneTtlMs
     this.#meta.set(key, {
@@ -152,6 +200,7 @@ export class MemoryStore implements CacheStore {
 
   async invalidateTags(tags: readonly string[], tombstoneTtlMs: number): Promise<string[]> {
     await Promise.resolve()
+    this.#wrote()
     const keys = new Set<string>()
     const expiresAt = this.#clock.now() + tombstoneTtlMs
     for (const tag of tags) {
@@ -182,7 +231,10 @@ export class MemoryStore implements CacheStore {
   }
 }
 
-/** Creates an in-process {@link CacheStore}. */
-export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore {
-  return new MemoryStore(options)
+/**
+ * Creates an in-process {@link CacheStore}: for tests, and for a single node that needs no shared
+ * L2. Invalid options throw `E_CACHE_INVALID_OPTION`.
+ */
+export function createMemoryCacheStore(options: MemoryCacheStoreOptions = {}): MemoryCacheStore {
+  return new MemoryCacheStore(options)
 }

@@ -1,7 +1,4 @@
-import type { Clock, Logger } from './ports.js'
-
-/** The real clock. */
-export const systemClock: Clock = { now: () => Date.now() }
+import type { Clock } from '@faultline/common'
 
 /** A clock a test moves by hand. */
 export interface ManualClock extends Clock {
@@ -11,7 +8,7 @@ export interface ManualClock extends Clock {
   set(ms: number): void
 }
 
-/** Creates a {@link ManualClock} starting at `startMs`. */
+/** Creates a {@link ManualClock} starting at `startMs` (epoch milliseconds). */
 export function createManualClock(startMs = 1_700_000_000_000): ManualClock {
   let now = startMs
   return {
@@ -23,11 +20,4 @@ export function createManualClock(startMs = 1_700_000_000_000): ManualClock {
       now = ms
     },
   }
-}
-
-/** A logger that drops everything. */
-export const silentLogger: Logger = {
-  debug() {},
-  warn() {},
-  error() {},
 }
