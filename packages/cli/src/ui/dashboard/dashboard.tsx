@@ -1,0 +1,72 @@
+import { Box, Text, useInput, useStdin, useStdout } from 'ink'
+import { useEffect, useState, useSyncExternalStore, type ReactElement } from 'react'
+import type { DashboardStore } from './dashboard-store.js'
+import { layoutDashboard, type ScreenSize } from './layout.js'
+import type { Line } from './segments.js'
+
+/** Props of {@link Dashboard}. */
+export interface DashboardProps {
+  /** The source of the model: push progress events into it. */
+  readonly store: DashboardStore
+  /** Called on `q` or Ctrl-C (raw mode swallows the SIGINT a terminal would send). */
+  readonly onQuit?: () => void
+  /** Fixed size (tests); otherwise the terminal's, following resizes. */
+  readonly size?: ScreenSize
+}
+
+/**
+ * The live dashboard: scenario, phase and time left; per workload RPS, p50/p99 with a sparkline;
+ * cache, sagas and lag; the fault timeline; verdicts. It redraws only when the store publishes
+ * (at most 4 times a second) and fits the terminal's width and height.
+ */
+export function Dashboard({ store, onQuit, size }: DashboardProps): ReactElement {
+  const model = useSyncExternalStore(store.subscribe, store.getSnapshot)
+  const screen = useScreenSize(size)
+  const { isRawModeSupported } = useStdin()
+  useInput(
+    (input, key) => {
+      if (input === 'q' || (key.ctrl && input === 'c')) onQuit?.()
+    },
+    { isActive: onQuit !== undefined && isRawModeSupported },
+  )
+  return (
+    <Box flexDirection="column">
+      {layoutDashboard(model, screen).map((line, index) => (
+        <ScreenLine key={index} line={line} />
+      ))}
+    </Box>
+  )
+}
+
+function ScreenLine({ line }: { readonly line: Line }): ReactElement {
+  return (
+    <Text wrap="truncate-end">
+      {line.map((segment, index) => (
+        <Text
+          key={index}
+          {...(segment.color === undefined ? {} : { color: segment.color })}
+          bold={segment.bold === true}
+          inverse={segment.inverse === true}
+        >
+          {segment.text}
+        </Text>
+      ))}
+    </Text>
+  )
+}
+
+/** The terminal's columns and rows, updated on resize; a fixed size when one is given. */
+function useScreenSize(fixed: ScreenSize | undefined): ScreenSize {
+  const { stdout } = useStdout()
+  const read = (): ScreenSize => ({ width: stdout.columns || 80, height: stdout.rows || 24 })
+  const [size, setSize] = useState(read)
+  useEffect(() => {
+    if (fixed !== undefined) return
+    const onResize = (): void => setSize(read())
+    stdout.on('resize', onResize)
+    return () => {
+      stdout.off('resize', onResize)
+    }
+  })
+  return fixed ?? size
+}
