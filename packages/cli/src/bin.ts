@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { setMaxListeners } from 'node:events'
 import { Command, CommanderError, InvalidArgumentError } from 'commander'
 import { benchCommand, BENCH_AREAS } from './commands/bench.js'
 import { compareCommand, type CompareFlags } from './commands/compare.js'
@@ -155,6 +156,9 @@ function buildProgram(controller: AbortController, stop: Interruption): Command 
 /** Parses the command line and runs; the first Ctrl-C stops the run cleanly, a second one exits. */
 export async function main(argv: readonly string[]): Promise<void> {
   const controller = new AbortController()
+  // Every operation in flight listens on the run's signal (hundreds under load); Node's warning
+  // at 10 would only tear the dashboard's frame.
+  setMaxListeners(100_000, controller.signal)
   let interrupts = 0
   let dashboard = false
   const onSignal = (): void => {
