@@ -4,7 +4,12 @@ import { pathToFileURL } from 'node:url'
 import { launchChromium } from './chromium.js'
 
 // ansi-to-html is CommonJS (`export =`); this package compiles without esModuleInterop.
-const Convert = createRequire(import.meta.url)('ansi-to-html') as typeof import('ansi-to-html')
+const Convert = createRequire(import.meta.url)('ansi-to-html') as new (options: {
+  fg: string
+  bg: string
+  escapeXML: boolean
+  newline: boolean
+}) => { toHtml(text: string): string }
 
 /**
  * Renders a terminal capture (text with SGR color codes, as `tmux capture-pane -e` gives it) to a

@@ -80,18 +80,18 @@ export async function waitFor<T>(
   timeoutMs: number,
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs
-  let last: unknown
+  let last: Error | undefined
   while (Date.now() < deadline) {
     try {
       const value = probe()
       if (value !== undefined) return value
     } catch (error) {
-      last = error
+      last = error instanceof Error ? error : new Error(String(error))
     }
     await new Promise((resolve) => setTimeout(resolve, 200))
   }
   throw new Error(
-    `timed out after ${timeoutMs} ms waiting for ${what}${last === undefined ? '' : `: ${String(last)}`}`,
+    `timed out after ${timeoutMs} ms waiting for ${what}${last === undefined ? '' : `: ${last.message}`}`,
   )
 }
 
