@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -102,6 +102,9 @@ describe.skipIf(missing !== undefined)(
         expect(fault.endedMs).toBeDefined()
       const after = tmux.capture(SESSION, false, true)
       expect(after).toContain('interrupted: partial results; faults were reverted (exit 130)')
+      // --report is on by default: an interrupted run gets its (partial) report too.
+      expect(after).toContain(`report:   ${join(out, 'report.html')}`)
+      expect(existsSync(join(out, 'report.html'))).toBe(true)
 
       if (chromiumMissing() === undefined) {
         const png = reportsFile('dashboard.png')
