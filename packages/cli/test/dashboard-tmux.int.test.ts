@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, describe, expect, test } from 'vitest'
 import { chromiumMissing } from './support/chromium.js'
-import { reportsFile, updateDocsImage } from './support/paths.js'
+import { REPO_ROOT, reportsFile, updateDocsImage } from './support/paths.js'
 import { terminalToPng } from './support/terminal-png.js'
 import { processesOf, Tmux, tmuxMissing, waitFor } from './support/tmux.js'
 
@@ -45,7 +45,8 @@ describe.skipIf(missing !== undefined)(
         '--seed',
         '3',
       ].join(' ')
-      tmux.start(SESSION, command, here)
+      // From the repository root, as a user runs it (tsx then reads the root tsconfig, not ours).
+      tmux.start(SESSION, command, REPO_ROOT)
       const pid = Number(tmux.pane(SESSION, 'pane_pid'))
       expect(pid).toBeGreaterThan(0)
 

@@ -1,3 +1,4 @@
+import { writeFileSync } from 'node:fs'
 import type { RunEvent } from '../core/events.js'
 import { EVENTS_SCHEMA } from '../core/events.js'
 import { startDashboard } from './dashboard/start-dashboard.js'
@@ -81,6 +82,7 @@ function dashboardView(io: ViewIo): RunView {
     },
   })
   let summary = ''
+  const startedAt = Date.now()
   return {
     event(event) {
       dashboard.push(event)
@@ -89,6 +91,13 @@ function dashboardView(io: ViewIo): RunView {
     async close() {
       await dashboard.finish()
       io.onDashboard?.(false)
+      // For bench/dashboard: how often it redrew, to check the 4-a-second bound on a real run.
+      const stats = process.env.FAULTLINE_DASHBOARD_STATS
+      if (stats !== undefined && stats !== '')
+        writeFileSync(
+          stats,
+          JSON.stringify({ renders: dashboard.renders(), ms: Date.now() - startedAt }),
+        )
       if (summary !== '') io.stdout.write(`\n${summary}`)
     },
   }

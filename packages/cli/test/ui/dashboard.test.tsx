@@ -1,3 +1,6 @@
+/* @jsxRuntime automatic */
+/* @jsxImportSource react */
+// The pragmas keep JSX right when tsx runs this from a directory whose tsconfig lacks "jsx".
 import { render } from 'ink-testing-library'
 import { afterEach, describe, expect, test, vi } from 'vitest'
 import type { RunEvent } from '../../src/core/events.js'

@@ -1,3 +1,6 @@
+/* @jsxRuntime automatic */
+/* @jsxImportSource react */
+// The pragmas keep JSX right when tsx runs this from a directory whose tsconfig lacks "jsx".
 import { Box, Text, useInput, useStdin, useStdout } from 'ink'
 import { useEffect, useState, useSyncExternalStore, type ReactElement } from 'react'
 import type { DashboardStore } from './dashboard-store.js'

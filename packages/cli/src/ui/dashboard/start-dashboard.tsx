@@ -1,3 +1,6 @@
+/* @jsxRuntime automatic */
+/* @jsxImportSource react */
+// The pragmas keep JSX right when tsx runs this from a directory whose tsconfig lacks "jsx".
 import { render } from 'ink'
 import type { RunEvent } from '../../core/events.js'
 import { Dashboard } from './dashboard.js'
