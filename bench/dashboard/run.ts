@@ -2,7 +2,7 @@
 // dashboard and once with --no-dashboard, alternating; the CPU time of the whole process (load
 // generator, test target and UI in one process) compared over the run's wall time. Writes
 // docs/benchmarks/dashboard.md. Usage: node --import tsx bench/dashboard/run.ts [--quick]
-import { execFileSync } from 'node:child_process'
+import { execFileSync, spawnSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { cpus, tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -11,8 +11,8 @@ import { fileURLToPath } from 'node:url'
 const root = fileURLToPath(new URL('../..', import.meta.url))
 const cli = join(root, 'packages', 'cli')
 const quick = process.argv.includes('--quick')
-const reps = quick ? 1 : 3
-const durationS = quick ? 10 : 20
+const reps = quick ? 1 : 2
+const durationS = quick ? 10 : 60
 const socket = `faultline-bench-${process.pid}`
 
 interface Sample {
@@ -126,6 +126,18 @@ try {
     // Already gone.
   }
 }
+// The cost of one redraw alone: the real dashboard on a fake 100x30 terminal, no load around it.
+const micro = JSON.parse(
+  spawnSync(
+    process.execPath,
+    ['--import', 'tsx', join(cli, 'test', 'support', 'render-cost.ts'), '600'],
+    {
+      cwd: cli,
+      encoding: 'utf8',
+      env: { ...process.env, NODE_ENV: 'production' },
+    },
+  ).stdout.split('\n')[0] ?? '{}',
+) as { cpuMsPerRender: number; renders: number }
 const dash = samples.filter((s) => s.mode === 'dashboard')
 const plain = samples.filter((s) => s.mode === 'plain')
 const extraCpu = median(dash.map((s) => s.cpuS)) - median(plain.map((s) => s.cpuS))
@@ -144,7 +156,11 @@ const lines = [
   `| dashboard | ${median(dash.map((s) => s.cpuS)).toFixed(2)} | ${median(dash.map((s) => s.wallS)).toFixed(1)} | ${rate.toFixed(2)} |`,
   `| --no-dashboard | ${median(plain.map((s) => s.cpuS)).toFixed(2)} | ${median(plain.map((s) => s.wallS)).toFixed(1)} | - |`,
   '',
-  `Extra CPU of the dashboard: ${extraCpu.toFixed(2)} s over ${wall.toFixed(1)} s of run, **${share.toFixed(1)} % of one core** (budget: 5 %). Each sample: ${samples.map((s) => `${s.mode} ${s.cpuS.toFixed(2)} s`).join(', ')}.`,
+  `Extra CPU of the dashboard over the whole run: ${extraCpu.toFixed(2)} s over ${wall.toFixed(1)} s, **${share.toFixed(1)} % of one core** (budget: 5 %), start-up included (loading ink and React costs about 0.7 s of CPU once). Each sample: ${samples.map((s) => `${s.mode} ${s.cpuS.toFixed(2)} s`).join(', ')}.`,
+  '',
+  `One redraw alone (\`packages/cli/test/support/render-cost.ts\`: ${micro.renders} redraws of the real dashboard on a fake 100x30 terminal): **${micro.cpuMsPerRender.toFixed(1)} ms of CPU**. At the ${rate.toFixed(2)} redraws/s of these runs that is ${((micro.cpuMsPerRender * rate) / 10).toFixed(1)} % of one core; at the cap of 4 redraws/s, ${((micro.cpuMsPerRender * 4) / 10).toFixed(1)} %.`,
+  '',
+  'The machine is shared (other engineers run servers and tests on its 2 cores), so single samples vary by a second or more; medians are given.',
   '',
 ]
 writeFileSync(join(root, 'docs', 'benchmarks', 'dashboard.md'), lines.join('\n'))

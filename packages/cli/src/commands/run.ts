@@ -114,7 +114,7 @@ async function runOnce(run: OneRun, flags: RunFlags, io: RunIo): Promise<RunSumm
     ...(run.replay === undefined ? {} : { schedule: run.replay.schedule }),
     signal: io.signal,
   })
-  const view = createRunView(viewKind(io, flags), io)
+  const view = await createRunView(viewKind(io, flags), io)
   let summary: RunSummary | undefined
   try {
     for await (const event of startRun(prepared)) {

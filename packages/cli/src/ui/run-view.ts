@@ -1,7 +1,6 @@
 import { writeFileSync } from 'node:fs'
 import type { RunEvent } from '../core/events.js'
 import { EVENTS_SCHEMA } from '../core/events.js'
-import { startDashboard } from './dashboard/start-dashboard.js'
 import { progressLine } from './progress-line.js'
 import { renderSummary } from './summary-text.js'
 
@@ -31,8 +30,8 @@ export function viewKind(io: ViewIo, flags: { json?: boolean; dashboard?: boolea
   return flags.dashboard !== false && tty(io.stdout) && tty(io.stdin) ? 'dashboard' : 'plain'
 }
 
-/** Makes the view of one run. */
-export function createRunView(kind: ViewKind, io: ViewIo): RunView {
+/** Makes the view of one run (the dashboard's code is loaded only when it is used). */
+export async function createRunView(kind: ViewKind, io: ViewIo): Promise<RunView> {
   if (kind === 'json') return jsonView(io.stdout)
   if (kind === 'plain') return plainView(io.stdout)
   return dashboardView(io)
@@ -62,7 +61,10 @@ function plainView(stdout: NodeJS.WritableStream): RunView {
   }
 }
 
-function dashboardView(io: ViewIo): RunView {
+async function dashboardView(io: ViewIo): Promise<RunView> {
+  // React's development build checks every element it makes; this process is no one's dev build.
+  process.env.NODE_ENV ??= 'production'
+  const { startDashboard } = await import('./dashboard/start-dashboard.js')
   let stopping = false
   io.onDashboard?.(true)
   const dashboard = startDashboard({

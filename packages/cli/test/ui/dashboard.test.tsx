@@ -84,6 +84,28 @@ describe('Dashboard (ink)', () => {
     expect(lines.find((l) => l.startsWith(' FAULTS'))).toMatch(/█*▲█*/)
   })
 
+  test('in color, the active fault is red and inverse; the pending one is not', () => {
+    const store = storeWith([
+      ...LOAD,
+      faultChanged('fault:started', 1, 'latency', 'link:catalog-query->redis', 10_000, 20_000),
+    ])
+    const { lastFrame, unmount } = render(<Dashboard store={store} size={SIZE} color />)
+    const lines = (lastFrame() ?? '').split('\n')
+    unmount()
+    const active = lines.find((l) => l.includes('#1 latency')) ?? ''
+    // Ink re-emits the codes one by one; what counts is which are open before each text.
+    const before = (line: string, text: string) =>
+      line.slice(Math.max(0, line.indexOf(text) - 24), line.indexOf(text))
+    for (const code of ['\u001b[31m', '\u001b[1m', '\u001b[7m'])
+      expect(before(active, ' ACTIVE ')).toContain(code)
+    expect(before(active, ' ▶ ')).toContain('\u001b[31m')
+    const pending = lines.find((l) => l.includes('#2 pause')) ?? ''
+    expect(pending).not.toContain('\u001b[31m')
+    expect(pending).not.toContain('\u001b[7m')
+    const bar = lines.find((l) => l.includes('FAULTS')) ?? ''
+    expect(before(bar, '█')).toContain('\u001b[31m')
+  })
+
   test('shows each checker’s verdict so far and the thresholds once evaluated', () => {
     let frame = frameOf(storeWith([...LOAD, phase('checking'), checked('staleness', 'valid')]))
     expect(frame).toContain('staleness ✓ valid · sagas … pending')

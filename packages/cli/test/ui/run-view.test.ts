@@ -24,7 +24,7 @@ describe('viewKind()', () => {
     const stdout = stream(false)
     let text = ''
     stdout.on('data', (chunk: Buffer) => (text += chunk.toString()))
-    const view = createRunView('plain', { stdout })
+    const view = await createRunView('plain', { stdout })
     for (const event of [started(), phase('load'), sampled(1, FULL_LIVE, [1])]) view.event(event)
     await view.close()
     expect(text).toContain('readers: 812.5 rps')

@@ -3,9 +3,9 @@
 // The pragmas keep JSX right when tsx runs this from a directory whose tsconfig lacks "jsx".
 import { Box, Text, useInput, useStdin, useStdout } from 'ink'
 import { useEffect, useState, useSyncExternalStore, type ReactElement } from 'react'
+import { ansiLine } from './ansi.js'
 import type { DashboardStore } from './dashboard-store.js'
 import { layoutDashboard, type ScreenSize } from './layout.js'
-import type { Line } from './segments.js'
 
 /** Props of {@link Dashboard}. */
 export interface DashboardProps {
@@ -15,6 +15,8 @@ export interface DashboardProps {
   readonly onQuit?: () => void
   /** Fixed size (tests); otherwise the terminal's, following resizes. */
   readonly size?: ScreenSize
+  /** Draw in color (SGR codes). @default false */
+  readonly color?: boolean
 }
 
 /**
@@ -22,7 +24,7 @@ export interface DashboardProps {
  * cache, sagas and lag; the fault timeline; verdicts. It redraws only when the store publishes
  * (at most 4 times a second) and fits the terminal's width and height.
  */
-export function Dashboard({ store, onQuit, size }: DashboardProps): ReactElement {
+export function Dashboard({ store, onQuit, size, color = false }: DashboardProps): ReactElement {
   const model = useSyncExternalStore(store.subscribe, store.getSnapshot)
   const screen = useScreenSize(size)
   const { isRawModeSupported } = useStdin()
@@ -35,26 +37,11 @@ export function Dashboard({ store, onQuit, size }: DashboardProps): ReactElement
   return (
     <Box flexDirection="column">
       {layoutDashboard(model, screen).map((line, index) => (
-        <ScreenLine key={index} line={line} />
-      ))}
-    </Box>
-  )
-}
-
-function ScreenLine({ line }: { readonly line: Line }): ReactElement {
-  return (
-    <Text wrap="truncate-end">
-      {line.map((segment, index) => (
-        <Text
-          key={index}
-          {...(segment.color === undefined ? {} : { color: segment.color })}
-          bold={segment.bold === true}
-          inverse={segment.inverse === true}
-        >
-          {segment.text}
+        <Text key={index} wrap="truncate-end">
+          {ansiLine(line, color)}
         </Text>
       ))}
-    </Text>
+    </Box>
   )
 }
 

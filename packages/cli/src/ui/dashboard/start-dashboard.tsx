@@ -3,6 +3,7 @@
 // The pragmas keep JSX right when tsx runs this from a directory whose tsconfig lacks "jsx".
 import { render } from 'ink'
 import type { RunEvent } from '../../core/events.js'
+import { supportsColor } from './ansi.js'
 import { Dashboard } from './dashboard.js'
 import { DashboardStore } from './dashboard-store.js'
 
@@ -34,16 +35,19 @@ export function startDashboard(options: StartDashboardOptions): DashboardHandle 
   const minIntervalMs = options.minIntervalMs ?? 250
   const store = new DashboardStore({ minIntervalMs })
   let renders = 0
-  const instance = render(<Dashboard store={store} onQuit={options.onQuit} />, {
-    stdout: options.stdout,
-    stdin: options.stdin,
-    exitOnCtrlC: false,
-    patchConsole: true,
-    maxFps: Math.max(1, Math.floor(1000 / minIntervalMs)),
-    onRender: () => {
-      renders++
+  const instance = render(
+    <Dashboard store={store} onQuit={options.onQuit} color={supportsColor(options.stdout)} />,
+    {
+      stdout: options.stdout,
+      stdin: options.stdin,
+      exitOnCtrlC: false,
+      patchConsole: true,
+      maxFps: Math.max(1, Math.floor(1000 / minIntervalMs)),
+      onRender: () => {
+        renders++
+      },
     },
-  })
+  )
   return {
     push: (event) => store.push(event),
     async finish() {
