@@ -31,7 +31,7 @@ describe.skipIf(missing !== undefined)(
     let file: string
 
     beforeAll(async () => {
-      summary = await liveRun({ description: HOSTILE })
+      summary = await liveRun()
       file = await writeReport(summary.files.runDir)
       browser = await launchChromium()
     })
@@ -52,9 +52,15 @@ describe.skipIf(missing !== undefined)(
       await page.goto(pathToFileURL(file).href)
       await page.waitForSelector('body[data-charts-ready]', { timeout: 30_000 })
       const charts = await page.evaluate<ChartPixels[]>(MEASURE_CHARTS)
-      const shot = reportsFile('report.png')
-      await page.screenshot({ path: shot, fullPage: true })
-      updateDocsImage(shot, 'report.png')
+      await page.screenshot({ path: reportsFile('report.png'), fullPage: true })
+      // The README shows the top: header, latency, throughput, staleness and cache charts.
+      const top = reportsFile('report-top.png')
+      await page.screenshot({
+        path: top,
+        fullPage: true,
+        clip: { x: 0, y: 0, width: 1200, height: 1900 },
+      })
+      updateDocsImage(top, 'report.png')
       await page.close()
 
       expect(errors).toEqual([])
@@ -98,8 +104,11 @@ describe.skipIf(missing !== undefined)(
     })
 
     test('hostile text from the scenario is shown as text and runs nothing', async () => {
+      const hostile = await writeReport(
+        (await liveRun({ seconds: 2, description: HOSTILE })).files.runDir,
+      )
       const page = await browser.newPage()
-      await page.goto(pathToFileURL(file).href)
+      await page.goto(pathToFileURL(hostile).href)
       await page.waitForSelector('body[data-charts-ready]')
       expect(await page.evaluate<unknown>('window.__pwned')).toBeUndefined()
       expect(await page.locator('header p').first().textContent()).toBe(HOSTILE)
