@@ -26,8 +26,8 @@ export default defineConfig({
         resolve: { alias },
         test: {
           name: 'unit',
-          include: ['packages/*/test/**/*.test.ts', 'scenarios/test/**/*.test.ts'],
-          exclude: [...exclude, '**/*.int.test.ts'],
+          include: ['packages/*/test/**/*.test.{ts,tsx}', 'scenarios/test/**/*.test.ts'],
+          exclude: [...exclude, '**/*.int.test.{ts,tsx}'],
           testTimeout: 20_000,
         },
       },

@@ -16,6 +16,9 @@ command -v mvn >/dev/null || need+=(maven)
 # The topology's load balancer; without it the topology falls back to its Node proxy.
 command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || need+=(nginx)
 command -v prometheus >/dev/null || need+=(prometheus)
+# The CLI's tests: its dashboard runs under tmux, its HTML report opens in headless chromium.
+command -v tmux >/dev/null || need+=(tmux)
+[ -x /usr/bin/chromium ] || need+=(chromium)
 if [ ${#need[@]} -gt 0 ]; then
   log "installing Debian packages: ${need[*]}"
   export DEBIAN_FRONTEND=noninteractive

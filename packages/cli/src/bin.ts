@@ -1,8 +1,11 @@
 #!/usr/bin/env node
+import { setMaxListeners } from 'node:events'
 import { Command, CommanderError, InvalidArgumentError } from 'commander'
 import { benchCommand, BENCH_AREAS } from './commands/bench.js'
+import { compareCommand, type CompareFlags } from './commands/compare.js'
 import { doctorCommand } from './commands/doctor.js'
 import { listCommand } from './commands/list.js'
+import { reportCommand } from './commands/report.js'
 import { runCommand, type RunFlags } from './commands/run.js'
 import { describeError } from './core/errors.js'
 import { VERSION } from './version.js'
@@ -16,12 +19,22 @@ Examples:
   $ faultline run ./my-scenario.ts --duration 2m --rate 300 --seed 42
   $ faultline run catalog-read-storm --json > events.ndjson --junit junit.xml
   $ faultline run --replay .faultline/runs/2026-12-07T16-00-00-000Z-catalog-read-storm
+  $ faultline run catalog-read-storm --repeat 5 --out runs/after --baseline runs/before --tolerance 10%
 
-Exit codes: 0 every threshold and check passed, 99 one failed (an unknown check fails),
-1 an error (the message says what to do), 130 interrupted (Ctrl-C; faults are reverted and
+On a terminal the run shows a live dashboard (q or Ctrl-C stops it cleanly); --no-dashboard
+prints plain lines. report.html is written into the run dir unless --no-report.
+
+Exit codes: 0 every threshold and check passed, 99 one failed (an unknown check fails) or a
+metric regressed against --baseline, 1 an error (the message says what to do), 130 interrupted (Ctrl-C; faults are reverted and
 a partial summary is written).`
 
-function buildProgram(controller: AbortController): Command {
+/** How the command line stops a run: SIGINT, SIGTERM, or the dashboard's q / Ctrl-C. */
+interface Interruption {
+  readonly interrupt: () => void
+  readonly onDashboard: (active: boolean) => void
+}
+
+function buildProgram(controller: AbortController, stop: Interruption): Command {
   const program = new Command('faultline')
     .version(VERSION)
     .description('Load, faults and consistency checks on one seeded timeline, as CI gates.')
@@ -29,7 +42,7 @@ function buildProgram(controller: AbortController): Command {
     .exitOverride()
     .addHelpText(
       'after',
-      `\nExamples:\n  $ faultline doctor\n  $ faultline list\n  $ faultline run catalog-read-storm --smoke\n  $ faultline bench cache`,
+      `\nExamples:\n  $ faultline doctor\n  $ faultline list\n  $ faultline run catalog-read-storm --smoke\n  $ faultline report .faultline/runs/<run>\n  $ faultline compare runs/before runs/after\n  $ faultline bench cache`,
     )
   program
     .command('run')
@@ -57,12 +70,53 @@ function buildProgram(controller: AbortController): Command {
       'the system under test: a registered target, or a module exporting a TargetProvider',
       'topology',
     )
+    .option('--no-dashboard', 'plain progress lines even on a terminal (never escape codes)')
+    .option('--report', 'write report.html into the run dir (the default)')
+    .option('--no-report', 'do not write report.html')
+    .option('--repeat <n>', 'run N times under --out (run-1 ... run-N) with one seed, for compare')
+    .option(
+      '--baseline <run-dir|summary.json>',
+      'compare with earlier run(s); exit 99 when a metric regressed beyond --tolerance',
+    )
+    .option('--tolerance <pct>', 'change allowed against --baseline, e.g. 10% (default 10%)')
     .addHelpText('after', RUN_HELP)
     .action(async (scenario: string | undefined, flags: RunFlags) => {
       process.exitCode = await runCommand(scenario, flags, {
         stdout: process.stdout,
+        stdin: process.stdin,
         signal: controller.signal,
+        ...stop,
       })
+    })
+  program
+    .command('report')
+    .description(
+      'write the self-contained report.html of a run directory (charts, checks, history)',
+    )
+    .argument('<run-dir>', 'a run directory that faultline run wrote')
+    .option('--out <file>', 'where to write it (default <run-dir>/report.html)')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ faultline report .faultline/runs/2026-12-07T16-00-00-000Z-catalog-read-storm',
+    )
+    .action(async (runDir: string, flags: { out?: string }) => {
+      process.exitCode = await reportCommand(runDir, flags, process.stdout)
+    })
+  program
+    .command('compare')
+    .description(
+      'compare runs metric by metric (a run dir, its summary.json, or a --repeat parent per side)',
+    )
+    .argument('<baseline>', 'the earlier run(s)')
+    .argument('<current>', 'the run(s) to judge')
+    .option('--tolerance <pct>', 'change below which a metric is unchanged (default 10%)')
+    .option('--json', 'print the comparison as one JSON object')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ faultline compare runs/before runs/after\n  $ faultline compare runs/before/summary.json runs/after --tolerance 5%\n\nExit codes: 0 nothing regressed, 99 a metric regressed, 1 an error.',
+    )
+    .action((baseline: string, current: string, flags: CompareFlags) => {
+      process.exitCode = compareCommand(baseline, current, flags, process.stdout)
     })
   program
     .command('list')
@@ -102,19 +156,31 @@ function buildProgram(controller: AbortController): Command {
 /** Parses the command line and runs; the first Ctrl-C stops the run cleanly, a second one exits. */
 export async function main(argv: readonly string[]): Promise<void> {
   const controller = new AbortController()
+  // Every operation in flight listens on the run's signal (hundreds under load); Node's warning
+  // at 10 would only tear the dashboard's frame.
+  setMaxListeners(100_000, controller.signal)
   let interrupts = 0
+  let dashboard = false
   const onSignal = (): void => {
     interrupts++
     if (interrupts > 1) process.exit(130)
-    process.stderr.write(
-      '\nInterrupted: stopping the load and reverting faults (Ctrl-C again to exit at once)\n',
-    )
+    // The dashboard says so itself; a line on stderr would tear its frame.
+    if (!dashboard)
+      process.stderr.write(
+        '\nInterrupted: stopping the load and reverting faults (Ctrl-C again to exit at once)\n',
+      )
     controller.abort()
+  }
+  const stop: Interruption = {
+    interrupt: onSignal,
+    onDashboard: (active) => {
+      dashboard = active
+    },
   }
   process.on('SIGINT', onSignal)
   process.on('SIGTERM', onSignal)
   try {
-    await buildProgram(controller).parseAsync([...argv])
+    await buildProgram(controller, stop).parseAsync([...argv])
   } catch (error) {
     if (error instanceof CommanderError) {
       // commander printed the message (or help/version) already.

@@ -30,6 +30,29 @@ export { SUMMARY_SCHEMA } from './core/summary-types.js'
 export type { RunSummary, RunStatus } from './core/summary-types.js'
 export type { MetricDeclaration, MetricType } from './core/metrics/types.js'
 export { renderSummary } from './ui/summary-text.js'
+export { emptyDashboard, reduceDashboard, SPARK_WINDOW } from './core/dashboard-model.js'
+export type {
+  CheckView,
+  DashboardModel,
+  FaultState,
+  FaultView,
+  ThresholdView,
+  WorkloadView,
+} from './core/dashboard-model.js'
+export { LIVE_METRICS, liveValue, type LiveMetricKey } from './core/live-metrics.js'
+export type { MachineInfo } from './core/machine.js'
+export { writeReport } from './report/write-report.js'
+export {
+  compareRuns,
+  type ChangeVerdict,
+  type Comparison,
+  type CompareOptions,
+  type MetricComparison,
+} from './compare/compare.js'
+export { readSide, parseTolerance } from './compare/load-side.js'
+export { mannWhitneyU, type MannWhitneyResult } from './compare/mann-whitney.js'
+export { welchTTest, type WelchResult } from './compare/welch.js'
+export { renderComparison } from './ui/compare-text.js'
 export { renderJunit } from './ui/junit.js'
 export {
   auth,

@@ -1,18 +1,27 @@
-import { readFileSync, writeFileSync } from 'node:fs'
+import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { parseDuration } from '@faultline/scenarios'
-import { CliError } from '../core/errors.js'
-import type { RunEvent } from '../core/events.js'
-import { MAX_SEED } from '../core/random.js'
+import { compareRuns } from '../compare/compare.js'
+import { parseTolerance, readSide } from '../compare/load-side.js'
+import { CliError, describeError } from '../core/errors.js'
+import { randomSeed } from '../core/random.js'
 import { defaultRunDir, type ScenarioRecord } from '../core/run-dir.js'
 import { prepareRun, startRun } from '../core/run.js'
 import { loadScenario } from '../core/scenario-loader.js'
 import type { RunSummary } from '../core/summary-types.js'
 import { resolveTarget } from '../core/targets.js'
 import type { TargetProvider } from '../core/target.js'
+import { writeReport } from '../report/write-report.js'
+import { renderComparison } from '../ui/compare-text.js'
 import { renderJunit } from '../ui/junit.js'
-import { progressLine } from '../ui/progress-line.js'
-import { renderSummary } from '../ui/summary-text.js'
+import { createRunView, viewKind, type ViewIo } from '../ui/run-view.js'
+import {
+  parseDurationFlag,
+  parseRate,
+  parseRepeat,
+  parseSeed,
+  readReplay,
+  replayArgument,
+} from './run-flags.js'
 
 /** The flags of `faultline run`, as commander gives them. */
 export interface RunFlags {
@@ -26,16 +35,28 @@ export interface RunFlags {
   readonly keepUp?: boolean
   readonly replay?: string
   readonly target?: string
+  /** `--no-dashboard` sets false. */
+  readonly dashboard?: boolean
+  /** `--no-report` sets false; on by default. */
+  readonly report?: boolean
+  readonly baseline?: string
+  readonly tolerance?: string
+  readonly repeat?: string
 }
 
 /** Where output goes (tests pass their own). */
-export interface RunIo {
-  readonly stdout: NodeJS.WritableStream
+export interface RunIo extends ViewIo {
   readonly signal: AbortSignal
   readonly target?: TargetProvider
 }
 
-/** `faultline run`: loads, validates, runs, prints; returns the exit code. */
+/** Exit codes, worst first: interrupted, error, failed, passed. */
+const SEVERITY = [130, 1, 99, 0] as const
+
+/**
+ * `faultline run`: loads, validates, runs (N times with `--repeat`), prints, writes the report
+ * and compares against `--baseline`; returns the exit code.
+ */
 export async function runCommand(
   argument: string | undefined,
   flags: RunFlags,
@@ -46,106 +67,101 @@ export async function runCommand(
     ...(flags.duration === undefined ? {} : { durationMs: parseDurationFlag(flags.duration) }),
     ...(flags.rate === undefined ? {} : { rate: parseRate(flags.rate) }),
   }
-  const seed = parseSeed(flags.seed)
+  const repeat = parseRepeat(flags.repeat)
+  const tolerance = parseTolerance(flags.tolerance ?? '10%')
+  // Read the baseline first: a wrong path fails before minutes of load, not after.
+  const baseline = flags.baseline === undefined ? undefined : readSide(flags.baseline)
   const replay = flags.replay === undefined ? undefined : readReplay(flags.replay)
-  const scenarioArg = argument ?? replayArgument(replay)
-  const loaded = await loadScenario(scenarioArg)
+  const loaded = await loadScenario(argument ?? replayArgument(replay))
   const target = io.target ?? (await resolveTarget(flags.target ?? 'topology'))
+  // One seed for every repetition: the runs differ only by the system's own noise.
+  const seed = parseSeed(flags.seed) ?? replay?.seed ?? randomSeed()
+  const outBase = flags.out ?? defaultRunDir(process.cwd(), loaded.scenario.name)
+  const summaries: RunSummary[] = []
+  for (let i = 1; i <= repeat; i++) {
+    const outDir = repeat === 1 ? outBase : join(outBase, `run-${i}`)
+    if (repeat > 1 && flags.json !== true)
+      io.stdout.write(`\n== run ${i} of ${repeat}: ${outDir}\n`)
+    const summary = await runOnce({ loaded, target, seed, replay, overrides, outDir }, flags, io)
+    summaries.push(summary)
+    if (flags.report !== false) await report(summary.files.runDir, flags, io.stdout)
+    if (summary.status === 'interrupted' || io.signal.aborted) break
+  }
+  const last = summaries.at(-1) as RunSummary
+  if (flags.junit !== undefined) writeFileSync(flags.junit, renderJunit(last))
+  let exit = worst(summaries.map((s) => s.exitCode))
+  if (baseline !== undefined) exit = worst([exit, gate(baseline, summaries, tolerance, flags, io)])
+  return exit
+}
+
+interface OneRun {
+  readonly loaded: Awaited<ReturnType<typeof loadScenario>>
+  readonly target: TargetProvider
+  readonly seed: number
+  readonly replay: ScenarioRecord | undefined
+  readonly overrides: Record<string, unknown>
+  readonly outDir: string
+}
+
+async function runOnce(run: OneRun, flags: RunFlags, io: RunIo): Promise<RunSummary> {
   const prepared = prepareRun({
-    scenario: loaded.scenario,
-    source: loaded.source,
-    target,
-    outDir: flags.out ?? defaultRunDir(process.cwd(), loaded.scenario.name),
-    seed: seed ?? replay?.seed,
-    resolve: { ...(replay?.overrides ?? {}), ...overrides },
-    ...(replay === undefined ? {} : { schedule: replay.schedule }),
+    scenario: run.loaded.scenario,
+    source: run.loaded.source,
+    target: run.target,
+    outDir: run.outDir,
+    seed: run.seed,
+    resolve: { ...(run.replay?.overrides ?? {}), ...run.overrides },
+    ...(run.replay === undefined ? {} : { schedule: run.replay.schedule }),
     signal: io.signal,
   })
+  const view = await createRunView(viewKind(io, flags), io)
   let summary: RunSummary | undefined
-  for await (const event of startRun(prepared)) {
-    render(event, flags, io.stdout)
-    if (event.type === 'run:finished') summary = event.summary
+  try {
+    for await (const event of startRun(prepared)) {
+      view.event(event)
+      if (event.type === 'run:finished') summary = event.summary
+    }
+  } finally {
+    await view.close()
   }
   if (summary === undefined)
     throw new CliError(
       'E_CLI_IO',
       'The run ended without a summary; see logs/engine.log in the run directory.',
     )
-  if (flags.junit !== undefined) writeFileSync(flags.junit, renderJunit(summary))
-  return summary.exitCode
+  return summary
 }
 
-function render(event: RunEvent, flags: RunFlags, stdout: NodeJS.WritableStream): void {
-  if (flags.json === true) {
-    stdout.write(
-      `${JSON.stringify(event.type === 'run:finished' ? { ...event.summary, type: 'summary' } : event)}\n`,
-    )
-    return
-  }
-  if (event.type === 'run:finished') {
-    stdout.write(`\n${renderSummary(event.summary)}`)
-    return
-  }
-  const line = progressLine(event)
-  if (line !== undefined) stdout.write(`${line}\n`)
-}
-
-function readReplay(dir: string): ScenarioRecord {
+/** Writes report.html; a report that cannot be written is said, and the run's outcome stands. */
+async function report(
+  runDir: string,
+  flags: RunFlags,
+  stdout: NodeJS.WritableStream,
+): Promise<void> {
+  let line: string
   try {
-    return JSON.parse(readFileSync(join(dir, 'scenario.json'), 'utf8')) as ScenarioRecord
-  } catch (cause) {
-    throw new CliError(
-      'E_CLI_REPLAY',
-      `Cannot read ${join(dir, 'scenario.json')}; --replay takes a run directory that faultline run wrote.`,
-      { cause },
-    )
+    line = `    report:   ${await writeReport(runDir)}\n`
+  } catch (error) {
+    line = `    report:   not written: ${describeError(error)}\n`
   }
+  if (flags.json !== true) stdout.write(line)
 }
 
-function replayArgument(replay: ScenarioRecord | undefined): string {
-  if (replay === undefined)
-    throw new CliError(
-      'E_CLI_INVALID_OPTION',
-      'Name a scenario: faultline run <scenario|file.ts> (see faultline list).',
-    )
-  if (replay.source.kind === 'library') return replay.source.name
-  if (replay.source.kind === 'file') return replay.source.path
-  throw new CliError(
-    'E_CLI_REPLAY',
-    'That run used a scenario given in code; pass the scenario too: faultline run <scenario> --replay <dir>.',
-  )
+/** Compares the runs with the baseline; 99 when a metric regressed beyond the tolerance. */
+function gate(
+  baseline: RunSummary[],
+  current: RunSummary[],
+  tolerance: number,
+  flags: RunFlags,
+  io: RunIo,
+): number {
+  const comparison = compareRuns(baseline, current, { tolerance })
+  if (flags.json === true)
+    io.stdout.write(`${JSON.stringify({ type: 'comparison', ...comparison })}\n`)
+  else io.stdout.write(`\n  BASELINE\n\n${renderComparison(comparison)}`)
+  return comparison.regressions.length > 0 ? 99 : 0
 }
 
-function parseDurationFlag(text: string): number {
-  try {
-    return parseDuration(text, '--duration')
-  } catch (cause) {
-    throw new CliError('E_CLI_INVALID_OPTION', (cause as Error).message, {
-      cause,
-      context: { option: 'duration', value: text },
-    })
-  }
-}
-
-function parseRate(text: string): number {
-  const rate = Number(text)
-  if (!Number.isFinite(rate) || rate <= 0) {
-    throw new CliError(
-      'E_CLI_INVALID_OPTION',
-      `--rate ${text} is not a positive number; pass the peak arrivals per second, e.g. --rate 200.`,
-    )
-  }
-  return rate
-}
-
-function parseSeed(text: string | undefined): number | undefined {
-  if (text === undefined) return undefined
-  const seed = Number(text)
-  if (!/^\d+$/.test(text) || seed > MAX_SEED) {
-    throw new CliError(
-      'E_CLI_INVALID_OPTION',
-      `--seed ${text} is not an integer from 0 to ${MAX_SEED}; pass e.g. --seed 42.`,
-    )
-  }
-  return seed
+function worst(codes: readonly number[]): number {
+  return SEVERITY.find((code) => codes.includes(code)) ?? 0
 }

@@ -11,6 +11,8 @@ export type CliErrorCode =
   | 'E_CLI_TARGET'
   | 'E_CLI_REPLAY'
   | 'E_CLI_IO'
+  | 'E_CLI_REPORT'
+  | 'E_CLI_COMPARE'
 
 /** What a CLI error is about. */
 export interface CliErrorContext {

@@ -37,6 +37,10 @@ export interface RunStartedEvent extends EventBase {
   readonly loadDurationMs: number
   readonly workloads: readonly { readonly name: string; readonly model: 'open' | 'closed' }[]
   readonly schedule: readonly ScheduledFault[]
+  /** The checkers the run will ask, in order (added in v1; absent from older producers). */
+  readonly checks?: readonly string[]
+  /** The thresholds, as `metric condition` (added in v1; absent from older producers). */
+  readonly thresholds?: readonly string[]
 }
 
 /** The run moved to another phase. */

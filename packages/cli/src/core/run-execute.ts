@@ -249,6 +249,10 @@ function emitStarted(state: RunState): void {
     loadDurationMs: prepared.scenario.loadDurationMs,
     workloads: prepared.scenario.workloads.map((w) => ({ name: w.name, model: w.model })),
     schedule: prepared.schedule,
+    checks: prepared.scenario.checks.map((check) => check.name),
+    thresholds: Object.entries(prepared.scenario.thresholds).flatMap(([metric, conditions]) =>
+      conditions.map((condition) => `${metric} ${condition}`),
+    ),
   })
   phase(state, 'validating')
 }

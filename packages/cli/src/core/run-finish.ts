@@ -1,5 +1,6 @@
 import { VERSION } from '../version.js'
 import { describeError } from './errors.js'
+import { describeMachine } from './machine.js'
 import { logLine, writeJson } from './run-dir.js'
 import { emitEvent, mark, phase, type RunState } from './run-execute.js'
 import { summarizeFault, summarizeMetrics } from './summary-build.js'
@@ -137,6 +138,7 @@ function buildSummary(
       logs: files.logs,
     },
     versions: { faultline: VERSION, node: process.version },
+    machine: describeMachine(),
   }
 }
 

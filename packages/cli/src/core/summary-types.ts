@@ -1,4 +1,5 @@
 import type { Verdict } from '../checkers/verdict.js'
+import type { MachineInfo } from './machine.js'
 import type { MetricType, MetricValues, Tags } from './metrics/types.js'
 import type { ThresholdResult } from './thresholds.js'
 
@@ -100,4 +101,6 @@ export interface RunSummary {
     readonly logs: string
   }
   readonly versions: { readonly faultline: string; readonly node: string }
+  /** The machine it ran on (added in v1: summaries written before it lack it). */
+  readonly machine?: MachineInfo
 }

@@ -1,0 +1,167 @@
+// The live dashboard's cost: the same seeded run of the CLI on a terminal (tmux), once with the
+// dashboard and once with --no-dashboard, alternating; the CPU time of the whole process (load
+// generator, test target and UI in one process) compared over the run's wall time. Writes
+// docs/benchmarks/dashboard.md. Usage: node --import tsx bench/dashboard/run.ts [--quick]
+import { execFileSync, spawnSync } from 'node:child_process'
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { cpus, tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const root = fileURLToPath(new URL('../..', import.meta.url))
+const cli = join(root, 'packages', 'cli')
+const quick = process.argv.includes('--quick')
+const reps = quick ? 1 : 2
+const durationS = quick ? 10 : 60
+const socket = `faultline-bench-${process.pid}`
+
+interface Sample {
+  readonly mode: 'dashboard' | 'plain'
+  readonly cpuS: number
+  readonly wallS: number
+  readonly renders?: number
+}
+
+function tmux(...args: string[]): string {
+  return execFileSync('tmux', ['-L', socket, '-f', '/dev/null', ...args], { encoding: 'utf8' })
+}
+
+/** `times` prints the shell's own and its children's user and system time: take the children's. */
+function childCpuSeconds(text: string): number {
+  const line = text.trim().split('\n')[1] ?? ''
+  return [...line.matchAll(/(\d+)m([\d.]+)s/g)].reduce(
+    (sum, m) => sum + Number(m[1]) * 60 + Number(m[2]),
+    0,
+  )
+}
+
+async function once(mode: Sample['mode'], index: number): Promise<Sample> {
+  const dir = mkdtempSync(join(tmpdir(), 'faultline-bench-dash-'))
+  const out = join(dir, 'run')
+  const node = [
+    process.execPath,
+    '--conditions=@faultline/source',
+    '--import',
+    'tsx',
+    join(cli, 'src', 'bin.ts'),
+    'run',
+    join(cli, 'test', 'fixtures', 'live-scenario.ts'),
+    '--target',
+    join(cli, 'test', 'fixtures', 'live-target.ts'),
+    '--duration',
+    `${durationS}s`,
+    '--seed',
+    '9',
+    '--out',
+    out,
+    '--no-report',
+    ...(mode === 'plain' ? ['--no-dashboard'] : []),
+  ].join(' ')
+  const script = `FAULTLINE_DASHBOARD_STATS=${join(dir, 'stats.json')} ${node}; times > ${join(dir, 'times.txt')}`
+  const session = `b${index}`
+  tmux(
+    'new-session',
+    '-d',
+    '-s',
+    session,
+    '-x',
+    '100',
+    '-y',
+    '30',
+    'bash',
+    '-c',
+    script,
+    ';',
+    'set-option',
+    '-w',
+    '-t',
+    session,
+    'remain-on-exit',
+    'on',
+  )
+  const deadline = Date.now() + 10 * 60_000
+  while (tmux('display-message', '-p', '-t', session, '#{pane_dead}').trim() !== '1') {
+    if (Date.now() > deadline) throw new Error(`run ${index} did not end within 10 minutes`)
+    await new Promise((resolve) => setTimeout(resolve, 500))
+  }
+  tmux('kill-session', '-t', session)
+  const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as {
+    durationMs: number
+  }
+  const renders =
+    mode === 'dashboard'
+      ? (JSON.parse(readFileSync(join(dir, 'stats.json'), 'utf8')) as { renders: number }).renders
+      : undefined
+  return {
+    mode,
+    cpuS: childCpuSeconds(readFileSync(join(dir, 'times.txt'), 'utf8')),
+    wallS: summary.durationMs / 1000,
+    ...(renders === undefined ? {} : { renders }),
+  }
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b)
+  const mid = sorted.length >> 1
+  return sorted.length % 2 === 1
+    ? (sorted[mid] as number)
+    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2
+}
+
+const samples: Sample[] = []
+try {
+  for (let i = 0; i < reps; i++) {
+    for (const mode of ['dashboard', 'plain'] as const) {
+      const sample = await once(mode, samples.length)
+      samples.push(sample)
+      console.log(
+        `${mode.padEnd(9)} cpu ${sample.cpuS.toFixed(2)} s over ${sample.wallS.toFixed(1)} s${sample.renders === undefined ? '' : `, ${sample.renders} redraws (${(sample.renders / sample.wallS).toFixed(2)}/s)`}`,
+      )
+    }
+  }
+} finally {
+  try {
+    tmux('kill-server')
+  } catch {
+    // Already gone.
+  }
+}
+// The cost of one redraw alone: the real dashboard on a fake 100x30 terminal, no load around it.
+const micro = JSON.parse(
+  spawnSync(
+    process.execPath,
+    ['--import', 'tsx', join(cli, 'test', 'support', 'render-cost.ts'), '600'],
+    {
+      cwd: cli,
+      encoding: 'utf8',
+      env: { ...process.env, NODE_ENV: 'production' },
+    },
+  ).stdout.split('\n')[0] ?? '{}',
+) as { cpuMsPerRender: number; renders: number }
+const dash = samples.filter((s) => s.mode === 'dashboard')
+const plain = samples.filter((s) => s.mode === 'plain')
+const extraCpu = median(dash.map((s) => s.cpuS)) - median(plain.map((s) => s.cpuS))
+const wall = median(samples.map((s) => s.wallS))
+const share = (extraCpu / wall) * 100
+const rate = median(dash.map((s) => (s.renders ?? 0) / s.wallS))
+const lines = [
+  '# Dashboard cost',
+  '',
+  `Generated by \`bench/dashboard/run.ts\`${quick ? ' (--quick)' : ''} on ${cpus()[0]?.model.trim() ?? 'unknown'} (${cpus().length} cores), node ${process.version}, ${new Date().toISOString().slice(0, 10)}.`,
+  '',
+  `The same seeded run (\`fixture-live\`, ${durationS} s of load at 68 ops/s, test target in the same process) on a 100x30 tmux terminal, ${reps} time(s) each way, alternating. CPU is the process's user + system time (bash \`times\`), which includes start-up and the load itself.`,
+  '',
+  '| mode | CPU s (median) | wall s (median) | redraws/s |',
+  '| --- | --- | --- | --- |',
+  `| dashboard | ${median(dash.map((s) => s.cpuS)).toFixed(2)} | ${median(dash.map((s) => s.wallS)).toFixed(1)} | ${rate.toFixed(2)} |`,
+  `| --no-dashboard | ${median(plain.map((s) => s.cpuS)).toFixed(2)} | ${median(plain.map((s) => s.wallS)).toFixed(1)} | - |`,
+  '',
+  `Extra CPU of the dashboard over the whole run: ${extraCpu.toFixed(2)} s over ${wall.toFixed(1)} s, **${share.toFixed(1)} % of one core** (budget: 5 %), start-up included (loading ink and React costs about 0.7 s of CPU once). Each sample: ${samples.map((s) => `${s.mode} ${s.cpuS.toFixed(2)} s`).join(', ')}.`,
+  '',
+  `One redraw alone (\`packages/cli/test/support/render-cost.ts\`: ${micro.renders} redraws of the real dashboard on a fake 100x30 terminal): **${micro.cpuMsPerRender.toFixed(1)} ms of CPU**. At the ${rate.toFixed(2)} redraws/s of these runs that is ${((micro.cpuMsPerRender * rate) / 10).toFixed(1)} % of one core; at the cap of 4 redraws/s, ${((micro.cpuMsPerRender * 4) / 10).toFixed(1)} %.`,
+  '',
+  'The machine is shared (other engineers run servers and tests on its 2 cores), so single samples vary by a second or more; medians are given.',
+  '',
+]
+writeFileSync(join(root, 'docs', 'benchmarks', 'dashboard.md'), lines.join('\n'))
+console.log(lines.join('\n'))

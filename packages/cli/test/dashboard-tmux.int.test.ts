@@ -1,0 +1,117 @@
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { afterAll, describe, expect, test } from 'vitest'
+import { chromiumMissing } from './support/chromium.js'
+import { REPO_ROOT, reportsFile, updateDocsImage } from './support/paths.js'
+import { terminalToPng } from './support/terminal-png.js'
+import { processesOf, Tmux, tmuxMissing, waitFor } from './support/tmux.js'
+
+const here = fileURLToPath(new URL('.', import.meta.url))
+const missing = tmuxMissing()
+const SESSION = 'dash'
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch {
+    return false
+  }
+}
+
+describe.skipIf(missing !== undefined)(
+  `faultline run on a terminal (tmux, 80x24)${missing === undefined ? '' : ` (skipped: ${missing})`}`,
+  () => {
+    const tmux = new Tmux()
+    afterAll(() => tmux.stop())
+
+    test('shows live numbers and the active fault, and q stops the run cleanly leaving no process', async () => {
+      const out = join(mkdtempSync(join(tmpdir(), 'faultline-tmux-')), 'run')
+      const command = [
+        'exec',
+        process.execPath,
+        '--conditions=@faultline/source',
+        '--import',
+        'tsx',
+        join(here, '..', 'src', 'bin.ts'),
+        'run',
+        join(here, 'fixtures', 'live-scenario.ts'),
+        '--target',
+        join(here, 'fixtures', 'live-target.ts'),
+        '--out',
+        out,
+        '--seed',
+        '3',
+      ].join(' ')
+      // From the repository root, as a user runs it (tsx then reads the root tsconfig, not ours).
+      tmux.start(SESSION, command, REPO_ROOT)
+      const pid = Number(tmux.pane(SESSION, 'pane_pid'))
+      expect(pid).toBeGreaterThan(0)
+
+      // The frame shows a workload row with its numbers and the live cache ratio.
+      const live = await waitFor(
+        'a frame with live numbers',
+        () => {
+          const screen = tmux.capture(SESSION)
+          return /readers\s+\d+(\.\d+)?\s+\d[\d.]*(µs|ms|s)\s/.test(screen) &&
+            /hit ratio \d/.test(screen)
+            ? screen
+            : undefined
+        },
+        90_000,
+      )
+      expect(live).toContain('fixture-live')
+      expect(live).toMatch(/running \d+ {2}completed \d+/)
+      expect(live).toMatch(/consumer \d+ msgs/)
+      // The bus pause runs from 10 s to 18 s of load: wait until the frame highlights it and the
+      // consumer lag it causes shows.
+      const withFault = await waitFor(
+        'the bus pause highlighted, with consumer lag',
+        () => {
+          const screen = tmux.capture(SESSION)
+          return /▶ #2 pause kafka.*ACTIVE/.test(screen) && /consumer [1-9]\d* msgs/.test(screen)
+            ? screen
+            : undefined
+        },
+        90_000,
+      )
+      expect(withFault).toMatch(/✓ #1 latency link:catalog-query->redis.*ended/)
+      const colored = tmux.capture(SESSION, true)
+      for (const line of withFault.split('\n')) expect([...line].length).toBeLessThanOrEqual(80)
+      expect(colored).toContain('\u001b[')
+      const captureFile = reportsFile('dashboard.ansi')
+      writeFileSync(captureFile, colored)
+
+      tmux.run('send-keys', '-t', SESSION, 'q')
+      await waitFor(
+        'the run to exit',
+        () => (tmux.pane(SESSION, 'pane_dead') === '1' ? true : undefined),
+        60_000,
+      )
+      expect(tmux.pane(SESSION, 'pane_dead_status')).toBe('130')
+      expect(alive(pid)).toBe(false)
+      expect(processesOf(pid)).toEqual([])
+      const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as {
+        status: string
+        interrupted: boolean
+        faults: { startedMs?: number; endedMs?: number }[]
+      }
+      expect(summary).toMatchObject({ status: 'interrupted', interrupted: true })
+      for (const fault of summary.faults.filter((f) => f.startedMs !== undefined))
+        expect(fault.endedMs).toBeDefined()
+      const after = tmux.capture(SESSION, false, true)
+      expect(after).toContain('interrupted: partial results; faults were reverted (exit 130)')
+      // --report is on by default: an interrupted run gets its (partial) report too.
+      expect(after).toContain(`report:   ${join(out, 'report.html')}`)
+      expect(existsSync(join(out, 'report.html'))).toBe(true)
+
+      if (chromiumMissing() === undefined) {
+        const png = reportsFile('dashboard.png')
+        await terminalToPng(colored, reportsFile('dashboard.html'), png)
+        updateDocsImage(png, 'dashboard.png')
+      }
+    })
+  },
+)
