@@ -113,7 +113,7 @@ describe('startLocalKafka()', () => {
 
   test('rejects a heap too small to run a broker', async () => {
     const error = await rejection(startLocalKafka({ heapMb: 16 }))
-    expect(error.code).toBe('E_INFRA_BAD_OPTION')
+    expect(error.code).toBe('E_INFRA_INVALID_OPTION')
   })
 })
 

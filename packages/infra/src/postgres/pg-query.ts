@@ -40,13 +40,6 @@ export async function pgAnswers(url: string): Promise<boolean> {
   }
 }
 
-/** Parses a Postgres LSN (`hi/lo` in hex) into a 64-bit number, so LSNs compare correctly. */
-export function lsnToBigInt(lsn: string): bigint {
-  const [hi, lo] = lsn.split('/')
-  if (hi === undefined || lo === undefined) throw new TypeError(`Not an LSN: '${lsn}'`)
-  return (BigInt(`0x${hi}`) << 32n) + BigInt(`0x${lo}`)
-}
-
 /** Builds a trust-auth URL for the `postgres` superuser on loopback. */
 export function postgresUrl(host: string, port: number, database = 'postgres'): string {
   return `postgres://postgres@${host}:${port}/${database}`

@@ -1,7 +1,13 @@
-import { InfraError } from '../errors.js'
+import type { Lsn } from '@faultline/common'
+import { InfraError, invalidOption } from '../errors.js'
 import type { PostgresHandle, ProviderName, ServiceHandle } from '../types.js'
 import { queryOnce, withDatabase } from './pg-query.js'
-import { readReplayLsn, readReplicaLagBytes, waitForReplay } from './replication-status.js'
+import {
+  readReplayLsn,
+  readReplicaLagBytes,
+  waitForReplay,
+  writePosition,
+} from './replication-status.js'
 
 const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/
 
@@ -62,34 +68,35 @@ export class PostgresClusterHandle implements PostgresHandle {
     return readReplicaLagBytes(this.url, this.requireReplica())
   }
 
-  replayLsn(): Promise<string> {
+  replayLsn(): Promise<Lsn> {
     return readReplayLsn(this.requireReplica())
   }
 
   /** Creates the database and, with a replica, waits (up to 30 s) until the standby has it too. */
   async createDatabase(name: string): Promise<{ url: string; replicaUrl: string | undefined }> {
-    if (!IDENTIFIER.test(name)) {
-      throw new InfraError(
-        'E_INFRA_BAD_OPTION',
-        `Database name '${name}' must match ${IDENTIFIER.source}.`,
+    if (typeof name !== 'string' || !IDENTIFIER.test(name)) {
+      throw invalidOption(
+        'database name',
+        name,
+        `a plain SQL identifier matching ${IDENTIFIER.source}`,
+        {
+          service: 'postgres',
+        },
       )
     }
     await queryOnce(this.url, `CREATE DATABASE ${name}`)
     if (this.replicaUrl === undefined)
       return { url: withDatabase(this.url, name), replicaUrl: undefined }
-    const [row] = await queryOnce<{ lsn: string }>(
-      this.url,
-      'SELECT pg_current_wal_lsn()::text AS lsn',
-    )
-    await waitForReplay(this.replicaUrl, row?.lsn ?? '0/0', 30_000)
+    await waitForReplay(this.replicaUrl, await writePosition(this.url), 30_000)
     return { url: withDatabase(this.url, name), replicaUrl: withDatabase(this.replicaUrl, name) }
   }
 
   private requireReplica(): string {
     if (this.replicaUrl === undefined) {
       throw new InfraError(
-        'E_INFRA_BAD_OPTION',
-        'This Postgres was started without a replica: pass { replica: true }.',
+        'E_INFRA_INVALID_OPTION',
+        'This Postgres was started without a replica: pass { replica: true } to startPostgres().',
+        { context: { service: 'postgres', option: 'replica' } },
       )
     }
     return this.replicaUrl

@@ -1,6 +1,6 @@
 import { renameSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { InfraError } from '../errors.js'
+import { InfraError, invalidOption } from '../errors.js'
 import { findBinary } from '../local/binaries.js'
 import { freePort } from '../local/free-port.js'
 import { LocalServer } from '../local/local-server.js'
@@ -51,13 +51,9 @@ const HOST = '127.0.0.1'
 
 function checkInterval(ms: number): number {
   if (Number.isSafeInteger(ms) && ms >= 100 && ms <= 3_600_000) return ms
-  throw new InfraError(
-    'E_INFRA_BAD_OPTION',
-    `scrapeIntervalMs must be from 100 to 3600000, got ${ms}.`,
-    {
-      context: { service: 'prometheus' },
-    },
-  )
+  throw invalidOption('scrapeIntervalMs', ms, 'an integer from 100 to 3600000', {
+    service: 'prometheus',
+  })
 }
 
 function writeTls(dir: string, tls: PrometheusTls | undefined): TlsFiles | undefined {
@@ -117,11 +113,9 @@ async function reload(url: string): Promise<void> {
   })
   if (!response.ok) {
     throw new InfraError(
-      'E_INFRA_BAD_OPTION',
+      'E_INFRA_INVALID_OPTION',
       `Prometheus refused the new config: ${await response.text()}`,
-      {
-        context: { service: 'prometheus' },
-      },
+      { context: { service: 'prometheus', option: 'targets' } },
     )
   }
 }
@@ -147,7 +141,7 @@ async function waitForTargets(url: string, targets: readonly ScrapeTarget[]): Pr
  * once `/-/ready` answers; killed with its temp dir when the starting process exits.
  *
  * @throws InfraError `E_INFRA_MISSING_BINARY` naming `apt-get install prometheus`,
- *   `E_INFRA_BAD_OPTION` for a bad target, `E_INFRA_STARTUP_FAILED` with the log tail.
+ *   `E_INFRA_INVALID_OPTION` for a bad target or interval, `E_INFRA_STARTUP_FAILED` with the log tail.
  */
 export async function startPrometheus(options: PrometheusOptions = {}): Promise<PrometheusHandle> {
   const binary = findBinary('prometheus', { debianPackage: 'prometheus', envVars: [] })

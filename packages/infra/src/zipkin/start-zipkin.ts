@@ -1,5 +1,5 @@
 import { join } from 'node:path'
-import { InfraError } from '../errors.js'
+import { invalidOption } from '../errors.js'
 import { findBinary } from '../local/binaries.js'
 import { checkHeap } from '../local/kafka.js'
 import { freePort } from '../local/free-port.js'
@@ -98,9 +98,7 @@ export async function startZipkin(options: ZipkinOptions = {}): Promise<ZipkinHa
   const heapMb = checkHeap(options.heapMb ?? 256, 'zipkin')
   const maxSpans = options.maxSpans ?? 100_000
   if (!Number.isSafeInteger(maxSpans) || maxSpans < 1000) {
-    throw new InfraError('E_INFRA_BAD_OPTION', `maxSpans must be an integer of at least 1000.`, {
-      context: { service: 'zipkin' },
-    })
+    throw invalidOption('maxSpans', maxSpans, 'an integer of at least 1000', { service: 'zipkin' })
   }
   const java = findBinary('java', { debianPackage: 'openjdk-17-jre-headless', envVars: [] })
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`))

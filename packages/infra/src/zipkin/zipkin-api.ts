@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises'
-import { InfraError } from '../errors.js'
+import { InfraError, invalidOption } from '../errors.js'
 
 /** One span as Zipkin's v2 API returns it. */
 export interface ZipkinSpan {
@@ -31,13 +31,7 @@ const TRACE_ID = /^[0-9a-f]{16}([0-9a-f]{16})?$/
 /** The spans of one trace, or `[]` while Zipkin has none of it (its API answers 404). */
 export async function getZipkinTrace(baseUrl: string, traceId: string): Promise<ZipkinSpan[]> {
   if (!TRACE_ID.test(traceId)) {
-    throw new InfraError(
-      'E_INFRA_BAD_OPTION',
-      `"${traceId}" is not a 16 or 32 hex digit trace id.`,
-      {
-        context: { service: 'zipkin' },
-      },
-    )
+    throw invalidOption('traceId', traceId, 'a 16 or 32 hex digit trace id', { service: 'zipkin' })
   }
   const response = await fetch(`${baseUrl}/api/v2/trace/${traceId}`)
   if (response.status === 404) return []
