@@ -1,3 +1,4 @@
+import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { setTimeout as sleep } from 'node:timers/promises'
 
 /**
@@ -17,5 +18,19 @@ export async function until(
     if (performance.now() - started > timeoutMs)
       throw new Error(`${what}: not within ${timeoutMs} ms`)
     await sleep(20)
+  }
+}
+
+/**
+ * Watches how late this process's timers fire. A bound like "the round trip takes at most the
+ * toxic's latency plus 150 ms" is kept by the code but missed by the scheduler on a busy machine;
+ * adding the worst lateness seen while measuring separates the two, so the test checks the code.
+ */
+export function watchSchedulingDelay(): { maxMs(): number; stop(): void } {
+  const histogram = monitorEventLoopDelay({ resolution: 10 })
+  histogram.enable()
+  return {
+    maxMs: () => histogram.max / 1e6,
+    stop: () => histogram.disable(),
   }
 }
