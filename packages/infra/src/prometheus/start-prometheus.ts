@@ -5,7 +5,7 @@ import { findBinary } from '../local/binaries.js'
 import { freePort } from '../local/free-port.js'
 import { LocalServer } from '../local/local-server.js'
 import { ServerProcess, withPortRetry } from '../local/server-process.js'
-import { makeServerDir } from '../local/temp-dir.js'
+import { withServerDir } from '../local/temp-dir.js'
 import type { ServiceHandle } from '../types.js'
 import {
   pollUntil,
@@ -146,16 +146,31 @@ async function waitForTargets(url: string, targets: readonly ScrapeTarget[]): Pr
 export async function startPrometheus(options: PrometheusOptions = {}): Promise<PrometheusHandle> {
   const binary = findBinary('prometheus', { debianPackage: 'prometheus', envVars: [] })
   const interval = checkInterval(options.scrapeIntervalMs ?? 1000)
-  const dir = makeServerDir('prometheus')
-  const tls = writeTls(dir, options.tls)
-  const configFile = join(dir, 'prometheus.yml')
-  writeConfig(configFile, prometheusConfig(options.targets ?? [], interval, tls))
-  const server = await withPortRetry(async () => {
-    const s = serverFor(binary, dir, configFile, await freePort(HOST))
-    await s.start()
-    return s
+  return withServerDir('prometheus', async (dir) => {
+    const tls = writeTls(dir, options.tls)
+    const configFile = join(dir, 'prometheus.yml')
+    writeConfig(configFile, prometheusConfig(options.targets ?? [], interval, tls))
+    const server = await withPortRetry(async () => {
+      const s = serverFor(binary, dir, configFile, await freePort(HOST))
+      await s.start()
+      return s
+    })
+    try {
+      await waitForTargets(server.url, options.targets ?? [])
+    } catch (error) {
+      await server.stop()
+      throw error
+    }
+    return prometheusHandle(server, { configFile, interval, tls })
   })
-  const handle = Object.assign(server, {
+}
+
+function prometheusHandle(
+  server: LocalServer,
+  config: { configFile: string; interval: number; tls: TlsFiles | undefined },
+): PrometheusHandle {
+  const { configFile, interval, tls } = config
+  return Object.assign(server, {
     targets: () => promTargets(server.url),
     query: (promql: string) => promQuery(server.url, promql),
     async setTargets(targets: readonly ScrapeTarget[]) {
@@ -180,6 +195,4 @@ export async function startPrometheus(options: PrometheusOptions = {}): Promise<
         },
       ),
   })
-  await waitForTargets(server.url, options.targets ?? [])
-  return handle
 }

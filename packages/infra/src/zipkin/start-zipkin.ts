@@ -5,7 +5,7 @@ import { checkHeap } from '../local/kafka.js'
 import { freePort } from '../local/free-port.js'
 import { LocalServer } from '../local/local-server.js'
 import { ServerProcess, withPortRetry } from '../local/server-process.js'
-import { makeServerDir } from '../local/temp-dir.js'
+import { withServerDir } from '../local/temp-dir.js'
 import type { ServiceHandle } from '../types.js'
 import {
   getZipkinTrace,
@@ -61,8 +61,7 @@ function zipkinArgs(jar: string, port: number, heapMb: number, maxSpans: number)
   ]
 }
 
-async function startOn(java: string, jar: string, heapMb: number, maxSpans: number) {
-  const dir = makeServerDir('zipkin')
+async function startOn(java: string, jar: string, heapMb: number, maxSpans: number, dir: string) {
   const port = await freePort(HOST)
   const url = `http://${HOST}:${port}`
   const server = new LocalServer({
@@ -103,7 +102,9 @@ export async function startZipkin(options: ZipkinOptions = {}): Promise<ZipkinHa
   const java = findBinary('java', { debianPackage: 'openjdk-17-jre-headless', envVars: [] })
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`))
   const jar = await ensureZipkinJar({ log })
-  const server = await withPortRetry(() => startOn(java, jar, heapMb, maxSpans))
+  const server = await withPortRetry(() =>
+    withServerDir('zipkin', (dir) => startOn(java, jar, heapMb, maxSpans, dir)),
+  )
   return Object.assign(server, {
     spansUrl: `${server.url}/api/v2/spans`,
     getTrace: (traceId: string) => getZipkinTrace(server.url, traceId),
