@@ -48,6 +48,7 @@ describe('startZipkin', () => {
   test('waitForTrace() gives up after its timeout, naming what it saw', async () => {
     await expect(zipkin.waitForTrace('e'.repeat(32), { timeoutMs: 500 })).rejects.toMatchObject({
       code: 'E_INFRA_TIMEOUT',
+      retryable: true,
       message: expect.stringMatching(/0 spans/) as unknown,
     })
   })
