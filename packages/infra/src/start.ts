@@ -8,6 +8,7 @@ import type {
   StartOptions,
 } from './types.js'
 import { invalidOption } from './errors.js'
+import { checkLog } from './options.js'
 import { chooseProvider, logDecision } from './providers/choose.js'
 import type { ServiceKind } from './providers/env.js'
 import { externalKafka, externalPostgres, externalRedis } from './providers/external.js'
@@ -22,6 +23,7 @@ async function startWith<H>(
   options: StartOptions,
   starters: Starters<H>,
 ): Promise<H> {
+  checkLog(options.log, { service })
   const decision = await chooseProvider(service, options.provider)
   logDecision(service, decision, options.log)
   return starters[decision.provider]()

@@ -1,7 +1,19 @@
 import { describe, expect, test } from 'vitest'
 import { FaultlineError, formatLsn, isFaultlineError } from '@faultline/common'
-import { InfraError, isInfraError, startPostgres, type InfraErrorCode } from '@faultline/infra'
+import {
+  debeziumOutboxConnector,
+  InfraError,
+  isInfraError,
+  startKafkaConnect,
+  startPostgres,
+  startPrometheus,
+  startRedis,
+  startZipkin,
+  type InfraErrorCode,
+  type KafkaConnectOptions,
+} from '@faultline/infra'
 import { invalidOption } from '../src/errors.js'
+import { checkInteger } from '../src/options.js'
 import { lsnFromPostgres } from '../src/postgres/replication-status.js'
 
 async function rejection(promise: Promise<unknown>): Promise<InfraError> {
@@ -98,5 +110,53 @@ describe('startPostgres() options', () => {
     const error = await rejection(startPostgres({ replicaApplyDelayMs: 500, provider: 'local' }))
     expect(error).toMatchObject({ code: 'E_INFRA_INVALID_OPTION', context: { option: 'replica' } })
     expect(error.message).toContain('true when replicaApplyDelayMs is set')
+  })
+})
+
+describe('every start*() checks its options before it starts anything', () => {
+  const connector = debeziumOutboxConnector({
+    pgUrl: 'postgres://postgres@127.0.0.1:5999/shop',
+    slot: 'shop',
+    publication: 'shop_pub',
+    topic: 'shop.events',
+  })
+  const connect = (options: Partial<KafkaConnectOptions>) =>
+    startKafkaConnect({ brokers: ['127.0.0.1:9'], connector, ...options })
+
+  test.each([
+    ['startRedis log', () => startRedis({ log: 'stderr' as never }), 'log', '"stderr"'],
+    ['startKafkaConnect brokers', () => connect({ brokers: [] }), 'brokers', '[]'],
+    ['startKafkaConnect heapMb', () => connect({ heapMb: 64 }), 'heapMb', '64'],
+    ['startKafkaConnect jvm', () => connect({ jvm: 'turbo' as never }), 'jvm', '"turbo"'],
+    [
+      'startKafkaConnect readyTimeoutMs',
+      () => connect({ readyTimeoutMs: 0 }),
+      'readyTimeoutMs',
+      '0',
+    ],
+    ['startZipkin maxSpans', () => startZipkin({ maxSpans: 10 }), 'maxSpans', '10'],
+    ['startZipkin heapMb', () => startZipkin({ heapMb: 1.5 }), 'heapMb', '1.5'],
+    [
+      'startPrometheus scrapeIntervalMs',
+      () => startPrometheus({ scrapeIntervalMs: 5 }),
+      'scrapeIntervalMs',
+      '5',
+    ],
+  ])('%s: E_INFRA_INVALID_OPTION naming the option and value', async (_, start, option, value) => {
+    const error = await rejection(start())
+    expect(error).toMatchObject({ code: 'E_INFRA_INVALID_OPTION', context: { option, value } })
+    expect(error.message).toMatch(
+      new RegExp(`^${option} must be .+, got ${value.replace(/[[\]]/g, '\\$&')}\\.$`),
+    )
+  })
+
+  test('checkInteger() states the range it wanted', () => {
+    expect(checkInteger('timeoutMs', 0, { min: 0 })).toBe(0)
+    expect(() => checkInteger('minSpans', 0, { min: 1 })).toThrow(
+      'minSpans must be an integer of at least 1, got 0.',
+    )
+    expect(() => checkInteger('port', 70_000, { min: 0, max: 65_535 })).toThrow(
+      'port must be an integer from 0 to 65535, got 70000.',
+    )
   })
 })

@@ -1,8 +1,9 @@
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { InfraError, invalidOption } from '../errors.js'
+import { checkInteger, checkLog, checkOneOf } from '../options.js'
 import { freePort } from '../local/free-port.js'
-import { kafkaJavaArgs, parseJvmOpts } from '../local/kafka-config.js'
+import { JVM_PROFILES, kafkaJavaArgs, parseJvmOpts } from '../local/kafka-config.js'
 import { kafkaAssetsDir } from '../local/kafka-jars.js'
 import { checkHeap, findJava } from '../local/kafka.js'
 import { LocalServer } from '../local/local-server.js'
@@ -53,6 +54,16 @@ function workerProcess(spec: WorkerSpec, dir: string, restPort: number): ServerP
     logFile: join(dir, 'connect.log'),
     cwd: dir,
   })
+}
+
+/** The worker options {@link startKafkaConnect} checks before resolving any jar. */
+function checkWorkerOptions(options: KafkaConnectOptions): void {
+  const context = { service: 'kafka-connect' }
+  if (options.jvm !== undefined) checkOneOf('jvm', options.jvm, JVM_PROFILES, context)
+  if (options.readyTimeoutMs !== undefined) {
+    checkInteger('readyTimeoutMs', options.readyTimeoutMs, { min: 1 }, context)
+  }
+  checkLog(options.log, context)
 }
 
 /** One attempt on a fresh port and dir; a lost port race is retried by the caller. */
@@ -134,6 +145,7 @@ export async function startKafkaConnect(options: KafkaConnectOptions): Promise<K
     })
   }
   const heapMb = checkHeap(options.heapMb ?? 512, 'kafka-connect')
+  checkWorkerOptions(options)
   const java = findJava()
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`))
   const jars = { log, cacheDir: options.cacheDir }

@@ -1,6 +1,7 @@
 import { renameSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { InfraError, invalidOption } from '../errors.js'
+import { checkInteger } from '../options.js'
 import { findBinary } from '../local/binaries.js'
 import { freePort } from '../local/free-port.js'
 import { LocalServer } from '../local/local-server.js'
@@ -144,8 +145,8 @@ async function waitForTargets(url: string, targets: readonly ScrapeTarget[]): Pr
  *   `E_INFRA_INVALID_OPTION` for a bad target or interval, `E_INFRA_STARTUP_FAILED` with the log tail.
  */
 export async function startPrometheus(options: PrometheusOptions = {}): Promise<PrometheusHandle> {
-  const binary = findBinary('prometheus', { debianPackage: 'prometheus', envVars: [] })
   const interval = checkInterval(options.scrapeIntervalMs ?? 1000)
+  const binary = findBinary('prometheus', { debianPackage: 'prometheus', envVars: [] })
   return withServerDir('prometheus', async (dir) => {
     const tls = writeTls(dir, options.tls)
     const configFile = join(dir, 'prometheus.yml')
@@ -183,16 +184,20 @@ function prometheusHandle(
           : { seen: active.map((t) => t.scrapeUrl).join(', ') }
       })
     },
-    waitForSeries: (promql: string, opts: { minSeries?: number; timeoutMs?: number } = {}) =>
-      pollUntil<PromSample[]>(
+    async waitForSeries(promql: string, opts: { minSeries?: number; timeoutMs?: number } = {}) {
+      const context = { service: 'prometheus' }
+      const minSeries = checkInteger('minSeries', opts.minSeries ?? 1, { min: 1 }, context)
+      const timeoutMs = checkInteger('timeoutMs', opts.timeoutMs ?? 30_000, { min: 0 }, context)
+      return await pollUntil<PromSample[]>(
         `"${promql}" returned no series`,
-        opts.timeoutMs ?? 30_000,
+        timeoutMs,
         async () => {
           const samples = await promQuery(server.url, promql)
-          return samples.length >= (opts.minSeries ?? 1)
+          return samples.length >= minSeries
             ? { done: samples }
             : { seen: `${samples.length} series` }
         },
-      ),
+      )
+    },
   })
 }

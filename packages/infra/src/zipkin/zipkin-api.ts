@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { InfraError, invalidOption } from '../errors.js'
+import { checkInteger } from '../options.js'
 
 /** One span as Zipkin's v2 API returns it. */
 export interface ZipkinSpan {
@@ -65,7 +66,10 @@ export async function waitForZipkinTrace(
   traceId: string,
   condition: TraceCondition = {},
 ): Promise<ZipkinSpan[]> {
-  const deadline = Date.now() + (condition.timeoutMs ?? 30_000)
+  const context = { service: 'zipkin' }
+  checkInteger('minSpans', condition.minSpans ?? 1, { min: 1 }, context)
+  const timeoutMs = checkInteger('timeoutMs', condition.timeoutMs ?? 30_000, { min: 0 }, context)
+  const deadline = Date.now() + timeoutMs
   let spans: ZipkinSpan[] = []
   while (Date.now() < deadline) {
     spans = await getZipkinTrace(baseUrl, traceId)
