@@ -1,8 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import { compareLsn, formatLsn } from '@faultline/common'
+import { compareLsn, formatLsn, parseLsn } from '@faultline/common'
 import { startPostgres, type PostgresHandle } from '@faultline/infra'
 import { withPgClient } from '../src/postgres/pg-query.js'
+import { waitForReplay } from '../src/postgres/replication-status.js'
 import { until } from './conditions.js'
 
 const withClient = withPgClient
@@ -53,6 +54,16 @@ describe('startPostgres (local provider)', () => {
       code: 'E_INFRA_INVALID_OPTION',
       context: { option: 'database name', value: '"Robert\\"; DROP"' },
     })
+  })
+
+  test('waiting for the replica says "not yet", never a driver error, while it is paused', async () => {
+    const farAhead = parseLsn(await pgh.replayLsn()) + (1n << 40n)
+    await pgh.replica?.pause()
+    try {
+      expect(await waitForReplay(pgh.replicaUrl!, farAhead, 1_000)).toBe(false)
+    } finally {
+      await pgh.replica?.resume()
+    }
   })
 
   test('pause() makes a client time out and resume() recovers it', async () => {

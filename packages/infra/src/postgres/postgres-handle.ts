@@ -1,4 +1,4 @@
-import type { Lsn } from '@faultline/common'
+import { formatLsn, type Lsn } from '@faultline/common'
 import { InfraError, invalidOption } from '../errors.js'
 import type { PostgresHandle, ProviderName, ServiceHandle } from '../types.js'
 import { queryOnce, withDatabase } from './pg-query.js'
@@ -10,6 +10,8 @@ import {
 } from './replication-status.js'
 
 const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/
+/** How long `createDatabase()` waits for the standby beyond its apply delay: only a hang takes it. */
+const REPLAY_WAIT_MS = 120_000
 
 /** Extra work to do once both servers are stopped (e.g. remove the cluster's temp dir). */
 export type AfterStop = () => Promise<void> | void
@@ -30,6 +32,8 @@ export class PostgresClusterHandle implements PostgresHandle {
     private readonly primary: ServiceHandle,
     readonly replica: ServiceHandle | undefined,
     private readonly afterStop: AfterStop = () => undefined,
+    /** The standby's `recovery_min_apply_delay`: it shows a new database no sooner. */
+    private readonly applyDelayMs = 0,
   ) {
     this.provider = primary.provider
     this.url = primary.url
@@ -72,7 +76,11 @@ export class PostgresClusterHandle implements PostgresHandle {
     return readReplayLsn(this.requireReplica())
   }
 
-  /** Creates the database and, with a replica, waits (up to 30 s) until the standby has it too. */
+  /**
+   * Creates the database and, with a replica, waits until the standby has it too (its apply delay
+   * plus two minutes at most, then `E_INFRA_TIMEOUT`: a URL that does not work yet is never
+   * handed out).
+   */
   async createDatabase(name: string): Promise<{ url: string; replicaUrl: string | undefined }> {
     if (typeof name !== 'string' || !IDENTIFIER.test(name)) {
       throw invalidOption(
@@ -87,7 +95,14 @@ export class PostgresClusterHandle implements PostgresHandle {
     await queryOnce(this.url, `CREATE DATABASE ${name}`)
     if (this.replicaUrl === undefined)
       return { url: withDatabase(this.url, name), replicaUrl: undefined }
-    await waitForReplay(this.replicaUrl, await writePosition(this.url), 30_000)
+    const created = await writePosition(this.url)
+    if (!(await waitForReplay(this.replicaUrl, created, REPLAY_WAIT_MS + this.applyDelayMs))) {
+      throw new InfraError(
+        'E_INFRA_TIMEOUT',
+        `The replica did not replay database ${name} (up to ${formatLsn(created)}) in time: is it streaming? See replica.logs().`,
+        { context: { service: 'postgres-replica', database: name }, retryable: true },
+      )
+    }
     return { url: withDatabase(this.url, name), replicaUrl: withDatabase(this.replicaUrl, name) }
   }
 

@@ -16,10 +16,12 @@ export function lsnFromPostgres(text: unknown, source: string): bigint {
   )
 }
 
-async function replayPosition(replicaUrl: string): Promise<bigint> {
+async function replayPosition(replicaUrl: string, timeoutMs?: number): Promise<bigint> {
   const rows = await queryOnce<{ lsn: string | null }>(
     replicaUrl,
     'SELECT pg_last_wal_replay_lsn()::text AS lsn',
+    [],
+    timeoutMs,
   )
   const lsn = rows[0]?.lsn
   if (lsn === null || lsn === undefined) {
@@ -56,7 +58,10 @@ export async function readReplicaLagBytes(primaryUrl: string, replicaUrl: string
   return lag > 0n ? lag : 0n
 }
 
-/** Waits until the replica has replayed at least `target`, or the timeout passes. */
+/**
+ * Waits until the replica has replayed at least `target`; false once `timeoutMs` has passed. A
+ * look that fails (the standby is restarting or paused) counts as "not yet".
+ */
 export async function waitForReplay(
   replicaUrl: string,
   target: bigint,
@@ -64,7 +69,10 @@ export async function waitForReplay(
 ): Promise<boolean> {
   const deadline = Date.now() + timeoutMs
   while (Date.now() < deadline) {
-    if ((await replayPosition(replicaUrl)) >= target) return true
+    const replayed = await replayPosition(replicaUrl, Math.max(1, deadline - Date.now())).catch(
+      () => -1n,
+    )
+    if (replayed >= target) return true
     await new Promise((resolve) => setTimeout(resolve, 25))
   }
   return false
