@@ -18,6 +18,8 @@ export type InfraErrorCode =
   /** Postgres answered with something that is not an LSN. */
   | 'E_INFRA_INVALID_LSN'
   | 'E_INFRA_COMMAND_FAILED'
+  /** A server did not answer a control query (down, paused, refusing); names the host. */
+  | 'E_INFRA_UNAVAILABLE'
   | 'E_INFRA_PROXY'
   /** The fault proxy was closed before the call. */
   | 'E_INFRA_CLOSED'

@@ -50,6 +50,10 @@ describe('startPostgres (local provider)', () => {
     const db = await pgh.createDatabase('catalog')
     await withClient(db.url, (c) => c.query('SELECT 1'))
     await withClient(db.replicaUrl!, (c) => c.query('SELECT 1'))
+    await expect(pgh.createDatabase('catalog')).rejects.toMatchObject({
+      code: 'E_INFRA_COMMAND_FAILED',
+      context: { sqlState: '42P04' }, // duplicate_database
+    })
     await expect(pgh.createDatabase('Robert"; DROP')).rejects.toMatchObject({
       code: 'E_INFRA_INVALID_OPTION',
       context: { option: 'database name', value: '"Robert\\"; DROP"' },
@@ -100,6 +104,11 @@ describe('startPostgres (local provider)', () => {
     )
     await pgh.kill()
     await expect(withClient(pgh.url, (c) => c.query('SELECT 1'), 1_000)).rejects.toThrow()
+    await expect(pgh.replicaLagBytes()).rejects.toMatchObject({
+      code: 'E_INFRA_UNAVAILABLE',
+      retryable: true,
+      context: { host: `127.0.0.1:${pgh.port}` },
+    })
     await pgh.restart()
     expect(await count(pgh.url, 'survivors')).toBe(1)
     await pgh.restart()
