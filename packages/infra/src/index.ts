@@ -11,6 +11,8 @@ export type {
 } from './types.js'
 export { InfraError, isInfraError, redactUrl } from './errors.js'
 export type { InfraErrorCode, InfraErrorContext } from './errors.js'
+/** The LSN type `PostgresHandle.replayLsn()` returns; the same binding as `@faultline/common`'s. */
+export type { Lsn } from '@faultline/common'
 export { startKafka, startPostgres, startRedis } from './start.js'
 export { startKafkaConnect } from './connect/start-connect.js'
 export { debeziumOutboxConnector, DEBEZIUM_OUTBOX_TUNING } from './connect/debezium-outbox.js'
@@ -48,7 +50,6 @@ export {
   trackProcessGroup,
   untrackProcessGroup,
 } from './local/cleanup.js'
-export { lsnToBigInt } from './postgres/pg-query.js'
 export { tapQueries } from './postgres/tap-queries.js'
 export { startZipkin } from './zipkin/start-zipkin.js'
 export type { ZipkinHandle, ZipkinOptions } from './zipkin/start-zipkin.js'

@@ -1,3 +1,5 @@
+import type { Lsn } from '@faultline/common'
+
 /** Which backend provider serves a handle. */
 export type ProviderName = 'local' | 'docker' | 'external'
 
@@ -41,8 +43,12 @@ export interface PostgresHandle extends ServiceHandle {
   readonly replica: ServiceHandle | undefined
   /** Bytes of WAL written on the primary but not yet replayed on the replica. */
   replicaLagBytes(): Promise<bigint>
-  /** The replica's `pg_last_wal_replay_lsn()`, e.g. `0/3000148`. */
-  replayLsn(): Promise<string>
+  /**
+   * The replica's `pg_last_wal_replay_lsn()` in the canonical text form every Faultline package
+   * returns (`formatLsn` from `@faultline/common`), e.g. `0/3000148`; compare it with
+   * `compareLsn`, never as text.
+   */
+  replayLsn(): Promise<Lsn>
   /** Creates a database (on the primary; it streams to the replica) and returns its URL. */
   createDatabase(name: string): Promise<{ url: string; replicaUrl: string | undefined }>
 }

@@ -2,6 +2,7 @@ import { existsSync, rmSync } from 'node:fs'
 import { describe, expect, test } from 'vitest'
 import { isLive } from '../src/local/proc-children.js'
 import { accepts, runFixture, waitFor } from './fixture-process.js'
+import { HANG_MS } from './conditions.js'
 
 const fixture = new URL('./fixtures/start-and-hang.ts', import.meta.url).href
 
@@ -16,11 +17,11 @@ describe('cleanup', () => {
     child.kill('SIGKILL')
     const portsClosed = await waitFor(
       async () => !(await Promise.all(report.ports.map(accepts))).some(Boolean),
-      15_000,
+      HANG_MS,
     )
     const dirsGone = await waitFor(
       () => Promise.resolve(ours.every((dir) => !existsSync(dir))),
-      15_000,
+      HANG_MS,
     )
     // A backend busy in a query is outside the server's process group (Postgres calls setsid)
     // and would run on for minutes if only the group were killed.

@@ -1,4 +1,11 @@
 import { createConnection, createServer, type Server, type Socket } from 'node:net'
+import { afterEach } from 'vitest'
+import {
+  createFaultProxy,
+  type FaultProxy,
+  type FaultProxyOptions,
+} from '../src/fault-proxy/index.js'
+import { HANG_MS } from './conditions.js'
 
 /** A throwaway TCP server for the proxy tests, closed with everything it accepted. */
 export interface TestServer {
@@ -105,8 +112,16 @@ export class TestClient {
     })
   }
 
+  /** Resolves once at least `bytes` bytes arrived or the socket closed; a hang fails the test. */
+  async settled(bytes: number): Promise<void> {
+    await this.waitFor(bytes, HANG_MS)
+    if (this.received.length < bytes && this.endedAt === undefined) {
+      throw new Error(`neither ${bytes} bytes nor a close within ${HANG_MS} ms`)
+    }
+  }
+
   /** Sends `payload` and times until as many new bytes have come back (an echo round trip). */
-  async roundTrip(payload = 'ping', timeoutMs = 5_000): Promise<number> {
+  async roundTrip(payload = 'ping', timeoutMs = HANG_MS): Promise<number> {
     const target = this.received.length + Buffer.byteLength(payload)
     const start = performance.now()
     this.socket.write(payload)
@@ -114,8 +129,8 @@ export class TestClient {
     return performance.now() - start
   }
 
-  /** Resolves with true if the socket closed within `timeoutMs`. */
-  async closedWithin(timeoutMs: number): Promise<boolean> {
+  /** Resolves with true if the socket closed within `timeoutMs` (by default: unless it hangs). */
+  async closedWithin(timeoutMs = HANG_MS): Promise<boolean> {
     let timer: NodeJS.Timeout | undefined
     const timeout = new Promise<false>((resolve) => (timer = setTimeout(resolve, timeoutMs, false)))
     const result = await Promise.race([this.closed.then(() => true as const), timeout])
@@ -147,4 +162,46 @@ export async function connectError(port: number): Promise<string | undefined> {
   } catch (error) {
     return (error as NodeJS.ErrnoException).code
   }
+}
+
+/** A test server with a proxy in front, and a client factory; all torn down after each test. */
+export interface ProxyRig {
+  setup(
+    behaviour?: Behaviour,
+    options?: Omit<FaultProxyOptions, 'upstream'>,
+  ): Promise<{ server: TestServer; proxy: FaultProxy }>
+  connect(port: number): Promise<TestClient>
+  /** Registers a teardown step, run after the test in reverse order. */
+  defer(cleanup: () => Promise<void> | void): void
+}
+
+/** Call once per test file: hands out rigs whose servers, proxies and clients close after each test. */
+export function useProxyRig(): ProxyRig {
+  const cleanups: (() => Promise<void> | void)[] = []
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
+  })
+  const defer = (cleanup: () => Promise<void> | void): void => void cleanups.push(cleanup)
+  return {
+    defer,
+    async setup(behaviour = echo(), options = {}) {
+      const server = await startServer(behaviour)
+      defer(() => server.close())
+      const proxy = await createFaultProxy({ ...options, upstream: `127.0.0.1:${server.port}` })
+      defer(() => proxy.close())
+      return { server, proxy }
+    },
+    async connect(port) {
+      const client = await TestClient.connect(port)
+      defer(() => client.destroy())
+      return client
+    },
+  }
+}
+
+/** `count` echo round trips one after another; their times in ms. */
+export async function roundTrips(client: TestClient, count: number): Promise<number[]> {
+  const times: number[] = []
+  for (let i = 0; i < count; i++) times.push(await client.roundTrip(`ping-${i}`))
+  return times
 }

@@ -42,9 +42,9 @@ describe('createFaultProxy() options', () => {
     'host:70000',
     'a b:80',
     'http://x:80',
-  ])('rejects upstream %j with E_INFRA_BAD_OPTION', async (upstream) => {
+  ])('rejects upstream %j with E_INFRA_INVALID_OPTION', async (upstream) => {
     const error = await errorOf(() => createFaultProxy({ upstream }))
-    expect(error.code).toBe('E_INFRA_BAD_OPTION')
+    expect(error.code).toBe('E_INFRA_INVALID_OPTION')
     expect(error.message).toContain('upstream')
   })
 
@@ -58,7 +58,7 @@ describe('createFaultProxy() options', () => {
 
   test('rejects a listenPort outside 0..65535', async () => {
     const error = await errorOf(() => createFaultProxy({ upstream: 'h:1', listenPort: -1 }))
-    expect(error).toMatchObject({ code: 'E_INFRA_BAD_OPTION' })
+    expect(error).toMatchObject({ code: 'E_INFRA_INVALID_OPTION' })
     expect(error.message).toContain('listenPort')
   })
 
@@ -68,7 +68,7 @@ describe('createFaultProxy() options', () => {
       () => createFaultProxy({ upstream: 'h:1', random: 0.5 as unknown as () => number }),
       () => createFaultProxy({ upstream: 'h:1', listenHost: '' }),
     ]
-    for (const call of calls) expect((await errorOf(call)).code).toBe('E_INFRA_BAD_OPTION')
+    for (const call of calls) expect((await errorOf(call)).code).toBe('E_INFRA_INVALID_OPTION')
   })
 
   test('a busy listenPort fails with E_INFRA_PORT_IN_USE', async () => {
@@ -98,10 +98,10 @@ describe('FaultProxy toxic validation', () => {
     ['empty name', { name: '', type: 'latency', attributes: { latencyMs: 1 } }, 'name'],
   ]
 
-  test.each(cases)('addToxic() rejects %s with E_INFRA_BAD_OPTION', async (_, spec, words) => {
+  test.each(cases)('addToxic() rejects %s with E_INFRA_INVALID_OPTION', async (_, spec, words) => {
     const created = await proxy()
     const error = await errorOf(() => created.addToxic(untyped(spec)))
-    expect(error.code).toBe('E_INFRA_BAD_OPTION')
+    expect(error.code).toBe('E_INFRA_INVALID_OPTION')
     expect(error.message).toContain(words)
     expect(created.toxics()).toEqual([])
   })
@@ -141,7 +141,7 @@ describe('FaultProxy toxic validation', () => {
     const updated = await created.updateToxic(name, { attributes: { latencyMs: 50 } })
     expect(updated.attributes).toEqual({ latencyMs: 50, jitterMs: 2 })
     const error = await errorOf(() => created.updateToxic(name, { toxicity: 2 }))
-    expect(error.code).toBe('E_INFRA_BAD_OPTION')
+    expect(error.code).toBe('E_INFRA_INVALID_OPTION')
     expect(created.toxics()[0]?.toxicity).toBe(1)
   })
 
@@ -151,14 +151,14 @@ describe('FaultProxy toxic validation', () => {
     expect((await errorOf(() => created.removeToxic('nope'))).message).toContain('"nope"')
   })
 
-  test('a closed proxy refuses toxic changes; close() is idempotent', async () => {
+  test('a closed proxy refuses toxic changes with E_INFRA_CLOSED; close() is idempotent', async () => {
     const created = await createFaultProxy({ upstream: '127.0.0.1:9' })
     await created.close()
     await created.close()
     const error = await errorOf(() =>
       created.addToxic({ type: 'latency', attributes: { latencyMs: 1 } }),
     )
-    expect(error).toMatchObject({ code: 'E_INFRA_PROXY' })
+    expect(error).toMatchObject({ code: 'E_INFRA_CLOSED' })
     expect(error.message).toContain('closed')
   })
 

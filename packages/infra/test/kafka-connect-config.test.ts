@@ -74,10 +74,10 @@ describe('debeziumOutboxConnector()', () => {
 
   test('rejects names Postgres or Kafka would refuse, and never echoes the password', () => {
     expect(thrown(() => debeziumOutboxConnector({ ...BASE, slot: 'Bad-Slot' })).code).toBe(
-      'E_INFRA_BAD_OPTION',
+      'E_INFRA_INVALID_OPTION',
     )
     expect(thrown(() => debeziumOutboxConnector({ ...BASE, topic: 'a topic' })).code).toBe(
-      'E_INFRA_BAD_OPTION',
+      'E_INFRA_INVALID_OPTION',
     )
     const error = thrown(() =>
       debeziumOutboxConnector({ ...BASE, pgUrl: 'mysql://app:secret@db/shop' }),
@@ -132,7 +132,7 @@ describe('worker log summaries', () => {
   })
 
   test('explainStartupFailure() passes other errors through', async () => {
-    const other = new InfraError('E_INFRA_BAD_OPTION', 'nope')
+    const other = new InfraError('E_INFRA_INVALID_OPTION', 'nope')
     expect(await explainStartupFailure(other, '/nonexistent')).toBe(other)
   })
 })

@@ -9,6 +9,7 @@ import { isInfraError, type InfraError } from '../src/errors.js'
 import { startLocalKafka } from '../src/local/kafka.js'
 import { ensureKafkaJars, KAFKA_VERSION } from '../src/local/kafka-jars.js'
 import { withDirLock } from '../src/local/kafka-lock.js'
+import { HANG_MS } from './conditions.js'
 
 const JAR = `kafka_2.13-${KAFKA_VERSION}.jar`
 let work: string
@@ -113,7 +114,7 @@ describe('startLocalKafka()', () => {
 
   test('rejects a heap too small to run a broker', async () => {
     const error = await rejection(startLocalKafka({ heapMb: 16 }))
-    expect(error.code).toBe('E_INFRA_BAD_OPTION')
+    expect(error.code).toBe('E_INFRA_INVALID_OPTION')
   })
 })
 
@@ -129,7 +130,7 @@ describe('withDirLock()', () => {
           await sleep(20)
           inside--
         },
-        { timeoutMs: 10_000, pollMs: 5 },
+        { timeoutMs: HANG_MS, pollMs: 5 },
       )
     await Promise.all(Array.from({ length: 5 }, enter))
     expect(most).toBe(1)

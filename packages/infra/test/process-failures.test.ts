@@ -6,6 +6,7 @@ import { findBinary } from '../src/local/binaries.js'
 import { freePort } from '../src/local/free-port.js'
 import { ServerProcess, withPortRetry } from '../src/local/server-process.js'
 import { makeServerDir } from '../src/local/temp-dir.js'
+import { HANG_MS } from './conditions.js'
 
 function shellServer(script: string): ServerProcess {
   const dir = makeServerDir('unit')
@@ -24,7 +25,7 @@ describe('ServerProcess', () => {
     )
     server.start()
     const error = await server
-      .waitUntilReady(() => Promise.resolve(false), { timeoutMs: 10_000 })
+      .waitUntilReady(() => Promise.resolve(false), { timeoutMs: HANG_MS })
       .catch((e: unknown) => e)
     expect(error).toBeInstanceOf(InfraError)
     expect(error).toMatchObject({ code: 'E_INFRA_STARTUP_FAILED', context: { service: 'fake-db' } })
@@ -61,7 +62,7 @@ describe('ServerProcess', () => {
       })
       server.start()
       await expect(
-        server.waitUntilReady(() => Promise.resolve(false), { timeoutMs: 10_000, port }),
+        server.waitUntilReady(() => Promise.resolve(false), { timeoutMs: HANG_MS, port }),
       ).rejects.toMatchObject({
         code: 'E_INFRA_PORT_IN_USE',
         retryable: true,

@@ -34,7 +34,7 @@ describe('chooseProvider', () => {
 
   test('an unknown provider name is a clear error', async () => {
     await expect(chooseProvider('kafka', 'kubernetes' as never)).rejects.toMatchObject({
-      code: 'E_INFRA_BAD_OPTION',
+      code: 'E_INFRA_INVALID_OPTION',
       message: expect.stringContaining("Unknown provider 'kubernetes'") as unknown,
     })
   })

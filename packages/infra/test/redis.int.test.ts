@@ -1,6 +1,10 @@
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { Redis } from 'ioredis'
-import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest'
 import { startRedis, type RedisHandle } from '@faultline/infra'
+import { trackedCounts } from '../src/local/cleanup.js'
 
 function client(url: string, commandTimeout = 1_000): Redis {
   const redis = new Redis(url, { commandTimeout, maxRetriesPerRequest: 1, lazyConnect: true })
@@ -51,5 +55,27 @@ describe('startRedis (local provider)', () => {
 
   test('logs() returns the tail of the server log', async () => {
     expect(await handle.logs(5)).toMatch(/Ready to accept connections|Server initialized|redis/i)
+  })
+})
+
+describe('startRedis() in a long run', () => {
+  test('start/stop cycles leave the exit watchdog and the temp dir as they were', async () => {
+    // A temp dir of our own: other processes on the machine make faultline-* dirs too.
+    const temp = mkdtempSync(join(tmpdir(), 'faultline-redis-cycles-'))
+    vi.stubEnv('TMPDIR', temp)
+    try {
+      const before = trackedCounts()
+      for (let cycle = 0; cycle < 8; cycle += 1) {
+        const handle = await startRedis({ provider: 'local', log: () => undefined })
+        await handle.kill()
+        await handle.restart()
+        await handle.stop()
+      }
+      expect(trackedCounts()).toEqual(before)
+      expect(readdirSync(temp)).toEqual([])
+    } finally {
+      vi.unstubAllEnvs()
+      rmSync(temp, { recursive: true, force: true })
+    }
   })
 })

@@ -1,6 +1,7 @@
 import { existsSync, rmSync } from 'node:fs'
 import { describe, expect, test } from 'vitest'
 import { accepts, runFixture, waitFor } from './fixture-process.js'
+import { HANG_MS } from './conditions.js'
 
 const fixture = new URL('./fixtures/start-telemetry-servers-and-hang.ts', import.meta.url).href
 
@@ -15,11 +16,11 @@ describe('cleanup of Zipkin and Prometheus', () => {
     child.kill('SIGKILL')
     const portsClosed = await waitFor(
       async () => !(await Promise.all(report.ports.map(accepts))).some(Boolean),
-      20_000,
+      HANG_MS,
     )
     const dirsGone = await waitFor(
       () => Promise.resolve(report.dirs.every((dir) => !existsSync(dir))),
-      20_000,
+      HANG_MS,
     )
     expect({ portsClosed, dirsGone }).toEqual({ portsClosed: true, dirsGone: true })
     rmSync(tmp, { recursive: true, force: true })

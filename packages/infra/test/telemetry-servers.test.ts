@@ -85,7 +85,7 @@ describe('prometheusConfig()', () => {
       /label "__address__"/,
     ],
     ['an https target without tls', { job: 'a', url: 'https://127.0.0.1:1/m' }, /needs tls/],
-  ])('refuses %s with E_INFRA_BAD_OPTION', (_name, target, message) => {
+  ])('refuses %s with E_INFRA_INVALID_OPTION', (_name, target, message) => {
     expect(() => prometheusConfig([target], 1000, undefined)).toThrow(message)
   })
 

@@ -71,11 +71,14 @@ function databaseSettings(pgUrl: string): Record<string, string> {
   try {
     url = new URL(pgUrl)
   } catch (cause) {
-    throw badOption(`pgUrl is not a URL: ${redactUrl(pgUrl)}`, cause)
+    throw badOption('pgUrl', `pgUrl is not a URL: ${redactUrl(pgUrl)}`, cause)
   }
   const database = decodeURIComponent(url.pathname.replace(/^\//, ''))
   if (!/^postgres(ql)?:$/.test(url.protocol) || url.hostname === '' || database === '') {
-    throw badOption(`pgUrl must be postgres://user@host:port/database, got ${redactUrl(pgUrl)}`)
+    throw badOption(
+      'pgUrl',
+      `pgUrl must be postgres://user@host:port/database, got ${redactUrl(pgUrl)}`,
+    )
   }
   return {
     'database.hostname': url.hostname,
@@ -86,9 +89,9 @@ function databaseSettings(pgUrl: string): Record<string, string> {
   }
 }
 
-function badOption(message: string, cause?: unknown): InfraError {
-  return new InfraError('E_INFRA_BAD_OPTION', message, {
-    context: { service: 'kafka-connect' },
+function badOption(option: string, message: string, cause?: unknown): InfraError {
+  return new InfraError('E_INFRA_INVALID_OPTION', message, {
+    context: { service: 'kafka-connect', option },
     cause,
   })
 }
@@ -96,16 +99,19 @@ function badOption(message: string, cause?: unknown): InfraError {
 function checkNames(options: DebeziumOutboxOptions, table: string): void {
   // Postgres allows only these characters in slot names, and rejects longer ones.
   if (!/^[a-z0-9_]{1,63}$/.test(options.slot)) {
-    throw badOption(`slot must be 1–63 of [a-z0-9_], got "${options.slot}"`)
+    throw badOption('slot', `slot must be 1–63 of [a-z0-9_], got "${options.slot}"`)
   }
   if (!/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(options.publication)) {
-    throw badOption(`publication must be a plain SQL identifier, got "${options.publication}"`)
+    throw badOption(
+      'publication',
+      `publication must be a plain SQL identifier, got "${options.publication}"`,
+    )
   }
   if (!/^[A-Za-z0-9._-]{1,249}$/.test(options.topic)) {
-    throw badOption(`topic is not a legal Kafka topic name: "${options.topic}"`)
+    throw badOption('topic', `topic is not a legal Kafka topic name: "${options.topic}"`)
   }
   if (!/^[A-Za-z_]\w*\.[A-Za-z_]\w*$/.test(table)) {
-    throw badOption(`table must be schema.table, got "${table}"`)
+    throw badOption('table', `table must be schema.table, got "${table}"`)
   }
 }
 
@@ -168,7 +174,7 @@ function producerSettings(tuning: DebeziumOutboxTuning): Record<string, string> 
  * (`snapshot.mode=no_data`: rows committed before the slot existed are not sent), and skips
  * updates and deletes (relay B marks rows delivered with an UPDATE; the outbox is append-only).
  *
- * @throws InfraError `E_INFRA_BAD_OPTION` for a URL or a name Postgres or Kafka would refuse.
+ * @throws InfraError `E_INFRA_INVALID_OPTION` for a URL or a name Postgres or Kafka would refuse.
  */
 export function debeziumOutboxConnector(options: DebeziumOutboxOptions): ConnectorDefinition {
   const table = options.table ?? 'public.sync_outbox'

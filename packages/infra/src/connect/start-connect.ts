@@ -1,8 +1,9 @@
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { InfraError } from '../errors.js'
+import { InfraError, invalidOption } from '../errors.js'
+import { checkInteger, checkLog, checkOneOf } from '../options.js'
 import { freePort } from '../local/free-port.js'
-import { kafkaJavaArgs, parseJvmOpts } from '../local/kafka-config.js'
+import { JVM_PROFILES, kafkaJavaArgs, parseJvmOpts } from '../local/kafka-config.js'
 import { kafkaAssetsDir } from '../local/kafka-jars.js'
 import { checkHeap, findJava } from '../local/kafka.js'
 import { LocalServer } from '../local/local-server.js'
@@ -53,6 +54,16 @@ function workerProcess(spec: WorkerSpec, dir: string, restPort: number): ServerP
     logFile: join(dir, 'connect.log'),
     cwd: dir,
   })
+}
+
+/** The worker options {@link startKafkaConnect} checks before resolving any jar. */
+function checkWorkerOptions(options: KafkaConnectOptions): void {
+  const context = { service: 'kafka-connect' }
+  if (options.jvm !== undefined) checkOneOf('jvm', options.jvm, JVM_PROFILES, context)
+  if (options.readyTimeoutMs !== undefined) {
+    checkInteger('readyTimeoutMs', options.readyTimeoutMs, { min: 1 }, context)
+  }
+  checkLog(options.log, context)
 }
 
 /** One attempt on a fresh port and dir; a lost port race is retried by the caller. */
@@ -125,15 +136,16 @@ function toHandle(server: LocalServer, connector: string): KafkaConnectHandle {
  * @throws InfraError `E_INFRA_STARTUP_FAILED` when the connector or a task goes FAILED or the
  *   worker exits (a config the connector rejects), `E_INFRA_STARTUP_TIMEOUT` when they are not
  *   RUNNING in time; both carry the worker's log tail. `E_INFRA_MISSING_BINARY` without java or
- *   mvn, `E_INFRA_COMMAND_FAILED` when mvn fails, `E_INFRA_BAD_OPTION` for bad options.
+ *   mvn, `E_INFRA_COMMAND_FAILED` when mvn fails, `E_INFRA_INVALID_OPTION` for bad options.
  */
 export async function startKafkaConnect(options: KafkaConnectOptions): Promise<KafkaConnectHandle> {
-  if (options.brokers.length === 0) {
-    throw new InfraError('E_INFRA_BAD_OPTION', 'brokers must name at least one broker.', {
-      context: { service: 'kafka-connect' },
+  if (!Array.isArray(options.brokers) || options.brokers.length === 0) {
+    throw invalidOption('brokers', options.brokers, 'a list of at least one "host:port"', {
+      service: 'kafka-connect',
     })
   }
   const heapMb = checkHeap(options.heapMb ?? 512, 'kafka-connect')
+  checkWorkerOptions(options)
   const java = findJava()
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`))
   const jars = { log, cacheDir: options.cacheDir }

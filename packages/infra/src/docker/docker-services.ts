@@ -73,7 +73,7 @@ export async function dockerPostgres(options: PostgresOptions): Promise<Postgres
     replicaPort,
     postgresUrl('127.0.0.1', replicaPort),
   )
-  return new PostgresClusterHandle(primary, replica, async () => void (await network.stop()))
+  return new PostgresClusterHandle(primary, replica, async () => void (await network.stop()), delay)
 }
 
 /** Starts a Redis container with persistence off. */

@@ -25,6 +25,7 @@ export class ProxyConnection {
   readonly #upstream: Socket
   readonly #chains: Record<ToxicStream, ToxicChain>
   #open = 2
+  #closing = false
 
   constructor(client: Socket, options: ConnectionOptions) {
     this.#client = client
@@ -50,13 +51,20 @@ export class ProxyConnection {
     this.#chains[toxic.stream].remove(toxic.name)
   }
 
-  /** Ends both sides with a FIN once what was already written has flushed. */
+  /**
+   * Ends both sides with a FIN once what was already written has flushed. Idempotent: a toxic
+   * may ask again for every chunk that still arrives (limit_data does), and each call must not
+   * add another callback and grace timer to sockets that are already ending.
+   */
   close(): void {
     this.#stopToxics()
+    if (this.#closing) return
+    this.#closing = true
     for (const socket of [this.#client, this.#upstream]) {
       if (socket.destroyed) continue
+      const grace = setTimeout(() => socket.destroy(), CLOSE_GRACE_MS).unref()
+      socket.once('close', () => clearTimeout(grace))
       socket.end(() => socket.destroy())
-      setTimeout(() => socket.destroy(), CLOSE_GRACE_MS).unref()
     }
   }
 
@@ -81,7 +89,11 @@ export class ProxyConnection {
 
   #wire(onClosed: (connection: ProxyConnection) => void): void {
     const ended = (): void => {
-      if (--this.#open === 0) onClosed(this)
+      if (--this.#open > 0) return
+      // A pair that ended cleanly still has its toxics armed (a timeout toxic's timer holds the
+      // whole connection until it fires, and keeps the process alive after proxy.close()).
+      this.#stopToxics()
+      onClosed(this)
     }
     for (const socket of [this.#client, this.#upstream]) {
       socket.setNoDelay(true)

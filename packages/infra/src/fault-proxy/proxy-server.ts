@@ -148,7 +148,7 @@ class FaultProxyServer implements FaultProxy {
 
   #assertOpen(): void {
     if (this.#closed) {
-      throw new InfraError('E_INFRA_PROXY', `Fault proxy ${this.url} is closed.`, {
+      throw new InfraError('E_INFRA_CLOSED', `Fault proxy ${this.url} is closed.`, {
         context: { port: this.#port },
       })
     }
@@ -157,7 +157,7 @@ class FaultProxyServer implements FaultProxy {
 
 /**
  * Starts a TCP proxy in front of `options.upstream` whose faults (Toxiproxy's toxics) can be
- * changed while connections are live. Invalid options reject with `E_INFRA_BAD_OPTION`; a busy
+ * changed while connections are live. Invalid options reject with `E_INFRA_INVALID_OPTION`; a busy
  * `listenPort` with `E_INFRA_PORT_IN_USE`.
  *
  * @example

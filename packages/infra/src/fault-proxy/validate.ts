@@ -36,7 +36,7 @@ function show(value: unknown): string {
 }
 
 function bad(message: string, context: Record<string, unknown> = {}): InfraError {
-  return new InfraError('E_INFRA_BAD_OPTION', message, { context })
+  return new InfraError('E_INFRA_INVALID_OPTION', message, { context })
 }
 
 /** True when `value` names a toxic type this proxy implements. */
@@ -52,7 +52,8 @@ export function parseUpstream(upstream: unknown): { host: string; port: number }
   const host = match?.[1] ?? match?.[2]
   if (host === undefined || !(port >= 1 && port <= 65535)) {
     throw bad(`Fault proxy upstream ${show(upstream)} is not "host:port".`, {
-      upstream: show(upstream),
+      option: 'upstream',
+      value: show(upstream),
     })
   }
   return { host, port }
@@ -65,10 +66,16 @@ export function checkProxyOptions(options: unknown): void {
   }
   const { random, listenHost } = options as Record<string, unknown>
   if (random !== undefined && typeof random !== 'function') {
-    throw bad(`Fault proxy option random must be a function returning [0, 1), got ${show(random)}.`)
+    throw bad(
+      `Fault proxy option random must be a function returning [0, 1), got ${show(random)}.`,
+      { option: 'random' },
+    )
   }
   if (listenHost !== undefined && (typeof listenHost !== 'string' || listenHost === '')) {
-    throw bad(`Fault proxy listenHost ${show(listenHost)} is not a host name or address.`)
+    throw bad(`Fault proxy listenHost ${show(listenHost)} is not a host name or address.`, {
+      option: 'listenHost',
+      value: show(listenHost),
+    })
   }
 }
 
@@ -76,7 +83,10 @@ export function checkProxyOptions(options: unknown): void {
 export function checkListenPort(port: unknown): number {
   if (port === undefined) return 0
   if (typeof port !== 'number' || !Number.isInteger(port) || port < 0 || port > 65535) {
-    throw bad(`Fault proxy listenPort ${show(port)} is not an integer in 0..65535.`)
+    throw bad(`Fault proxy listenPort ${show(port)} is not an integer in 0..65535.`, {
+      option: 'listenPort',
+      value: show(port),
+    })
   }
   return port
 }
@@ -85,7 +95,11 @@ export function checkListenPort(port: unknown): number {
 export function checkToxicity(value: unknown, name: string): number {
   if (value === undefined) return 1
   if (typeof value !== 'number' || !(value >= 0 && value <= 1)) {
-    throw bad(`Toxic "${name}": toxicity ${show(value)} is outside 0..1.`, { toxic: name })
+    throw bad(`Toxic "${name}": toxicity ${show(value)} is outside 0..1.`, {
+      toxic: name,
+      option: 'toxicity',
+      value: show(value),
+    })
   }
   return value
 }
@@ -96,6 +110,8 @@ export function checkStream(value: unknown, name: string): ToxicStream {
   if (!STREAMS.includes(value as ToxicStream)) {
     throw bad(`Toxic "${name}": stream ${JSON.stringify(value)} is not upstream or downstream.`, {
       toxic: name,
+      option: 'stream',
+      value: show(value),
     })
   }
   return value as ToxicStream
@@ -105,7 +121,10 @@ export function checkStream(value: unknown, name: string): ToxicStream {
 export function checkType(value: unknown): ToxicType {
   if (!isToxicType(value)) {
     const known = Object.keys(RULES).join(', ')
-    throw bad(`Unknown toxic type ${JSON.stringify(value)}; expected one of ${known}.`)
+    throw bad(`Unknown toxic type ${JSON.stringify(value)}; expected one of ${known}.`, {
+      option: 'type',
+      value: show(value),
+    })
   }
   return value
 }
@@ -126,6 +145,7 @@ export function checkAttributes(
       const known = Object.keys(rules).join(', ') || 'none'
       throw bad(`Toxic "${name}": ${type} has no attribute "${key}" (accepted: ${known}).`, {
         toxic: name,
+        option: `attributes.${key}`,
       })
     }
   }
@@ -141,7 +161,8 @@ function checkOne(value: unknown, key: string, rule: AttributeRule, name: string
     const what = value === undefined ? 'is missing' : `is ${show(value)}`
     throw bad(`Toxic "${name}": attribute ${key} ${what}; it must be a number >= ${rule.min}.`, {
       toxic: name,
-      attribute: key,
+      option: `attributes.${key}`,
+      value: show(value),
     })
   }
   return value

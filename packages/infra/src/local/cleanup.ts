@@ -87,6 +87,11 @@ export function trackDir(dir: string): void {
   send(`+dir ${dir}`)
 }
 
+/** How many process groups and dirs the watchdog holds now; tests check that this stays flat. */
+export function trackedCounts(): { groups: number; dirs: number } {
+  return { groups: groups.size, dirs: dirs.size }
+}
+
 /** Removes a tracked directory now and forgets it. */
 export function removeTrackedDir(dir: string): void {
   rmSync(dir, { recursive: true, force: true, maxRetries: 3 })

@@ -31,6 +31,9 @@ export interface KafkaJvmSpec {
 /** Which JVM flags a Kafka-family JVM starts with. */
 export type JvmProfile = 'fast-start' | 'throughput'
 
+/** Every {@link JvmProfile}, for option checks. */
+export const JVM_PROFILES: readonly JvmProfile[] = ['fast-start', 'throughput']
+
 const HOST = '127.0.0.1'
 
 /**

@@ -15,9 +15,13 @@ export function kafkaAssetsDir(): string {
   const candidates = [join(here, '..', '..', 'kafka'), join(here, '..', '..', '..', 'kafka')]
   const found = candidates.find((dir) => existsSync(join(dir, 'pom.xml')))
   if (found !== undefined) return found
-  throw new InfraError('E_INFRA_BAD_OPTION', `kafka/pom.xml not found near ${here}.`, {
-    context: { service: 'kafka', searched: candidates },
-  })
+  throw new InfraError(
+    'E_INFRA_ASSET_MISSING',
+    `kafka/pom.xml not found near ${here}: reinstall @faultline/infra.`,
+    {
+      context: { service: 'kafka', searched: candidates },
+    },
+  )
 }
 
 /** `<cache>/kafka-<version>`: outside the repo, so jars survive clones and `git clean`. */

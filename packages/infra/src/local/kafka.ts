@@ -1,5 +1,5 @@
 import { join } from 'node:path'
-import { InfraError } from '../errors.js'
+import { invalidOption } from '../errors.js'
 import type { KafkaHandle, KafkaOptions } from '../types.js'
 import { findBinary } from './binaries.js'
 import { removeTrackedDir } from './cleanup.js'
@@ -20,14 +20,8 @@ const READY_TIMEOUT_MS = 120_000
 
 /** Checks a JVM heap option (`heapMb`) for a Kafka-family JVM. */
 export function checkHeap(heapMb: number, service = 'kafka'): number {
-  if (Number.isInteger(heapMb) && heapMb >= 128) return heapMb
-  throw new InfraError(
-    'E_INFRA_BAD_OPTION',
-    `heapMb must be an integer of at least 128, got ${heapMb}.`,
-    {
-      context: { service, provider: 'local' },
-    },
-  )
+  if (Number.isSafeInteger(heapMb) && heapMb >= 128) return heapMb
+  throw invalidOption('heapMb', heapMb, 'an integer of at least 128 (MB)', { service })
 }
 
 /** The `java` binary, or `E_INFRA_MISSING_BINARY` naming the Debian package. */

@@ -108,7 +108,7 @@ async function resolveJars(
   })
   if (!existsSync(join(libs, set.checkJar))) {
     throw new InfraError(
-      'E_INFRA_BAD_OPTION',
+      'E_INFRA_ASSET_MISSING',
       `${set.pom} did not bring ${set.checkJar}: its versions must match the code's (${set.label}).`,
       { context: { service: set.service, pom: set.pom, libs } },
     )

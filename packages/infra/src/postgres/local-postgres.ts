@@ -7,7 +7,7 @@ import { LocalServer } from '../local/local-server.js'
 import { postgresRunAs, type OsUser } from '../local/os-user.js'
 import { runCommand } from '../local/run-command.js'
 import { ServerProcess, withPortRetry } from '../local/server-process.js'
-import { makeServerDir } from '../local/temp-dir.js'
+import { withServerDir } from '../local/temp-dir.js'
 import { pgAnswers, postgresUrl } from './pg-query.js'
 
 const HOST = '127.0.0.1'
@@ -141,18 +141,26 @@ export interface LocalCluster {
   readonly replica: LocalServer | undefined
 }
 
-/** initdb + start a primary (and a `pg_basebackup -R` hot standby) under a fresh temp dir. */
+/**
+ * initdb + start a primary (and a `pg_basebackup -R` hot standby) under a fresh temp dir, which
+ * goes again if any step fails.
+ */
 export async function startLocalCluster(options: PostgresOptions): Promise<LocalCluster> {
   const owner = postgresRunAs()
-  const root = makeServerDir('postgres', owner)
-  const layout = { root: makeDir(root, owner), owner }
-  const primary = await startServer('postgres', await initPrimary(layout), layout)
-  if (options.replica !== true) return { root, primary, replica: undefined }
-  try {
-    const replicaDir = await cloneReplica(primary, layout, options.replicaApplyDelayMs ?? 0)
-    return { root, primary, replica: await startServer('postgres-replica', replicaDir, layout) }
-  } catch (error) {
-    await primary.stop()
-    throw error
-  }
+  return withServerDir(
+    'postgres',
+    async (root) => {
+      const layout = { root: makeDir(root, owner), owner }
+      const primary = await startServer('postgres', await initPrimary(layout), layout)
+      if (options.replica !== true) return { root, primary, replica: undefined }
+      try {
+        const replicaDir = await cloneReplica(primary, layout, options.replicaApplyDelayMs ?? 0)
+        return { root, primary, replica: await startServer('postgres-replica', replicaDir, layout) }
+      } catch (error) {
+        await primary.stop()
+        throw error
+      }
+    },
+    owner,
+  )
 }

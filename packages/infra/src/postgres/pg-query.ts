@@ -1,4 +1,5 @@
 import pg from 'pg'
+import { InfraError } from '../errors.js'
 
 /** Runs `work` on a short-lived connection that is always closed; for control queries, not load. */
 export async function withPgClient<T>(
@@ -20,14 +21,42 @@ export async function withPgClient<T>(
   }
 }
 
-/** Runs one statement on a short-lived connection. */
+/**
+ * Runs one statement on a short-lived connection. Failures are InfraErrors: a statement Postgres
+ * refused is `E_INFRA_COMMAND_FAILED` with its SQLSTATE; a server that did not answer (down,
+ * paused, refusing) is `E_INFRA_UNAVAILABLE` naming the host, retryable.
+ */
 export async function queryOnce<R extends pg.QueryResultRow = pg.QueryResultRow>(
   url: string,
   sql: string,
   params: unknown[] = [],
   timeoutMs = 5_000,
 ): Promise<R[]> {
-  return withPgClient(url, async (client) => (await client.query<R>(sql, params)).rows, timeoutMs)
+  try {
+    return await withPgClient(
+      url,
+      async (client) => (await client.query<R>(sql, params)).rows,
+      timeoutMs,
+    )
+  } catch (error) {
+    throw queryError(url, error)
+  }
+}
+
+function queryError(url: string, error: unknown): InfraError {
+  const where = new URL(url).host
+  const message = error instanceof Error ? error.message : String(error)
+  if (error instanceof pg.DatabaseError) {
+    return new InfraError('E_INFRA_COMMAND_FAILED', `Postgres at ${where}: ${message}`, {
+      context: { service: 'postgres', host: where, sqlState: error.code },
+      cause: error,
+    })
+  }
+  return new InfraError('E_INFRA_UNAVAILABLE', `Postgres at ${where} did not answer: ${message}`, {
+    context: { service: 'postgres', host: where },
+    cause: error,
+    retryable: true,
+  })
 }
 
 /** Answers true when the server accepts a connection and runs `SELECT 1`. */
@@ -38,13 +67,6 @@ export async function pgAnswers(url: string): Promise<boolean> {
   } catch {
     return false
   }
-}
-
-/** Parses a Postgres LSN (`hi/lo` in hex) into a 64-bit number, so LSNs compare correctly. */
-export function lsnToBigInt(lsn: string): bigint {
-  const [hi, lo] = lsn.split('/')
-  if (hi === undefined || lo === undefined) throw new TypeError(`Not an LSN: '${lsn}'`)
-  return (BigInt(`0x${hi}`) << 32n) + BigInt(`0x${lo}`)
 }
 
 /** Builds a trust-auth URL for the `postgres` superuser on loopback. */

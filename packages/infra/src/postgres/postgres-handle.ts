@@ -1,9 +1,17 @@
-import { InfraError } from '../errors.js'
+import { formatLsn, type Lsn } from '@faultline/common'
+import { InfraError, invalidOption } from '../errors.js'
 import type { PostgresHandle, ProviderName, ServiceHandle } from '../types.js'
 import { queryOnce, withDatabase } from './pg-query.js'
-import { readReplayLsn, readReplicaLagBytes, waitForReplay } from './replication-status.js'
+import {
+  readReplayLsn,
+  readReplicaLagBytes,
+  waitForReplay,
+  writePosition,
+} from './replication-status.js'
 
 const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/
+/** How long `createDatabase()` waits for the standby beyond its apply delay: only a hang takes it. */
+const REPLAY_WAIT_MS = 120_000
 
 /** Extra work to do once both servers are stopped (e.g. remove the cluster's temp dir). */
 export type AfterStop = () => Promise<void> | void
@@ -24,6 +32,8 @@ export class PostgresClusterHandle implements PostgresHandle {
     private readonly primary: ServiceHandle,
     readonly replica: ServiceHandle | undefined,
     private readonly afterStop: AfterStop = () => undefined,
+    /** The standby's `recovery_min_apply_delay`: it shows a new database no sooner. */
+    private readonly applyDelayMs = 0,
   ) {
     this.provider = primary.provider
     this.url = primary.url
@@ -62,34 +72,46 @@ export class PostgresClusterHandle implements PostgresHandle {
     return readReplicaLagBytes(this.url, this.requireReplica())
   }
 
-  replayLsn(): Promise<string> {
+  replayLsn(): Promise<Lsn> {
     return readReplayLsn(this.requireReplica())
   }
 
-  /** Creates the database and, with a replica, waits (up to 30 s) until the standby has it too. */
+  /**
+   * Creates the database and, with a replica, waits until the standby has it too (its apply delay
+   * plus two minutes at most, then `E_INFRA_TIMEOUT`: a URL that does not work yet is never
+   * handed out).
+   */
   async createDatabase(name: string): Promise<{ url: string; replicaUrl: string | undefined }> {
-    if (!IDENTIFIER.test(name)) {
-      throw new InfraError(
-        'E_INFRA_BAD_OPTION',
-        `Database name '${name}' must match ${IDENTIFIER.source}.`,
+    if (typeof name !== 'string' || !IDENTIFIER.test(name)) {
+      throw invalidOption(
+        'database name',
+        name,
+        `a plain SQL identifier matching ${IDENTIFIER.source}`,
+        {
+          service: 'postgres',
+        },
       )
     }
     await queryOnce(this.url, `CREATE DATABASE ${name}`)
     if (this.replicaUrl === undefined)
       return { url: withDatabase(this.url, name), replicaUrl: undefined }
-    const [row] = await queryOnce<{ lsn: string }>(
-      this.url,
-      'SELECT pg_current_wal_lsn()::text AS lsn',
-    )
-    await waitForReplay(this.replicaUrl, row?.lsn ?? '0/0', 30_000)
+    const created = await writePosition(this.url)
+    if (!(await waitForReplay(this.replicaUrl, created, REPLAY_WAIT_MS + this.applyDelayMs))) {
+      throw new InfraError(
+        'E_INFRA_TIMEOUT',
+        `The replica did not replay database ${name} (up to ${formatLsn(created)}) in time: is it streaming? See replica.logs().`,
+        { context: { service: 'postgres-replica', database: name }, retryable: true },
+      )
+    }
     return { url: withDatabase(this.url, name), replicaUrl: withDatabase(this.replicaUrl, name) }
   }
 
   private requireReplica(): string {
     if (this.replicaUrl === undefined) {
       throw new InfraError(
-        'E_INFRA_BAD_OPTION',
-        'This Postgres was started without a replica: pass { replica: true }.',
+        'E_INFRA_INVALID_OPTION',
+        'This Postgres was started without a replica: pass { replica: true } to startPostgres().',
+        { context: { service: 'postgres', option: 'replica' } },
       )
     }
     return this.replicaUrl

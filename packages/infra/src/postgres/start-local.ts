@@ -6,7 +6,10 @@ import { PostgresClusterHandle } from './postgres-handle.js'
 /** Starts a local primary (plus standby) from the installed Postgres binaries. */
 export async function startLocalPostgres(options: PostgresOptions = {}): Promise<PostgresHandle> {
   const cluster = await startLocalCluster(options)
-  return new PostgresClusterHandle(cluster.primary, cluster.replica, () =>
-    removeTrackedDir(cluster.root),
+  return new PostgresClusterHandle(
+    cluster.primary,
+    cluster.replica,
+    () => removeTrackedDir(cluster.root),
+    options.replicaApplyDelayMs,
   )
 }

@@ -74,8 +74,6 @@ export async function pollUntil<T>(
   throw new InfraError(
     'E_INFRA_TIMEOUT',
     `Prometheus: ${what} within ${timeoutMs} ms; saw ${seen}.`,
-    {
-      context: { service: 'prometheus' },
-    },
+    { context: { service: 'prometheus' }, retryable: true },
   )
 }

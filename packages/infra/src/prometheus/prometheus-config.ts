@@ -21,7 +21,9 @@ const JOB = /^[a-zA-Z_][a-zA-Z0-9_-]*$/
 const LABEL = /^[a-zA-Z_][a-zA-Z0-9_]*$/
 
 function bad(message: string): InfraError {
-  return new InfraError('E_INFRA_BAD_OPTION', message, { context: { service: 'prometheus' } })
+  return new InfraError('E_INFRA_INVALID_OPTION', message, {
+    context: { service: 'prometheus', option: 'targets' },
+  })
 }
 
 function parseTarget(target: ScrapeTarget) {

@@ -1,11 +1,12 @@
 import { renameSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { InfraError } from '../errors.js'
+import { InfraError, invalidOption } from '../errors.js'
+import { checkInteger } from '../options.js'
 import { findBinary } from '../local/binaries.js'
 import { freePort } from '../local/free-port.js'
 import { LocalServer } from '../local/local-server.js'
 import { ServerProcess, withPortRetry } from '../local/server-process.js'
-import { makeServerDir } from '../local/temp-dir.js'
+import { withServerDir } from '../local/temp-dir.js'
 import type { ServiceHandle } from '../types.js'
 import {
   pollUntil,
@@ -51,13 +52,9 @@ const HOST = '127.0.0.1'
 
 function checkInterval(ms: number): number {
   if (Number.isSafeInteger(ms) && ms >= 100 && ms <= 3_600_000) return ms
-  throw new InfraError(
-    'E_INFRA_BAD_OPTION',
-    `scrapeIntervalMs must be from 100 to 3600000, got ${ms}.`,
-    {
-      context: { service: 'prometheus' },
-    },
-  )
+  throw invalidOption('scrapeIntervalMs', ms, 'an integer from 100 to 3600000', {
+    service: 'prometheus',
+  })
 }
 
 function writeTls(dir: string, tls: PrometheusTls | undefined): TlsFiles | undefined {
@@ -117,11 +114,9 @@ async function reload(url: string): Promise<void> {
   })
   if (!response.ok) {
     throw new InfraError(
-      'E_INFRA_BAD_OPTION',
+      'E_INFRA_INVALID_OPTION',
       `Prometheus refused the new config: ${await response.text()}`,
-      {
-        context: { service: 'prometheus' },
-      },
+      { context: { service: 'prometheus', option: 'targets' } },
     )
   }
 }
@@ -147,21 +142,36 @@ async function waitForTargets(url: string, targets: readonly ScrapeTarget[]): Pr
  * once `/-/ready` answers; killed with its temp dir when the starting process exits.
  *
  * @throws InfraError `E_INFRA_MISSING_BINARY` naming `apt-get install prometheus`,
- *   `E_INFRA_BAD_OPTION` for a bad target, `E_INFRA_STARTUP_FAILED` with the log tail.
+ *   `E_INFRA_INVALID_OPTION` for a bad target or interval, `E_INFRA_STARTUP_FAILED` with the log tail.
  */
 export async function startPrometheus(options: PrometheusOptions = {}): Promise<PrometheusHandle> {
-  const binary = findBinary('prometheus', { debianPackage: 'prometheus', envVars: [] })
   const interval = checkInterval(options.scrapeIntervalMs ?? 1000)
-  const dir = makeServerDir('prometheus')
-  const tls = writeTls(dir, options.tls)
-  const configFile = join(dir, 'prometheus.yml')
-  writeConfig(configFile, prometheusConfig(options.targets ?? [], interval, tls))
-  const server = await withPortRetry(async () => {
-    const s = serverFor(binary, dir, configFile, await freePort(HOST))
-    await s.start()
-    return s
+  const binary = findBinary('prometheus', { debianPackage: 'prometheus', envVars: [] })
+  return withServerDir('prometheus', async (dir) => {
+    const tls = writeTls(dir, options.tls)
+    const configFile = join(dir, 'prometheus.yml')
+    writeConfig(configFile, prometheusConfig(options.targets ?? [], interval, tls))
+    const server = await withPortRetry(async () => {
+      const s = serverFor(binary, dir, configFile, await freePort(HOST))
+      await s.start()
+      return s
+    })
+    try {
+      await waitForTargets(server.url, options.targets ?? [])
+    } catch (error) {
+      await server.stop()
+      throw error
+    }
+    return prometheusHandle(server, { configFile, interval, tls })
   })
-  const handle = Object.assign(server, {
+}
+
+function prometheusHandle(
+  server: LocalServer,
+  config: { configFile: string; interval: number; tls: TlsFiles | undefined },
+): PrometheusHandle {
+  const { configFile, interval, tls } = config
+  return Object.assign(server, {
     targets: () => promTargets(server.url),
     query: (promql: string) => promQuery(server.url, promql),
     async setTargets(targets: readonly ScrapeTarget[]) {
@@ -174,18 +184,20 @@ export async function startPrometheus(options: PrometheusOptions = {}): Promise<
           : { seen: active.map((t) => t.scrapeUrl).join(', ') }
       })
     },
-    waitForSeries: (promql: string, opts: { minSeries?: number; timeoutMs?: number } = {}) =>
-      pollUntil<PromSample[]>(
+    async waitForSeries(promql: string, opts: { minSeries?: number; timeoutMs?: number } = {}) {
+      const context = { service: 'prometheus' }
+      const minSeries = checkInteger('minSeries', opts.minSeries ?? 1, { min: 1 }, context)
+      const timeoutMs = checkInteger('timeoutMs', opts.timeoutMs ?? 30_000, { min: 0 }, context)
+      return await pollUntil<PromSample[]>(
         `"${promql}" returned no series`,
-        opts.timeoutMs ?? 30_000,
+        timeoutMs,
         async () => {
           const samples = await promQuery(server.url, promql)
-          return samples.length >= (opts.minSeries ?? 1)
+          return samples.length >= minSeries
             ? { done: samples }
             : { seen: `${samples.length} series` }
         },
-      ),
+      )
+    },
   })
-  await waitForTargets(server.url, options.targets ?? [])
-  return handle
 }

@@ -14,9 +14,11 @@ const CHOICES: readonly ProviderChoice[] = ['auto', 'local', 'docker', 'external
 function requestedChoice(choice: ProviderChoice | undefined): ProviderChoice {
   const requested = choice ?? readEnv(ENV.provider) ?? 'auto'
   if (!CHOICES.includes(requested as ProviderChoice)) {
+    const source = choice === undefined ? ENV.provider : 'options'
     throw new InfraError(
-      'E_INFRA_BAD_OPTION',
-      `Unknown provider '${requested}' (from ${choice === undefined ? ENV.provider : 'options'}): use ${CHOICES.join(', ')}.`,
+      'E_INFRA_INVALID_OPTION',
+      `Unknown provider '${requested}' (from ${source}): use ${CHOICES.join(', ')}.`,
+      { context: { option: choice === undefined ? ENV.provider : 'provider', value: requested } },
     )
   }
   return requested as ProviderChoice

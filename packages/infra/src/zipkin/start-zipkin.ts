@@ -1,11 +1,11 @@
 import { join } from 'node:path'
-import { InfraError } from '../errors.js'
+import { invalidOption } from '../errors.js'
 import { findBinary } from '../local/binaries.js'
 import { checkHeap } from '../local/kafka.js'
 import { freePort } from '../local/free-port.js'
 import { LocalServer } from '../local/local-server.js'
 import { ServerProcess, withPortRetry } from '../local/server-process.js'
-import { makeServerDir } from '../local/temp-dir.js'
+import { withServerDir } from '../local/temp-dir.js'
 import type { ServiceHandle } from '../types.js'
 import {
   getZipkinTrace,
@@ -61,8 +61,7 @@ function zipkinArgs(jar: string, port: number, heapMb: number, maxSpans: number)
   ]
 }
 
-async function startOn(java: string, jar: string, heapMb: number, maxSpans: number) {
-  const dir = makeServerDir('zipkin')
+async function startOn(java: string, jar: string, heapMb: number, maxSpans: number, dir: string) {
   const port = await freePort(HOST)
   const url = `http://${HOST}:${port}`
   const server = new LocalServer({
@@ -98,14 +97,14 @@ export async function startZipkin(options: ZipkinOptions = {}): Promise<ZipkinHa
   const heapMb = checkHeap(options.heapMb ?? 256, 'zipkin')
   const maxSpans = options.maxSpans ?? 100_000
   if (!Number.isSafeInteger(maxSpans) || maxSpans < 1000) {
-    throw new InfraError('E_INFRA_BAD_OPTION', `maxSpans must be an integer of at least 1000.`, {
-      context: { service: 'zipkin' },
-    })
+    throw invalidOption('maxSpans', maxSpans, 'an integer of at least 1000', { service: 'zipkin' })
   }
   const java = findBinary('java', { debianPackage: 'openjdk-17-jre-headless', envVars: [] })
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`))
   const jar = await ensureZipkinJar({ log })
-  const server = await withPortRetry(() => startOn(java, jar, heapMb, maxSpans))
+  const server = await withPortRetry(() =>
+    withServerDir('zipkin', (dir) => startOn(java, jar, heapMb, maxSpans, dir)),
+  )
   return Object.assign(server, {
     spansUrl: `${server.url}/api/v2/spans`,
     getTrace: (traceId: string) => getZipkinTrace(server.url, traceId),

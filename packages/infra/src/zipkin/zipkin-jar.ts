@@ -16,9 +16,13 @@ export function zipkinAssetsDir(): string {
   const candidates = [join(here, '..', '..', 'zipkin'), join(here, '..', '..', '..', 'zipkin')]
   const found = candidates.find((dir) => existsSync(join(dir, 'pom.xml')))
   if (found !== undefined) return found
-  throw new InfraError('E_INFRA_BAD_OPTION', `zipkin/pom.xml not found near ${here}.`, {
-    context: { service: 'zipkin', searched: candidates },
-  })
+  throw new InfraError(
+    'E_INFRA_ASSET_MISSING',
+    `zipkin/pom.xml not found near ${here}: reinstall @faultline/infra.`,
+    {
+      context: { service: 'zipkin', searched: candidates },
+    },
+  )
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyPluginCallback, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
-import { AuthError } from './auth-error.js'
+import { isTopologyError, type TopologyErrorCode } from '../../errors.js'
 import { bearerChallenge, checkRealm, readBearer, type BearerChallenge } from './bearer.js'
 import type { Identity } from './identity.js'
 import { checkRouteAccess, isAllowed, type RouteAccess } from './route-access.js'
@@ -29,7 +29,7 @@ export interface AuthPluginOptions {
 
 interface Refusal {
   readonly status: 401 | 403 | 503
-  readonly code: string
+  readonly code: TopologyErrorCode
   readonly message: string
   readonly challenge?: BearerChallenge
 }
@@ -49,14 +49,14 @@ function refuse(reply: FastifyReply, realm: string, refusal: Refusal): FastifyRe
 }
 
 function refusalFor(error: unknown): Refusal {
-  if (error instanceof AuthError && error.code === 'E_AUTH_JWKS_UNAVAILABLE') {
+  if (isTopologyError(error) && error.code === 'E_TOPOLOGY_JWKS_UNAVAILABLE') {
     const message = 'the token cannot be checked now: the JWKS is unavailable'
     return { status: 503, code: error.code, message }
   }
-  const description = error instanceof AuthError ? error.message : REASON_TEXT.malformed // an unexpected failure
+  const description = isTopologyError(error) ? error.message : REASON_TEXT.malformed // an unexpected failure
   return {
     status: 401,
-    code: 'E_AUTH_INVALID_TOKEN',
+    code: 'E_TOPOLOGY_INVALID_TOKEN',
     message: description,
     challenge: { error: 'invalid_token', description },
   }
@@ -67,7 +67,7 @@ function forbidden(access: RouteAccess): Refusal {
   const message = `this route needs one of the roles: ${scope}`
   return {
     status: 403,
-    code: 'E_AUTH_FORBIDDEN',
+    code: 'E_TOPOLOGY_FORBIDDEN',
     message,
     challenge: { error: 'insufficient_scope', description: message, scope },
   }
@@ -75,7 +75,7 @@ function forbidden(access: RouteAccess): Refusal {
 
 const MISSING: Refusal = {
   status: 401,
-  code: 'E_AUTH_MISSING_TOKEN',
+  code: 'E_TOPOLOGY_MISSING_TOKEN',
   message: 'this route needs a bearer token (Authorization: Bearer <token>)',
   challenge: {},
 }

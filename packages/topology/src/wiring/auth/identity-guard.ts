@@ -1,5 +1,5 @@
 import type { Dispatcher } from 'undici'
-import { AuthError } from './auth-error.js'
+import { TopologyError } from '../../errors.js'
 
 function hasAuthorization(headers: Dispatcher.DispatchOptions['headers']): boolean {
   if (headers === undefined || headers === null) return false
@@ -19,13 +19,13 @@ function hasAuthorization(headers: Dispatcher.DispatchOptions['headers']): boole
 /**
  * An undici interceptor that refuses to send a request without an `Authorization` header:
  * `agent.compose(identityGuard())`. A forgotten header fails loudly in the caller, with
- * `E_AUTH_NO_IDENTITY`, instead of reaching a service as an anonymous call.
+ * `E_TOPOLOGY_NO_IDENTITY`, instead of reaching a service as an anonymous call.
  */
 export function identityGuard(): Dispatcher.DispatcherComposeInterceptor {
   return (dispatch) => (options, handler) => {
     if (hasAuthorization(options.headers)) return dispatch(options, handler)
-    throw new AuthError(
-      'E_AUTH_NO_IDENTITY',
+    throw new TopologyError(
+      'E_TOPOLOGY_NO_IDENTITY',
       `refusing ${options.method} ${options.path} without an Authorization header: use outgoingAuthorization().`,
     )
   }

@@ -1,10 +1,4 @@
-export { AuthError, isAuthError } from './auth-error.js'
-export type {
-  AuthErrorCode,
-  AuthErrorContext,
-  AuthErrorOptions,
-  InvalidTokenReason,
-} from './auth-error.js'
+export type { InvalidTokenReason } from './auth-error.js'
 export { authPlugin } from './auth-plugin.js'
 export type { AuthPluginOptions } from './auth-plugin.js'
 export { bearerChallenge, readBearer } from './bearer.js'

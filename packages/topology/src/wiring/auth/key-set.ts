@@ -181,7 +181,7 @@ export async function createKeySet(options: KeySetOptions = {}): Promise<KeySet>
 
 /**
  * Rebuilds a key set from {@link KeySet.export}'s document (say, from a child process's
- * config). A document that is not one fails with `E_AUTH_BAD_OPTION` naming the problem.
+ * config). A document that is not one fails with `E_TOPOLOGY_INVALID_OPTION` naming the problem.
  */
 export async function importKeySet(
   document: unknown,

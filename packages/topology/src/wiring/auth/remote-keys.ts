@@ -1,6 +1,7 @@
 import { createRemoteJWKSet, customFetch, type JWTVerifyGetKey } from 'jose'
 import { fetch as undiciFetch, type Dispatcher } from 'undici'
-import { AuthError, badOption } from './auth-error.js'
+import { TopologyError } from '../../errors.js'
+import { badOption } from './auth-error.js'
 import { isJwksFetchFailure } from './verify-errors.js'
 
 /** Where to fetch the verification keys from, instead of holding a {@link KeySet}. */
@@ -31,7 +32,7 @@ function checkUrl(url: string): URL {
 }
 
 /**
- * A jose key resolver over a remote JWKS. A fetch that fails becomes `E_AUTH_JWKS_UNAVAILABLE`
+ * A jose key resolver over a remote JWKS. A fetch that fails becomes `E_TOPOLOGY_JWKS_UNAVAILABLE`
  * (retryable), so the caller can answer 503 rather than call a good token invalid.
  */
 export function createRemoteKeys(options: RemoteJwksOptions): JWTVerifyGetKey {
@@ -52,7 +53,7 @@ export function createRemoteKeys(options: RemoteJwksOptions): JWTVerifyGetKey {
       return await remote(header, token)
     } catch (error) {
       if (!isJwksFetchFailure(error)) throw error
-      throw new AuthError('E_AUTH_JWKS_UNAVAILABLE', 'the JWKS could not be fetched', {
+      throw new TopologyError('E_TOPOLOGY_JWKS_UNAVAILABLE', 'the JWKS could not be fetched', {
         cause: error,
         retryable: true,
         context: { url: options.jwksUrl },

@@ -1,5 +1,5 @@
 import { request as undiciRequest, type Dispatcher } from 'undici'
-import { AuthError } from './auth-error.js'
+import { TopologyError } from '../../errors.js'
 import { basicAuthorization } from './client-secrets.js'
 import { systemClock, type Clock } from './clock.js'
 import { createServiceTokenSource, type ServiceTokenSource } from './service-tokens.js'
@@ -40,8 +40,8 @@ async function fetchServiceToken(options: RemoteServiceTokensOptions, clock: Clo
   const body = (await response.body.json().catch(() => ({}))) as TokenResponse
   const { access_token: token, expires_in: expiresIn } = body
   if (response.statusCode !== 200 || typeof token !== 'string' || typeof expiresIn !== 'number') {
-    throw new AuthError(
-      'E_AUTH_TOKEN_ENDPOINT',
+    throw new TopologyError(
+      'E_TOPOLOGY_TOKEN_REFUSED',
       `the token endpoint answered ${response.statusCode} without a token: check clientId and clientSecret.`,
       { context: { status: response.statusCode, url: options.tokenUrl }, retryable: true },
     )

@@ -1,4 +1,4 @@
-import { AuthError } from './auth-error.js'
+import { TopologyError } from '../../errors.js'
 import { systemClock, type Clock } from './clock.js'
 import type { Identity } from './identity.js'
 import type { TokenMinter } from './token-minter.js'
@@ -72,7 +72,7 @@ export function localServiceTokens(options: LocalServiceTokensOptions): ServiceT
 /**
  * The `Authorization` value for a call made while serving `request`: the caller's own token
  * when there is one (the callee sees who asked), else a service token. Throws
- * `E_AUTH_NO_IDENTITY` when there is neither, so a call never leaves without an identity.
+ * `E_TOPOLOGY_NO_IDENTITY` when there is neither, so a call never leaves without an identity.
  */
 export async function outgoingAuthorization(
   request: { readonly identity?: Identity | undefined } | undefined,
@@ -81,8 +81,8 @@ export async function outgoingAuthorization(
   const forwarded = request?.identity?.token
   if (forwarded !== undefined) return `Bearer ${forwarded}`
   if (serviceTokens !== undefined) return `Bearer ${await serviceTokens.token()}`
-  throw new AuthError(
-    'E_AUTH_NO_IDENTITY',
+  throw new TopologyError(
+    'E_TOPOLOGY_NO_IDENTITY',
     'an outgoing call has no identity: serve it from an authenticated request or pass a service token source.',
   )
 }

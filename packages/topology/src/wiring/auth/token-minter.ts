@@ -98,7 +98,7 @@ export interface MintTokenOptions extends MintTokenRequest, TokenAudience {
 
 /**
  * Mints one token for local use: what `faultline token --role <r> [--sub u] [--ttl 15m]` calls
- * (the CLI turns `15m` into `ttlMs`). Fails with `E_AUTH_BAD_OPTION` naming a bad role, sub or TTL.
+ * (the CLI turns `15m` into `ttlMs`). Fails with `E_TOPOLOGY_INVALID_OPTION` naming a bad role, sub or TTL.
  */
 export function mintToken(options: MintTokenOptions): Promise<string> {
   const { keySet, clock, issuer, audience, ...request } = options

@@ -1,12 +1,13 @@
 import { jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose'
-import { AuthError, badOption } from './auth-error.js'
+import { isTopologyError } from '../../errors.js'
+import { badOption } from './auth-error.js'
 import { systemClock, type Clock } from './clock.js'
 import type { Identity } from './identity.js'
 import { KeySet, SIGNING_ALGORITHM } from './key-set.js'
 import { createRemoteKeys, type RemoteJwksOptions } from './remote-keys.js'
 import { isRole, type Role } from './roles.js'
 import { TOKEN_DEFAULTS, type TokenAudience } from './token-minter.js'
-import { invalidToken, toAuthError } from './verify-errors.js'
+import { invalidToken, toTokenError } from './verify-errors.js'
 
 /** Options for {@link createTokenVerifier}. */
 export interface TokenVerifierOptions extends TokenAudience {
@@ -22,8 +23,8 @@ export interface TokenVerifierOptions extends TokenAudience {
 /** Checks bearer tokens; see {@link createTokenVerifier}. */
 export interface TokenVerifier {
   /**
-   * The caller's identity, or an {@link AuthError}: `E_AUTH_INVALID_TOKEN` with a `reason`, or
-   * `E_AUTH_JWKS_UNAVAILABLE` when a remote JWKS cannot be fetched.
+   * The caller's identity, or an {@link TopologyError}: `E_TOPOLOGY_INVALID_TOKEN` with a `reason`,
+   * or `E_TOPOLOGY_JWKS_UNAVAILABLE` when a remote JWKS cannot be fetched.
    */
   verify(token: string): Promise<Identity>
 }
@@ -101,8 +102,8 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
         })
         return identityOf(payload, token)
       } catch (error) {
-        if (error instanceof AuthError) throw error
-        throw toAuthError(error)
+        if (isTopologyError(error)) throw error
+        throw toTokenError(error)
       }
     },
   }

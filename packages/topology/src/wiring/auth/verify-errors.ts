@@ -1,5 +1,6 @@
 import { errors } from 'jose'
-import { AuthError, type InvalidTokenReason } from './auth-error.js'
+import { isTopologyError, TopologyError } from '../../errors.js'
+import type { InvalidTokenReason } from './auth-error.js'
 
 /** Fixed descriptions: a refusal never echoes text from the token or the request. */
 export const REASON_TEXT: Readonly<Record<InvalidTokenReason, string>> = {
@@ -16,8 +17,11 @@ export const REASON_TEXT: Readonly<Record<InvalidTokenReason, string>> = {
 }
 
 /** An `invalid_token` refusal for `reason`. */
-export function invalidToken(reason: InvalidTokenReason, cause?: unknown): AuthError {
-  return new AuthError('E_AUTH_INVALID_TOKEN', REASON_TEXT[reason], { context: { reason }, cause })
+export function invalidToken(reason: InvalidTokenReason, cause?: unknown): TopologyError {
+  return new TopologyError('E_TOPOLOGY_INVALID_TOKEN', REASON_TEXT[reason], {
+    context: { reason },
+    cause,
+  })
 }
 
 function claimReason(claim: string): InvalidTokenReason {
@@ -38,9 +42,9 @@ function reasonOf(error: errors.JOSEError): InvalidTokenReason {
   return 'malformed'
 }
 
-/** Turns what `jwtVerify` threw into an {@link AuthError} that refuses the token. */
-export function toAuthError(error: unknown): AuthError {
-  if (error instanceof AuthError) return error
+/** Turns what `jwtVerify` threw into a {@link TopologyError} that refuses the token. */
+export function toTokenError(error: unknown): TopologyError {
+  if (isTopologyError(error)) return error
   if (error instanceof errors.JOSEError) return invalidToken(reasonOf(error), error)
   return invalidToken('malformed', error)
 }

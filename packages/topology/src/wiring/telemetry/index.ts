@@ -1,5 +1,3 @@
-export { isTelemetryError, TelemetryError } from './telemetry-error.js'
-export type { TelemetryErrorCode, TelemetryErrorContext } from './telemetry-error.js'
 export { startTracing } from './tracing/start-tracing.js'
 export type { TracingHandle } from './tracing/start-tracing.js'
 export { chooseExporters } from './tracing/tracing-options.js'

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { systemClock, type Clock } from '../auth/clock.js'
 import { checkRequest, checkValidity, type CertificateRequest } from './certificate-request.js'
-import { TlsError } from './tls-error.js'
+import { isTopologyError, TopologyError } from '../../errors.js'
 import { EC_ALGORITHM, generateEcKeys, loadX509, privateKeyPem } from './x509-loader.js'
 
 /** A certificate, its private key and the CA that signed it, all PEM: what TLS options take. */
@@ -118,10 +118,14 @@ export async function createCertificateAuthority(
   const validityMs = checkValidity(options.validityMs ?? 30 * 86_400_000)
   const name = options.commonName ?? 'Faultline local CA'
   const ca = await selfSigned(name, validityMs, clock.now()).catch((error: unknown) => {
-    throw new TlsError('E_TLS_ISSUE_FAILED', `creating the certificate authority ${name} failed.`, {
-      context: { commonName: name },
-      cause: error,
-    })
+    throw new TopologyError(
+      'E_TOPOLOGY_CERTIFICATE_FAILED',
+      `creating the certificate authority ${name} failed.`,
+      {
+        context: { commonName: name },
+        cause: error,
+      },
+    )
   })
   return {
     certPem: ca.cert.toString('pem'),
@@ -129,9 +133,9 @@ export async function createCertificateAuthority(
       try {
         return await issueLeaf(ca, request, clock.now())
       } catch (error) {
-        if (error instanceof TlsError) throw error
-        throw new TlsError(
-          'E_TLS_ISSUE_FAILED',
+        if (isTopologyError(error)) throw error
+        throw new TopologyError(
+          'E_TOPOLOGY_CERTIFICATE_FAILED',
           `issuing a certificate for ${request.commonName} failed.`,
           {
             context: { commonName: request.commonName },

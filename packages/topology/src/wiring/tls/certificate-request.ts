@@ -1,5 +1,5 @@
 import { isIP } from 'node:net'
-import { TlsError } from './tls-error.js'
+import { TopologyError } from '../../errors.js'
 
 /** What a certificate is for. */
 export interface CertificateRequest {
@@ -25,8 +25,10 @@ const DNS_NAME =
   /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/i
 const DAY = 86_400_000
 
-function bad(option: string, message: string, commonName?: string): TlsError {
-  return new TlsError('E_TLS_BAD_OPTION', message, { context: { option, commonName } })
+function bad(option: string, message: string, commonName?: string): TopologyError {
+  return new TopologyError('E_TOPOLOGY_INVALID_OPTION', message, {
+    context: { option, commonName },
+  })
 }
 
 /** Checks a validity period: from one minute to ten years. */

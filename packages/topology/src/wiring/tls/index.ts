@@ -7,5 +7,3 @@ export type {
 export type { CertificateRequest } from './certificate-request.js'
 export { createMtlsAgent, mtlsServerOptions, peerCommonName } from './mtls-options.js'
 export type { MtlsAgentOptions, MtlsServerOptions } from './mtls-options.js'
-export { isTlsError, TlsError } from './tls-error.js'
-export type { TlsErrorCode, TlsErrorContext } from './tls-error.js'

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import { isAuthError } from '../../../src/wiring/auth/index.js'
+import { isTopologyError } from '../../../src/errors.js'
 import { authKit, call, protectedApp, type AuthKit } from './auth-fixtures.js'
 import { HOSTILE_CASES } from './hostile-tokens.js'
 
@@ -21,7 +21,7 @@ describe('authPlugin against hostile tokens, over HTTP', () => {
     const answer = await call(app, '/me')
     expect(answer.status).toBe(401)
     expect(answer.challenge).toBe('Bearer realm="faultline"')
-    expect(answer.body.code).toBe('E_AUTH_MISSING_TOKEN')
+    expect(answer.body.code).toBe('E_TOPOLOGY_MISSING_TOKEN')
   })
 
   test('another scheme (Basic) counts as no token', async () => {
@@ -47,7 +47,7 @@ describe('authPlugin against hostile tokens, over HTTP', () => {
       )
       const refusal = await kit.verifier.verify(token).then(
         () => 'accepted',
-        (e: unknown) => (isAuthError(e) ? e.context.reason : String(e)),
+        (e: unknown) => (isTopologyError(e) ? e.context.reason : String(e)),
       )
       expect(reasons(hostile.reason), hostile.name).toContain(refusal)
     },
@@ -69,7 +69,7 @@ describe('authPlugin against hostile tokens, over HTTP', () => {
     expect(answer.status).toBe(403)
     expect(answer.challenge).toContain('error="insufficient_scope"')
     expect(answer.challenge).toContain('scope="catalog:write"')
-    expect(answer.body.code).toBe('E_AUTH_FORBIDDEN')
+    expect(answer.body.code).toBe('E_TOPOLOGY_FORBIDDEN')
   })
 
   test('a valid token with the route role passes and the identity is on the request', async () => {

@@ -83,7 +83,7 @@ describe('KeySet rotation', () => {
       clock,
     })
     await expect(verifier.verify(await minter.mint({ role: 'ops' }))).rejects.toMatchObject({
-      code: 'E_AUTH_JWKS_UNAVAILABLE',
+      code: 'E_TOPOLOGY_JWKS_UNAVAILABLE',
       retryable: true,
     })
     const app = Fastify()
@@ -112,17 +112,23 @@ describe('KeySet rotation', () => {
     ['a missing next key', 'drop-next', /one current and one next/],
     ['a key that is not Ed25519', 'rsa', /Ed25519 private JWK/],
     ['a bad createdAt', 'created', /createdAt/],
-  ])('importKeySet() refuses %s with E_AUTH_BAD_OPTION', async (_name, variant, message) => {
-    const { keySet } = await authKit()
-    const doc = JSON.parse(JSON.stringify(keySet.export())) as {
-      keys: { state: string; privateJwk: Record<string, unknown>; createdAt: unknown }[]
-    }
-    const first = doc.keys[0]
-    if (first === undefined) throw new Error('empty key set')
-    if (variant === 'drop-next') doc.keys = doc.keys.filter((k) => k.state !== 'next')
-    if (variant === 'rsa') first.privateJwk = { kty: 'RSA', n: 'AQAB', e: 'AQAB' }
-    if (variant === 'created') first.createdAt = 'yesterday'
-    const input = variant === 'nope' ? 'nope' : doc
-    await expect(importKeySet(input)).rejects.toMatchObject({ code: 'E_AUTH_BAD_OPTION', message })
-  })
+  ])(
+    'importKeySet() refuses %s with E_TOPOLOGY_INVALID_OPTION',
+    async (_name, variant, message) => {
+      const { keySet } = await authKit()
+      const doc = JSON.parse(JSON.stringify(keySet.export())) as {
+        keys: { state: string; privateJwk: Record<string, unknown>; createdAt: unknown }[]
+      }
+      const first = doc.keys[0]
+      if (first === undefined) throw new Error('empty key set')
+      if (variant === 'drop-next') doc.keys = doc.keys.filter((k) => k.state !== 'next')
+      if (variant === 'rsa') first.privateJwk = { kty: 'RSA', n: 'AQAB', e: 'AQAB' }
+      if (variant === 'created') first.createdAt = 'yesterday'
+      const input = variant === 'nope' ? 'nope' : doc
+      await expect(importKeySet(input)).rejects.toMatchObject({
+        code: 'E_TOPOLOGY_INVALID_OPTION',
+        message,
+      })
+    },
+  )
 })

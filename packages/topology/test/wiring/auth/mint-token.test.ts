@@ -37,10 +37,10 @@ describe('mintToken()', () => {
     ['a sub with spaces', { role: 'ops', sub: 'a b' }, /sub must be/],
     ['a TTL under a second', { role: 'ops', ttlMs: 10 }, /ttlMs must be an integer from 1000/],
     ['a TTL over the key set maximum', { role: 'ops', ttlMs: 2 * 86_400_000 }, /maxTokenTtlMs/],
-  ])('refuses %s with E_AUTH_BAD_OPTION', async (_name, request, message) => {
+  ])('refuses %s with E_TOPOLOGY_INVALID_OPTION', async (_name, request, message) => {
     const { keySet } = await authKit()
     await expect(mintToken({ keySet, ...(request as { role: 'ops' }) })).rejects.toMatchObject({
-      code: 'E_AUTH_BAD_OPTION',
+      code: 'E_TOPOLOGY_INVALID_OPTION',
       message,
     })
   })
@@ -59,7 +59,7 @@ describe('authPlugin route rules', () => {
   test('a realm with a quote is refused at registration', async () => {
     const { verifier } = await authKit()
     await expect(Fastify().register(authPlugin, { verifier, realm: 'a"b' })).rejects.toMatchObject({
-      code: 'E_AUTH_BAD_OPTION',
+      code: 'E_TOPOLOGY_INVALID_OPTION',
     })
   })
 })

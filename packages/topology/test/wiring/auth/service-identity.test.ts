@@ -86,7 +86,7 @@ describe('token endpoint (client credentials)', () => {
     const app = Fastify()
     await expect(
       app.register(tokenEndpointPlugin, { minter: kit.minter, clients: { orders: 'short' } }),
-    ).rejects.toMatchObject({ code: 'E_AUTH_BAD_OPTION' })
+    ).rejects.toMatchObject({ code: 'E_TOPOLOGY_INVALID_OPTION' })
   })
 })
 
@@ -108,7 +108,7 @@ describe('service tokens', () => {
     expect(service.issued()).toBe(2)
   })
 
-  test('a wrong secret fails with E_AUTH_TOKEN_ENDPOINT naming the fix', async () => {
+  test('a wrong secret fails with E_TOPOLOGY_TOKEN_REFUSED naming the fix', async () => {
     const kit = await authKit()
     const service = await tokenService(kit)
     const tokens = remoteServiceTokens({
@@ -117,7 +117,7 @@ describe('service tokens', () => {
       clientSecret: 'wrong-secret-wrong-secret',
     })
     await expect(tokens.token()).rejects.toMatchObject({
-      code: 'E_AUTH_TOKEN_ENDPOINT',
+      code: 'E_TOPOLOGY_TOKEN_REFUSED',
       message: expect.stringMatching(/answered 401.*clientSecret/) as unknown,
     })
   })
@@ -142,9 +142,9 @@ describe('outgoing identity', () => {
     })
   })
 
-  test('outgoingAuthorization() with no caller and no service tokens throws E_AUTH_NO_IDENTITY', async () => {
+  test('outgoingAuthorization() with no caller and no service tokens throws E_TOPOLOGY_NO_IDENTITY', async () => {
     await expect(outgoingAuthorization({ identity: undefined })).rejects.toMatchObject({
-      code: 'E_AUTH_NO_IDENTITY',
+      code: 'E_TOPOLOGY_NO_IDENTITY',
     })
   })
 
@@ -157,7 +157,7 @@ describe('outgoing identity', () => {
     const url = `${await listen(app)}/inventory`
     const agent = new Agent().compose(identityGuard())
     await expect(request(url, { dispatcher: agent })).rejects.toMatchObject({
-      code: 'E_AUTH_NO_IDENTITY',
+      code: 'E_TOPOLOGY_NO_IDENTITY',
     })
     expect(served).toBe(0)
     const tokens = localServiceTokens({ minter: kit.minter, service: 'orders', clock: kit.clock })

@@ -1,7 +1,7 @@
 import fc from 'fast-check'
 import type { FastifyInstance } from 'fastify'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import { isAuthError } from '../../../src/wiring/auth/index.js'
+import { isTopologyError } from '../../../src/errors.js'
 import { authKit, call, protectedApp, type AuthKit } from './auth-fixtures.js'
 
 const B64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'
@@ -66,9 +66,9 @@ describe('TokenVerifier under random mutations of a valid token', () => {
         fc.pre(mutated !== token)
         const outcome = await kit.verifier.verify(mutated).then(
           () => 'accepted',
-          (e: unknown) => (isAuthError(e) ? e.code : `unexpected ${String(e)}`),
+          (e: unknown) => (isTopologyError(e) ? e.code : `unexpected ${String(e)}`),
         )
-        expect(outcome).toBe('E_AUTH_INVALID_TOKEN')
+        expect(outcome).toBe('E_TOPOLOGY_INVALID_TOKEN')
       }),
       { numRuns: 3000 },
     )

@@ -59,9 +59,9 @@ describe('startTracing()', () => {
     ['a sampling ratio above 1', { samplingRatio: 1.5 }, 'samplingRatio'],
     ['an uppercase service name', { serviceName: 'Orders' }, 'serviceName'],
     ['a Zipkin URL with a path', { zipkinUrl: 'http://127.0.0.1:9411/api/v2/spans' }, 'zipkinUrl'],
-  ])('refuses %s with E_TELEMETRY_BAD_OPTION', (_name, change, option) => {
+  ])('refuses %s with E_TOPOLOGY_INVALID_OPTION', (_name, change, option) => {
     expect(() => startTracing({ serviceName: 'orders', ...change })).toThrow(
-      expect.objectContaining({ code: 'E_TELEMETRY_BAD_OPTION', context: { option } }) as Error,
+      expect.objectContaining({ code: 'E_TOPOLOGY_INVALID_OPTION', context: { option } }) as Error,
     )
   })
 
@@ -82,7 +82,7 @@ describe('startTracing()', () => {
       expect(handle.exporters).toEqual([`file:${filePath}`])
       expect(() =>
         startTracing({ serviceName: 'x', instrumentations: [], registerEsmHook: false }),
-      ).toThrow(expect.objectContaining({ code: 'E_TELEMETRY_ALREADY_STARTED' }) as Error)
+      ).toThrow(expect.objectContaining({ code: 'E_TOPOLOGY_TRACING_ALREADY_STARTED' }) as Error)
       const tracer = trace.getTracer('test')
       tracer.startSpan('dropped by the 0 ratio').end()
       const parent = tracer.startSpan('root')

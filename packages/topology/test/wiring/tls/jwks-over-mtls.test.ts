@@ -47,7 +47,7 @@ describe('auth endpoints behind mTLS', () => {
       })
       const withoutCert = createTokenVerifier({ keys: { jwksUrl } })
       await expect(withoutCert.verify(await minter.mint({ role: 'ops' }))).rejects.toMatchObject({
-        code: 'E_AUTH_JWKS_UNAVAILABLE',
+        code: 'E_TOPOLOGY_JWKS_UNAVAILABLE',
       })
     } finally {
       await agent.close()

@@ -171,9 +171,9 @@ describe('issued certificates', () => {
     ['a bad IP SAN', { commonName: 'orders', ipAddresses: ['300.1.1.1'] }, 'ipAddresses'],
     ['a bad DNS SAN', { commonName: 'orders', dnsNames: ['-x-'] }, 'dnsNames'],
     ['a validity of one second', { commonName: 'orders', validityMs: 1000 }, 'validityMs'],
-  ])('issue() refuses %s with E_TLS_BAD_OPTION', async (_name, req, option) => {
+  ])('issue() refuses %s with E_TOPOLOGY_INVALID_OPTION', async (_name, req, option) => {
     await expect(ca.issue(req)).rejects.toMatchObject({
-      code: 'E_TLS_BAD_OPTION',
+      code: 'E_TOPOLOGY_INVALID_OPTION',
       context: { option },
     })
   })

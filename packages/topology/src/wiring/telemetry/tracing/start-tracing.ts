@@ -10,7 +10,7 @@ import {
   type SpanExporter,
   type SpanProcessor,
 } from '@opentelemetry/sdk-trace-base'
-import { TelemetryError } from '../telemetry-error.js'
+import { TopologyError } from '../../../errors.js'
 import { registerInstrumentationHook } from './esm-hook.js'
 import { defaultInstrumentations } from './instrumentations.js'
 import { JsonlSpanExporter } from './jsonl-span-exporter.js'
@@ -55,8 +55,8 @@ function buildExporters(options: TracingOptions): { names: string[]; exporters: 
 export function startTracing(options: TracingOptions): TracingHandle {
   checkTracingOptions(options)
   if (running) {
-    throw new TelemetryError(
-      'E_TELEMETRY_ALREADY_STARTED',
+    throw new TopologyError(
+      'E_TOPOLOGY_TRACING_ALREADY_STARTED',
       'tracing is already started in this process.',
     )
   }
