@@ -30,7 +30,13 @@ describe.skipIf(missing !== undefined)(
     test('shows live numbers and the active fault, and q stops the run cleanly leaving no process', async () => {
       const out = join(mkdtempSync(join(tmpdir(), 'faultline-tmux-')), 'run')
       const command = [
+        // As on a developer's terminal: in CI (CI=true) the CLI prints plain lines instead.
         'exec',
+        'env',
+        '-u',
+        'CI',
+        '-u',
+        'CONTINUOUS_INTEGRATION',
         process.execPath,
         '--conditions=@faultline/source',
         '--import',
@@ -61,6 +67,7 @@ describe.skipIf(missing !== undefined)(
             : undefined
         },
         90_000,
+        () => tmux.capture(SESSION, false, true),
       )
       expect(live).toContain('fixture-live')
       expect(live).toMatch(/running \d+ {2}completed \d+/)
@@ -76,6 +83,7 @@ describe.skipIf(missing !== undefined)(
             : undefined
         },
         90_000,
+        () => tmux.capture(SESSION, false, true),
       )
       expect(withFault).toMatch(/✓ #1 latency link:catalog-query->redis.*ended/)
       const colored = tmux.capture(SESSION, true)
@@ -89,6 +97,7 @@ describe.skipIf(missing !== undefined)(
         'the run to exit',
         () => (tmux.pane(SESSION, 'pane_dead') === '1' ? true : undefined),
         60_000,
+        () => tmux.capture(SESSION, false, true),
       )
       expect(tmux.pane(SESSION, 'pane_dead_status')).toBe('130')
       expect(alive(pid)).toBe(false)

@@ -87,12 +87,24 @@ function faultProblems(schedule: readonly ScheduledFault[], target: TargetDescri
 
 function checkerProblems(scenario: ResolvedScenario, checkers: CheckerRegistry): string[] {
   const names = [...checkers.keys()]
-  return scenario.checks
-    .filter((check) => !checkers.has(check.name))
-    .map(
-      (check) =>
-        `checks: no checker '${check.name}'; ${names.length === 0 ? 'no checkers are registered yet' : `use one of: ${names.join(', ')}`}`,
-    )
+  const problems: string[] = []
+  for (const check of scenario.checks) {
+    const checker = checkers.get(check.name)
+    if (checker === undefined) {
+      problems.push(
+        `checks: no checker '${check.name}'; ${names.length === 0 ? 'no checkers are registered' : `use one of: ${names.join(', ')}`}`,
+      )
+      continue
+    }
+    try {
+      checker.validateOptions?.(check.options)
+    } catch (error) {
+      problems.push(
+        `checks: ${check.name}: ${error instanceof Error ? error.message : String(error)}`,
+      )
+    }
+  }
+  return problems
 }
 
 function declareMetrics(

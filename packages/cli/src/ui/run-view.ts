@@ -23,11 +23,26 @@ export interface ViewIo {
 /** Which output: NDJSON, the live dashboard (TTY only) or plain lines. */
 export type ViewKind = 'json' | 'dashboard' | 'plain'
 
-/** The output a run gets: NDJSON with `--json`; the dashboard on a TTY unless turned off; else plain. */
-export function viewKind(io: ViewIo, flags: { json?: boolean; dashboard?: boolean }): ViewKind {
+/**
+ * The output a run gets: NDJSON with `--json`; the dashboard on a TTY unless turned off or in CI;
+ * else plain lines. In CI (`CI` or `CONTINUOUS_INTEGRATION` set, as runners do) ink draws only
+ * the last frame, so a dashboard would stay blank for the whole run: plain progress lines say more.
+ */
+export function viewKind(
+  io: ViewIo,
+  flags: { json?: boolean; dashboard?: boolean },
+  env: NodeJS.ProcessEnv = process.env,
+): ViewKind {
   if (flags.json === true) return 'json'
   const tty = (stream: unknown) => (stream as { isTTY?: boolean } | undefined)?.isTTY === true
-  return flags.dashboard !== false && tty(io.stdout) && tty(io.stdin) ? 'dashboard' : 'plain'
+  const live = flags.dashboard !== false && !inCi(env) && tty(io.stdout) && tty(io.stdin)
+  return live ? 'dashboard' : 'plain'
+}
+
+/** Whether a CI runner's environment is set, read the way ink reads it. */
+export function inCi(env: NodeJS.ProcessEnv): boolean {
+  const set = (key: string) => key in env && env[key] !== '0' && env[key] !== 'false'
+  return set('CI') || set('CONTINUOUS_INTEGRATION')
 }
 
 /** Makes the view of one run (the dashboard's code is loaded only when it is used). */

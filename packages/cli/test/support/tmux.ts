@@ -73,11 +73,15 @@ export function tmuxMissing(): string | undefined {
   }
 }
 
-/** Polls `probe` until it returns a value, at most `timeoutMs`; fails naming `what`. */
+/**
+ * Polls `probe` until it returns a value, at most `timeoutMs`; fails naming `what` and, when
+ * `lastSeen` is given, showing what it returned last (the screen), so a failure can be diagnosed.
+ */
 export async function waitFor<T>(
   what: string,
   probe: () => T | undefined,
   timeoutMs: number,
+  lastSeen?: () => string,
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs
   let last: Error | undefined
@@ -90,8 +94,9 @@ export async function waitFor<T>(
     }
     await new Promise((resolve) => setTimeout(resolve, 200))
   }
+  const seen = lastSeen === undefined ? '' : `\nlast seen:\n${lastSeen()}`
   throw new Error(
-    `timed out after ${timeoutMs} ms waiting for ${what}${last === undefined ? '' : `: ${last.message}`}`,
+    `timed out after ${timeoutMs} ms waiting for ${what}${last === undefined ? '' : `: ${last.message}`}${seen}`,
   )
 }
 

@@ -12,12 +12,20 @@ function stream(isTTY: boolean): PassThrough & { isTTY?: boolean } {
 describe('viewKind()', () => {
   test('the dashboard only when stdout and stdin are terminals and it is not turned off', () => {
     const tty = { stdout: stream(true), stdin: stream(true) }
-    expect(viewKind(tty, {})).toBe('dashboard')
-    expect(viewKind(tty, { dashboard: false })).toBe('plain')
-    expect(viewKind(tty, { json: true })).toBe('json')
-    expect(viewKind({ stdout: stream(false), stdin: stream(true) }, {})).toBe('plain')
-    expect(viewKind({ stdout: stream(true), stdin: stream(false) }, {})).toBe('plain')
-    expect(viewKind({ stdout: stream(true) }, {})).toBe('plain')
+    expect(viewKind(tty, {}, {})).toBe('dashboard')
+    expect(viewKind(tty, { dashboard: false }, {})).toBe('plain')
+    expect(viewKind(tty, { json: true }, {})).toBe('json')
+    expect(viewKind({ stdout: stream(false), stdin: stream(true) }, {}, {})).toBe('plain')
+    expect(viewKind({ stdout: stream(true), stdin: stream(false) }, {}, {})).toBe('plain')
+    expect(viewKind({ stdout: stream(true) }, {}, {})).toBe('plain')
+  })
+
+  test('plain lines on a CI runner even with a terminal (ink would draw only the last frame)', () => {
+    const tty = { stdout: stream(true), stdin: stream(true) }
+    expect(viewKind(tty, {}, { CI: 'true' })).toBe('plain')
+    expect(viewKind(tty, {}, { CONTINUOUS_INTEGRATION: '1' })).toBe('plain')
+    expect(viewKind(tty, {}, { CI: 'false' })).toBe('dashboard')
+    expect(viewKind(tty, {}, { CI: '0' })).toBe('dashboard')
   })
 
   test('the plain view writes lines without a single escape code', async () => {
