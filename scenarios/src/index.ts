@@ -22,6 +22,7 @@ export {
   FAULT_KINDS,
   GUARANTEE_IDS,
   INFRA_PROCESSES,
+  RELAY_PROCESSES,
   LINK_ENDS,
   LINK_FAULT_KINDS,
   PROCESS_FAULT_KINDS,
@@ -35,6 +36,7 @@ export type {
   LinkEnd,
   LinkName,
   ProcessTarget,
+  RelayProcess,
   ScalableService,
   ServiceName,
 } from './names.js'

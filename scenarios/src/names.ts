@@ -42,6 +42,21 @@ export const INFRA_PROCESSES = ['postgres', 'postgres-replica', 'redis', 'kafka'
 /** A backing process. */
 export type InfraProcess = (typeof INFRA_PROCESSES)[number]
 
+/**
+ * The outbox relays, one process per producing service's database, each of which can be killed,
+ * paused and restarted like a service.
+ */
+export const RELAY_PROCESSES = [
+  'relay-catalog',
+  'relay-orders',
+  'relay-inventory',
+  'relay-payments',
+  'relay-shipping',
+] as const
+
+/** An outbox relay process. */
+export type RelayProcess = (typeof RELAY_PROCESSES)[number]
+
 /** The services that run several instances and can be scaled. */
 export const SCALABLE_SERVICES = ['catalog-query'] as const
 
@@ -49,7 +64,7 @@ export const SCALABLE_SERVICES = ['catalog-query'] as const
 export type ScalableService = (typeof SCALABLE_SERVICES)[number]
 
 /** What a process fault can hit. */
-export type ProcessTarget = InfraProcess | ServiceName
+export type ProcessTarget = InfraProcess | ServiceName | RelayProcess
 
 /** One end of a link: a service, a backing process or the load balancer. */
 export type LinkEnd = ServiceName | InfraProcess | 'lb'

@@ -194,6 +194,12 @@ export interface TopologyRequirements {
   readonly services?: readonly ServiceName[]
   /** A replica lag to hold the Postgres replica at (`recovery_min_apply_delay`). */
   readonly replicaDelay?: Duration
+  /** Products seeded before the load, across categories. @default 200 */
+  readonly products?: number
+  /** Units of stock each seeded product starts with. @default 1000 */
+  readonly stock?: number
+  /** Share of charges the payments service declines, 0..1 (its chaos knob). @default 0 */
+  readonly paymentFailureRate?: number
 }
 
 /** What `--smoke` changes: a short (at most 60 s of load) variant that still proves something. */

@@ -1,6 +1,7 @@
 import {
   FAULT_KINDS,
   INFRA_PROCESSES,
+  RELAY_PROCESSES,
   LINK_ENDS,
   LINK_FAULT_KINDS,
   SCALABLE_SERVICES,
@@ -12,7 +13,11 @@ import { positiveDuration } from './workload.js'
 
 const COMMON = ['kind', 'at', 'within', 'duration', 'repeat']
 const LINK_COMMON = ['link', 'stream', 'toxicity']
-const PROCESS_TARGETS: readonly string[] = [...INFRA_PROCESSES, ...SERVICE_NAMES]
+const PROCESS_TARGETS: readonly string[] = [
+  ...INFRA_PROCESSES,
+  ...SERVICE_NAMES,
+  ...RELAY_PROCESSES,
+]
 
 /** Per link fault kind: its own fields, which are required, and which are durations. */
 const LINK_PARAMS: Readonly<

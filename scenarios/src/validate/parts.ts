@@ -111,7 +111,22 @@ export function checkThresholds(problems: Problems, field: string, input: unknow
 export function checkTopology(problems: Problems, field: string, input: unknown): number {
   if (input === undefined) return 1
   if (!problems.object(field, input, "write e.g. { replicas: { 'catalog-query': 3 } }")) return 1
-  problems.unknownKeys(field, input, ['replicas', 'tls', 'lb', 'services', 'replicaDelay'])
+  problems.unknownKeys(field, input, [
+    'replicas',
+    'tls',
+    'lb',
+    'services',
+    'replicaDelay',
+    'products',
+    'stock',
+    'paymentFailureRate',
+  ])
+  if (input.products !== undefined)
+    problems.number(`${field}.products`, input.products, { min: 1, max: 100_000, integer: true })
+  if (input.stock !== undefined)
+    problems.number(`${field}.stock`, input.stock, { min: 0, max: 1_000_000_000, integer: true })
+  if (input.paymentFailureRate !== undefined)
+    problems.number(`${field}.paymentFailureRate`, input.paymentFailureRate, { min: 0, max: 1 })
   if (input.tls !== undefined && typeof input.tls !== 'boolean')
     problems.add(`${field}.tls`, `${show(input.tls)} must be true or false`)
   if (input.lb !== undefined)

@@ -1,5 +1,7 @@
 import { describe, expect, test } from 'vitest'
+import { resolveScenario, scenarioLibrary } from '@faultline/scenarios'
 import { builtInCheckers } from '../../src/core/checkers.js'
+import { ENGINE_METRICS } from '../../src/core/metrics/catalog.js'
 import { checkerNames } from '../../src/checkers/registry.js'
 import { HistoryBuilder } from './support/history.js'
 
@@ -31,4 +33,27 @@ describe('the built-in checker registry a run uses by default', () => {
     expect(() => staleness.validateOptions?.({ windowMs: 'soon' })).toThrow(/windowMs/)
     expect(() => staleness.validateOptions?.({ nosuch: 1 })).toThrow(/nosuch/)
   })
+})
+
+describe('the scenario library against the built-in checkers', () => {
+  const engineMetrics = new Set(ENGINE_METRICS.map((m) => m.name))
+  test.each(scenarioLibrary.map((s) => [s.name, s] as const))(
+    '%s: its checks exist with valid options, and each threshold names a metric the run declares',
+    (_name, scenario) => {
+      for (const smoke of [false, true]) {
+        const resolved = resolveScenario(scenario, { smoke })
+        const declared = new Set(engineMetrics)
+        for (const check of resolved.checks) {
+          const entry = builtInCheckers.get(check.name)
+          expect(entry, `checker ${check.name}`).toBeDefined()
+          expect(() => entry!.validateOptions?.(check.options)).not.toThrow()
+          for (const metric of entry!.metrics ?? []) declared.add(metric.name)
+        }
+        for (const key of Object.keys(resolved.thresholds))
+          expect(declared, `threshold ${key}`).toContain(key.split('{')[0])
+        const covered = resolved.checks.flatMap((c) => builtInCheckers.get(c.name)!.guarantees)
+        expect(scenario.guarantees.some((g) => covered.includes(g))).toBe(true)
+      }
+    },
+  )
 })
