@@ -18,8 +18,11 @@ export interface EventEnvelope<P = JsonValue> {
   readonly aggregateId: string
   /** The event name without version, e.g. `order.placed`. */
   readonly type: string
-  /** Schema version of `payload` (1, 2, ...); upcasters move old versions forward. */
-  readonly version: number
+  /**
+   * Schema version of `payload` (1, 2, ...); upcasters move old versions forward. Not the
+   * aggregate's row version: that is {@link EventEnvelope.sequence}.
+   */
+  readonly schemaVersion: number
   /** Per-aggregate, gap-free, starting at 1, in commit order; consumers detect gaps with it. */
   readonly sequence: number
   readonly payload: P
@@ -30,7 +33,7 @@ export interface EventEnvelope<P = JsonValue> {
 }
 
 /** A broker-neutral message: what a publisher sends and a consumer receives. */
-export interface TransportMessage {
+export interface WireMessage {
   readonly key: string
   readonly value: Buffer
   readonly headers: Readonly<Record<string, string>>
@@ -47,7 +50,7 @@ export function formatEventType(type: string, version: number): string {
 }
 
 /** `order.placed@2` → `{ type: 'order.placed', version: 2 }`; a bad string throws. */
-export function parseEventType(text: string): { type: string; version: number } {
+export function parseEventType(text: string): { type: string; schemaVersion: number } {
   const at = text.lastIndexOf('@')
   const version = Number(text.slice(at + 1))
   if (at <= 0 || !Number.isInteger(version) || version < 1 || text.slice(at + 1) !== `${version}`) {
@@ -55,7 +58,7 @@ export function parseEventType(text: string): { type: string; version: number } 
       context: { field: 'type' },
     })
   }
-  return { type: text.slice(0, at), version }
+  return { type: text.slice(0, at), schemaVersion: version }
 }
 
 /** The outcome of {@link validateEnvelope}: the envelope, or every reason it is not one. */
@@ -89,8 +92,9 @@ export function validateEnvelope(value: unknown): EnvelopeValidation {
   if (!nonEmpty(v.aggregateType)) problems.push('aggregateType must be a non-empty string')
   if (!nonEmpty(v.aggregateId)) problems.push('aggregateId must be a non-empty string')
   if (!nonEmpty(v.type)) problems.push('type must be a non-empty string')
-  else if (v.type.includes('@')) problems.push('type must not contain "@" (version is separate)')
-  if (!positiveInt(v.version)) problems.push('version must be an integer >= 1')
+  else if (v.type.includes('@'))
+    problems.push('type must not contain "@" (schemaVersion is separate)')
+  if (!positiveInt(v.schemaVersion)) problems.push('schemaVersion must be an integer >= 1')
   if (!positiveInt(v.sequence)) problems.push('sequence must be an integer >= 1')
   if (!('payload' in v) || v.payload === undefined) problems.push('payload is missing')
   problems.push(...headerProblems(v.headers))
@@ -102,14 +106,14 @@ export function validateEnvelope(value: unknown): EnvelopeValidation {
 }
 
 /** Turns an envelope into a message: key = aggregateId, value = JSON, headers + id + type@version. */
-export function encodeEnvelope(envelope: EventEnvelope): TransportMessage {
+export function encodeEnvelope(envelope: EventEnvelope): WireMessage {
   return {
     key: envelope.aggregateId,
     value: Buffer.from(JSON.stringify(envelope)),
     headers: {
       ...envelope.headers,
       [HEADER_EVENT_ID]: envelope.id,
-      [HEADER_EVENT_TYPE]: formatEventType(envelope.type, envelope.version),
+      [HEADER_EVENT_TYPE]: formatEventType(envelope.type, envelope.schemaVersion),
     },
   }
 }

@@ -8,7 +8,7 @@ import {
   type NewEvent,
   type PreparedEvent,
 } from './outbox-input.js'
-import { systemClock, type Clock, type SqlExecutor } from './ports.js'
+import { systemClock, type Clock, type SqlClient } from './ports.js'
 
 /** Options for {@link appendEvents}. */
 export interface AppendOptions {
@@ -79,7 +79,7 @@ function appendValues(prepared: readonly PreparedEvent[]): (string | number)[][]
     rows.map((e) => e.aggregateType),
     rows.map((e) => e.aggregateId),
     rows.map((e) => e.type),
-    rows.map((e) => e.version),
+    rows.map((e) => e.schemaVersion),
     prepared.map((p) => p.payloadJson),
     prepared.map((p) => p.headersJson),
     rows.map((e) => e.occurredAt),
@@ -90,7 +90,7 @@ function appendValues(prepared: readonly PreparedEvent[]): (string | number)[][]
 
 /** Runs {@link APPEND_SQL}; returns each event's sequence number, in input order. */
 async function insertWithSequences(
-  tx: SqlExecutor,
+  tx: SqlClient,
   prepared: readonly PreparedEvent[],
 ): Promise<number[]> {
   const r = await tx.query<{ position: string; sequence: string }>(
@@ -156,7 +156,7 @@ function prepareAll(events: readonly NewEvent<unknown>[], options: AppendOptions
 function checkLimit(limit: number): void {
   if (typeof limit === 'number' && limit > 0) return
   throw new SyncKitError(
-    'E_SYNC_INVALID_OPTIONS',
+    'E_SYNC_INVALID_OPTION',
     `maxMessageBytes must be a number > 0 (or Infinity), got ${String(limit)}`,
     { context: { field: 'maxMessageBytes' } },
   )
@@ -190,7 +190,7 @@ function checkSize(prepared: PreparedEvent, index: number, limit: number): Prepa
  * Either way the transaction is left as it is for the caller to roll back.
  */
 export async function appendEvents(
-  tx: SqlExecutor,
+  tx: SqlClient,
   events: readonly NewEvent<unknown>[],
   options: AppendOptions = {},
 ): Promise<EventEnvelope[]> {

@@ -71,7 +71,7 @@ describe('rows whose column types Postgres checked', () => {
     const bad: [Partial<Record<string, string | null>>, RegExp][] = [
       [{ type: 'a@b' }, /type must not contain "@"/],
       [{ aggregateid: '' }, /aggregateId must be a non-empty string/],
-      [{ version: '0', sequence: 'x' }, /version must be.*; sequence must be/],
+      [{ version: '0', sequence: 'x' }, /schemaVersion must be.*; sequence must be/],
       [{ headers: '{"n": 1}' }, /header "n" must be a string/],
       [{ headers: '[]' }, /headers must be an object of strings/],
       [{ occurred_at: 'yesterday' }, /occurredAt must be an ISO-8601 date string/],

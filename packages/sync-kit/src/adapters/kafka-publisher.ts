@@ -59,7 +59,7 @@ export class KafkaPublisher implements EventPublisher {
   constructor(options: KafkaPublisherOptions) {
     if (!options.kafka && !options.brokers?.length) {
       throw new SyncKitError(
-        'E_SYNC_INVALID_OPTIONS',
+        'E_SYNC_INVALID_OPTION',
         'KafkaPublisher needs brokers or a kafka client',
         {
           context: { field: 'brokers' },
@@ -187,9 +187,12 @@ export class KafkaPublisher implements EventPublisher {
     const p = this.#producer
     this.#producer = undefined
     await p?.disconnect().catch((err: unknown) =>
-      this.#logger.warn('producer disconnect failed', {
-        error: describeError(err),
-      }),
+      this.#logger.warn(
+        {
+          error: describeError(err),
+        },
+        'producer disconnect failed',
+      ),
     )
   }
 }

@@ -57,7 +57,7 @@ export function decodeMessage<Tx>(router: Router<Tx>, message: ConsumedMessage):
         ...where,
         eventId: envelope.id,
         eventType: envelope.type,
-        version: envelope.version,
+        schemaVersion: envelope.schemaVersion,
       },
     })
     return { ok: false, error, event: envelope }

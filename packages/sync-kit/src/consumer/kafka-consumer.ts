@@ -84,7 +84,7 @@ function checkTunables(o: KafkaEventConsumerOptions): void {
   const concurrency = o.partitionsConsumedConcurrently
   if (concurrency !== undefined && !(Number.isInteger(concurrency) && concurrency >= 1)) {
     throw new SyncKitError(
-      'E_SYNC_INVALID_OPTIONS',
+      'E_SYNC_INVALID_OPTION',
       `partitionsConsumedConcurrently must be an integer >= 1, got ${concurrency}`,
       { context: { field: 'partitionsConsumedConcurrently' } },
     )
@@ -92,7 +92,7 @@ function checkTunables(o: KafkaEventConsumerOptions): void {
   const aside = o.setAsideAfterMs
   if (aside !== undefined && !(Number.isFinite(aside) && aside >= 0)) {
     throw new SyncKitError(
-      'E_SYNC_INVALID_OPTIONS',
+      'E_SYNC_INVALID_OPTION',
       `setAsideAfterMs must be a number >= 0, got ${aside}`,
       { context: { field: 'setAsideAfterMs' } },
     )
@@ -150,7 +150,7 @@ function toBatch(p: EachBatchPayload, active: () => boolean): ConsumedBatch {
  */
 export class KafkaEventConsumer implements EventConsumer {
   readonly #kafka: Kafka
-  readonly #o: KafkaEventConsumerOptions
+  readonly #options: KafkaEventConsumerOptions
   #consumer: KafkaJsConsumer | undefined
   #workers: PartitionWorkers | undefined
   #admin: Promise<Admin> | undefined
@@ -158,16 +158,12 @@ export class KafkaEventConsumer implements EventConsumer {
 
   constructor(options: KafkaEventConsumerOptions) {
     if (!options.kafka && !options.brokers?.length) {
-      throw new SyncKitError(
-        'E_SYNC_INVALID_OPTIONS',
-        'KafkaEventConsumer needs brokers or kafka',
-        {
-          context: { field: 'brokers' },
-        },
-      )
+      throw new SyncKitError('E_SYNC_INVALID_OPTION', 'KafkaEventConsumer needs brokers or kafka', {
+        context: { field: 'brokers' },
+      })
     }
     checkTunables(options)
-    this.#o = options
+    this.#options = options
     const logger = options.logger ?? silentLogger
     this.#logger = logger
     this.#kafka =
@@ -183,12 +179,12 @@ export class KafkaEventConsumer implements EventConsumer {
   }
 
   async run(options: ConsumerRunOptions): Promise<void> {
-    if (this.#consumer) throw new SyncKitError('E_SYNC_INVALID_OPTIONS', 'consumer already running')
+    if (this.#consumer) throw new SyncKitError('E_SYNC_INVALID_OPTION', 'consumer already running')
     const consumer = this.#kafka.consumer({
       groupId: options.groupId,
-      sessionTimeout: this.#o.sessionTimeoutMs ?? 30_000,
-      heartbeatInterval: this.#o.heartbeatIntervalMs ?? 3_000,
-      maxWaitTimeInMs: this.#o.maxWaitTimeMs ?? 5_000,
+      sessionTimeout: this.#options.sessionTimeoutMs ?? 30_000,
+      heartbeatInterval: this.#options.heartbeatIntervalMs ?? 3_000,
+      maxWaitTimeInMs: this.#options.maxWaitTimeMs ?? 5_000,
     })
     this.#consumer = consumer
     try {
@@ -201,12 +197,12 @@ export class KafkaEventConsumer implements EventConsumer {
       await consumer.run(
         eachBatch === undefined
           ? {
-              partitionsConsumedConcurrently: this.#o.partitionsConsumedConcurrently ?? 1,
+              partitionsConsumedConcurrently: this.#options.partitionsConsumedConcurrently ?? 1,
               eachMessage: ({ topic, partition, message }) =>
                 options.eachMessage?.(toConsumed(topic, partition, message)) ?? Promise.resolve(),
             }
           : {
-              partitionsConsumedConcurrently: this.#o.partitionsConsumedConcurrently ?? 8,
+              partitionsConsumedConcurrently: this.#options.partitionsConsumedConcurrently ?? 8,
               // Only offsets the consumer commits are committed: a batch it leaves unfinished
               // (stopping, partition lost) is not marked done behind its back.
               eachBatchAutoResolve: false,
@@ -265,7 +261,7 @@ export class KafkaEventConsumer implements EventConsumer {
     const workers = new PartitionWorkers({
       handle,
       toBatch,
-      inlineMs: this.#o.setAsideAfterMs ?? 1_000,
+      inlineMs: this.#options.setAsideAfterMs ?? 1_000,
       logger: this.#logger,
     })
     this.#workers = workers

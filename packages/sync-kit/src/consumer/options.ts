@@ -130,7 +130,7 @@ export type ResolvedConsumerOptions<Tx> = Required<
   Pick<ConsumerOptions<Tx>, 'sharedLock' | 'onEvent'>
 
 function invalid(field: string, why: string): SyncKitError {
-  return new SyncKitError('E_SYNC_INVALID_OPTIONS', `createConsumer(): ${field} ${why}`, {
+  return new SyncKitError('E_SYNC_INVALID_OPTION', `createConsumer(): ${field} ${why}`, {
     context: { field },
   })
 }

@@ -12,8 +12,8 @@ import type {
 } from '../consumer/ports.js'
 import { closeChunkSql, openChunkSql, readClaim, type Quote } from './postgres-chunk.js'
 
-/** Options for {@link createPostgresStore}. */
-export interface PostgresStoreOptions {
+/** Options for {@link createPostgresConsumerStore}. */
+export interface PostgresConsumerStoreOptions {
   /** The consumer's own database (where its read models live). The caller owns the pool. */
   readonly pool: Pool
 }
@@ -46,10 +46,10 @@ const toParked = (r: ParkedRow): ParkedEvent => ({
  * tables (migration `0101_inbox`). A transaction is a `pg.PoolClient` inside `BEGIN`, handed to
  * handlers so their writes commit with the inbox row.
  */
-export class PostgresStore implements ProjectionStore<PoolClient> {
+export class PostgresConsumerStore implements ProjectionStore<PoolClient> {
   readonly #pool: Pool
 
-  constructor(options: PostgresStoreOptions) {
+  constructor(options: PostgresConsumerStoreOptions) {
     this.#pool = options.pool
   }
 
@@ -282,6 +282,8 @@ export class PostgresStore implements ProjectionStore<PoolClient> {
 }
 
 /** Creates the Postgres consumer and projection store on a pool the caller owns. */
-export function createPostgresStore(options: PostgresStoreOptions): PostgresStore {
-  return new PostgresStore(options)
+export function createPostgresConsumerStore(
+  options: PostgresConsumerStoreOptions,
+): PostgresConsumerStore {
+  return new PostgresConsumerStore(options)
 }

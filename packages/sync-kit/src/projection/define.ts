@@ -34,7 +34,7 @@ const IDENT = /^[a-z_][a-z0-9_]{0,39}$/
 export function defineProjection<Tx>(definition: ProjectionDefinition<Tx>): Projection<Tx> {
   const table = definition.table ?? definition.name
   const bad = (field: string, why: string) =>
-    new SyncKitError('E_SYNC_INVALID_OPTIONS', `defineProjection(): ${field} ${why}`, {
+    new SyncKitError('E_SYNC_INVALID_OPTION', `defineProjection(): ${field} ${why}`, {
       context: { field, projection: String(definition.name) },
     })
   if (typeof definition.name !== 'string' || !IDENT.test(definition.name)) {

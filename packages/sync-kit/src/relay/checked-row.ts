@@ -29,20 +29,40 @@ export function hasCheckedTypes(oidOf: (column: string) => number | undefined): 
  * reads it, which topic routing rarely does.
  */
 class RowEnvelope implements EventEnvelope {
+  readonly id: string
+  readonly aggregateType: string
+  readonly aggregateId: string
+  readonly type: string
+  readonly schemaVersion: number
+  readonly sequence: number
+  readonly #payloadText: string
+  readonly headers: Readonly<Record<string, string>>
+  readonly occurredAt: string
+
   constructor(
-    readonly id: string,
-    readonly aggregateType: string,
-    readonly aggregateId: string,
-    readonly type: string,
-    readonly version: number,
-    readonly sequence: number,
-    private readonly payloadText: string,
-    readonly headers: Readonly<Record<string, string>>,
-    readonly occurredAt: string,
-  ) {}
+    id: string,
+    aggregateType: string,
+    aggregateId: string,
+    type: string,
+    schemaVersion: number,
+    sequence: number,
+    payloadText: string,
+    headers: Readonly<Record<string, string>>,
+    occurredAt: string,
+  ) {
+    this.id = id
+    this.aggregateType = aggregateType
+    this.aggregateId = aggregateId
+    this.type = type
+    this.schemaVersion = schemaVersion
+    this.sequence = sequence
+    this.#payloadText = payloadText
+    this.headers = headers
+    this.occurredAt = occurredAt
+  }
 
   get payload(): JsonValue {
-    return JSON.parse(this.payloadText) as JsonValue
+    return JSON.parse(this.#payloadText) as JsonValue
   }
 }
 
@@ -84,7 +104,7 @@ export function checkedRowToMessage(
   const value =
     `{"id":"${id}","aggregateType":${JSON.stringify(aggregateType)}` +
     `,"aggregateId":${JSON.stringify(aggregateId)},"type":${JSON.stringify(type)}` +
-    `,"version":${version},"sequence":${sequence},"payload":${payload}` +
+    `,"schemaVersion":${version},"sequence":${sequence},"payload":${payload}` +
     `,"headers":${headersText},"occurredAt":${JSON.stringify(occurredAt)}}`
   const envelope = new RowEnvelope(
     id,

@@ -9,6 +9,7 @@ import {
   warmUpPublisher,
 } from './options.js'
 import type { RelayCommonOptions } from './options.js'
+import { faultHook, type FaultHook } from './faults.js'
 import { PendingRows } from './pending-rows.js'
 import {
   fetchRows,
@@ -79,9 +80,10 @@ const IDLE_SAVE_MS = 1000
  * every event of the batch, so a crash re-sends rather than skips.
  */
 export class PollingRelay {
-  readonly #o: Required<Omit<PollingRelayOptions, 'faults' | 'onStall' | 'onRejected'>> &
-    Pick<PollingRelayOptions, 'faults' | 'onStall' | 'onRejected'>
+  readonly #options: Required<Omit<PollingRelayOptions, 'onStall' | 'onRejected'>> &
+    Pick<PollingRelayOptions, 'onStall' | 'onRejected'>
   readonly #pool: Pool
+  readonly #faults: FaultHook | undefined
   readonly #queue: PublishQueue
   readonly #refused: RefusedEvents
   #running = false
@@ -95,13 +97,20 @@ export class PollingRelay {
     checkCommon(options)
     checkPositive('pollIntervalMs', options.pollIntervalMs)
     checkPositive('stallAlarmMs', options.stallAlarmMs)
-    this.#o = { ...RELAY_DEFAULTS, ...DEFAULTS, ...options }
+    this.#options = { ...RELAY_DEFAULTS, ...DEFAULTS, ...options }
+    this.#faults = faultHook(options)
     this.#pool = new pg.Pool({ ...toClientConfig(options.connection), max: 2 })
-    this.#pool.on('error', (err) => this.#o.logger.warn('relay pool error', { error: err.message }))
-    this.#refused = new RefusedEvents(this.#o.invalidTopic, this.#o.logger, this.#o.onRejected)
+    this.#pool.on('error', (err) =>
+      this.#options.logger.warn({ error: err.message }, 'relay pool error'),
+    )
+    this.#refused = new RefusedEvents(
+      this.#options.invalidTopic,
+      this.#options.logger,
+      this.#options.onRejected,
+    )
     this.#queue = new PublishQueue({
-      ...this.#o,
-      faults: this.#o.faults,
+      ...this.#options,
+      faults: this.#faults,
       divert: (message, error, isRecord) => this.#refused.divert(message, error, isRecord),
     })
   }
@@ -115,11 +124,11 @@ export class PollingRelay {
     if (r.rows[0]?.v !== 'on') {
       await this.#pool.end()
       throw new SyncKitError(
-        'E_SYNC_INVALID_OPTIONS',
+        'E_SYNC_INVALID_OPTION',
         'the polling relay needs track_commit_timestamp=on to deliver in commit order',
       )
     }
-    await warmUpPublisher(this.#o.publisher, this.#o.logger)
+    await warmUpPublisher(this.#options.publisher, this.#options.logger)
     this.#running = true
     this.#loop = this.#run()
   }
@@ -152,18 +161,18 @@ export class PollingRelay {
       try {
         state ??= await this.#restore()
         const more = await this.#pollOnce(state)
-        if (!more) await this.#sleep(this.#o.pollIntervalMs)
+        if (!more) await this.#sleep(this.#options.pollIntervalMs)
       } catch (err) {
         state = undefined // reload: the saved cursor is the truth after a failure
-        this.#o.logger.warn('polling relay error', { error: describeError(err) })
-        await this.#sleep(Math.max(this.#o.pollIntervalMs, 500))
+        this.#options.logger.warn({ error: describeError(err) }, 'polling relay error')
+        await this.#sleep(Math.max(this.#options.pollIntervalMs, 500))
       }
     }
   }
 
   async #restore(): Promise<PollState> {
-    const cursor = await loadCursor(this.#pool, this.#o.name)
-    const typesChecked = await outboxTypesChecked(this.#pool, this.#o.table)
+    const cursor = await loadCursor(this.#pool, this.#options.name)
+    const typesChecked = await outboxTypesChecked(this.#pool, this.#options.table)
     return {
       cursor,
       pending: new PendingRows(),
@@ -176,21 +185,21 @@ export class PollingRelay {
   /** One scan-publish-save round; true when more rows are ready right away. */
   async #pollOnce(state: PollState): Promise<boolean> {
     this.#polls++
-    const scan = await scanOutbox(this.#pool, this.#o.table, state.scanFrom)
+    const scan = await scanOutbox(this.#pool, this.#options.table, state.scanFrom)
     this.#scannedRows += scan.below.length
     state.pending.add(scan.below)
     if (BigInt(scan.horizon) > BigInt(state.scanFrom)) state.scanFrom = scan.horizon
     if (scan.fence !== null) await this.#checkStall(scan.fence, scan.horizon)
-    const batch = state.pending.peek(this.#o.batchSize, scan.fence)
+    const batch = state.pending.peek(this.#options.batchSize, scan.fence)
     if (batch.length === 0) {
       await this.#saveIdleProgress(state)
       return false
     }
     const positions = batch.map((b) => b.position)
-    const rows = await fetchRows(this.#pool, this.#o.table, positions)
-    await this.#o.faults?.('relay:received', { events: rows.length })
+    const rows = await fetchRows(this.#pool, this.#options.table, positions)
+    await this.#faults?.('relay:received', { events: rows.length })
     if (!(await this.#publish(rows, state.typesChecked))) return false
-    await this.#o.faults?.('relay:before-ack', { events: rows.length })
+    await this.#faults?.('relay:before-ack', { events: rows.length })
     state.pending.shift(batch.length)
     const last = rows[rows.length - 1]
     const next: PollCursor = {
@@ -199,15 +208,15 @@ export class PollingRelay {
       position: last ? String(last.position) : state.cursor.position,
       lowXid: lowXid(state),
     }
-    await markDeliveredAndSave(this.#pool, this.#o.table, positions, this.#o.name, next)
+    await markDeliveredAndSave(this.#pool, this.#options.table, positions, this.#options.name, next)
     state.cursor = next
-    state.lastSavedAt = this.#o.clock.now()
+    state.lastSavedAt = this.#options.clock.now()
     return state.pending.peek(1, scan.fence).length > 0
   }
 
   /** Publishes rows; false when `stop()` abandoned some (the cursor must not move past them). */
   async #publish(rows: readonly OutboxRowText[], typesChecked: boolean): Promise<boolean> {
-    const { topic, invalidTopic, logger } = this.#o
+    const { topic, invalidTopic, logger } = this.#options
     const messages = rows.map((r) => rowToMessage(r, topic, invalidTopic, logger, typesChecked))
     let durable = 0
     this.#queue.push(messages.map((message) => ({ message, onDurable: () => durable++ })))
@@ -218,22 +227,22 @@ export class PollingRelay {
   /** Saves an advanced `lowXid` now and then, so a restart scans less. */
   async #saveIdleProgress(state: PollState): Promise<void> {
     const low = lowXid(state)
-    const now = this.#o.clock.now()
+    const now = this.#options.clock.now()
     if (low === state.cursor.lowXid || now - state.lastSavedAt < IDLE_SAVE_MS) return
     const next = { ...state.cursor, lowXid: low }
-    await markDeliveredAndSave(this.#pool, this.#o.table, [], this.#o.name, next)
+    await markDeliveredAndSave(this.#pool, this.#options.table, [], this.#options.name, next)
     state.cursor = next
     state.lastSavedAt = now
   }
 
   async #checkStall(fenceMicros: number, horizon: string): Promise<void> {
-    const waited = this.#o.clock.now() - fenceMicros / 1000
-    if (!(waited > this.#o.stallAlarmMs)) return
+    const waited = this.#options.clock.now() - fenceMicros / 1000
+    if (!(waited > this.#options.stallAlarmMs)) return
     this.#stalls++
     const blocker = await oldestTransaction(this.#pool)
     const report: StallReport = { stalledForMs: waited, horizon, blocker }
-    this.#o.logger.warn('outbox delivery stalled behind a running transaction', { ...report })
-    this.#o.onStall?.(report)
+    this.#options.logger.warn({ ...report }, 'outbox delivery stalled behind a running transaction')
+    this.#options.onStall?.(report)
   }
 
   #sleep(ms: number): Promise<void> {

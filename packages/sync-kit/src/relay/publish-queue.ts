@@ -170,10 +170,10 @@ export class PublishQueue {
     // operator must act, so say it louder; the queue still retries, so a fix needs no restart.
     if (isSyncKitError(error) && !error.retryable) {
       this.#opts.logger.error(
-        'publish failed and will keep failing until its cause is fixed; retrying',
         fields,
+        'publish failed and will keep failing until its cause is fixed; retrying',
       )
-    } else this.#opts.logger.warn('publish failed; retrying', fields)
+    } else this.#opts.logger.warn(fields, 'publish failed; retrying')
     await new Promise((r) => setTimeout(r, this.#delayMs))
   }
 

@@ -24,10 +24,13 @@ export function rowToMessage(
     const envelope = rowToEnvelope(row)
     return { topic: topic(envelope), ...encodeEnvelope(envelope) }
   } catch (err) {
-    logger.error('invalid outbox row sent to the invalid-row topic', {
-      id: row.id,
-      error: describeError(err),
-    })
+    logger.error(
+      {
+        id: row.id,
+        error: describeError(err),
+      },
+      'invalid outbox row sent to the invalid-row topic',
+    )
     return {
       topic: invalidTopic,
       key: String(row.aggregateid ?? row.id ?? ''),
