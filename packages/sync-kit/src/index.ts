@@ -5,6 +5,8 @@ export const VERSION = '0.0.0'
 export { SyncKitError, isSyncKitError, isRefusedMessage, describeError } from './errors.js'
 export type { SyncKitErrorCode, SyncKitErrorContext, SyncKitErrorOptions } from './errors.js'
 export {
+  HEADER_AGGREGATE_VERSION,
+  HEADER_COMMIT_LSN,
   HEADER_EVENT_ID,
   HEADER_EVENT_TYPE,
   decodeEnvelope,
@@ -14,6 +16,7 @@ export {
   validateEnvelope,
 } from './envelope.js'
 export type {
+  ConsumedEvent,
   EnvelopeValidation,
   EventEnvelope,
   JsonValue,

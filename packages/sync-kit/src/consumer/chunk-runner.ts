@@ -1,4 +1,4 @@
-import type { EventEnvelope } from '../envelope.js'
+import type { ConsumedEvent } from '../envelope.js'
 import type { SyncKitError } from '../errors.js'
 import type { StepContext } from './apply.js'
 import {
@@ -27,7 +27,7 @@ export interface ChunkRunnerDeps<Tx> {
   readonly drain: (aggregate: AggregateRef) => Promise<void>
   /** Dead-letters an event that used up its attempts; it then fills its sequence slot. */
   readonly deadLetter: (
-    event: EventEnvelope,
+    event: ConsumedEvent,
     origin: EventOrigin,
     error: SyncKitError,
     attempts: number,

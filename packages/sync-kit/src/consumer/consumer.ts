@@ -1,4 +1,4 @@
-import { encodeEnvelope, type EventEnvelope } from '../envelope.js'
+import { encodeEnvelope, type ConsumedEvent } from '../envelope.js'
 import { describeError, type SyncKitError } from '../errors.js'
 import { agg, consumeDead, drainOne, ParkedFailure, type StepContext } from './apply.js'
 import type { ChunkItem } from './chunk.js'
@@ -263,7 +263,7 @@ export class Consumer<Tx> {
 
   /** Applies parked successors of `aggregate` while the next one is there. */
   async #drain(aggregate: AggregateRef): Promise<void> {
-    const routeOf = (e: EventEnvelope) => route(this.#router, e) ?? { kind: 'ignore' as const }
+    const routeOf = (e: ConsumedEvent) => route(this.#router, e) ?? { kind: 'ignore' as const }
     for (;;) {
       const res = await retrying(this.#retryFor(aggregate.aggregateId), (attempt) =>
         this.#tx((tx) => drainOne(tx, this.#ctx, agg(aggregate), routeOf, attempt)),
@@ -286,7 +286,7 @@ export class Consumer<Tx> {
     }
   }
 
-  async #afterDead(event: EventEnvelope, origin: EventOrigin, claimed: boolean): Promise<void> {
+  async #afterDead(event: ConsumedEvent, origin: EventOrigin, claimed: boolean): Promise<void> {
     await this.#durably(() => this.#tx((tx) => consumeDead(tx, this.#ctx, event, origin, claimed)))
     await this.#drain(event)
   }

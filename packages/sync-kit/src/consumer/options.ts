@@ -1,4 +1,4 @@
-import type { EventEnvelope } from '../envelope.js'
+import type { ConsumedEvent } from '../envelope.js'
 import { SyncKitError } from '../errors.js'
 import type { Clock, EventPublisher, Logger } from '../ports.js'
 import { systemClock, silentLogger } from '../ports.js'
@@ -20,7 +20,7 @@ export interface HandlerContext {
  */
 export type EventHandler<Tx> = (
   tx: Tx,
-  event: EventEnvelope,
+  event: ConsumedEvent,
   context: HandlerContext,
 ) => Promise<void>
 

@@ -1,4 +1,4 @@
-import type { EventEnvelope } from '../envelope.js'
+import type { ConsumedEvent, EventEnvelope } from '../envelope.js'
 
 /** One message as a broker delivered it. */
 export interface ConsumedMessage {
@@ -96,7 +96,7 @@ export interface EventOrigin {
 
 /** An event held back until the events before it in its aggregate's sequence arrive. */
 export interface ParkedEvent {
-  readonly event: EventEnvelope
+  readonly event: ConsumedEvent
   readonly origin: EventOrigin
   /** True for a dead-lettered event: it only fills its sequence slot, nothing is applied. */
   readonly dead: boolean

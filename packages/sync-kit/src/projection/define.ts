@@ -1,4 +1,4 @@
-import type { EventEnvelope, JsonValue } from '../envelope.js'
+import type { ConsumedEvent, JsonValue } from '../envelope.js'
 import { SyncKitError } from '../errors.js'
 
 /** Where a projection's `apply` writes: the live table, or a fresh one during `rebuild()`. */
@@ -15,7 +15,7 @@ export interface ProjectionDefinition<Tx> {
   /** The read-model table readers query. @default name */
   readonly table?: string
   /** Applies one event (current version) to `ctx.table`, inside the consumer's transaction. */
-  apply(tx: Tx, event: EventEnvelope, ctx: ProjectionContext): Promise<void>
+  apply(tx: Tx, event: ConsumedEvent, ctx: ProjectionContext): Promise<void>
   /** Creates `table` empty if it does not exist (`CREATE TABLE IF NOT EXISTS ...`). */
   createTable(tx: Tx, table: string): Promise<void>
   /** Every row of `table` as JSON, for `checksum()`; order does not matter. */

@@ -1,4 +1,6 @@
 import {
+  HEADER_AGGREGATE_VERSION,
+  HEADER_COMMIT_LSN,
   HEADER_EVENT_ID,
   HEADER_EVENT_TYPE,
   nonEmpty,
@@ -6,6 +8,7 @@ import {
   type EventEnvelope,
   type JsonValue,
 } from '../envelope.js'
+import type { Lsn } from '../lsn.js'
 import type { OutgoingMessage } from '../ports.js'
 import { pgTimestampToCheckedIso, type OutboxRowText } from './row-envelope.js'
 
@@ -89,6 +92,7 @@ function stringHeaders(text: string): Readonly<Record<string, string>> | undefin
 export function checkedRowToMessage(
   row: OutboxRowText,
   topic: (e: EventEnvelope) => string,
+  commitLsn?: Lsn,
 ): OutgoingMessage | undefined {
   const { id, aggregatetype: aggregateType, aggregateid: aggregateId, type, payload } = row
   // id is a uuid column's text: no pattern check needed, and it needs no JSON escaping.
@@ -121,9 +125,12 @@ export function checkedRowToMessage(
     topic: topic(envelope),
     key: aggregateId,
     value: Buffer.from(value),
-    headers:
-      headers === NO_HEADERS
-        ? { [HEADER_EVENT_ID]: id, [HEADER_EVENT_TYPE]: `${type}@${version}` }
-        : { ...headers, [HEADER_EVENT_ID]: id, [HEADER_EVENT_TYPE]: `${type}@${version}` },
+    headers: {
+      ...(headers === NO_HEADERS ? undefined : headers),
+      [HEADER_EVENT_ID]: id,
+      [HEADER_EVENT_TYPE]: `${type}@${version}`,
+      [HEADER_AGGREGATE_VERSION]: String(sequence),
+      ...(commitLsn === undefined ? undefined : { [HEADER_COMMIT_LSN]: commitLsn }),
+    },
   }
 }

@@ -314,7 +314,10 @@ export class LogicalRelay {
     if (rows.length === 0) return
     this.#received += rows.length
     const { topic, invalidTopic, logger } = this.#options
-    const messages = rows.map((r) => rowToMessage(r, topic, invalidTopic, logger, typesChecked))
+    const commitLsn = formatLsn(endLsn)
+    const messages = rows.map((r) =>
+      rowToMessage(r, topic, invalidTopic, logger, typesChecked, commitLsn),
+    )
     // Fault hooks here must act synchronously (e.g. SIGKILL) so arrival order is kept.
     void this.#faults?.('relay:received', { events: rows.length })
     // One callback per transaction, shared by its messages: a closure per event was a measurable

@@ -17,11 +17,11 @@ import {
   markDeliveredAndSave,
   outboxTypesChecked,
   scanOutbox,
+  type FetchedRow,
   type PollCursor,
 } from './polling-query.js'
 import { PublishQueue } from './publish-queue.js'
 import { RefusedEvents } from './refused.js'
-import type { OutboxRowText } from './row-envelope.js'
 import { rowToMessage } from './to-message.js'
 import { oldestTransaction, type StallReport } from './stall.js'
 
@@ -215,9 +215,11 @@ export class PollingRelay {
   }
 
   /** Publishes rows; false when `stop()` abandoned some (the cursor must not move past them). */
-  async #publish(rows: readonly OutboxRowText[], typesChecked: boolean): Promise<boolean> {
+  async #publish(rows: readonly FetchedRow[], typesChecked: boolean): Promise<boolean> {
     const { topic, invalidTopic, logger } = this.#options
-    const messages = rows.map((r) => rowToMessage(r, topic, invalidTopic, logger, typesChecked))
+    const messages = rows.map((r) =>
+      rowToMessage(r, topic, invalidTopic, logger, typesChecked, r.commit_lsn ?? undefined),
+    )
     let durable = 0
     this.#queue.push(messages.map((message) => ({ message, onDurable: () => durable++ })))
     await this.#queue.drained()
