@@ -9,6 +9,7 @@ import {
   type PreparedEvent,
 } from './outbox-input.js'
 import { systemClock, type Clock, type SqlClient } from './ports.js'
+import { asSchemaMissing } from './schema.js'
 
 /** Options for {@link appendEvents}. */
 export interface AppendOptions {
@@ -186,7 +187,9 @@ function checkSize(prepared: PreparedEvent, index: number, limit: number): Prepa
  *
  * Invalid input (no aggregateId or type, a payload JSON cannot carry) throws
  * `E_SYNC_INVALID_EVENT`, and an event larger than `maxMessageBytes` allows throws
- * `E_SYNC_MESSAGE_TOO_LARGE`, before any SQL runs; a database failure throws `E_SYNC_DATABASE`.
+ * `E_SYNC_MESSAGE_TOO_LARGE`, before any SQL runs; a database without sync-kit's tables throws
+ * `E_SYNC_SCHEMA_MISSING` (run `migrateSyncKit()`; not retryable), any other database failure
+ * `E_SYNC_DATABASE`.
  * Either way the transaction is left as it is for the caller to roll back.
  */
 export async function appendEvents(
@@ -201,6 +204,8 @@ export async function appendEvents(
     return prepared.map((p, i) => ({ ...p.envelope, sequence: sequences[i] ?? 0 }))
   } catch (err) {
     if (isSyncKitError(err)) throw err
+    const missing = asSchemaMissing(err, 'appendEvents()')
+    if (missing !== undefined) throw missing
     throw new SyncKitError('E_SYNC_DATABASE', `appendEvents() failed: ${describeError(err)}`, {
       cause: err,
       retryable: true,

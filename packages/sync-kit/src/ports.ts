@@ -25,6 +25,11 @@ export type PublishResult =
  * - **At-least-once.** Retrying a failed message may duplicate it; consumers deduplicate by id.
  */
 export interface EventPublisher {
+  /**
+   * Optional: where the publisher sends, without credentials (Kafka: the bootstrap brokers), so a
+   * relay can name the host in logs and stats when the broker cannot be reached.
+   */
+  readonly endpoint?: string
   publish(messages: readonly OutgoingMessage[]): Promise<readonly PublishResult[]>
   /**
    * Opens the broker connection ahead of the first `publish`. Relays call it in `start()` so the

@@ -60,6 +60,7 @@ describe('LogicalRelay publisher warm-up', () => {
     const publisher = createMemoryPublisher()
     let connects = 0
     Object.assign(publisher, {
+      endpoint: 'kafka.example.invalid:9092',
       connect: () => {
         connects++
         return Promise.reject(new Error('broker unreachable'))
@@ -73,11 +74,19 @@ describe('LogicalRelay publisher warm-up', () => {
       logger: warnLogger(warnings),
     })
     await relay.start()
+    expect(relay.stats().broker).toMatchObject({
+      endpoint: 'kafka.example.invalid:9092',
+      reachable: false,
+      lastError: 'broker unreachable',
+    })
     const total = await writeLoad(pool, 5, 1, 3)
     await waitFor(() => relay.stats().publishedEvents >= total)
+    expect(relay.stats().broker.reachable).toBe(true)
     await relay.stop()
     expect(connects).toBe(1)
-    expect(warnings).toContain('publisher connect failed; publishing will retry')
+    expect(warnings).toContain(
+      'sync-kit relay: cannot reach the broker at kafka.example.invalid:9092; publishing will retry',
+    )
   })
 })
 

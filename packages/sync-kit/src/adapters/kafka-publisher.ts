@@ -51,6 +51,8 @@ function logCreator(logger: Logger) {
 export class KafkaPublisher implements EventPublisher {
   readonly #kafka: Kafka
   readonly #logger: Logger
+  /** The bootstrap brokers, comma-separated; undefined for a `kafka` client the caller gave. */
+  readonly endpoint: string | undefined
   #producer: Producer | undefined
   #connecting: Promise<Producer> | undefined
   #admin: Promise<Admin> | undefined
@@ -67,6 +69,7 @@ export class KafkaPublisher implements EventPublisher {
       )
     }
     this.#logger = options.logger ?? silentLogger
+    this.endpoint = options.kafka ? undefined : options.brokers?.join(',')
     this.#kafka =
       options.kafka ??
       new Kafka({

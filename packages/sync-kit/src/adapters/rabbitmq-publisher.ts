@@ -23,6 +23,8 @@ export interface RabbitMqPublisherOptions {
  */
 export class RabbitMqPublisher implements EventPublisher {
   readonly #options: RabbitMqPublisherOptions
+  /** The broker's `host:port` from `url` (no credentials); undefined for a given connection. */
+  readonly endpoint: string | undefined
   #conn: ChannelModel | undefined
   #channel: Promise<ConfirmChannel> | undefined
   readonly #returned = new Set<string>()
@@ -34,6 +36,7 @@ export class RabbitMqPublisher implements EventPublisher {
         context: { field: 'url' },
       })
     }
+    this.endpoint = options.url === undefined ? undefined : hostOf(options.url)
     this.#options = options
   }
 
@@ -148,4 +151,13 @@ function failure(err: unknown, topic: string | undefined): SyncKitError {
 /** Creates a RabbitMQ {@link EventPublisher}. */
 export function createRabbitMqPublisher(options: RabbitMqPublisherOptions): RabbitMqPublisher {
   return new RabbitMqPublisher(options)
+}
+
+/** `host:port` of an AMQP URL, never its credentials. */
+function hostOf(url: string): string | undefined {
+  try {
+    return new URL(url).host
+  } catch {
+    return undefined
+  }
 }

@@ -117,6 +117,9 @@ export class Consumer<Tx> {
   async start(): Promise<void> {
     this.#stopping = false
     const { deadLetters, deadLetterTopic, topics, logger } = this.#options
+    // Fail here, naming the fix, rather than on the first event or after a broker timeout.
+    await this.#options.db.checkSchema?.()
+    await this.#options.consumer.checkTopics?.(topics)
     await prepareDeadLetterTopic(deadLetters, deadLetterTopic, topics, logger)
     // A group that resumes starts where it committed: count that as processed for caughtUp().
     for (const c of await this.#options.consumer.committedOffsets(

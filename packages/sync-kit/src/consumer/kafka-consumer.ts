@@ -53,6 +53,13 @@ export interface KafkaEventConsumerOptions {
    * @default 1_000
    */
   readonly setAsideAfterMs?: number
+  /**
+   * Create topics the consumer reads that do not exist yet, with this many partitions (and this
+   * replication factor), instead of failing with `E_SYNC_TOPIC_MISSING`. The partition count
+   * bounds how many group members share the work; choose it like the relay's topics (sync-kit's
+   * tests use 3). @default undefined: a missing topic fails `start()` at once
+   */
+  readonly createTopics?: { readonly partitions: number; readonly replicationFactor?: number }
   /** @default silentLogger */
   readonly logger?: Logger
 }
@@ -79,8 +86,32 @@ async function withRetries<T>(what: string, fn: () => Promise<T>, attempts = 20)
   }
 }
 
+/** The error for topics a consumer reads that the broker does not have. */
+function topicMissing(topics: readonly string[], brokers: readonly string[] | undefined) {
+  const names = topics.map((topic) => `"${topic}"`).join(', ')
+  return new SyncKitError(
+    'E_SYNC_TOPIC_MISSING',
+    `topic${topics.length === 1 ? '' : 's'} ${names} ` +
+      `do${topics.length === 1 ? 'es' : ''} not exist on the broker` +
+      `${brokers?.length ? ` (${brokers.join(', ')})` : ''}. Create ` +
+      `${topics.length === 1 ? 'it' : 'them'} before starting the consumer (a relay publishes ` +
+      'to outbox.event.<aggregateType>, a saga participant reads ' +
+      'outbox.event.saga.participant.<name>), or pass createTopics: { partitions } to ' +
+      'createKafkaEventConsumer() to have them created.',
+    { context: { topic: topics[0] }, retryable: false },
+  )
+}
+
 /** Refuses tunables kafkajs would take badly (a concurrency of 0 stops consuming silently). */
 function checkTunables(o: KafkaEventConsumerOptions): void {
+  const partitions = o.createTopics?.partitions
+  if (o.createTopics !== undefined && !(Number.isInteger(partitions) && partitions! >= 1)) {
+    throw new SyncKitError(
+      'E_SYNC_INVALID_OPTION',
+      `createTopics.partitions must be an integer >= 1, got ${String(partitions)}`,
+      { context: { field: 'createTopics.partitions' } },
+    )
+  }
   const concurrency = o.partitionsConsumedConcurrently
   if (concurrency !== undefined && !(Number.isInteger(concurrency) && concurrency >= 1)) {
     throw new SyncKitError(
@@ -226,6 +257,32 @@ export class KafkaEventConsumer implements EventConsumer {
     const admin = this.#admin
     this.#admin = undefined
     await (await admin?.catch(() => undefined))?.disconnect()
+  }
+
+  /** Creates missing topics when `createTopics` is set, else fails with `E_SYNC_TOPIC_MISSING`. */
+  async checkTopics(topics: readonly string[]): Promise<void> {
+    const admin = await this.#adminClient()
+    const existing = new Set(await withRetries('listTopics', () => admin.listTopics()))
+    const missing = topics.filter((topic) => !existing.has(topic))
+    if (missing.length === 0) return
+    const create = this.#options.createTopics
+    if (create === undefined) throw topicMissing(missing, this.#options.brokers)
+    await withRetries('createTopics', () =>
+      admin.createTopics({
+        topics: missing.map((topic) => ({
+          topic,
+          numPartitions: create.partitions,
+          ...(create.replicationFactor === undefined
+            ? {}
+            : { replicationFactor: create.replicationFactor }),
+        })),
+        waitForLeaders: true,
+      }),
+    )
+    this.#logger.info(
+      { topics: missing, partitions: create.partitions },
+      'sync-kit consumer: created missing topics',
+    )
   }
 
   async endOffsets(topics: readonly string[]): Promise<PartitionOffset[]> {

@@ -10,6 +10,7 @@ import type {
   ProjectionStore,
   TransactionOptions,
 } from '../consumer/ports.js'
+import { SCHEMA_TABLES, asSchemaMissing, requireTables } from '../schema.js'
 import { closeChunkSql, openChunkSql, readClaim, type Quote } from './postgres-chunk.js'
 
 /** Options for {@link createPostgresConsumerStore}. */
@@ -51,6 +52,11 @@ export class PostgresConsumerStore implements ProjectionStore<PoolClient> {
 
   constructor(options: PostgresConsumerStoreOptions) {
     this.#pool = options.pool
+  }
+
+  /** Throws `E_SYNC_SCHEMA_MISSING` naming `migrateSyncKit()` when the inbox tables are missing. */
+  async checkSchema(): Promise<void> {
+    await requireTables(this.#pool, SCHEMA_TABLES.inbox, 'sync-kit consumer store')
   }
 
   async transaction<T>(
@@ -108,6 +114,8 @@ export class PostgresConsumerStore implements ProjectionStore<PoolClient> {
       await client.query('ROLLBACK').catch(() => {
         broken = true
       })
+      const missing = isSyncKitError(err) ? undefined : asSchemaMissing(err, 'sync-kit consumer')
+      if (missing !== undefined) throw missing
       // An outage becomes a kit error here; a handler's own failure goes up as it was thrown.
       if (!isSyncKitError(err) && this.isUnavailable(err)) {
         throw new SyncKitError('E_SYNC_DATABASE', `database unavailable: ${describeError(err)}`, {

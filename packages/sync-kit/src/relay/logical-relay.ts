@@ -2,17 +2,13 @@ import pg from 'pg'
 import type { Pool } from 'pg'
 import { SyncKitError, describeError, isSyncKitError } from '../errors.js'
 import { formatLsn, parseLsn, type Lsn } from '../lsn.js'
+import { requireTables } from '../schema.js'
 import { AckTracker } from './ack-tracker.js'
 import { faultHook, type FaultHook } from './faults.js'
-import {
-  RELAY_DEFAULTS,
-  checkCommon,
-  checkPositive,
-  toClientConfig,
-  warmUpPublisher,
-} from './options.js'
+import { RELAY_DEFAULTS, checkCommon, checkPositive, toClientConfig } from './options.js'
 import type { RelayCommonOptions } from './options.js'
 import { decodePgOutput, type ReplicationFrame } from './pgoutput.js'
+import { BrokerHealth, type BrokerStatus } from './broker-health.js'
 import { PublishQueue } from './publish-queue.js'
 import { RefusedEvents } from './refused.js'
 import { ReplicationStream } from './replication-stream.js'
@@ -69,6 +65,8 @@ export interface RelayStats {
   /** Events the broker refused for good; their records went to the invalid-row topic. */
   readonly rejectedEvents: number
   readonly reconnects: number
+  /** The broker's endpoint and whether it answers (a wrong broker shows here and in the log). */
+  readonly broker: BrokerStatus
   /** The LSN last reported to Postgres as flushed, as `X/Y` text. */
   readonly ackedLsn: Lsn
   /**
@@ -109,6 +107,7 @@ export class LogicalRelay {
   readonly #pool: Pool
   readonly #faults: FaultHook | undefined
   readonly #queue: PublishQueue
+  readonly #broker: BrokerHealth
   readonly #refused: RefusedEvents
   readonly #monitor: SlotMonitor
   #stream: ReplicationStream | undefined
@@ -142,8 +141,10 @@ export class LogicalRelay {
       this.#options.logger,
       this.#options.onRejected,
     )
+    this.#broker = new BrokerHealth(this.#options.publisher, this.#options.logger)
     this.#queue = new PublishQueue({
       ...this.#options,
+      health: this.#broker,
       faults: this.#faults,
       divert: (message, error, isRecord) => this.#refused.divert(message, error, isRecord),
     })
@@ -164,9 +165,10 @@ export class LogicalRelay {
     if (this.#running) return
     this.#running = true
     try {
+      await requireTables(this.#pool, [this.#options.table], 'logical relay')
       if (this.#options.create)
         await ensurePublication(this.#pool, this.#options.publication, this.#options.table)
-      await warmUpPublisher(this.#options.publisher, this.#options.logger)
+      await this.#broker.warmUp()
       await this.#openSession()
     } catch (err) {
       this.#running = false
@@ -200,6 +202,7 @@ export class LogicalRelay {
       publishFailures: this.#queue.failures,
       rejectedEvents: this.#refused.count,
       reconnects: this.#reconnects,
+      broker: this.#broker.status(),
       ackedLsn: formatLsn(this.#acked),
       heartbeatLagMs: this.#heartbeatLagMs,
     }

@@ -1,6 +1,6 @@
 import type { ClientConfig } from 'pg'
 import type { EventEnvelope } from '../envelope.js'
-import { SyncKitError, describeError } from '../errors.js'
+import { SyncKitError } from '../errors.js'
 import type { Clock, EventPublisher, Logger } from '../ports.js'
 import { silentLogger, systemClock } from '../ports.js'
 import type { RejectedEventReport } from './refused.js'
@@ -97,18 +97,5 @@ export function checkCommon(options: RelayCommonOptions): void {
       `lingerMs must be a number >= 0, got ${linger}`,
       { context: { field: 'lingerMs' } },
     )
-  }
-}
-
-/**
- * Connects the publisher before the relay streams, so the first batch does not pay connection
- * set-up behind a flood of stream frames. An unreachable broker is only logged: the relay still
- * starts, and its publish queue retries until the broker answers.
- */
-export async function warmUpPublisher(publisher: EventPublisher, logger: Logger): Promise<void> {
-  try {
-    await publisher.connect?.()
-  } catch (err) {
-    logger.warn({ error: describeError(err) }, 'publisher connect failed; publishing will retry')
   }
 }

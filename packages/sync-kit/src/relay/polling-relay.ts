@@ -1,15 +1,10 @@
 import pg from 'pg'
 import type { Pool } from 'pg'
 import { SyncKitError, describeError } from '../errors.js'
-import {
-  RELAY_DEFAULTS,
-  checkCommon,
-  checkPositive,
-  toClientConfig,
-  warmUpPublisher,
-} from './options.js'
+import { RELAY_DEFAULTS, checkCommon, checkPositive, toClientConfig } from './options.js'
 import type { RelayCommonOptions } from './options.js'
 import { faultHook, type FaultHook } from './faults.js'
+import { SCHEMA_TABLES, requireTables } from '../schema.js'
 import { PendingRows } from './pending-rows.js'
 import {
   fetchRows,
@@ -20,6 +15,7 @@ import {
   type FetchedRow,
   type PollCursor,
 } from './polling-query.js'
+import { BrokerHealth, type BrokerStatus } from './broker-health.js'
 import { PublishQueue } from './publish-queue.js'
 import { RefusedEvents } from './refused.js'
 import { rowToMessage } from './to-message.js'
@@ -51,6 +47,8 @@ export interface PollingRelayStats {
   /** Events the broker refused for good; their records went to the invalid-row topic. */
   readonly rejectedEvents: number
   readonly polls: number
+  /** The broker's endpoint and whether it answers (a wrong broker shows here and in the log). */
+  readonly broker: BrokerStatus
   readonly stalls: number
   /**
    * Rows read by polls. Each row is read once when its transaction falls below the horizon (and
@@ -85,6 +83,7 @@ export class PollingRelay {
   readonly #pool: Pool
   readonly #faults: FaultHook | undefined
   readonly #queue: PublishQueue
+  readonly #broker: BrokerHealth
   readonly #refused: RefusedEvents
   #running = false
   #loop: Promise<void> | undefined
@@ -108,8 +107,10 @@ export class PollingRelay {
       this.#options.logger,
       this.#options.onRejected,
     )
+    this.#broker = new BrokerHealth(this.#options.publisher, this.#options.logger)
     this.#queue = new PublishQueue({
       ...this.#options,
+      health: this.#broker,
       faults: this.#faults,
       divert: (message, error, isRecord) => this.#refused.divert(message, error, isRecord),
     })
@@ -118,6 +119,12 @@ export class PollingRelay {
   /** Checks the database can serve the relay, then polls in the background until `stop()`. */
   async start(): Promise<void> {
     if (this.#running) return
+    await requireTables(this.#pool, SCHEMA_TABLES.pollingRelay, 'polling relay').catch(
+      async (err: unknown) => {
+        await this.#pool.end().catch(() => undefined)
+        throw err
+      },
+    )
     const r = await this.#pool.query<{ v: string }>(
       "SELECT current_setting('track_commit_timestamp') AS v",
     )
@@ -128,7 +135,7 @@ export class PollingRelay {
         'the polling relay needs track_commit_timestamp=on to deliver in commit order',
       )
     }
-    await warmUpPublisher(this.#options.publisher, this.#options.logger)
+    await this.#broker.warmUp()
     this.#running = true
     this.#loop = this.#run()
   }
@@ -150,6 +157,7 @@ export class PollingRelay {
       publishFailures: this.#queue.failures,
       rejectedEvents: this.#refused.count,
       polls: this.#polls,
+      broker: this.#broker.status(),
       stalls: this.#stalls,
       scannedRows: this.#scannedRows,
     }

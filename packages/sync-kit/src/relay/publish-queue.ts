@@ -34,6 +34,8 @@ export interface PublishQueueOptions {
   lingerMs?: number
   /** Where messages the broker refuses for good go instead. */
   divert: DivertRefused
+  /** Told of every publish outcome, for the relay's broker status. */
+  health?: { failed(err: unknown): void; published(): void }
 }
 
 /**
@@ -126,6 +128,7 @@ export class PublishQueue {
       if (record === undefined) b.onDurable()
       else failed.push({ message: record, onDurable: b.onDurable, isRecord: true })
     })
+    if (done.length > 0) this.#opts.health?.published()
     if (done.length > 0) await this.#opts.faults?.('relay:published', { events: done.length })
     this.#items.splice(0, batch.length, ...failed)
     for (const d of done) d.onDurable()
@@ -157,11 +160,13 @@ export class PublishQueue {
 
   async #backoff(error: unknown): Promise<void> {
     this.failures++
+    this.#opts.health?.failed(error)
     this.#delayMs = Math.min(
       this.#opts.maxRetryDelayMs,
       this.#delayMs === 0 ? this.#opts.retryDelayMs : this.#delayMs * 2,
     )
     const fields = {
+      broker: this.#opts.publisher.endpoint,
       error: describeError(error),
       retryInMs: this.#delayMs,
       queued: this.#items.length,
