@@ -11,7 +11,7 @@ import pg from 'pg'
 import { Kafka, logLevel } from 'kafkajs'
 import type { PostgresHandle } from '@faultline/infra'
 import { startKafka } from '@faultline/infra'
-import { createLogicalRelay, migrate as migrateSyncKit } from '@faultline/sync-kit'
+import { createLogicalRelay, migrateSyncKit } from '@faultline/sync-kit'
 import { createKafkaPublisher } from '@faultline/sync-kit/kafka'
 import {
   command,

@@ -4,7 +4,7 @@
  */
 import type pg from 'pg'
 import type { Kafka } from 'kafkajs'
-import { createPostgresStore, type EventPublisher } from '@faultline/sync-kit'
+import { createPostgresConsumerStore, type EventPublisher } from '@faultline/sync-kit'
 import { createKafkaEventConsumer } from '@faultline/sync-kit/kafka'
 import { createParticipant, defineParticipant, type Participant } from '@faultline/saga-kit'
 import { createSyncKitTransport, type SyncKitTransport } from '@faultline/saga-kit/sync-kit'
@@ -20,7 +20,7 @@ export function benchTransport(
   kafka?: Kafka,
 ): SyncKitTransport {
   return createSyncKitTransport({
-    store: createPostgresStore({ pool }),
+    store: createPostgresConsumerStore({ pool }),
     db: pool,
     eventConsumer: () =>
       createKafkaEventConsumer({

@@ -7,10 +7,10 @@ import { parentPort, workerData } from 'node:worker_threads'
 import pg from 'pg'
 import type { PoolClient } from 'pg'
 import {
-  createPostgresStore,
+  createPostgresConsumerStore,
   createProjectionRunner,
   defineProjection,
-  migrate,
+  migrateSyncKit,
 } from '@faultline/sync-kit'
 import { createKafkaEventConsumer, createKafkaPublisher } from '@faultline/sync-kit/kafka'
 
@@ -25,7 +25,7 @@ export interface ReadModelTask {
 const task = workerData as ReadModelTask
 const pool = new pg.Pool({ connectionString: task.url, max: 12 })
 pool.on('error', () => undefined)
-await migrate(pool)
+await migrateSyncKit(pool)
 const deadLetters = createKafkaPublisher({ brokers: task.brokers })
 const runner = createProjectionRunner<PoolClient>({
   projection: defineProjection<PoolClient>({
@@ -45,7 +45,7 @@ const runner = createProjectionRunner<PoolClient>({
         (r) => r.event_id,
       ),
   }),
-  db: createPostgresStore({ pool }),
+  db: createPostgresConsumerStore({ pool }),
   topics: [task.topic],
   connect: () =>
     createKafkaEventConsumer({ brokers: task.brokers, partitionsConsumedConcurrently: 3 }),

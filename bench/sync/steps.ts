@@ -1,6 +1,6 @@
 import pg from 'pg'
 import type { KafkaHandle, PostgresHandle } from '@faultline/infra'
-import { migrate } from '@faultline/sync-kit'
+import { migrateSyncKit } from '@faultline/sync-kit'
 import { sampleStackCpu, type StackCpu } from '../common/cpu-sampler.js'
 import { brokerRate, createLogAppendTopic, readAppendTimes } from './kafka-read.js'
 import { writeInThreads } from './load.js'
@@ -26,7 +26,7 @@ export class BenchSteps {
   async freshDb(): Promise<BenchDb> {
     const { url } = await this.pgServer.createDatabase(`bench_${++this.#dbs}`)
     const pool = new pg.Pool({ connectionString: url, max: 8 })
-    await migrate(pool)
+    await migrateSyncKit(pool)
     return { url, pool, slot: `bench_${this.#dbs}`, brokers: this.kafka.brokers }
   }
 

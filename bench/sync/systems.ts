@@ -50,9 +50,11 @@ export interface RelaySystem {
  * that a step that stalls can be explained afterwards (publish retries, stalls, reconnects).
  */
 function benchLogger(system: string): Logger {
-  const print = (level: string) => (message: string, fields?: Record<string, unknown>) =>
+  const print = (level: string) => (fields: Record<string, unknown> | string, message?: string) =>
     console.error(
-      `${new Date().toISOString()} ${system} ${level}: ${message} ${JSON.stringify(fields ?? {})}`,
+      typeof fields === 'string'
+        ? `${new Date().toISOString()} ${system} ${level}: ${fields}`
+        : `${new Date().toISOString()} ${system} ${level}: ${message ?? ''} ${JSON.stringify(fields)}`,
     )
   return {
     debug: () => undefined,
@@ -79,7 +81,7 @@ async function runRelay(
     published: () => Promise.resolve(relay.stats().publishedEvents),
     stop: async () => {
       const { publishFailures } = relay.stats()
-      if (publishFailures > 0) logger.warn('publish failures in this run', { publishFailures })
+      if (publishFailures > 0) logger.warn({ publishFailures }, 'publish failures in this run')
       await relay.stop()
       await publisher.close()
     },
@@ -158,7 +160,7 @@ export async function rawProducer(
       aggregateType: 'bench',
       aggregateId: `agg-${i % 10_000}`,
       type: 'bench.happened',
-      version: 1,
+      schemaVersion: 1,
       sequence: 1 + Math.floor(i / 10_000),
       payload: { i, note: 'a small payload of typical size for a domain event' },
       headers: {},

@@ -30,7 +30,7 @@ export const SAGA_EVENT_TYPE = 'saga.message'
 
 /** Options of {@link createSyncKitTransport}. */
 export interface SyncKitTransportOptions {
-  /** The service's sync-kit consumer store, e.g. `createPostgresStore({ pool })`. */
+  /** The service's sync-kit consumer store, e.g. `createPostgresConsumerStore({ pool })`. */
   readonly store: ConsumerStore<PoolClient>
   /**
    * The pool `store` runs on. When given, a participant or orchestrator whose `db` is this pool
@@ -60,6 +60,20 @@ export interface SyncKitTransportOptions {
   readonly startTimeoutMs?: number
   /** @default a silent logger */
   readonly logger?: Logger
+}
+
+/** saga-kit's logger in the pino argument order sync-kit's (`@faultline/common`'s) takes. */
+function toSyncKitLogger(logger: Logger) {
+  const wrap =
+    (log: (message: string, fields?: Record<string, unknown>) => void) =>
+    (fields: Record<string, unknown> | string, message?: string) =>
+      typeof fields === 'string' ? log(fields) : log(message ?? '', fields)
+  return {
+    debug: () => {},
+    info: wrap((m, f) => logger.info(m, f)),
+    warn: wrap((m, f) => logger.warn(m, f)),
+    error: wrap((m, f) => logger.error(m, f)),
+  }
 }
 
 /** Retries a start that fails with a retryable sync-kit error, e.g. "coordinator is loading". */
@@ -173,7 +187,7 @@ export class SyncKitTransport implements SagaTransport {
       gapPolicy: 'report',
       maxAttempts: o.maxAttempts ?? 20,
       ...(o.maxBatchSize === undefined ? {} : { maxBatchSize: o.maxBatchSize }),
-      logger: { debug: () => {}, ...logger },
+      logger: toSyncKitLogger(logger),
     })
     await startWithRetry(() => consumer.start(), o.startTimeoutMs ?? 60_000)
     return {

@@ -20,7 +20,7 @@ import type { ChildProcess } from 'node:child_process'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import pg from 'pg'
 import { createParticipant, migrate, type Participant } from '@faultline/saga-kit'
-import { migrate as migrateSyncKit } from '@faultline/sync-kit'
+import { migrateSyncKit } from '@faultline/sync-kit'
 import { startKafka, startPostgres, type KafkaHandle, type PostgresHandle } from '@faultline/infra'
 import { CHAOS_TABLES, chaosData, chaosParticipants, HELD_SKU } from './chaos/chaos-saga.js'
 import {

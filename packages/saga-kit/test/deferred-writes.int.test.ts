@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import { migrate as migrateSyncKit } from '@faultline/sync-kit'
+import { migrateSyncKit } from '@faultline/sync-kit'
 import {
   ClientTx,
   createParticipant,

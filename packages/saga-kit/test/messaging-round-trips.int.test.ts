@@ -2,8 +2,8 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import {
   createMemoryBroker,
   createPollingRelay,
-  createPostgresStore,
-  migrate as migrateSyncKit,
+  createPostgresConsumerStore,
+  migrateSyncKit,
 } from '@faultline/sync-kit'
 import {
   command,
@@ -48,7 +48,7 @@ describe('round trips of a messaging saga', () => {
     const url = pool.options.connectionString ?? ''
     const relay = createPollingRelay({ connection: url, publisher: broker })
     const transport = createSyncKitTransport({
-      store: createPostgresStore({ pool }),
+      store: createPostgresConsumerStore({ pool }),
       db: pool,
       eventConsumer: () => broker.consumer(),
       deadLetters: broker,

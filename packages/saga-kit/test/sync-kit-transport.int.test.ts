@@ -4,9 +4,9 @@ import { Kafka, logLevel } from 'kafkajs'
 import { startKafka, startPostgres, type KafkaHandle, type PostgresHandle } from '@faultline/infra'
 import {
   createLogicalRelay,
-  createPostgresStore,
+  createPostgresConsumerStore,
   encodeEnvelope,
-  migrate as migrateSyncKit,
+  migrateSyncKit,
   uuidv7,
   type JsonValue,
   type LogicalRelay,
@@ -78,7 +78,7 @@ afterAll(async () => {
 describe('SyncKitTransport (outbox, logical-replication relay, Kafka, sync-kit inbox consumer)', () => {
   test('order sagas complete or compensate with commands and replies travelling over Kafka', async () => {
     const transport = createSyncKitTransport({
-      store: createPostgresStore({ pool }),
+      store: createPostgresConsumerStore({ pool }),
       eventConsumer: () => createKafkaEventConsumer({ brokers: kafka.brokers }),
       deadLetters: publisher,
     })
@@ -138,7 +138,7 @@ describe('SyncKitTransport with `db`: one transaction per message', () => {
     for (const p of participants) await p.close()
     const prefix = `shared-${Math.random().toString(36).slice(2)}`
     const transport = createSyncKitTransport({
-      store: createPostgresStore({ pool }),
+      store: createPostgresConsumerStore({ pool }),
       db: pool,
       eventConsumer: () => createKafkaEventConsumer({ brokers: kafka.brokers }),
       deadLetters: publisher,
@@ -209,7 +209,7 @@ async function restartWith(prefix: string, startCommitWaitMs?: number): Promise<
   await orch?.close()
   for (const p of participants) await p.close()
   const transport = createSyncKitTransport({
-    store: createPostgresStore({ pool }),
+    store: createPostgresConsumerStore({ pool }),
     db: pool,
     eventConsumer: () => createKafkaEventConsumer({ brokers: kafka.brokers }),
     deadLetters: publisher,
@@ -253,7 +253,7 @@ describe('a message on the replies topic that is not a saga message', () => {
         aggregateType: 'saga.replies',
         aggregateId: `hostile-${id}`,
         type: SAGA_EVENT_TYPE,
-        version: 1,
+        schemaVersion: 1,
         sequence: 1,
         payload,
         headers: {},
@@ -356,7 +356,7 @@ describe('SyncKitTransport contract', () => {
   transportContract('sync-kit', () =>
     Promise.resolve({
       transport: createSyncKitTransport({
-        store: createPostgresStore({ pool }),
+        store: createPostgresConsumerStore({ pool }),
         eventConsumer: () => createKafkaEventConsumer({ brokers: kafka.brokers }),
         deadLetters: publisher,
         groupPrefix: `contract-${Math.random().toString(36).slice(2)}`,

@@ -1,4 +1,5 @@
 import { SyncKitError } from './errors.js'
+import { formatLsn, isLsn, type Lsn } from './lsn.js'
 import { isUuid } from './uuidv7.js'
 
 /** Any value that survives `JSON.stringify` → `JSON.parse` unchanged. */
@@ -18,8 +19,11 @@ export interface EventEnvelope<P = JsonValue> {
   readonly aggregateId: string
   /** The event name without version, e.g. `order.placed`. */
   readonly type: string
-  /** Schema version of `payload` (1, 2, ...); upcasters move old versions forward. */
-  readonly version: number
+  /**
+   * Schema version of `payload` (1, 2, ...); upcasters move old versions forward. Not the
+   * aggregate's row version: that is {@link EventEnvelope.sequence}.
+   */
+  readonly schemaVersion: number
   /** Per-aggregate, gap-free, starting at 1, in commit order; consumers detect gaps with it. */
   readonly sequence: number
   readonly payload: P
@@ -30,7 +34,7 @@ export interface EventEnvelope<P = JsonValue> {
 }
 
 /** A broker-neutral message: what a publisher sends and a consumer receives. */
-export interface TransportMessage {
+export interface WireMessage {
   readonly key: string
   readonly value: Buffer
   readonly headers: Readonly<Record<string, string>>
@@ -38,8 +42,32 @@ export interface TransportMessage {
 
 /** Header names the kit adds to every message, so routing needs no JSON parse. */
 export const HEADER_EVENT_ID = 'fl-event-id'
-/** Header holding `type@version`. */
+/** Header holding `type@schemaVersion`. */
 export const HEADER_EVENT_TYPE = 'fl-event-type'
+/**
+ * Header both relays put on every message: the commit LSN of the transaction that wrote the
+ * event, as `X/Y` text. Relay A sends the end of the commit record (a replica whose replay LSN
+ * has reached it sees the commit); relay B, which reads rows by polling, sends the WAL position
+ * read together with the rows, which is at or past it. Either way it is an LSN at which the
+ * event's transaction is visible, as cache-kit's `applyChange({ lsn })` expects.
+ */
+export const HEADER_COMMIT_LSN = 'fl-commit-lsn'
+/** Header both relays put on every message: the event's `sequence`, its aggregate's version. */
+export const HEADER_AGGREGATE_VERSION = 'fl-aggregate-version'
+
+/**
+ * An event as a consumer's handler receives it: the envelope, plus what the relay learned when
+ * it published it.
+ */
+export interface ConsumedEvent<P = JsonValue> extends EventEnvelope<P> {
+  /**
+   * The commit LSN of the transaction that wrote the event, as `X/Y` text (the
+   * `fl-commit-lsn` header); undefined for a message that did not come through a relay (e.g.
+   * published by hand or by an older relay). Pass it on to cache-kit's `applyChange` with
+   * `sequence` as the version.
+   */
+  readonly commitLsn?: Lsn
+}
 
 /** `order.placed` + 2 → `order.placed@2`. */
 export function formatEventType(type: string, version: number): string {
@@ -47,7 +75,7 @@ export function formatEventType(type: string, version: number): string {
 }
 
 /** `order.placed@2` → `{ type: 'order.placed', version: 2 }`; a bad string throws. */
-export function parseEventType(text: string): { type: string; version: number } {
+export function parseEventType(text: string): { type: string; schemaVersion: number } {
   const at = text.lastIndexOf('@')
   const version = Number(text.slice(at + 1))
   if (at <= 0 || !Number.isInteger(version) || version < 1 || text.slice(at + 1) !== `${version}`) {
@@ -55,7 +83,7 @@ export function parseEventType(text: string): { type: string; version: number } 
       context: { field: 'type' },
     })
   }
-  return { type: text.slice(0, at), version }
+  return { type: text.slice(0, at), schemaVersion: version }
 }
 
 /** The outcome of {@link validateEnvelope}: the envelope, or every reason it is not one. */
@@ -89,8 +117,9 @@ export function validateEnvelope(value: unknown): EnvelopeValidation {
   if (!nonEmpty(v.aggregateType)) problems.push('aggregateType must be a non-empty string')
   if (!nonEmpty(v.aggregateId)) problems.push('aggregateId must be a non-empty string')
   if (!nonEmpty(v.type)) problems.push('type must be a non-empty string')
-  else if (v.type.includes('@')) problems.push('type must not contain "@" (version is separate)')
-  if (!positiveInt(v.version)) problems.push('version must be an integer >= 1')
+  else if (v.type.includes('@'))
+    problems.push('type must not contain "@" (schemaVersion is separate)')
+  if (!positiveInt(v.schemaVersion)) problems.push('schemaVersion must be an integer >= 1')
   if (!positiveInt(v.sequence)) problems.push('sequence must be an integer >= 1')
   if (!('payload' in v) || v.payload === undefined) problems.push('payload is missing')
   problems.push(...headerProblems(v.headers))
@@ -102,16 +131,31 @@ export function validateEnvelope(value: unknown): EnvelopeValidation {
 }
 
 /** Turns an envelope into a message: key = aggregateId, value = JSON, headers + id + type@version. */
-export function encodeEnvelope(envelope: EventEnvelope): TransportMessage {
+export function encodeEnvelope(envelope: EventEnvelope | ConsumedEvent): WireMessage {
+  // A consumed event's commitLsn travels in its header, not in the envelope JSON.
+  const { commitLsn, ...fields } = envelope as ConsumedEvent
   return {
     key: envelope.aggregateId,
-    value: Buffer.from(JSON.stringify(envelope)),
+    value: Buffer.from(JSON.stringify(commitLsn === undefined ? envelope : fields)),
     headers: {
       ...envelope.headers,
       [HEADER_EVENT_ID]: envelope.id,
-      [HEADER_EVENT_TYPE]: formatEventType(envelope.type, envelope.version),
+      [HEADER_EVENT_TYPE]: formatEventType(envelope.type, envelope.schemaVersion),
+      ...(commitLsn === undefined ? {} : { [HEADER_COMMIT_LSN]: commitLsn }),
     },
   }
+}
+
+/**
+ * The event a handler receives for a decoded envelope: with `commitLsn` from the message's
+ * `fl-commit-lsn` header when it holds an LSN.
+ */
+export function toConsumedEvent(
+  envelope: EventEnvelope,
+  headers: Readonly<Record<string, string | undefined>>,
+): ConsumedEvent {
+  const lsn = headers[HEADER_COMMIT_LSN]
+  return lsn !== undefined && isLsn(lsn) ? { ...envelope, commitLsn: formatLsn(lsn) } : envelope
 }
 
 /** Where a consumed message came from, so a decode error can name it. */

@@ -1,3 +1,5 @@
+import { FaultlineError } from '@faultline/common'
+
 /**
  * Every failure the kit reports. Codes are stable strings so callers can switch on them.
  *
@@ -5,8 +7,9 @@
  *   unserializable payload, ...).
  * - `E_SYNC_MALFORMED_MESSAGE`: a message read from a topic is not a valid envelope.
  * - `E_SYNC_UNKNOWN_EVENT`: an envelope's `type@version` has no handler or upcaster.
- * - `E_SYNC_INVALID_LSN`: a string is not a Postgres LSN (`hi/lo` in hex).
- * - `E_SYNC_INVALID_OPTIONS`: options rejected at construction.
+ * - `E_SYNC_INVALID_OPTION`: an option rejected at construction; the message names it.
+ * - `E_SYNC_SCHEMA_MISSING`: sync-kit's tables are missing: run `migrateSyncKit()` first.
+ * - `E_SYNC_TOPIC_MISSING`: a topic a consumer reads does not exist and was not created.
  * - `E_SYNC_SLOT_IN_USE`: the replication slot is active on another connection.
  * - `E_SYNC_REPLICATION`: the replication stream failed or sent something unexpected.
  * - `E_SYNC_PUBLISH_FAILED`: the broker did not durably acknowledge a message.
@@ -28,8 +31,9 @@ export type SyncKitErrorCode =
   | 'E_SYNC_INVALID_EVENT'
   | 'E_SYNC_MALFORMED_MESSAGE'
   | 'E_SYNC_UNKNOWN_EVENT'
-  | 'E_SYNC_INVALID_LSN'
-  | 'E_SYNC_INVALID_OPTIONS'
+  | 'E_SYNC_INVALID_OPTION'
+  | 'E_SYNC_SCHEMA_MISSING'
+  | 'E_SYNC_TOPIC_MISSING'
   | 'E_SYNC_SLOT_IN_USE'
   | 'E_SYNC_REPLICATION'
   | 'E_SYNC_PUBLISH_FAILED'
@@ -54,7 +58,7 @@ export interface SyncKitErrorContext {
   readonly aggregateType?: string
   readonly aggregateId?: string
   readonly eventType?: string
-  readonly version?: number
+  readonly schemaVersion?: number
   readonly sequence?: number
   /** Index of the offending item in a batch. */
   readonly index?: number
@@ -84,19 +88,16 @@ export interface SyncKitErrorOptions {
   cause?: unknown
 }
 
-/** The one error class of sync-kit. Adapters translate driver errors into it at their boundary. */
-export class SyncKitError extends Error {
-  override readonly name = 'SyncKitError'
-  readonly code: SyncKitErrorCode
-  readonly retryable: boolean
-  readonly context: SyncKitErrorContext
+/**
+ * The one error class of sync-kit. Adapters translate driver errors into it at their boundary. It
+ * extends `FaultlineError`, so `isFaultlineError()` from `@faultline/common` recognises it too.
+ */
+export class SyncKitError extends FaultlineError<SyncKitErrorCode, SyncKitErrorContext> {
+  override name = 'SyncKitError'
   readonly [BRAND] = true
 
   constructor(code: SyncKitErrorCode, message: string, options: SyncKitErrorOptions = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause })
-    this.code = code
-    this.retryable = options.retryable ?? false
-    this.context = Object.freeze({ ...options.context })
+    super(code, message, options)
   }
 }
 

@@ -5,6 +5,8 @@ export const VERSION = '0.0.0'
 export { SyncKitError, isSyncKitError, isRefusedMessage, describeError } from './errors.js'
 export type { SyncKitErrorCode, SyncKitErrorContext, SyncKitErrorOptions } from './errors.js'
 export {
+  HEADER_AGGREGATE_VERSION,
+  HEADER_COMMIT_LSN,
   HEADER_EVENT_ID,
   HEADER_EVENT_TYPE,
   decodeEnvelope,
@@ -14,11 +16,12 @@ export {
   validateEnvelope,
 } from './envelope.js'
 export type {
+  ConsumedEvent,
   EnvelopeValidation,
   EventEnvelope,
   JsonValue,
   MessageCoordinates,
-  TransportMessage,
+  WireMessage,
 } from './envelope.js'
 export { uuidv7, isUuid, uuidv7Timestamp } from './uuidv7.js'
 export { parseLsn, formatLsn, compareLsn, maxLsn } from './lsn.js'
@@ -30,12 +33,12 @@ export type {
   Logger,
   OutgoingMessage,
   PublishResult,
-  SqlExecutor,
+  SqlClient,
   TopicRequirement,
   TopicStatus,
 } from './ports.js'
 export { KAFKA_DEFAULT_MAX_MESSAGE_BYTES, messageBytes, recordBatchBytes } from './message-size.js'
-export { migrate, SYNC_KIT_MIGRATIONS } from './migrations/index.js'
+export { migrateSyncKit, SYNC_KIT_MIGRATIONS } from './migrations/index.js'
 export { migrateWith } from './migrations/runner.js'
 export type { Migration, MigrateOptions } from './migrations/runner.js'
 export { OUTBOX_MIGRATIONS } from './migrations/outbox.js'
@@ -89,9 +92,9 @@ export { DLQ_HEADERS, readDeadLetter, toDeadLetter } from './consumer/dead-lette
 export type { DeadLetterInfo, DeadLetterInput } from './consumer/dead-letter.js'
 export { MemoryBroker, MemoryEventConsumer, createMemoryBroker } from './consumer/memory-broker.js'
 export type { MemoryBrokerOptions, MemoryConsumerOptions } from './consumer/memory-broker.js'
-export { MemoryStore, MemoryTx, createMemoryStore } from './inbox/memory-store.js'
-export { PostgresStore, createPostgresStore } from './inbox/postgres-store.js'
-export type { PostgresStoreOptions } from './inbox/postgres-store.js'
+export { MemoryConsumerStore, MemoryTx, createMemoryConsumerStore } from './inbox/memory-store.js'
+export { PostgresConsumerStore, createPostgresConsumerStore } from './inbox/postgres-store.js'
+export type { PostgresConsumerStoreOptions } from './inbox/postgres-store.js'
 export { INBOX_MIGRATIONS } from './inbox/migrations.js'
 export { Upcasters, createUpcasters } from './upcast.js'
 export type { Upcaster, UpcasterDefinitions } from './upcast.js'

@@ -1,4 +1,4 @@
-import type { TransportMessage } from './envelope.js'
+import type { WireMessage } from './envelope.js'
 
 /**
  * The largest message a Kafka broker and its topics take by default: `message.max.bytes` on the
@@ -44,6 +44,6 @@ export function recordBatchBytes(
 }
 
 /** {@link recordBatchBytes} of a message. */
-export function messageBytes(message: TransportMessage): number {
+export function messageBytes(message: WireMessage): number {
   return recordBatchBytes(Buffer.byteLength(message.key), message.value.length, message.headers)
 }

@@ -15,7 +15,7 @@ export interface NewEvent<P = JsonValue> {
   /** Event name without version, e.g. `order.placed`. */
   readonly type: string
   /** Payload schema version. @default 1 */
-  readonly version?: number
+  readonly schemaVersion?: number
   /** Must survive JSON serialisation (no BigInt, no cycles, no `\u0000`). */
   readonly payload: P
   /** Extra string headers, e.g. `traceparent`. @default {} */
@@ -77,9 +77,9 @@ export function prepareEvent(
   if (!text(event.aggregateId)) throw invalid(index, 'aggregateId', 'aggregateId is missing')
   if (!text(event.type)) throw invalid(index, 'type', 'type is missing')
   if (event.type.includes('@')) throw invalid(index, 'type', 'type must not contain "@"')
-  const version = event.version ?? 1
-  if (!Number.isSafeInteger(version) || version < 1) {
-    throw invalid(index, 'version', 'version must be an integer >= 1')
+  const schemaVersion = event.schemaVersion ?? 1
+  if (!Number.isSafeInteger(schemaVersion) || schemaVersion < 1) {
+    throw invalid(index, 'schemaVersion', 'schemaVersion must be an integer >= 1')
   }
   if (event.id !== undefined && !isUuid(event.id)) throw invalid(index, 'id', 'id is not a UUID')
   const occurred = event.occurredAt ?? new Date(nowMs)
@@ -93,7 +93,7 @@ export function prepareEvent(
     aggregateType: event.aggregateType,
     aggregateId: event.aggregateId,
     type: event.type,
-    version,
+    schemaVersion,
     payload: JSON.parse(payloadJson) as JsonValue,
     headers,
     occurredAt: occurred.toISOString(),
@@ -114,7 +114,7 @@ export function minimumMessageBytes(prepared: PreparedEvent): number {
     aggregateType: e.aggregateType,
     aggregateId: e.aggregateId,
     type: e.type,
-    version: e.version,
+    schemaVersion: e.schemaVersion,
     sequence: 1,
   })
   const value =
@@ -126,7 +126,7 @@ export function minimumMessageBytes(prepared: PreparedEvent): number {
   const headers = {
     ...e.headers,
     [HEADER_EVENT_ID]: e.id,
-    [HEADER_EVENT_TYPE]: `${e.type}@${e.version}`,
+    [HEADER_EVENT_TYPE]: `${e.type}@${e.schemaVersion}`,
   }
   return recordBatchBytes(Buffer.byteLength(e.aggregateId), value, headers)
 }

@@ -8,7 +8,8 @@ import {
   type NewEvent,
   type PreparedEvent,
 } from './outbox-input.js'
-import { systemClock, type Clock, type SqlExecutor } from './ports.js'
+import { systemClock, type Clock, type SqlClient } from './ports.js'
+import { asSchemaMissing } from './schema.js'
 
 /** Options for {@link appendEvents}. */
 export interface AppendOptions {
@@ -79,7 +80,7 @@ function appendValues(prepared: readonly PreparedEvent[]): (string | number)[][]
     rows.map((e) => e.aggregateType),
     rows.map((e) => e.aggregateId),
     rows.map((e) => e.type),
-    rows.map((e) => e.version),
+    rows.map((e) => e.schemaVersion),
     prepared.map((p) => p.payloadJson),
     prepared.map((p) => p.headersJson),
     rows.map((e) => e.occurredAt),
@@ -90,7 +91,7 @@ function appendValues(prepared: readonly PreparedEvent[]): (string | number)[][]
 
 /** Runs {@link APPEND_SQL}; returns each event's sequence number, in input order. */
 async function insertWithSequences(
-  tx: SqlExecutor,
+  tx: SqlClient,
   prepared: readonly PreparedEvent[],
 ): Promise<number[]> {
   const r = await tx.query<{ position: string; sequence: string }>(
@@ -156,7 +157,7 @@ function prepareAll(events: readonly NewEvent<unknown>[], options: AppendOptions
 function checkLimit(limit: number): void {
   if (typeof limit === 'number' && limit > 0) return
   throw new SyncKitError(
-    'E_SYNC_INVALID_OPTIONS',
+    'E_SYNC_INVALID_OPTION',
     `maxMessageBytes must be a number > 0 (or Infinity), got ${String(limit)}`,
     { context: { field: 'maxMessageBytes' } },
   )
@@ -186,11 +187,13 @@ function checkSize(prepared: PreparedEvent, index: number, limit: number): Prepa
  *
  * Invalid input (no aggregateId or type, a payload JSON cannot carry) throws
  * `E_SYNC_INVALID_EVENT`, and an event larger than `maxMessageBytes` allows throws
- * `E_SYNC_MESSAGE_TOO_LARGE`, before any SQL runs; a database failure throws `E_SYNC_DATABASE`.
+ * `E_SYNC_MESSAGE_TOO_LARGE`, before any SQL runs; a database without sync-kit's tables throws
+ * `E_SYNC_SCHEMA_MISSING` (run `migrateSyncKit()`; not retryable), any other database failure
+ * `E_SYNC_DATABASE`.
  * Either way the transaction is left as it is for the caller to roll back.
  */
 export async function appendEvents(
-  tx: SqlExecutor,
+  tx: SqlClient,
   events: readonly NewEvent<unknown>[],
   options: AppendOptions = {},
 ): Promise<EventEnvelope[]> {
@@ -201,6 +204,8 @@ export async function appendEvents(
     return prepared.map((p, i) => ({ ...p.envelope, sequence: sequences[i] ?? 0 }))
   } catch (err) {
     if (isSyncKitError(err)) throw err
+    const missing = asSchemaMissing(err, 'appendEvents()')
+    if (missing !== undefined) throw missing
     throw new SyncKitError('E_SYNC_DATABASE', `appendEvents() failed: ${describeError(err)}`, {
       cause: err,
       retryable: true,

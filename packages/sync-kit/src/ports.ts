@@ -1,8 +1,8 @@
 import type { SyncKitError } from './errors.js'
-import type { TransportMessage } from './envelope.js'
+import type { WireMessage } from './envelope.js'
 
 /** A message bound for one topic. */
-export interface OutgoingMessage extends TransportMessage {
+export interface OutgoingMessage extends WireMessage {
   readonly topic: string
 }
 
@@ -25,6 +25,11 @@ export type PublishResult =
  * - **At-least-once.** Retrying a failed message may duplicate it; consumers deduplicate by id.
  */
 export interface EventPublisher {
+  /**
+   * Optional: where the publisher sends, without credentials (Kafka: the bootstrap brokers), so a
+   * relay can name the host in logs and stats when the broker cannot be reached.
+   */
+  readonly endpoint?: string
   publish(messages: readonly OutgoingMessage[]): Promise<readonly PublishResult[]>
   /**
    * Opens the broker connection ahead of the first `publish`. Relays call it in `start()` so the
@@ -64,37 +69,5 @@ export interface TopicStatus {
   readonly fits: boolean
 }
 
-/**
- * The slice of a pg client the kit needs to run SQL inside the caller's transaction. A
- * `pg.PoolClient` or `pg.Client` fits; so does anything with the same `query` shape.
- */
-export interface SqlExecutor {
-  query<R extends object = Record<string, unknown>>(
-    text: string,
-    values?: readonly unknown[],
-  ): Promise<{ rows: R[]; rowCount: number | null }>
-}
-
-/** Source of time in milliseconds; tests inject a fake one. */
-export interface Clock {
-  now(): number
-}
-
-/** The wall clock. */
-export const systemClock: Clock = { now: () => Date.now() }
-
-/** Structured log sink. Fields are plain data; the kit never logs payloads or credentials. */
-export interface Logger {
-  debug(message: string, fields?: Record<string, unknown>): void
-  info(message: string, fields?: Record<string, unknown>): void
-  warn(message: string, fields?: Record<string, unknown>): void
-  error(message: string, fields?: Record<string, unknown>): void
-}
-
-/** A logger that drops everything (the default). */
-export const silentLogger: Logger = {
-  debug: () => undefined,
-  info: () => undefined,
-  warn: () => undefined,
-  error: () => undefined,
-}
+export type { Clock, Logger, SqlClient, SqlResult } from '@faultline/common'
+export { silentLogger, systemClock } from '@faultline/common'

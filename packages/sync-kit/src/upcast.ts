@@ -29,8 +29,8 @@ export class Upcasters {
   /** Registers the step that lifts `type@fromVersion` to `type@fromVersion+1`. */
   register(type: string, fromVersion: number, step: Upcaster): this {
     if (!Number.isInteger(fromVersion) || fromVersion < 1) {
-      throw new SyncKitError('E_SYNC_INVALID_OPTIONS', `upcaster for ${type}: bad version`, {
-        context: { eventType: type, version: fromVersion },
+      throw new SyncKitError('E_SYNC_INVALID_OPTION', `upcaster for ${type}: bad version`, {
+        context: { eventType: type, schemaVersion: fromVersion },
       })
     }
     const steps = this.#steps.get(type) ?? new Map<number, Upcaster>()
@@ -60,26 +60,26 @@ export class Upcasters {
    */
   upcast(event: EventEnvelope): EventEnvelope {
     const target = this.currentVersion(event.type)
-    const context = { eventId: event.id, eventType: event.type, version: event.version }
-    if (event.version > target) {
+    const context = { eventId: event.id, eventType: event.type, schemaVersion: event.schemaVersion }
+    if (event.schemaVersion > target) {
       throw new SyncKitError(
         'E_SYNC_UNKNOWN_EVENT',
-        `${event.type}@${event.version} is newer than the known version ${target}`,
+        `${event.type}@${event.schemaVersion} is newer than the known version ${target}`,
         { context },
       )
     }
     let current = event
-    while (current.version < target) current = this.#step(current, context)
+    while (current.schemaVersion < target) current = this.#step(current, context)
     return current
   }
 
   #step(event: EventEnvelope, context: { eventId: string; eventType: string }): EventEnvelope {
-    const step = this.#steps.get(event.type)?.get(event.version)
+    const step = this.#steps.get(event.type)?.get(event.schemaVersion)
     if (step === undefined) {
       throw new SyncKitError(
         'E_SYNC_UNKNOWN_EVENT',
-        `no upcaster lifts ${event.type}@${event.version} to version ${event.version + 1}`,
-        { context: { ...context, version: event.version } },
+        `no upcaster lifts ${event.type}@${event.schemaVersion} to version ${event.schemaVersion + 1}`,
+        { context: { ...context, schemaVersion: event.schemaVersion } },
       )
     }
     let payload: JsonValue
@@ -88,18 +88,18 @@ export class Upcasters {
     } catch (err) {
       throw new SyncKitError(
         'E_SYNC_UPCAST_FAILED',
-        `upcaster ${event.type}@${event.version} threw: ${describeError(err)}`,
-        { context: { ...context, version: event.version }, cause: err },
+        `upcaster ${event.type}@${event.schemaVersion} threw: ${describeError(err)}`,
+        { context: { ...context, schemaVersion: event.schemaVersion }, cause: err },
       )
     }
     if (payload === undefined) {
       throw new SyncKitError(
         'E_SYNC_UPCAST_FAILED',
-        `upcaster ${event.type}@${event.version} returned no payload`,
-        { context: { ...context, version: event.version } },
+        `upcaster ${event.type}@${event.schemaVersion} returned no payload`,
+        { context: { ...context, schemaVersion: event.schemaVersion } },
       )
     }
-    return { ...event, version: event.version + 1, payload }
+    return { ...event, schemaVersion: event.schemaVersion + 1, payload }
   }
 }
 

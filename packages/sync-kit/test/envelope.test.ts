@@ -19,7 +19,7 @@ const envelopeArb = fc.record({
   aggregateType: fc.string({ minLength: 1 }),
   aggregateId: fc.string({ minLength: 1 }),
   type: fc.string({ minLength: 1 }).filter((s) => !s.includes('@')),
-  version: fc.integer({ min: 1, max: 1000 }),
+  schemaVersion: fc.integer({ min: 1, max: 1000 }),
   sequence: fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER }),
   payload: fc.jsonValue().map((v) => v as JsonValue),
   headers: fc.dictionary(fc.string(), fc.string()),
@@ -42,7 +42,7 @@ describe('envelope', () => {
         const msg = encodeEnvelope(env)
         expect(msg.key).toBe(env.aggregateId)
         expect(msg.headers[HEADER_EVENT_ID]).toBe(env.id)
-        expect(msg.headers[HEADER_EVENT_TYPE]).toBe(`${env.type}@${env.version}`)
+        expect(msg.headers[HEADER_EVENT_TYPE]).toBe(`${env.type}@${env.schemaVersion}`)
         expect(decodeEnvelope(msg.value)).toEqual(JSON.parse(JSON.stringify(env)))
       }),
     )
@@ -50,8 +50,8 @@ describe('envelope', () => {
 
   test('type@version helpers round-trip and reject junk', () => {
     expect(formatEventType('order.placed', 2)).toBe('order.placed@2')
-    expect(parseEventType('order.placed@2')).toEqual({ type: 'order.placed', version: 2 })
-    expect(parseEventType('a@b@3')).toEqual({ type: 'a@b', version: 3 })
+    expect(parseEventType('order.placed@2')).toEqual({ type: 'order.placed', schemaVersion: 2 })
+    expect(parseEventType('a@b@3')).toEqual({ type: 'a@b', schemaVersion: 3 })
     for (const bad of ['order', '@1', 'x@0', 'x@1.5', 'x@', 'x@01']) {
       expect(
         isSyncKitError(
@@ -63,7 +63,7 @@ describe('envelope', () => {
   })
 
   test('validateEnvelope() names every problem', () => {
-    const r = validateEnvelope({ id: 'x', version: 0, sequence: -1, headers: { a: 1 } })
+    const r = validateEnvelope({ id: 'x', schemaVersion: 0, sequence: -1, headers: { a: 1 } })
     expect(r.ok).toBe(false)
     if (r.ok) return
     expect(r.problems).toEqual([
@@ -71,7 +71,7 @@ describe('envelope', () => {
       'aggregateType must be a non-empty string',
       'aggregateId must be a non-empty string',
       'type must be a non-empty string',
-      'version must be an integer >= 1',
+      'schemaVersion must be an integer >= 1',
       'sequence must be an integer >= 1',
       'payload is missing',
       'header "a" must be a string',
@@ -102,7 +102,7 @@ function validOne(): EventEnvelope {
     aggregateType: 'order',
     aggregateId: 'o-1',
     type: 'order.placed',
-    version: 1,
+    schemaVersion: 1,
     sequence: 1,
     payload: { total: 3 },
     headers: {},

@@ -21,7 +21,7 @@ describe('MemoryPublisher', () => {
         aggregateType: 'a',
         aggregateId: key,
         type: 'x',
-        version: 1,
+        schemaVersion: 1,
         sequence: 1,
         payload: null,
         headers: fail ? { fail: 'yes' } : {},

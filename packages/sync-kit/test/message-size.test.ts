@@ -6,7 +6,7 @@ import {
   isSyncKitError,
   KAFKA_DEFAULT_MAX_MESSAGE_BYTES,
   messageBytes,
-  type SqlExecutor,
+  type SqlClient,
 } from '@faultline/sync-kit'
 import { minimumMessageBytes, prepareEvent } from '../src/outbox-input.js'
 
@@ -24,7 +24,7 @@ function recordingTx() {
       return Promise.resolve({ rows, rowCount: rows.length })
     },
   }
-  return tx as typeof tx & SqlExecutor
+  return tx as typeof tx & SqlClient
 }
 
 const json = fc.jsonValue({ maxDepth: 3 }).filter((v) => !JSON.stringify(v).includes('\\u0000'))
@@ -98,7 +98,7 @@ describe('message sizes', () => {
       const err: unknown = await appendEvents(tx, [big], { maxMessageBytes }).catch(
         (e: unknown) => e,
       )
-      expect(isSyncKitError(err, 'E_SYNC_INVALID_OPTIONS')).toBe(true)
+      expect(isSyncKitError(err, 'E_SYNC_INVALID_OPTION')).toBe(true)
     }
   })
 })

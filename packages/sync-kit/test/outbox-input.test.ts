@@ -1,8 +1,8 @@
 import { describe, expect, test } from 'vitest'
-import { appendEvents, isSyncKitError, type SqlExecutor } from '@faultline/sync-kit'
+import { appendEvents, isSyncKitError, type SqlClient } from '@faultline/sync-kit'
 
 /** Records SQL; these tests prove bad input is refused before any SQL reaches the transaction. */
-function recordingTx(): SqlExecutor & { calls: string[] } {
+function recordingTx(): SqlClient & { calls: string[] } {
   const calls: string[] = []
   return {
     calls,
@@ -26,7 +26,7 @@ describe('appendEvents() bad input', () => {
     ['a cyclic payload', { ...good, payload: cyclic }, 'payload'],
     ['an undefined payload', { ...good, payload: undefined }, 'payload'],
     ['a NUL in the payload', { ...good, payload: { s: 'a\u0000b' } }, 'payload'],
-    ['a version of 0', { ...good, version: 0 }, 'version'],
+    ['a schemaVersion of 0', { ...good, schemaVersion: 0 }, 'schemaVersion'],
     ['a non-UUID id', { ...good, id: 'abc' }, 'id'],
     ['a numeric header', { ...good, headers: { n: 1 } }, 'headers'],
     ['type@version in type', { ...good, type: 'order.placed@2' }, 'type'],

@@ -2,7 +2,12 @@ import fc from 'fast-check'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { startPostgres, type PostgresHandle } from '@faultline/infra'
-import { appendEvents, appendEventsStatement, migrate, type NewEvent } from '@faultline/sync-kit'
+import {
+  appendEvents,
+  appendEventsStatement,
+  migrateSyncKit,
+  type NewEvent,
+} from '@faultline/sync-kit'
 import { ev, inTx } from './support/pg.js'
 
 let server: PostgresHandle
@@ -12,7 +17,7 @@ beforeAll(async () => {
   server = await startPostgres()
   pool = new pg.Pool({ connectionString: (await server.createDatabase('outbox')).url, max: 12 })
   pool.on('error', () => undefined)
-  await migrate(pool)
+  await migrateSyncKit(pool)
 })
 
 afterAll(async () => {

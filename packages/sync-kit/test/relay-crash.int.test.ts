@@ -21,8 +21,8 @@ beforeAll(async () => {
   readModelUrl = (await pgServer.createDatabase('read_model')).url
   pool = new pg.Pool({ connectionString: url, max: 6 })
   pool.on('error', () => undefined) // the server stops under idle clients in afterAll
-  const { migrate } = await import('@faultline/sync-kit')
-  await migrate(pool)
+  const { migrateSyncKit } = await import('@faultline/sync-kit')
+  await migrateSyncKit(pool)
 })
 
 afterAll(async () => {
@@ -46,7 +46,7 @@ async function drain(slot: string, publication: string, topic: string): Promise<
   const r = await pool.query<{ l: string }>('SELECT pg_current_wal_lsn()::text AS l')
   const target = parseLsn(r.rows[0]!.l)
   await waitFor(
-    async () => ((await readSlotStatus(pool, slot)).confirmedFlushLsn ?? 0n) >= target,
+    async () => parseLsn((await readSlotStatus(pool, slot)).confirmedFlushLsn ?? 0n) >= target,
     60_000,
   )
   await relay.stop()

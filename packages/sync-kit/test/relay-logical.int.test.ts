@@ -7,7 +7,7 @@ import {
   createMemoryPublisher,
   decodeEnvelope,
   isSyncKitError,
-  migrate,
+  migrateSyncKit,
   uuidv7,
   type SyncKitError,
 } from '@faultline/sync-kit'
@@ -22,7 +22,7 @@ beforeAll(async () => {
   url = (await server.createDatabase('relay_a')).url
   pool = new pg.Pool({ connectionString: url, max: 4 })
   pool.on('error', () => undefined) // the server stops under idle clients in afterAll
-  await migrate(pool)
+  await migrateSyncKit(pool)
 })
 
 afterAll(async () => {
@@ -60,6 +60,7 @@ describe('LogicalRelay publisher warm-up', () => {
     const publisher = createMemoryPublisher()
     let connects = 0
     Object.assign(publisher, {
+      endpoint: 'kafka.example.invalid:9092',
       connect: () => {
         connects++
         return Promise.reject(new Error('broker unreachable'))
@@ -73,11 +74,19 @@ describe('LogicalRelay publisher warm-up', () => {
       logger: warnLogger(warnings),
     })
     await relay.start()
+    expect(relay.stats().broker).toMatchObject({
+      endpoint: 'kafka.example.invalid:9092',
+      reachable: false,
+      lastError: 'broker unreachable',
+    })
     const total = await writeLoad(pool, 5, 1, 3)
     await waitFor(() => relay.stats().publishedEvents >= total)
+    expect(relay.stats().broker.reachable).toBe(true)
     await relay.stop()
     expect(connects).toBe(1)
-    expect(warnings).toContain('publisher connect failed; publishing will retry')
+    expect(warnings).toContain(
+      'sync-kit relay: cannot reach the broker at kafka.example.invalid:9092; publishing will retry',
+    )
   })
 })
 
@@ -126,7 +135,9 @@ describe('LogicalRelay slot handling', () => {
     const churned = parseLsnOf(
       (await pool.query<{ l: string }>('SELECT pg_current_wal_lsn()::text AS l')).rows[0]!.l,
     )
-    await waitFor(async () => ((await relay.slotMetrics()).confirmedFlushLsn ?? 0n) >= churned)
+    await waitFor(
+      async () => parseLsnOf((await relay.slotMetrics()).confirmedFlushLsn ?? '0/0') >= churned,
+    )
     const after = await relay.slotMetrics()
     await relay.stop()
     expect(after.active).toBe(true)
@@ -159,7 +170,8 @@ function warnLogger(warnings: string[]) {
   return {
     debug: () => undefined,
     info: () => undefined,
-    warn: (m: string) => warnings.push(m),
+    warn: (fields: Record<string, unknown> | string, message?: string) =>
+      void warnings.push(typeof fields === 'string' ? fields : (message ?? '')),
     error: () => undefined,
   }
 }
@@ -217,7 +229,7 @@ describe('LogicalRelay slot ownership', () => {
   test('a slot name taken by another database is refused with a clear error', async () => {
     const other = (await server.createDatabase('relay_a_other')).url
     const otherPool = new pg.Pool({ connectionString: other })
-    await migrate(otherPool)
+    await migrateSyncKit(otherPool)
     await otherPool.end()
     const first = createLogicalRelay({
       connection: other,
@@ -232,7 +244,7 @@ describe('LogicalRelay slot ownership', () => {
       slot: 's_shared',
     })
     const err: unknown = await second.start().catch((e: unknown) => e)
-    expect(isSyncKitError(err, 'E_SYNC_INVALID_OPTIONS')).toBe(true)
+    expect(isSyncKitError(err, 'E_SYNC_INVALID_OPTION')).toBe(true)
     expect((err as Error).message).toMatch(/decodes database "relay_a_other".*cluster-wide/)
   })
 })

@@ -27,7 +27,7 @@ describe('relay options', () => {
         } catch (err) {
           caught = err
         }
-        expect(isSyncKitError(caught, 'E_SYNC_INVALID_OPTIONS')).toBe(true)
+        expect(isSyncKitError(caught, 'E_SYNC_INVALID_OPTION')).toBe(true)
         expect((caught as Error).message).toMatch(message)
       })
     }

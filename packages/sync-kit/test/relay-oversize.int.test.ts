@@ -6,7 +6,7 @@ import {
   createLogicalRelay,
   createPollingRelay,
   isSyncKitError,
-  migrate,
+  migrateSyncKit,
   type NewEvent,
   type RejectedEventReport,
 } from '@faultline/sync-kit'
@@ -41,7 +41,7 @@ async function database(name: string): Promise<{ url: string; pool: pg.Pool }> {
   const { url } = await pgServer.createDatabase(name)
   const pool = new pg.Pool({ connectionString: url, max: 4 })
   pool.on('error', () => undefined) // the server stops under idle clients in afterAll
-  await migrate(pool)
+  await migrateSyncKit(pool)
   return { url, pool }
 }
 

@@ -6,7 +6,7 @@ import {
   createMemoryPublisher,
   createPollingRelay,
   decodeEnvelope,
-  migrate,
+  migrateSyncKit,
   type StallReport,
 } from '@faultline/sync-kit'
 import { outboxTypesChecked } from '../src/relay/polling-query.js'
@@ -23,7 +23,7 @@ beforeAll(async () => {
   url = (await server.createDatabase('relay_b')).url
   pool = new pg.Pool({ connectionString: url, max: 6 })
   pool.on('error', () => undefined) // the server stops under idle clients in afterAll
-  await migrate(pool)
+  await migrateSyncKit(pool)
 })
 
 beforeEach(async () => {
@@ -223,7 +223,7 @@ describe('PollingRelay message values', () => {
       max: 2,
     })
     db.on('error', () => undefined)
-    await migrate(db)
+    await migrateSyncKit(db)
     const awkward = {
       quote: 'say "hi" \\ back\nslash',
       unicode: 'héllo wörld ✓ 😀 \u0001',

@@ -1,7 +1,7 @@
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { startKafka, startPostgres, type KafkaHandle, type PostgresHandle } from '@faultline/infra'
-import { createLogicalRelay, migrate, parseLsn, readSlotStatus } from '@faultline/sync-kit'
+import { createLogicalRelay, migrateSyncKit, parseLsn, readSlotStatus } from '@faultline/sync-kit'
 import { createKafkaPublisher } from '@faultline/sync-kit/kafka'
 import { compareWithOutbox, createTopic, readTopic } from './support/kafka.js'
 import { outboxRows, waitFor } from './support/pg.js'
@@ -17,7 +17,7 @@ beforeAll(async () => {
   url = (await pgServer.createDatabase('relay_restarts')).url
   pool = new pg.Pool({ connectionString: url, max: 6 })
   pool.on('error', () => undefined) // idle clients die when the server restarts or stops
-  await migrate(pool)
+  await migrateSyncKit(pool)
 })
 
 afterAll(async () => {
@@ -55,7 +55,7 @@ async function underFault(slot: string, topic: string, fault: () => Promise<void
     (await pool.query<{ l: string }>('SELECT pg_current_wal_lsn()::text AS l')).rows[0]!.l,
   )
   await waitFor(
-    async () => ((await readSlotStatus(pool, slot)).confirmedFlushLsn ?? 0n) >= target,
+    async () => parseLsn((await readSlotStatus(pool, slot)).confirmedFlushLsn ?? 0n) >= target,
     90_000,
   )
   const stats = relay.stats()

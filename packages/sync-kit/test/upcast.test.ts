@@ -17,8 +17,8 @@ describe('Upcasters', () => {
   test('lifts v1 through every step to the current version, without mutating the input', () => {
     const v1 = itemEvent('a', 1, 0, { type: 'price.set', payload: { euros: 3 } })
     const lifted = chain().upcast(v1)
-    expect(lifted).toMatchObject({ version: 3, payload: { cents: 300, currency: 'EUR' } })
-    expect(v1).toMatchObject({ version: 1, payload: { euros: 3 } })
+    expect(lifted).toMatchObject({ schemaVersion: 3, payload: { cents: 300, currency: 'EUR' } })
+    expect(v1).toMatchObject({ schemaVersion: 1, payload: { euros: 3 } })
   })
 
   test('current version: 1 + highest step, 1 without steps, or as declared', () => {
@@ -29,7 +29,7 @@ describe('Upcasters', () => {
 
   test('a version newer than the current one is E_SYNC_UNKNOWN_EVENT', () => {
     const err = catchErr(() =>
-      chain().upcast(itemEvent('a', 1, 0, { type: 'price.set', version: 4 })),
+      chain().upcast(itemEvent('a', 1, 0, { type: 'price.set', schemaVersion: 4 })),
     )
     expect(isSyncKitError(err, 'E_SYNC_UNKNOWN_EVENT')).toBe(true)
     expect(String(err)).toMatch(/price.set@4 is newer than the known version 3/)
@@ -61,7 +61,7 @@ describe('Upcasters', () => {
     expect(
       isSyncKitError(
         catchErr(() => new Upcasters().register('t', 0, (p) => p)),
-        'E_SYNC_INVALID_OPTIONS',
+        'E_SYNC_INVALID_OPTION',
       ),
     ).toBe(true)
   })

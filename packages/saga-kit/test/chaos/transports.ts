@@ -3,7 +3,7 @@
  * and in every orchestrator process.
  */
 import type pg from 'pg'
-import { createPostgresStore } from '@faultline/sync-kit'
+import { createPostgresConsumerStore } from '@faultline/sync-kit'
 import { createKafkaEventConsumer, createKafkaPublisher } from '@faultline/sync-kit/kafka'
 import { createPgQueueTransport, type SagaTransport } from '@faultline/saga-kit'
 import { createSyncKitTransport } from '@faultline/saga-kit/sync-kit'
@@ -67,6 +67,14 @@ const debugLogger = {
   error: (message: string, context?: unknown) => debugLine('error', message, context),
 }
 
+/** The same lines from sync-kit, whose logger takes pino's argument order. */
+const syncKitDebugLogger = {
+  debug: () => {},
+  info: () => {},
+  warn: (context: unknown, message?: string) => debugLine('warn', message ?? '', context),
+  error: (context: unknown, message?: string) => debugLine('error', message ?? '', context),
+}
+
 function debugLine(level: string, message: string, context: unknown): void {
   if (!process.env.SAGA_CHAOS_DEBUG) return
   const at = new Date().toISOString()
@@ -98,10 +106,11 @@ export function chaosTransport(
   const group = role === 'orchestrator' ? ORCHESTRATOR_GROUP : PARTICIPANT_GROUP
   const publisher = createKafkaPublisher({ brokers })
   const transport = createSyncKitTransport({
-    store: createPostgresStore({ pool }),
+    store: createPostgresConsumerStore({ pool }),
     // Each message is handled in its inbox transaction: inbox entry, effect and reply commit once.
     db: pool,
-    eventConsumer: () => createKafkaEventConsumer({ brokers, ...group, logger: debugLogger }),
+    eventConsumer: () =>
+      createKafkaEventConsumer({ brokers, ...group, logger: syncKitDebugLogger }),
     deadLetters: publisher,
     // One transaction per message: a chunk would keep the stock row locked while a late
     // participant handler sleeps in it, and stall every reservation behind it.

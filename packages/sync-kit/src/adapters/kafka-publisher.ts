@@ -51,6 +51,8 @@ function logCreator(logger: Logger) {
 export class KafkaPublisher implements EventPublisher {
   readonly #kafka: Kafka
   readonly #logger: Logger
+  /** The bootstrap brokers, comma-separated; undefined for a `kafka` client the caller gave. */
+  readonly endpoint: string | undefined
   #producer: Producer | undefined
   #connecting: Promise<Producer> | undefined
   #admin: Promise<Admin> | undefined
@@ -59,7 +61,7 @@ export class KafkaPublisher implements EventPublisher {
   constructor(options: KafkaPublisherOptions) {
     if (!options.kafka && !options.brokers?.length) {
       throw new SyncKitError(
-        'E_SYNC_INVALID_OPTIONS',
+        'E_SYNC_INVALID_OPTION',
         'KafkaPublisher needs brokers or a kafka client',
         {
           context: { field: 'brokers' },
@@ -67,6 +69,7 @@ export class KafkaPublisher implements EventPublisher {
       )
     }
     this.#logger = options.logger ?? silentLogger
+    this.endpoint = options.kafka ? undefined : options.brokers?.join(',')
     this.#kafka =
       options.kafka ??
       new Kafka({
@@ -187,9 +190,12 @@ export class KafkaPublisher implements EventPublisher {
     const p = this.#producer
     this.#producer = undefined
     await p?.disconnect().catch((err: unknown) =>
-      this.#logger.warn('producer disconnect failed', {
-        error: describeError(err),
-      }),
+      this.#logger.warn(
+        {
+          error: describeError(err),
+        },
+        'producer disconnect failed',
+      ),
     )
   }
 }

@@ -22,7 +22,9 @@ export interface RabbitMqPublisherOptions {
  * (`mandatory`), never confirmed into the void.
  */
 export class RabbitMqPublisher implements EventPublisher {
-  readonly #o: RabbitMqPublisherOptions
+  readonly #options: RabbitMqPublisherOptions
+  /** The broker's `host:port` from `url` (no credentials); undefined for a given connection. */
+  readonly endpoint: string | undefined
   #conn: ChannelModel | undefined
   #channel: Promise<ConfirmChannel> | undefined
   readonly #returned = new Set<string>()
@@ -30,19 +32,16 @@ export class RabbitMqPublisher implements EventPublisher {
 
   constructor(options: RabbitMqPublisherOptions) {
     if (!options.url && !options.connection) {
-      throw new SyncKitError(
-        'E_SYNC_INVALID_OPTIONS',
-        'RabbitMqPublisher needs url or connection',
-        {
-          context: { field: 'url' },
-        },
-      )
+      throw new SyncKitError('E_SYNC_INVALID_OPTION', 'RabbitMqPublisher needs url or connection', {
+        context: { field: 'url' },
+      })
     }
-    this.#o = options
+    this.endpoint = options.url === undefined ? undefined : hostOf(options.url)
+    this.#options = options
   }
 
   get exchange(): string {
-    return this.#o.exchange ?? 'sync-kit.events'
+    return this.#options.exchange ?? 'sync-kit.events'
   }
 
   async publish(messages: readonly OutgoingMessage[]): Promise<readonly PublishResult[]> {
@@ -66,7 +65,7 @@ export class RabbitMqPublisher implements EventPublisher {
     this.#closed = true
     const ch = await this.#channel?.catch(() => undefined)
     await ch?.close().catch(() => undefined)
-    if (!this.#o.connection) await this.#conn?.close().catch(() => undefined)
+    if (!this.#options.connection) await this.#conn?.close().catch(() => undefined)
   }
 
   #publishOne(channel: ConfirmChannel, m: OutgoingMessage): Promise<PublishResult> {
@@ -102,7 +101,7 @@ export class RabbitMqPublisher implements EventPublisher {
 
   #open(): Promise<ConfirmChannel> {
     this.#channel ??= (async () => {
-      this.#conn ??= this.#o.connection ?? (await amqp.connect(this.#o.url ?? ''))
+      this.#conn ??= this.#options.connection ?? (await amqp.connect(this.#options.url ?? ''))
       const ch = await this.#conn.createConfirmChannel()
       ch.on('return', (msg: { properties: { messageId?: string } }) => {
         if (msg.properties.messageId) this.#returned.add(msg.properties.messageId)
@@ -110,9 +109,11 @@ export class RabbitMqPublisher implements EventPublisher {
       ch.on('error', () => undefined) // surfaced through the confirm callbacks
       ch.on('close', () => {
         this.#channel = undefined
-        if (!this.#o.connection) this.#conn = undefined
+        if (!this.#options.connection) this.#conn = undefined
       })
-      await ch.assertExchange(this.exchange, this.#o.exchangeType ?? 'topic', { durable: true })
+      await ch.assertExchange(this.exchange, this.#options.exchangeType ?? 'topic', {
+        durable: true,
+      })
       return ch
     })()
     this.#channel.catch(() => (this.#channel = undefined))
@@ -150,4 +151,13 @@ function failure(err: unknown, topic: string | undefined): SyncKitError {
 /** Creates a RabbitMQ {@link EventPublisher}. */
 export function createRabbitMqPublisher(options: RabbitMqPublisherOptions): RabbitMqPublisher {
   return new RabbitMqPublisher(options)
+}
+
+/** `host:port` of an AMQP URL, never its credentials. */
+function hostOf(url: string): string | undefined {
+  try {
+    return new URL(url).host
+  } catch {
+    return undefined
+  }
 }

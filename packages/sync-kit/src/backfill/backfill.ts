@@ -38,10 +38,10 @@ const toProgress = (r: CursorRow): BackfillProgress => ({
  * reads it or waits and is sequenced after the snapshot.
  */
 export class Backfill<Row extends Record<string, unknown>> {
-  readonly #o: ReturnType<typeof resolveBackfillOptions<Row>>
+  readonly #options: ReturnType<typeof resolveBackfillOptions<Row>>
 
   constructor(options: BackfillOptions<Row>) {
-    this.#o = resolveBackfillOptions(options)
+    this.#options = resolveBackfillOptions(options)
   }
 
   /** Runs batches until the table is done (or `maxBatches` ran); resumes where the last run stopped. */
@@ -49,16 +49,19 @@ export class Backfill<Row extends Record<string, unknown>> {
     let progress = await this.status()
     for (let n = 0; !progress.done && n < (options.maxBatches ?? Infinity); n++) {
       progress = await this.#batchWithRetries()
-      this.#o.logger.info('sync-kit backfill: batch committed', { name: this.#o.name, ...progress })
+      this.#options.logger.info(
+        { name: this.#options.name, ...progress },
+        'sync-kit backfill: batch committed',
+      )
     }
     return progress
   }
 
   /** The stored progress (a fresh backfill reads as not started). */
   async status(): Promise<BackfillProgress> {
-    const r = await this.#o.pool.query<CursorRow>(
+    const r = await this.#options.pool.query<CursorRow>(
       `SELECT cursor, done, emitted::text, skipped::text FROM sync_backfill_cursor WHERE name = $1`,
-      [this.#o.name],
+      [this.#options.name],
     )
     const row = r.rows[0]
     return row ? toProgress(row) : { cursor: null, done: false, emitted: 0, skipped: 0 }
@@ -73,11 +76,11 @@ export class Backfill<Row extends Record<string, unknown>> {
         const cause = isSyncKitError(err)
           ? (err.cause as { code?: unknown } | undefined)?.code
           : state
-        if (attempt < this.#o.maxAttempts && RETRY_STATES.has(String(cause))) continue
+        if (attempt < this.#options.maxAttempts && RETRY_STATES.has(String(cause))) continue
         if (isSyncKitError(err)) throw err
         throw new SyncKitError(
           'E_SYNC_DATABASE',
-          `backfill ${this.#o.name} failed: ${describeError(err)}`,
+          `backfill ${this.#options.name} failed: ${describeError(err)}`,
           {
             retryable: true,
             cause: err,
@@ -88,7 +91,7 @@ export class Backfill<Row extends Record<string, unknown>> {
   }
 
   async #inTransaction<T>(fn: (tx: PoolClient) => Promise<T>): Promise<T> {
-    const client = await this.#o.pool.connect()
+    const client = await this.#options.pool.connect()
     try {
       await client.query('BEGIN')
       const result = await fn(client)
@@ -103,7 +106,7 @@ export class Backfill<Row extends Record<string, unknown>> {
   }
 
   async #batch(tx: PoolClient): Promise<BackfillProgress> {
-    const { name, batchSize } = this.#o
+    const { name, batchSize } = this.#options
     // The cursor row lock also keeps two runners of one backfill from interleaving.
     await tx.query('INSERT INTO sync_backfill_cursor (name) VALUES ($1) ON CONFLICT DO NOTHING', [
       name,
@@ -115,11 +118,12 @@ export class Backfill<Row extends Record<string, unknown>> {
     const at = toProgress(cur.rows[0]!)
     if (at.done) return at
     const rows = await this.#readRows(tx, at.cursor)
-    await this.#o.afterRead?.(rows.map((r) => r.row))
-    const events = rows.map((r) => this.#o.toEvent(r.row))
-    const live = this.#o.mode === 'always' ? new Set<string>() : await liveAggregates(tx, events)
+    await this.#options.afterRead?.(rows.map((r) => r.row))
+    const events = rows.map((r) => this.#options.toEvent(r.row))
+    const live =
+      this.#options.mode === 'always' ? new Set<string>() : await liveAggregates(tx, events)
     const keep = events.filter((e) => !live.has(JSON.stringify([e.aggregateType, e.aggregateId])))
-    await appendEvents(tx, keep, { clock: this.#o.clock })
+    await appendEvents(tx, keep, { clock: this.#options.clock })
     const next: BackfillProgress = {
       cursor: rows.at(-1)?.key ?? at.cursor,
       done: rows.length < batchSize,
@@ -135,13 +139,13 @@ export class Backfill<Row extends Record<string, unknown>> {
   }
 
   async #readRows(tx: PoolClient, cursor: string | null): Promise<{ row: Row; key: string }[]> {
-    const table = this.#o.table.split('.').map(quoteIdent).join('.')
-    const key = quoteIdent(this.#o.keyColumn)
+    const table = this.#options.table.split('.').map(quoteIdent).join('.')
+    const key = quoteIdent(this.#options.keyColumn)
     // $2 is untyped, so Postgres reads the stored text cursor as the key column's own type.
     const r = await tx.query<Row & { __backfill_key: string }>(
       `SELECT t.*, t.${key}::text AS __backfill_key FROM ${table} t
        WHERE NOT $1::boolean OR t.${key} > $2 ORDER BY t.${key} LIMIT $3 FOR SHARE`,
-      [cursor !== null, cursor, this.#o.batchSize],
+      [cursor !== null, cursor, this.#options.batchSize],
     )
     return r.rows.map(({ __backfill_key, ...row }) => ({
       row: row as unknown as Row,

@@ -55,7 +55,7 @@ const IDENT = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$/
 /** Validates options at construction. */
 export function resolveBackfillOptions<Row>(o: BackfillOptions<Row>) {
   const bad = (field: string, why: string) =>
-    new SyncKitError('E_SYNC_INVALID_OPTIONS', `createBackfill(): ${field} ${why}`, {
+    new SyncKitError('E_SYNC_INVALID_OPTION', `createBackfill(): ${field} ${why}`, {
       context: { field },
     })
   if (typeof o.name !== 'string' || o.name === '') throw bad('name', 'is required')

@@ -1,4 +1,4 @@
-import type { EventEnvelope } from '../envelope.js'
+import type { ConsumedEvent } from '../envelope.js'
 import { SyncKitError } from '../errors.js'
 import type { Route } from './decode.js'
 import type { ConsumerEvent } from './events.js'
@@ -20,7 +20,7 @@ export interface StepContext<Tx> {
 export type ApplyOutcome = 'applied' | 'ignored' | 'duplicate' | 'held'
 
 /** Thrown inside a step when the event's sequence slot was already consumed by another event. */
-export function staleSequence(event: EventEnvelope, last: number): SyncKitError {
+export function staleSequence(event: ConsumedEvent, last: number): SyncKitError {
   return new SyncKitError(
     'E_SYNC_SEQUENCE_GAP',
     `sequence ${event.sequence} of ${event.aggregateType}/${event.aggregateId} was already ` +
@@ -40,7 +40,7 @@ export function staleSequence(event: EventEnvelope, last: number): SyncKitError 
 export async function runRoute<Tx>(
   tx: Tx,
   route: Route<Tx>,
-  event: EventEnvelope,
+  event: ConsumedEvent,
   hc: HandlerContext,
 ) {
   if (route.kind === 'handle') await route.handler(tx, event, hc)
@@ -55,7 +55,7 @@ export async function claimAndLock<Tx>(
   store: ConsumerStore<Tx>,
   tx: Tx,
   namespace: string,
-  event: EventEnvelope,
+  event: ConsumedEvent,
 ): Promise<number | null> {
   if (store.claimAndLock !== undefined) return store.claimAndLock(tx, namespace, event)
   if (!(await store.claim(tx, namespace, event.id))) return null
@@ -69,7 +69,7 @@ export async function claimAndLock<Tx>(
 export async function consumeDead<Tx>(
   tx: Tx,
   ctx: StepContext<Tx>,
-  event: EventEnvelope,
+  event: ConsumedEvent,
   origin: EventOrigin,
   alreadyClaimed: boolean,
 ): Promise<void> {
@@ -104,7 +104,7 @@ export async function drainOne<Tx>(
   tx: Tx,
   ctx: StepContext<Tx>,
   aggregate: AggregateRef,
-  routeOf: (event: EventEnvelope) => Route<Tx>,
+  routeOf: (event: ConsumedEvent) => Route<Tx>,
   attempt: number,
 ): Promise<{ drained: boolean; events: ConsumerEvent[] }> {
   const { store, namespace } = ctx

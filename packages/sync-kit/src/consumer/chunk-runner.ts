@@ -1,4 +1,4 @@
-import type { EventEnvelope } from '../envelope.js'
+import type { ConsumedEvent } from '../envelope.js'
 import type { SyncKitError } from '../errors.js'
 import type { StepContext } from './apply.js'
 import {
@@ -27,7 +27,7 @@ export interface ChunkRunnerDeps<Tx> {
   readonly drain: (aggregate: AggregateRef) => Promise<void>
   /** Dead-letters an event that used up its attempts; it then fills its sequence slot. */
   readonly deadLetter: (
-    event: EventEnvelope,
+    event: ConsumedEvent,
     origin: EventOrigin,
     error: SyncKitError,
     attempts: number,
@@ -49,10 +49,10 @@ type Committed = { results: readonly ItemResult[]; failure?: { error: unknown } 
  * subtransaction ids, and the happy path stays free of them.
  */
 export class ChunkRunner<Tx> {
-  readonly #d: ChunkRunnerDeps<Tx>
+  readonly #deps: ChunkRunnerDeps<Tx>
 
   constructor(deps: ChunkRunnerDeps<Tx>) {
-    this.#d = deps
+    this.#deps = deps
   }
 
   /**
@@ -83,7 +83,7 @@ export class ChunkRunner<Tx> {
     let n = items.length
     let failure: { error: unknown } | undefined
     for (;;) {
-      const res = await retrying({ ...this.#d.retry, maxAttempts: 1 }, () =>
+      const res = await retrying({ ...this.#deps.retry, maxAttempts: 1 }, () =>
         this.#chunkTx(items.slice(0, n), 1),
       )
       if (!res.ok) return 'fallback'
@@ -101,16 +101,16 @@ export class ChunkRunner<Tx> {
     attempt: number,
   ): Promise<{ committed: boolean; run: ChunkRun }> {
     const body = async (tx: Tx, claim: ChunkClaim) => {
-      const run = await applyChunk(tx, this.#d.ctx, items, claim, attempt)
+      const run = await applyChunk(tx, this.#deps.ctx, items, claim, attempt)
       if (run.results.length < items.length) throw new ChunkCut(run)
       return { sequences: run.sequences, value: run }
     }
-    const { store: db, namespace } = this.#d.ctx
+    const { store: db, namespace } = this.#deps.ctx
     try {
       const events = distinctEvents(items)
       return {
         committed: true,
-        run: await chunkTransaction(db, namespace, events, body, this.#d.txOptions),
+        run: await chunkTransaction(db, namespace, events, body, this.#deps.txOptions),
       }
     } catch (err) {
       if (!(err instanceof ChunkCut)) throw err
@@ -132,7 +132,7 @@ export class ChunkRunner<Tx> {
   async #applyAlone(item: ChunkItem<Tx>, failed: { error: unknown } | undefined): Promise<void> {
     const { event, origin } = item
     let first = failed
-    const res = await retrying(this.#d.retryFor(event.id), async (attempt) => {
+    const res = await retrying(this.#deps.retryFor(event.id), async (attempt) => {
       if (first !== undefined) {
         const { error } = first
         first = undefined
@@ -143,7 +143,7 @@ export class ChunkRunner<Tx> {
       return run
     })
     if (res.ok) return this.#afterCommit([item], res.value.results)
-    await this.#d.deadLetter(
+    await this.#deps.deadLetter(
       event,
       origin,
       handlerFailure(res.error, res.attempts, event.id),
@@ -155,15 +155,15 @@ export class ChunkRunner<Tx> {
   async #afterCommit(items: readonly ChunkItem<Tx>[], results: readonly ItemResult[]) {
     results.forEach((r, i) => {
       const { event, origin } = items[i]!
-      r.events.forEach((e) => this.#d.report(e))
+      r.events.forEach((e) => this.#deps.report(e))
       if (r.outcome === 'held') return
-      this.#d.report({ type: `consumer:${r.outcome}`, eventId: event.id, origin })
+      this.#deps.report({ type: `consumer:${r.outcome}`, eventId: event.id, origin })
     })
     // A duplicate drains too: a crash between an apply and its drain leaves successors parked,
     // and the redelivery of that event is what releases them. A pass stops right after an event
     // that drains, so the drain runs before the events behind it.
     const last = results.length - 1
-    if (results[last]?.drain === true) await this.#d.drain(items[last]!.event)
-    if (results.some((r) => r.outcome === 'held')) await this.#d.checkGaps()
+    if (results[last]?.drain === true) await this.#deps.drain(items[last]!.event)
+    if (results.some((r) => r.outcome === 'held')) await this.#deps.checkGaps()
   }
 }

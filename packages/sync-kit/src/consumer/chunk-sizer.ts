@@ -9,18 +9,21 @@ export class ChunkSizer {
   /** Smoothed milliseconds per event; undefined until a chunk was measured. */
   #msPerEvent: number | undefined
 
-  constructor(
-    private readonly max: number,
-    private readonly targetMs: number,
-  ) {}
+  readonly #max: number
+  readonly #targetMs: number
+
+  constructor(max: number, targetMs: number) {
+    this.#max = max
+    this.#targetMs = targetMs
+  }
 
   /** The size of the next chunk, from 1 to `max`. */
   next(): number {
-    if (this.targetMs === Infinity) return this.max
+    if (this.#targetMs === Infinity) return this.#max
     // Before any measurement: a small first chunk, so a slow handler costs little latency once.
-    if (this.#msPerEvent === undefined) return Math.min(this.max, 4)
-    const fits = Math.floor(this.targetMs / Math.max(this.#msPerEvent, 1e-3))
-    return Math.max(1, Math.min(this.max, fits))
+    if (this.#msPerEvent === undefined) return Math.min(this.#max, 4)
+    const fits = Math.floor(this.#targetMs / Math.max(this.#msPerEvent, 1e-3))
+    return Math.max(1, Math.min(this.#max, fits))
   }
 
   /** Records that `events` events took `ms` milliseconds in one chunk. */

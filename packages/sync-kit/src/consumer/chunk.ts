@@ -1,4 +1,4 @@
-import type { EventEnvelope } from '../envelope.js'
+import type { ConsumedEvent } from '../envelope.js'
 import { agg, runRoute, staleSequence, type ApplyOutcome, type StepContext } from './apply.js'
 import type { Route } from './decode.js'
 import type { ConsumerEvent } from './events.js'
@@ -14,7 +14,7 @@ import {
 
 /** One decoded event of a chunk, with where it was read. */
 export interface ChunkItem<Tx> {
-  readonly event: EventEnvelope
+  readonly event: ConsumedEvent
   readonly route: Route<Tx>
   readonly origin: EventOrigin
 }
@@ -108,7 +108,7 @@ async function applyItem<Tx>(
   return { outcome, events, drain: hold && s.parked.has(key) }
 }
 
-function gap(event: EventEnvelope, expected: number, held: boolean): ConsumerEvent {
+function gap(event: ConsumedEvent, expected: number, held: boolean): ConsumerEvent {
   return {
     type: 'consumer:gap',
     aggregate: agg(event),
@@ -132,8 +132,8 @@ function advanced<Tx>(items: readonly ChunkItem<Tx>[], s: PassState): ChunkRun['
 }
 
 /** The chunk's events with each id once (first occurrence), as a store claims them. */
-export function distinctEvents<Tx>(items: readonly ChunkItem<Tx>[]): EventEnvelope[] {
-  const byId = new Map<string, EventEnvelope>()
+export function distinctEvents<Tx>(items: readonly ChunkItem<Tx>[]): ConsumedEvent[] {
+  const byId = new Map<string, ConsumedEvent>()
   for (const { event } of items) if (!byId.has(event.id)) byId.set(event.id, event)
   return [...byId.values()]
 }
@@ -153,7 +153,7 @@ export function lockOrder(events: readonly AggregateRef[]): AggregateRef[] {
 export function chunkTransaction<Tx, T>(
   store: ConsumerStore<Tx>,
   namespace: string,
-  events: readonly EventEnvelope[],
+  events: readonly ConsumedEvent[],
   fn: (tx: Tx, claim: ChunkClaim) => Promise<ChunkEnd<T>>,
   options: TransactionOptions,
 ): Promise<T> {

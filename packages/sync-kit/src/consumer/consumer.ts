@@ -1,4 +1,4 @@
-import { encodeEnvelope, type EventEnvelope } from '../envelope.js'
+import { encodeEnvelope, type ConsumedEvent } from '../envelope.js'
 import { describeError, type SyncKitError } from '../errors.js'
 import { agg, consumeDead, drainOne, ParkedFailure, type StepContext } from './apply.js'
 import type { ChunkItem } from './chunk.js'
@@ -60,7 +60,7 @@ const originOf = (m: ConsumedMessage): EventOrigin => ({
  * attempt or applies them twice.
  */
 export class Consumer<Tx> {
-  readonly #o: ResolvedConsumerOptions<Tx>
+  readonly #options: ResolvedConsumerOptions<Tx>
   readonly #router: Router<Tx>
   readonly #ctx: StepContext<Tx>
   readonly #retry: RetryPolicy
@@ -73,7 +73,7 @@ export class Consumer<Tx> {
 
   constructor(options: ConsumerOptions<Tx>) {
     const o = resolveConsumerOptions(options)
-    this.#o = o
+    this.#options = o
     this.#router = o
     const now = () => o.clock.now()
     this.#ctx = {
@@ -93,7 +93,7 @@ export class Consumer<Tx> {
       onConflict: (err) => this.#report({ type: 'consumer:conflict', error: describeError(err) }),
       onRetry: () => undefined,
     }
-    this.#sizer = new ChunkSizer(this.#o.maxBatchSize, this.#o.chunkTargetMs)
+    this.#sizer = new ChunkSizer(this.#options.maxBatchSize, this.#options.chunkTargetMs)
     this.#chunks = new ChunkRunner({
       ctx: this.#ctx,
       txOptions: o.sharedLock === undefined ? {} : { sharedLock: o.sharedLock },
@@ -116,17 +116,23 @@ export class Consumer<Tx> {
    */
   async start(): Promise<void> {
     this.#stopping = false
-    const { deadLetters, deadLetterTopic, topics, logger } = this.#o
+    const { deadLetters, deadLetterTopic, topics, logger } = this.#options
+    // Fail here, naming the fix, rather than on the first event or after a broker timeout.
+    await this.#options.db.checkSchema?.()
+    await this.#options.consumer.checkTopics?.(topics)
     await prepareDeadLetterTopic(deadLetters, deadLetterTopic, topics, logger)
     // A group that resumes starts where it committed: count that as processed for caughtUp().
-    for (const c of await this.#o.consumer.committedOffsets(this.#o.groupId, this.#o.topics)) {
+    for (const c of await this.#options.consumer.committedOffsets(
+      this.#options.groupId,
+      this.#options.topics,
+    )) {
       this.#positions.set(partKey(c.topic, c.partition), c)
     }
     await this.#resumeDrains()
-    await this.#o.consumer.run({
-      groupId: this.#o.groupId,
-      topics: this.#o.topics,
-      fromBeginning: this.#o.fromBeginning,
+    await this.#options.consumer.run({
+      groupId: this.#options.groupId,
+      topics: this.#options.topics,
+      fromBeginning: this.#options.fromBeginning,
       eachBatch: (batch) => this.#onBatch(batch),
     })
   }
@@ -134,7 +140,7 @@ export class Consumer<Tx> {
   /** Stops consuming. An event in the middle of its retries is left uncommitted for the next run. */
   async stop(): Promise<void> {
     this.#stopping = true
-    await this.#o.consumer.stop()
+    await this.#options.consumer.stop()
   }
 
   /** A copy of the counters. */
@@ -158,30 +164,35 @@ export class Consumer<Tx> {
   /** Consumer lag per partition: end offset minus this group's position. */
   async lag(): Promise<PartitionLag[]> {
     const [ends, committed] = await Promise.all([
-      this.#o.consumer.endOffsets(this.#o.topics),
-      this.#o.consumer.committedOffsets(this.#o.groupId, this.#o.topics),
+      this.#options.consumer.endOffsets(this.#options.topics),
+      this.#options.consumer.committedOffsets(this.#options.groupId, this.#options.topics),
     ])
     return partitionLag(ends, [...committed, ...this.#positions.values()])
   }
 
   /** Events held back behind a sequence gap, oldest first. */
   heldBack(): Promise<ParkedEvent[]> {
-    return this.#o.db.listParked(this.#o.namespace)
+    return this.#options.db.listParked(this.#options.namespace)
   }
 
   /** Reports (once each) held-back events older than `gapAlarmMs`; returns them. */
   async checkGaps(): Promise<ParkedEvent[]> {
-    const now = this.#o.clock.now()
-    const stalled = (await this.heldBack()).filter((p) => now - p.parkedAt >= this.#o.gapAlarmMs)
+    const now = this.#options.clock.now()
+    const stalled = (await this.heldBack()).filter(
+      (p) => now - p.parkedAt >= this.#options.gapAlarmMs,
+    )
     for (const p of stalled) {
       const key = `${p.event.id}`
       if (this.#stalledReported.has(key)) continue
       this.#stalledReported.add(key)
-      this.#o.logger.warn('sync-kit consumer: an event has waited for a sequence gap too long', {
-        aggregateType: p.event.aggregateType,
-        aggregateId: p.event.aggregateId,
-        sequence: p.event.sequence,
-      })
+      this.#options.logger.warn(
+        {
+          aggregateType: p.event.aggregateType,
+          aggregateId: p.event.aggregateId,
+          sequence: p.event.sequence,
+        },
+        'sync-kit consumer: an event has waited for a sequence gap too long',
+      )
       this.#report({
         type: 'consumer:gap-stalled',
         aggregate: agg(p.event),
@@ -214,9 +225,9 @@ export class Consumer<Tx> {
     let rest = items
     while (rest.length > 0) {
       if (!this.#active(batch)) return false
-      const started = this.#o.clock.now()
+      const started = this.#options.clock.now()
       const done = await this.#chunks.apply(rest.slice(0, this.#sizer.next()))
-      this.#sizer.record(done, this.#o.clock.now() - started)
+      this.#sizer.record(done, this.#options.clock.now() - started)
       await this.#handled(batch, (rest[done - 1] ?? rest[0]!).origin)
       rest = rest.slice(done)
     }
@@ -255,7 +266,7 @@ export class Consumer<Tx> {
 
   /** Applies parked successors of `aggregate` while the next one is there. */
   async #drain(aggregate: AggregateRef): Promise<void> {
-    const routeOf = (e: EventEnvelope) => route(this.#router, e) ?? { kind: 'ignore' as const }
+    const routeOf = (e: ConsumedEvent) => route(this.#router, e) ?? { kind: 'ignore' as const }
     for (;;) {
       const res = await retrying(this.#retryFor(aggregate.aggregateId), (attempt) =>
         this.#tx((tx) => drainOne(tx, this.#ctx, agg(aggregate), routeOf, attempt)),
@@ -271,14 +282,14 @@ export class Consumer<Tx> {
       await this.#deadLetter(encodeEnvelope(event), origin, error, res.attempts, event.id)
       await this.#durably(() =>
         this.#tx(async (tx) => {
-          await this.#o.db.takeParked(tx, this.#o.namespace, event, event.sequence)
+          await this.#options.db.takeParked(tx, this.#options.namespace, event, event.sequence)
           await consumeDead(tx, this.#ctx, event, origin, true)
         }),
       )
     }
   }
 
-  async #afterDead(event: EventEnvelope, origin: EventOrigin, claimed: boolean): Promise<void> {
+  async #afterDead(event: ConsumedEvent, origin: EventOrigin, claimed: boolean): Promise<void> {
     await this.#durably(() => this.#tx((tx) => consumeDead(tx, this.#ctx, event, origin, claimed)))
     await this.#drain(event)
   }
@@ -292,7 +303,7 @@ export class Consumer<Tx> {
     eventId: string | undefined,
   ): Promise<void> {
     const ctx = {
-      ...this.#o,
+      ...this.#options,
       stopping: () => this.#stopping,
       report: (e: ConsumerEvent) => this.#report(e),
     }
@@ -308,16 +319,21 @@ export class Consumer<Tx> {
    */
   async #durably<T>(step: () => Promise<T>): Promise<T> {
     const failedStep = (attempt: number, err: unknown) =>
-      this.#o.logger.error('sync-kit consumer: a step of its own failed; retrying', {
-        attempt,
-        error: describeError(err),
-      })
+      this.#options.logger.error(
+        {
+          attempt,
+          error: describeError(err),
+        },
+        'sync-kit consumer: a step of its own failed; retrying',
+      )
     const policy = { ...this.#retry, maxAttempts: Number.MAX_SAFE_INTEGER, onRetry: failedStep }
     for (let n = 1; ; n++) {
       const res = await retrying(policy, step)
       if (res.ok) return res.value
       failedStep(n, res.error)
-      await this.#o.sleep(backoffMs(n, this.#o.backoffBaseMs, this.#o.backoffMaxMs))
+      await this.#options.sleep(
+        backoffMs(n, this.#options.backoffBaseMs, this.#options.backoffMaxMs),
+      )
     }
   }
 
@@ -330,13 +346,13 @@ export class Consumer<Tx> {
   }
 
   #tx<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
-    const lock = this.#o.sharedLock
-    return this.#o.db.transaction(fn, lock === undefined ? {} : { sharedLock: lock })
+    const lock = this.#options.sharedLock
+    return this.#options.db.transaction(fn, lock === undefined ? {} : { sharedLock: lock })
   }
 
   #report(event: ConsumerEvent): void {
     count(this.#metrics, event)
-    this.#o.onEvent?.(event)
+    this.#options.onEvent?.(event)
   }
 }
 

@@ -28,16 +28,16 @@ export async function prepareDeadLetterTopic(
       headroomBytes: DEAD_LETTER_HEADROOM_BYTES,
     })
     if (status.created)
-      logger.info('sync-kit consumer: created the dead-letter topic', { ...status })
-    else if (!status.fits) logger.warn(tooSmall(status), { ...status })
+      logger.info({ ...status }, 'sync-kit consumer: created the dead-letter topic')
+    else if (!status.fits) logger.warn({ ...status }, tooSmall(status))
     return status
   } catch (err) {
     logger.warn(
-      'sync-kit consumer: could not check the dead-letter topic; too large dead letters will go out truncated',
       {
         topic,
         error: describeError(err),
       },
+      'sync-kit consumer: could not check the dead-letter topic; too large dead letters will go out truncated',
     )
     return undefined
   }

@@ -171,21 +171,21 @@ export async function publishDeadLetter(
     const fields = { topic: message.topic, attempt: n, error: describeError(error) }
     // Kafka says retrying cannot help until the cause is fixed (an ACL, ...): say it louder.
     if (error?.retryable === false) {
-      sink.logger.error('sync-kit consumer: dead-letter publish failed; retrying', fields)
-    } else sink.logger.warn('sync-kit consumer: dead-letter publish failed; retrying', fields)
+      sink.logger.error(fields, 'sync-kit consumer: dead-letter publish failed; retrying')
+    } else sink.logger.warn(fields, 'sync-kit consumer: dead-letter publish failed; retrying')
     await sink.sleep(backoffMs(n, sink.backoffBaseMs, sink.backoffMaxMs))
   }
 }
 
 function gaveUp(sink: DeadLetterSink, message: OutgoingMessage, error: SyncKitError) {
   sink.logger.error(
-    'sync-kit consumer: the broker refused even the truncated dead letter; moving on',
     {
       topic: message.topic,
       origin: readDeadLetter(message.headers)?.origin,
       bytes: messageBytes(message),
       error: error.message,
     },
+    'sync-kit consumer: the broker refused even the truncated dead letter; moving on',
   )
   return 'unpublished' as const
 }

@@ -1,4 +1,4 @@
-import { decodeEnvelope, type EventEnvelope } from '../envelope.js'
+import { decodeEnvelope, toConsumedEvent, type ConsumedEvent } from '../envelope.js'
 import { SyncKitError, isSyncKitError, describeError } from '../errors.js'
 import type { Upcasters } from '../upcast.js'
 import type { EventHandler } from './options.js'
@@ -10,12 +10,12 @@ export type Route<Tx> =
 
 /** A message turned into a current-version event and its route, or the reason it cannot be. */
 export type Decoded<Tx> =
-  | { readonly ok: true; readonly event: EventEnvelope; readonly route: Route<Tx> }
+  | { readonly ok: true; readonly event: ConsumedEvent; readonly route: Route<Tx> }
   | {
       readonly ok: false
       readonly error: SyncKitError
       /** The envelope, when the message was one (so its sequence slot can be filled). */
-      readonly event: EventEnvelope | undefined
+      readonly event: ConsumedEvent | undefined
     }
 
 /** How the consumer routes types. */
@@ -27,7 +27,7 @@ export interface Router<Tx> {
 }
 
 /** Picks the handler of a (current-version) event, or says it is ignored or unknown. */
-export function route<Tx>(router: Router<Tx>, event: EventEnvelope): Route<Tx> | undefined {
+export function route<Tx>(router: Router<Tx>, event: ConsumedEvent): Route<Tx> | undefined {
   const handler = Object.hasOwn(router.handlers, event.type)
     ? router.handlers[event.type]
     : undefined
@@ -44,9 +44,9 @@ export function route<Tx>(router: Router<Tx>, event: EventEnvelope): Route<Tx> |
  */
 export function decodeMessage<Tx>(router: Router<Tx>, message: ConsumedMessage): Decoded<Tx> {
   const where = { topic: message.topic, partition: message.partition, offset: message.offset }
-  let envelope: EventEnvelope
+  let envelope: ConsumedEvent
   try {
-    envelope = decodeEnvelope(message.value, where)
+    envelope = toConsumedEvent(decodeEnvelope(message.value, where), message.headers)
   } catch (err) {
     return { ok: false, error: asKitError(err, 'E_SYNC_MALFORMED_MESSAGE'), event: undefined }
   }
@@ -57,7 +57,7 @@ export function decodeMessage<Tx>(router: Router<Tx>, message: ConsumedMessage):
         ...where,
         eventId: envelope.id,
         eventType: envelope.type,
-        version: envelope.version,
+        schemaVersion: envelope.schemaVersion,
       },
     })
     return { ok: false, error, event: envelope }

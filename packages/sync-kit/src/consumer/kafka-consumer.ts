@@ -53,6 +53,13 @@ export interface KafkaEventConsumerOptions {
    * @default 1_000
    */
   readonly setAsideAfterMs?: number
+  /**
+   * Create topics the consumer reads that do not exist yet, with this many partitions (and this
+   * replication factor), instead of failing with `E_SYNC_TOPIC_MISSING`. The partition count
+   * bounds how many group members share the work; choose it like the relay's topics (sync-kit's
+   * tests use 3). @default undefined: a missing topic fails `start()` at once
+   */
+  readonly createTopics?: { readonly partitions: number; readonly replicationFactor?: number }
   /** @default silentLogger */
   readonly logger?: Logger
 }
@@ -79,12 +86,36 @@ async function withRetries<T>(what: string, fn: () => Promise<T>, attempts = 20)
   }
 }
 
+/** The error for topics a consumer reads that the broker does not have. */
+function topicMissing(topics: readonly string[], brokers: readonly string[] | undefined) {
+  const names = topics.map((topic) => `"${topic}"`).join(', ')
+  return new SyncKitError(
+    'E_SYNC_TOPIC_MISSING',
+    `topic${topics.length === 1 ? '' : 's'} ${names} ` +
+      `do${topics.length === 1 ? 'es' : ''} not exist on the broker` +
+      `${brokers?.length ? ` (${brokers.join(', ')})` : ''}. Create ` +
+      `${topics.length === 1 ? 'it' : 'them'} before starting the consumer (a relay publishes ` +
+      'to outbox.event.<aggregateType>, a saga participant reads ' +
+      'outbox.event.saga.participant.<name>), or pass createTopics: { partitions } to ' +
+      'createKafkaEventConsumer() to have them created.',
+    { context: { topic: topics[0] }, retryable: false },
+  )
+}
+
 /** Refuses tunables kafkajs would take badly (a concurrency of 0 stops consuming silently). */
 function checkTunables(o: KafkaEventConsumerOptions): void {
+  const partitions = o.createTopics?.partitions
+  if (o.createTopics !== undefined && !(Number.isInteger(partitions) && partitions! >= 1)) {
+    throw new SyncKitError(
+      'E_SYNC_INVALID_OPTION',
+      `createTopics.partitions must be an integer >= 1, got ${String(partitions)}`,
+      { context: { field: 'createTopics.partitions' } },
+    )
+  }
   const concurrency = o.partitionsConsumedConcurrently
   if (concurrency !== undefined && !(Number.isInteger(concurrency) && concurrency >= 1)) {
     throw new SyncKitError(
-      'E_SYNC_INVALID_OPTIONS',
+      'E_SYNC_INVALID_OPTION',
       `partitionsConsumedConcurrently must be an integer >= 1, got ${concurrency}`,
       { context: { field: 'partitionsConsumedConcurrently' } },
     )
@@ -92,7 +123,7 @@ function checkTunables(o: KafkaEventConsumerOptions): void {
   const aside = o.setAsideAfterMs
   if (aside !== undefined && !(Number.isFinite(aside) && aside >= 0)) {
     throw new SyncKitError(
-      'E_SYNC_INVALID_OPTIONS',
+      'E_SYNC_INVALID_OPTION',
       `setAsideAfterMs must be a number >= 0, got ${aside}`,
       { context: { field: 'setAsideAfterMs' } },
     )
@@ -150,7 +181,7 @@ function toBatch(p: EachBatchPayload, active: () => boolean): ConsumedBatch {
  */
 export class KafkaEventConsumer implements EventConsumer {
   readonly #kafka: Kafka
-  readonly #o: KafkaEventConsumerOptions
+  readonly #options: KafkaEventConsumerOptions
   #consumer: KafkaJsConsumer | undefined
   #workers: PartitionWorkers | undefined
   #admin: Promise<Admin> | undefined
@@ -158,16 +189,12 @@ export class KafkaEventConsumer implements EventConsumer {
 
   constructor(options: KafkaEventConsumerOptions) {
     if (!options.kafka && !options.brokers?.length) {
-      throw new SyncKitError(
-        'E_SYNC_INVALID_OPTIONS',
-        'KafkaEventConsumer needs brokers or kafka',
-        {
-          context: { field: 'brokers' },
-        },
-      )
+      throw new SyncKitError('E_SYNC_INVALID_OPTION', 'KafkaEventConsumer needs brokers or kafka', {
+        context: { field: 'brokers' },
+      })
     }
     checkTunables(options)
-    this.#o = options
+    this.#options = options
     const logger = options.logger ?? silentLogger
     this.#logger = logger
     this.#kafka =
@@ -183,12 +210,12 @@ export class KafkaEventConsumer implements EventConsumer {
   }
 
   async run(options: ConsumerRunOptions): Promise<void> {
-    if (this.#consumer) throw new SyncKitError('E_SYNC_INVALID_OPTIONS', 'consumer already running')
+    if (this.#consumer) throw new SyncKitError('E_SYNC_INVALID_OPTION', 'consumer already running')
     const consumer = this.#kafka.consumer({
       groupId: options.groupId,
-      sessionTimeout: this.#o.sessionTimeoutMs ?? 30_000,
-      heartbeatInterval: this.#o.heartbeatIntervalMs ?? 3_000,
-      maxWaitTimeInMs: this.#o.maxWaitTimeMs ?? 5_000,
+      sessionTimeout: this.#options.sessionTimeoutMs ?? 30_000,
+      heartbeatInterval: this.#options.heartbeatIntervalMs ?? 3_000,
+      maxWaitTimeInMs: this.#options.maxWaitTimeMs ?? 5_000,
     })
     this.#consumer = consumer
     try {
@@ -201,12 +228,12 @@ export class KafkaEventConsumer implements EventConsumer {
       await consumer.run(
         eachBatch === undefined
           ? {
-              partitionsConsumedConcurrently: this.#o.partitionsConsumedConcurrently ?? 1,
+              partitionsConsumedConcurrently: this.#options.partitionsConsumedConcurrently ?? 1,
               eachMessage: ({ topic, partition, message }) =>
                 options.eachMessage?.(toConsumed(topic, partition, message)) ?? Promise.resolve(),
             }
           : {
-              partitionsConsumedConcurrently: this.#o.partitionsConsumedConcurrently ?? 8,
+              partitionsConsumedConcurrently: this.#options.partitionsConsumedConcurrently ?? 8,
               // Only offsets the consumer commits are committed: a batch it leaves unfinished
               // (stopping, partition lost) is not marked done behind its back.
               eachBatchAutoResolve: false,
@@ -230,6 +257,32 @@ export class KafkaEventConsumer implements EventConsumer {
     const admin = this.#admin
     this.#admin = undefined
     await (await admin?.catch(() => undefined))?.disconnect()
+  }
+
+  /** Creates missing topics when `createTopics` is set, else fails with `E_SYNC_TOPIC_MISSING`. */
+  async checkTopics(topics: readonly string[]): Promise<void> {
+    const admin = await this.#adminClient()
+    const existing = new Set(await withRetries('listTopics', () => admin.listTopics()))
+    const missing = topics.filter((topic) => !existing.has(topic))
+    if (missing.length === 0) return
+    const create = this.#options.createTopics
+    if (create === undefined) throw topicMissing(missing, this.#options.brokers)
+    await withRetries('createTopics', () =>
+      admin.createTopics({
+        topics: missing.map((topic) => ({
+          topic,
+          numPartitions: create.partitions,
+          ...(create.replicationFactor === undefined
+            ? {}
+            : { replicationFactor: create.replicationFactor }),
+        })),
+        waitForLeaders: true,
+      }),
+    )
+    this.#logger.info(
+      { topics: missing, partitions: create.partitions },
+      'sync-kit consumer: created missing topics',
+    )
   }
 
   async endOffsets(topics: readonly string[]): Promise<PartitionOffset[]> {
@@ -265,7 +318,7 @@ export class KafkaEventConsumer implements EventConsumer {
     const workers = new PartitionWorkers({
       handle,
       toBatch,
-      inlineMs: this.#o.setAsideAfterMs ?? 1_000,
+      inlineMs: this.#options.setAsideAfterMs ?? 1_000,
       logger: this.#logger,
     })
     this.#workers = workers

@@ -158,7 +158,7 @@ export class MemoryEventConsumer implements EventConsumer {
   }
 
   run(options: ConsumerRunOptions): Promise<void> {
-    if (this.#running) throw new SyncKitError('E_SYNC_INVALID_OPTIONS', 'consumer already running')
+    if (this.#running) throw new SyncKitError('E_SYNC_INVALID_OPTION', 'consumer already running')
     this.#running = true
     const start = new Map(
       this.#broker.endOffsets(options.topics).map((e) => [`${e.topic}/${e.partition}`, e]),

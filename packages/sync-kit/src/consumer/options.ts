@@ -1,4 +1,4 @@
-import type { EventEnvelope } from '../envelope.js'
+import type { ConsumedEvent } from '../envelope.js'
 import { SyncKitError } from '../errors.js'
 import type { Clock, EventPublisher, Logger } from '../ports.js'
 import { systemClock, silentLogger } from '../ports.js'
@@ -20,7 +20,7 @@ export interface HandlerContext {
  */
 export type EventHandler<Tx> = (
   tx: Tx,
-  event: EventEnvelope,
+  event: ConsumedEvent,
   context: HandlerContext,
 ) => Promise<void>
 
@@ -130,7 +130,7 @@ export type ResolvedConsumerOptions<Tx> = Required<
   Pick<ConsumerOptions<Tx>, 'sharedLock' | 'onEvent'>
 
 function invalid(field: string, why: string): SyncKitError {
-  return new SyncKitError('E_SYNC_INVALID_OPTIONS', `createConsumer(): ${field} ${why}`, {
+  return new SyncKitError('E_SYNC_INVALID_OPTION', `createConsumer(): ${field} ${why}`, {
     context: { field },
   })
 }

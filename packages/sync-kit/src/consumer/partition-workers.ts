@@ -40,7 +40,7 @@ interface Pause {
  * old batch still runs waits, paused, for it.
  */
 export class PartitionWorkers {
-  readonly #o: PartitionWorkersOptions
+  readonly #options: PartitionWorkersOptions
   readonly #running = new Map<string, Promise<void>>()
   /** Partitions paused while an older batch of theirs still ran: resumed when one ends. */
   readonly #waiting = new Map<string, () => void>()
@@ -51,7 +51,7 @@ export class PartitionWorkers {
   readonly #stopped = new Promise<void>((resolve) => (this.#wakeStopped = resolve))
 
   constructor(options: PartitionWorkersOptions) {
-    this.#o = options
+    this.#options = options
   }
 
   /** The group was (re)joined or is rebalancing: batches handed out so far stop at their next chunk. */
@@ -71,10 +71,12 @@ export class PartitionWorkers {
     const generation = this.#generation
     const active = () => !this.#stopping && generation === this.#generation
     const pause: Pause = {}
-    const done = this.#work(key, this.#o.toBatch(payload, active), pause)
+    const done = this.#work(key, this.#options.toBatch(payload, active), pause)
     this.#running.set(key, done)
     let timer: NodeJS.Timeout | undefined
-    const aside = new Promise<'aside'>((r) => (timer = setTimeout(r, this.#o.inlineMs, 'aside')))
+    const aside = new Promise<'aside'>(
+      (r) => (timer = setTimeout(r, this.#options.inlineMs, 'aside')),
+    )
     const outcome = await Promise.race([done, aside])
     clearTimeout(timer)
     if (outcome === 'aside' && this.#running.get(key) === done) pause.resume = payload.pause()
@@ -89,7 +91,7 @@ export class PartitionWorkers {
 
   async #work(key: string, batch: ConsumedBatch, pause: Pause): Promise<void> {
     try {
-      await this.#o.handle(batch)
+      await this.#options.handle(batch)
       this.#failures.delete(key)
     } catch (err) {
       await this.#afterFailure(key, batch, err)
@@ -112,12 +114,15 @@ export class PartitionWorkers {
     const n = (this.#failures.get(key) ?? 0) + 1
     this.#failures.set(key, n)
     const retryInMs = backoffMs(n, 100, 5_000)
-    this.#o.logger.warn('sync-kit consumer: a partition batch failed; fetching it again', {
-      topic: batch.topic,
-      partition: batch.partition,
-      error: describeError(err),
-      retryInMs,
-    })
+    this.#options.logger.warn(
+      {
+        topic: batch.topic,
+        partition: batch.partition,
+        error: describeError(err),
+        retryInMs,
+      },
+      'sync-kit consumer: a partition batch failed; fetching it again',
+    )
     let timer: NodeJS.Timeout | undefined
     await Promise.race([new Promise((r) => (timer = setTimeout(r, retryInMs))), this.#stopped])
     clearTimeout(timer)

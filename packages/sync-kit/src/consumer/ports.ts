@@ -1,4 +1,4 @@
-import type { EventEnvelope } from '../envelope.js'
+import type { ConsumedEvent, EventEnvelope } from '../envelope.js'
 
 /** One message as a broker delivered it. */
 export interface ConsumedMessage {
@@ -73,6 +73,12 @@ export interface ConsumerRunOptions {
 export interface EventConsumer {
   /** Subscribes and starts delivering; resolves once the subscription is running. */
   run(options: ConsumerRunOptions): Promise<void>
+  /**
+   * Optional: makes sure every one of `topics` exists, creating it when the adapter is set up to,
+   * else rejecting at once with `E_SYNC_TOPIC_MISSING` naming the topic. The consumer calls it in
+   * `start()`, so a missing topic is not a subscription that times out later.
+   */
+  checkTopics?(topics: readonly string[]): Promise<void>
   /** Stops delivering and leaves the group; in-flight `eachMessage`/`eachBatch` calls finish first. */
   stop(): Promise<void>
   /** The end offset (high watermark) of every partition of `topics`. */
@@ -96,7 +102,7 @@ export interface EventOrigin {
 
 /** An event held back until the events before it in its aggregate's sequence arrive. */
 export interface ParkedEvent {
-  readonly event: EventEnvelope
+  readonly event: ConsumedEvent
   readonly origin: EventOrigin
   /** True for a dead-lettered event: it only fills its sequence slot, nothing is applied. */
   readonly dead: boolean
@@ -151,6 +157,11 @@ export interface TransactionOptions {
  * - Every method taking `tx` does its work inside that transaction.
  */
 export interface ConsumerStore<Tx> {
+  /**
+   * Optional: rejects with `E_SYNC_SCHEMA_MISSING` when the store's tables do not exist, so a
+   * consumer fails at start, naming the migration to run, instead of on its first event.
+   */
+  checkSchema?(): Promise<void>
   /** Runs `fn` in a transaction: commits when it resolves, rolls back when it throws. */
   transaction<T>(fn: (tx: Tx) => Promise<T>, options?: TransactionOptions): Promise<T>
   /** Records `eventId` as consumed; false when it already was (a duplicate). */

@@ -53,11 +53,14 @@ export async function sendDeadLetter(
     })
   const delivery = await publishDeadLetter({ ...ctx, onFailed }, message)
   const { code, message: reason } = error
-  ctx.logger.warn('sync-kit consumer: dead-lettered a message', {
-    ...origin,
-    code,
-    reason,
-    delivery,
-  })
+  ctx.logger.warn(
+    {
+      ...origin,
+      code,
+      reason,
+      delivery,
+    },
+    'sync-kit consumer: dead-lettered a message',
+  )
   ctx.report({ type: 'consumer:dead-lettered', origin, code, reason, eventId, attempts, delivery })
 }

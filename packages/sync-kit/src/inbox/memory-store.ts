@@ -14,7 +14,7 @@ const aggKey = (a: AggregateRef): string => JSON.stringify([a.aggregateType, a.a
 const slotKey = (a: AggregateRef, sequence: number): string => `${aggKey(a)}#${sequence}`
 
 /**
- * A transaction on a {@link MemoryStore}. Handlers keep their read model in named tables
+ * A transaction on a {@link MemoryConsumerStore}. Handlers keep their read model in named tables
  * (`table(name)` is a `Map` of JSON values); every change is made on a private copy that replaces
  * the committed one only when the transaction commits.
  */
@@ -51,7 +51,7 @@ export class MemoryTx {
  * which is what the Postgres store guarantees per aggregate. For unit tests and the `embedded`
  * provider; nothing survives the process.
  */
-export class MemoryStore implements ProjectionStore<MemoryTx> {
+export class MemoryConsumerStore implements ProjectionStore<MemoryTx> {
   readonly #state = new Map<string, Section>()
   readonly #mutex = new Mutex()
   readonly #locks = new Map<string, RwLock>()
@@ -166,6 +166,8 @@ export class MemoryStore implements ProjectionStore<MemoryTx> {
 }
 
 /** Creates an in-memory consumer and projection store. */
-export function createMemoryStore(options: { now?: () => number } = {}): MemoryStore {
-  return new MemoryStore(options)
+export function createMemoryConsumerStore(
+  options: { now?: () => number } = {},
+): MemoryConsumerStore {
+  return new MemoryConsumerStore(options)
 }

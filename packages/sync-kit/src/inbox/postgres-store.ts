@@ -10,10 +10,11 @@ import type {
   ProjectionStore,
   TransactionOptions,
 } from '../consumer/ports.js'
+import { SCHEMA_TABLES, asSchemaMissing, requireTables } from '../schema.js'
 import { closeChunkSql, openChunkSql, readClaim, type Quote } from './postgres-chunk.js'
 
-/** Options for {@link createPostgresStore}. */
-export interface PostgresStoreOptions {
+/** Options for {@link createPostgresConsumerStore}. */
+export interface PostgresConsumerStoreOptions {
   /** The consumer's own database (where its read models live). The caller owns the pool. */
   readonly pool: Pool
 }
@@ -46,11 +47,16 @@ const toParked = (r: ParkedRow): ParkedEvent => ({
  * tables (migration `0101_inbox`). A transaction is a `pg.PoolClient` inside `BEGIN`, handed to
  * handlers so their writes commit with the inbox row.
  */
-export class PostgresStore implements ProjectionStore<PoolClient> {
+export class PostgresConsumerStore implements ProjectionStore<PoolClient> {
   readonly #pool: Pool
 
-  constructor(options: PostgresStoreOptions) {
+  constructor(options: PostgresConsumerStoreOptions) {
     this.#pool = options.pool
+  }
+
+  /** Throws `E_SYNC_SCHEMA_MISSING` naming `migrateSyncKit()` when the inbox tables are missing. */
+  async checkSchema(): Promise<void> {
+    await requireTables(this.#pool, SCHEMA_TABLES.inbox, 'sync-kit consumer store')
   }
 
   async transaction<T>(
@@ -108,6 +114,8 @@ export class PostgresStore implements ProjectionStore<PoolClient> {
       await client.query('ROLLBACK').catch(() => {
         broken = true
       })
+      const missing = isSyncKitError(err) ? undefined : asSchemaMissing(err, 'sync-kit consumer')
+      if (missing !== undefined) throw missing
       // An outage becomes a kit error here; a handler's own failure goes up as it was thrown.
       if (!isSyncKitError(err) && this.isUnavailable(err)) {
         throw new SyncKitError('E_SYNC_DATABASE', `database unavailable: ${describeError(err)}`, {
@@ -282,6 +290,8 @@ export class PostgresStore implements ProjectionStore<PoolClient> {
 }
 
 /** Creates the Postgres consumer and projection store on a pool the caller owns. */
-export function createPostgresStore(options: PostgresStoreOptions): PostgresStore {
-  return new PostgresStore(options)
+export function createPostgresConsumerStore(
+  options: PostgresConsumerStoreOptions,
+): PostgresConsumerStore {
+  return new PostgresConsumerStore(options)
 }

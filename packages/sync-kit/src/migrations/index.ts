@@ -10,6 +10,6 @@ import { migrateWith, type MigrateOptions } from './runner.js'
 export const SYNC_KIT_MIGRATIONS = [...OUTBOX_MIGRATIONS, ...INBOX_MIGRATIONS]
 
 /** Creates or upgrades the kit's tables. Safe to call from every service at start-up. */
-export async function migrate(pool: Pool, options: MigrateOptions = {}): Promise<string[]> {
+export async function migrateSyncKit(pool: Pool, options: MigrateOptions = {}): Promise<string[]> {
   return migrateWith(pool, options.migrations ?? SYNC_KIT_MIGRATIONS)
 }

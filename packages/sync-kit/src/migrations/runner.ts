@@ -8,13 +8,13 @@ export interface Migration {
   readonly sql: string
 }
 
-/** Options for {@link migrate}. */
+/** Options for {@link migrateSyncKit}. */
 export interface MigrateOptions {
   /** Which migrations to apply. @default SYNC_KIT_MIGRATIONS (every table of the kit) */
   migrations?: readonly Migration[]
 }
 
-/** Advisory lock key that serialises concurrent `migrate()` calls across processes. */
+/** Advisory lock key that serialises concurrent `migrateSyncKit()` calls across processes. */
 const LOCK_KEY = 0x5359_4e43 // 'SYNC'
 
 /**

@@ -1,4 +1,4 @@
-import type { EventEnvelope, JsonValue } from '../envelope.js'
+import type { ConsumedEvent, JsonValue } from '../envelope.js'
 import { SyncKitError } from '../errors.js'
 
 /** Where a projection's `apply` writes: the live table, or a fresh one during `rebuild()`. */
@@ -15,7 +15,7 @@ export interface ProjectionDefinition<Tx> {
   /** The read-model table readers query. @default name */
   readonly table?: string
   /** Applies one event (current version) to `ctx.table`, inside the consumer's transaction. */
-  apply(tx: Tx, event: EventEnvelope, ctx: ProjectionContext): Promise<void>
+  apply(tx: Tx, event: ConsumedEvent, ctx: ProjectionContext): Promise<void>
   /** Creates `table` empty if it does not exist (`CREATE TABLE IF NOT EXISTS ...`). */
   createTable(tx: Tx, table: string): Promise<void>
   /** Every row of `table` as JSON, for `checksum()`; order does not matter. */
@@ -34,7 +34,7 @@ const IDENT = /^[a-z_][a-z0-9_]{0,39}$/
 export function defineProjection<Tx>(definition: ProjectionDefinition<Tx>): Projection<Tx> {
   const table = definition.table ?? definition.name
   const bad = (field: string, why: string) =>
-    new SyncKitError('E_SYNC_INVALID_OPTIONS', `defineProjection(): ${field} ${why}`, {
+    new SyncKitError('E_SYNC_INVALID_OPTION', `defineProjection(): ${field} ${why}`, {
       context: { field, projection: String(definition.name) },
     })
   if (typeof definition.name !== 'string' || !IDENT.test(definition.name)) {

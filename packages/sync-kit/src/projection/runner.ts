@@ -58,8 +58,8 @@ export interface RebuildResult {
  * plus `rebuild()` and `checksum()`. The inbox namespace is `projection:<name>`.
  */
 export class ProjectionRunner<Tx> {
-  readonly #o: ProjectionRunnerOptions<Tx>
-  readonly #p: Projection<Tx>
+  readonly #options: ProjectionRunnerOptions<Tx>
+  readonly #projection: Projection<Tx>
   readonly #groupId: string
   readonly #namespace: string
   readonly #lock: string
@@ -67,11 +67,11 @@ export class ProjectionRunner<Tx> {
   #rebuilding = false
 
   constructor(options: ProjectionRunnerOptions<Tx>) {
-    this.#o = options
-    this.#p = options.projection
-    this.#groupId = options.groupId ?? `projection.${this.#p.name}`
-    this.#namespace = `projection:${this.#p.name}`
-    this.#lock = `sync-kit:projection:${this.#p.name}`
+    this.#options = options
+    this.#projection = options.projection
+    this.#groupId = options.groupId ?? `projection.${this.#projection.name}`
+    this.#namespace = `projection:${this.#projection.name}`
+    this.#lock = `sync-kit:projection:${this.#projection.name}`
   }
 
   /** The live consumer (lag, metrics, held-back events); undefined before `start()`. */
@@ -81,12 +81,14 @@ export class ProjectionRunner<Tx> {
 
   /** Creates the table if needed and starts the live consumer. */
   async start(): Promise<void> {
-    await this.#o.db.transaction((tx) => this.#p.createTable(tx, this.#p.table))
+    await this.#options.db.transaction((tx) =>
+      this.#projection.createTable(tx, this.#projection.table),
+    )
     this.#live = this.#consumer(
       this.#groupId,
       this.#namespace,
-      this.#p.table,
-      this.#o.connect(),
+      this.#projection.table,
+      this.#options.connect(),
       true,
     )
     await this.#live.start()
@@ -106,14 +108,14 @@ export class ProjectionRunner<Tx> {
    */
   async rebuild(): Promise<RebuildResult> {
     if (this.#rebuilding)
-      throw new SyncKitError('E_SYNC_INVALID_OPTIONS', 'a rebuild is already running', {
-        context: { projection: this.#p.name },
+      throw new SyncKitError('E_SYNC_INVALID_OPTION', 'a rebuild is already running', {
+        context: { projection: this.#projection.name },
       })
     this.#rebuilding = true
     const id = `${Date.now().toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}`
-    const fresh = `${this.#p.table}__rb_${id}`
+    const fresh = `${this.#projection.table}__rb_${id}`
     const namespace = `${this.#namespace}:rebuild:${id}`
-    const transport = this.#o.connect()
+    const transport = this.#options.connect()
     const replay = this.#consumer(
       `${this.#groupId}.rebuild.${id}`,
       namespace,
@@ -121,20 +123,20 @@ export class ProjectionRunner<Tx> {
       transport,
       false,
     )
-    const { db } = this.#o
+    const { db } = this.#options
     try {
-      await db.transaction((tx) => this.#p.createTable(tx, fresh))
+      await db.transaction((tx) => this.#projection.createTable(tx, fresh))
       await replay.start()
-      await this.#catchUp(replay, await transport.endOffsets(this.#o.topics))
+      await this.#catchUp(replay, await transport.endOffsets(this.#options.topics))
       return await db.exclusive(this.#lock, async () => {
-        const replayedTo = await transport.endOffsets(this.#o.topics)
+        const replayedTo = await transport.endOffsets(this.#options.topics)
         await this.#catchUp(replay, replayedTo)
         await replay.stop()
         await db.transaction(async (tx) => {
-          await db.swapTables(tx, this.#p.table, fresh)
+          await db.swapTables(tx, this.#projection.table, fresh)
           await db.moveNamespace(tx, namespace, this.#namespace)
         })
-        const rows = await db.transaction((tx) => this.#p.rows(tx, this.#p.table))
+        const rows = await db.transaction((tx) => this.#projection.rows(tx, this.#projection.table))
         return { rows: rows.length, replayedTo }
       })
     } catch (err) {
@@ -151,7 +153,9 @@ export class ProjectionRunner<Tx> {
    * shape as `projection.rows`), also compares them.
    */
   async checksum(source?: () => Promise<readonly JsonValue[]>): Promise<ChecksumResult> {
-    const rows = await this.#o.db.transaction((tx) => this.#p.rows(tx, this.#p.table))
+    const rows = await this.#options.db.transaction((tx) =>
+      this.#projection.rows(tx, this.#projection.table),
+    )
     if (source === undefined) return { readModel: digestRows(rows) }
     return compareRows(rows, await source())
   }
@@ -162,14 +166,14 @@ export class ProjectionRunner<Tx> {
     if (result.equal === true) return result
     throw new SyncKitError(
       'E_SYNC_CHECKSUM_MISMATCH',
-      `read model ${this.#p.table} (${result.readModel.count} rows) differs from its source ` +
+      `read model ${this.#projection.table} (${result.readModel.count} rows) differs from its source ` +
         `(${result.source?.count ?? 0} rows)`,
-      { context: { projection: this.#p.name } },
+      { context: { projection: this.#projection.name } },
     )
   }
 
   async #catchUp(replay: Consumer<Tx>, targets: readonly PartitionOffset[]): Promise<void> {
-    const timeoutMs = this.#o.rebuildTimeoutMs ?? 600_000
+    const timeoutMs = this.#options.rebuildTimeoutMs ?? 600_000
     const deadline = Date.now() + timeoutMs
     while (!replay.caughtUp(targets)) {
       if (Date.now() > deadline) {
@@ -177,11 +181,11 @@ export class ProjectionRunner<Tx> {
           'E_SYNC_TIMEOUT',
           `rebuild did not catch up within ${timeoutMs} ms`,
           {
-            context: { projection: this.#p.name },
+            context: { projection: this.#projection.name },
           },
         )
       }
-      await new Promise((r) => setTimeout(r, this.#o.pollMs ?? 20))
+      await new Promise((r) => setTimeout(r, this.#options.pollMs ?? 20))
     }
   }
 
@@ -192,18 +196,18 @@ export class ProjectionRunner<Tx> {
     transport: EventConsumer,
     live: boolean,
   ) {
-    const apply: EventHandler<Tx> = (tx, event) => this.#p.apply(tx, event, { table })
+    const apply: EventHandler<Tx> = (tx, event) => this.#projection.apply(tx, event, { table })
     return createConsumer<Tx>({
-      ...this.#o.consumer,
+      ...this.#options.consumer,
       groupId,
       namespace,
-      topics: this.#o.topics,
-      handlers: Object.fromEntries(this.#p.handles.map((t) => [t, apply])),
+      topics: this.#options.topics,
+      handlers: Object.fromEntries(this.#projection.handles.map((t) => [t, apply])),
       unhandledTypes: 'ignore',
       consumer: transport,
-      db: this.#o.db,
-      deadLetters: this.#o.deadLetters,
-      deadLetterTopic: this.#o.consumer?.deadLetterTopic ?? `${this.#groupId}.dlq`,
+      db: this.#options.db,
+      deadLetters: this.#options.deadLetters,
+      deadLetterTopic: this.#options.consumer?.deadLetterTopic ?? `${this.#groupId}.dlq`,
       fromBeginning: true,
       ...(live ? { sharedLock: this.#lock } : {}),
     })

@@ -1,4 +1,6 @@
 import {
+  HEADER_AGGREGATE_VERSION,
+  HEADER_COMMIT_LSN,
   HEADER_EVENT_ID,
   HEADER_EVENT_TYPE,
   nonEmpty,
@@ -6,6 +8,7 @@ import {
   type EventEnvelope,
   type JsonValue,
 } from '../envelope.js'
+import type { Lsn } from '../lsn.js'
 import type { OutgoingMessage } from '../ports.js'
 import { pgTimestampToCheckedIso, type OutboxRowText } from './row-envelope.js'
 
@@ -29,20 +32,40 @@ export function hasCheckedTypes(oidOf: (column: string) => number | undefined): 
  * reads it, which topic routing rarely does.
  */
 class RowEnvelope implements EventEnvelope {
+  readonly id: string
+  readonly aggregateType: string
+  readonly aggregateId: string
+  readonly type: string
+  readonly schemaVersion: number
+  readonly sequence: number
+  readonly #payloadText: string
+  readonly headers: Readonly<Record<string, string>>
+  readonly occurredAt: string
+
   constructor(
-    readonly id: string,
-    readonly aggregateType: string,
-    readonly aggregateId: string,
-    readonly type: string,
-    readonly version: number,
-    readonly sequence: number,
-    private readonly payloadText: string,
-    readonly headers: Readonly<Record<string, string>>,
-    readonly occurredAt: string,
-  ) {}
+    id: string,
+    aggregateType: string,
+    aggregateId: string,
+    type: string,
+    schemaVersion: number,
+    sequence: number,
+    payloadText: string,
+    headers: Readonly<Record<string, string>>,
+    occurredAt: string,
+  ) {
+    this.id = id
+    this.aggregateType = aggregateType
+    this.aggregateId = aggregateId
+    this.type = type
+    this.schemaVersion = schemaVersion
+    this.sequence = sequence
+    this.#payloadText = payloadText
+    this.headers = headers
+    this.occurredAt = occurredAt
+  }
 
   get payload(): JsonValue {
-    return JSON.parse(this.payloadText) as JsonValue
+    return JSON.parse(this.#payloadText) as JsonValue
   }
 }
 
@@ -69,6 +92,7 @@ function stringHeaders(text: string): Readonly<Record<string, string>> | undefin
 export function checkedRowToMessage(
   row: OutboxRowText,
   topic: (e: EventEnvelope) => string,
+  commitLsn?: Lsn,
 ): OutgoingMessage | undefined {
   const { id, aggregatetype: aggregateType, aggregateid: aggregateId, type, payload } = row
   // id is a uuid column's text: no pattern check needed, and it needs no JSON escaping.
@@ -84,7 +108,7 @@ export function checkedRowToMessage(
   const value =
     `{"id":"${id}","aggregateType":${JSON.stringify(aggregateType)}` +
     `,"aggregateId":${JSON.stringify(aggregateId)},"type":${JSON.stringify(type)}` +
-    `,"version":${version},"sequence":${sequence},"payload":${payload}` +
+    `,"schemaVersion":${version},"sequence":${sequence},"payload":${payload}` +
     `,"headers":${headersText},"occurredAt":${JSON.stringify(occurredAt)}}`
   const envelope = new RowEnvelope(
     id,
@@ -101,9 +125,12 @@ export function checkedRowToMessage(
     topic: topic(envelope),
     key: aggregateId,
     value: Buffer.from(value),
-    headers:
-      headers === NO_HEADERS
-        ? { [HEADER_EVENT_ID]: id, [HEADER_EVENT_TYPE]: `${type}@${version}` }
-        : { ...headers, [HEADER_EVENT_ID]: id, [HEADER_EVENT_TYPE]: `${type}@${version}` },
+    headers: {
+      ...(headers === NO_HEADERS ? undefined : headers),
+      [HEADER_EVENT_ID]: id,
+      [HEADER_EVENT_TYPE]: `${type}@${version}`,
+      [HEADER_AGGREGATE_VERSION]: String(sequence),
+      ...(commitLsn === undefined ? undefined : { [HEADER_COMMIT_LSN]: commitLsn }),
+    },
   }
 }

@@ -1,17 +1,14 @@
 import pg from 'pg'
 import type { Pool } from 'pg'
 import { SyncKitError, describeError, isSyncKitError } from '../errors.js'
-import { formatLsn } from '../lsn.js'
+import { formatLsn, parseLsn, type Lsn } from '../lsn.js'
+import { requireTables } from '../schema.js'
 import { AckTracker } from './ack-tracker.js'
-import {
-  RELAY_DEFAULTS,
-  checkCommon,
-  checkPositive,
-  toClientConfig,
-  warmUpPublisher,
-} from './options.js'
+import { faultHook, type FaultHook } from './faults.js'
+import { RELAY_DEFAULTS, checkCommon, checkPositive, toClientConfig } from './options.js'
 import type { RelayCommonOptions } from './options.js'
 import { decodePgOutput, type ReplicationFrame } from './pgoutput.js'
+import { BrokerHealth, type BrokerStatus } from './broker-health.js'
 import { PublishQueue } from './publish-queue.js'
 import { RefusedEvents } from './refused.js'
 import { ReplicationStream } from './replication-stream.js'
@@ -68,8 +65,10 @@ export interface RelayStats {
   /** Events the broker refused for good; their records went to the invalid-row topic. */
   readonly rejectedEvents: number
   readonly reconnects: number
-  /** The LSN last reported to Postgres as flushed. */
-  readonly ackedLsn: string
+  /** The broker's endpoint and whether it answers (a wrong broker shows here and in the log). */
+  readonly broker: BrokerStatus
+  /** The LSN last reported to Postgres as flushed, as `X/Y` text. */
+  readonly ackedLsn: Lsn
   /**
    * How long the last heartbeat took from `pg_logical_emit_message` to this relay: end-to-end
    * replication lag in milliseconds, measured even while the outbox is idle. Undefined until the
@@ -101,12 +100,14 @@ const DEFAULTS = {
  * durably in the broker, so after any crash the slot replays whatever was not.
  */
 export class LogicalRelay {
-  readonly #o: Required<
-    Omit<LogicalRelayOptions, 'faults' | 'onSlotMetrics' | 'onRejected' | 'onFailed'>
+  readonly #options: Required<
+    Omit<LogicalRelayOptions, 'onSlotMetrics' | 'onRejected' | 'onFailed'>
   > &
-    Pick<LogicalRelayOptions, 'faults' | 'onSlotMetrics' | 'onRejected' | 'onFailed'>
+    Pick<LogicalRelayOptions, 'onSlotMetrics' | 'onRejected' | 'onFailed'>
   readonly #pool: Pool
+  readonly #faults: FaultHook | undefined
   readonly #queue: PublishQueue
+  readonly #broker: BrokerHealth
   readonly #refused: RefusedEvents
   readonly #monitor: SlotMonitor
   #stream: ReplicationStream | undefined
@@ -128,21 +129,30 @@ export class LogicalRelay {
     for (const k of ['statusIntervalMs', 'metricsIntervalMs', 'maxQueuedEvents'] as const) {
       checkPositive(k, options[k])
     }
-    this.#o = { ...RELAY_DEFAULTS, ...DEFAULTS, unsafeAckOnReceipt: false, ...options }
+    this.#options = { ...RELAY_DEFAULTS, ...DEFAULTS, unsafeAckOnReceipt: false, ...options }
+    this.#faults = faultHook(options)
     this.#pool = new pg.Pool({ ...toClientConfig(options.connection), max: 2 })
-    this.#pool.on('error', (err) => this.#o.logger.warn('relay pool error', { error: err.message }))
-    this.#assembler = new TxAssembler('public', this.#o.table)
-    this.#refused = new RefusedEvents(this.#o.invalidTopic, this.#o.logger, this.#o.onRejected)
+    this.#pool.on('error', (err) =>
+      this.#options.logger.warn({ error: err.message }, 'relay pool error'),
+    )
+    this.#assembler = new TxAssembler('public', this.#options.table)
+    this.#refused = new RefusedEvents(
+      this.#options.invalidTopic,
+      this.#options.logger,
+      this.#options.onRejected,
+    )
+    this.#broker = new BrokerHealth(this.#options.publisher, this.#options.logger)
     this.#queue = new PublishQueue({
-      ...this.#o,
-      faults: this.#o.faults,
+      ...this.#options,
+      health: this.#broker,
+      faults: this.#faults,
       divert: (message, error, isRecord) => this.#refused.divert(message, error, isRecord),
     })
     this.#monitor = new SlotMonitor(
       this.#pool,
-      this.#o.slot,
-      this.#o.retainedWalWarnBytes,
-      this.#o.logger,
+      this.#options.slot,
+      this.#options.retainedWalWarnBytes,
+      this.#options.logger,
     )
   }
 
@@ -155,8 +165,10 @@ export class LogicalRelay {
     if (this.#running) return
     this.#running = true
     try {
-      if (this.#o.create) await ensurePublication(this.#pool, this.#o.publication, this.#o.table)
-      await warmUpPublisher(this.#o.publisher, this.#o.logger)
+      await requireTables(this.#pool, [this.#options.table], 'logical relay')
+      if (this.#options.create)
+        await ensurePublication(this.#pool, this.#options.publication, this.#options.table)
+      await this.#broker.warmUp()
       await this.#openSession()
     } catch (err) {
       this.#running = false
@@ -190,6 +202,7 @@ export class LogicalRelay {
       publishFailures: this.#queue.failures,
       rejectedEvents: this.#refused.count,
       reconnects: this.#reconnects,
+      broker: this.#broker.status(),
       ackedLsn: formatLsn(this.#acked),
       heartbeatLagMs: this.#heartbeatLagMs,
     }
@@ -207,17 +220,17 @@ export class LogicalRelay {
    */
   async #openSession(reconnect = false): Promise<void> {
     const status = await this.#waitForSlot(reconnect)
-    this.#tracker = new AckTracker(status.confirmedFlushLsn ?? 0n)
-    this.#assembler = new TxAssembler('public', this.#o.table)
+    this.#tracker = new AckTracker(parseLsn(status.confirmedFlushLsn ?? '0/0'))
+    this.#assembler = new TxAssembler('public', this.#options.table)
     const ended = new Promise<void>((resolve) => (this.#sessionEnded = resolve))
     const stream = new ReplicationStream({
-      connection: toClientConfig(this.#o.connection),
-      slot: this.#o.slot,
-      publication: this.#o.publication,
+      connection: toClientConfig(this.#options.connection),
+      slot: this.#options.slot,
+      publication: this.#options.publication,
       startLsn: this.#acked,
       onFrame: (f) => this.#onFrame(f),
       onClose: (err) => {
-        if (err) this.#o.logger.warn('replication stream closed', { error: err.message })
+        if (err) this.#options.logger.warn({ error: err.message }, 'replication stream closed')
         this.#sessionEnded?.()
       },
     })
@@ -228,13 +241,14 @@ export class LogicalRelay {
   }
 
   async #waitForSlot(reconnect: boolean) {
-    const deadline = this.#o.clock.now() + this.#o.slotWaitMs
+    const deadline = this.#options.clock.now() + this.#options.slotWaitMs
     for (;;) {
       try {
-        return await ensureSlot(this.#pool, this.#o.slot, this.#o.create && !reconnect)
+        return await ensureSlot(this.#pool, this.#options.slot, this.#options.create && !reconnect)
       } catch (err) {
-        if (reconnect && isSyncKitError(err, 'E_SYNC_INVALID_OPTIONS')) throw slotGone(err)
-        if (!isSyncKitError(err, 'E_SYNC_SLOT_IN_USE') || this.#o.clock.now() >= deadline) throw err
+        if (reconnect && isSyncKitError(err, 'E_SYNC_INVALID_OPTION')) throw slotGone(err)
+        if (!isSyncKitError(err, 'E_SYNC_SLOT_IN_USE') || this.#options.clock.now() >= deadline)
+          throw err
         await new Promise((r) => setTimeout(r, 250))
       }
     }
@@ -250,14 +264,14 @@ export class LogicalRelay {
       await this.#ended
       if (!this.#running) return
       this.#reconnects++
-      await new Promise((r) => setTimeout(r, this.#o.reconnectDelayMs))
+      await new Promise((r) => setTimeout(r, this.#options.reconnectDelayMs))
       if (!this.#running) return
       try {
         await this.#stream?.close()
         await this.#openSession(true)
       } catch (err) {
         if (isSyncKitError(err) && !err.retryable) return this.#fail(err)
-        this.#o.logger.warn('relay reconnect failed', { error: describeError(err) })
+        this.#options.logger.warn({ error: describeError(err) }, 'relay reconnect failed')
         this.#ended = Promise.resolve()
       }
     }
@@ -268,11 +282,14 @@ export class LogicalRelay {
     this.#running = false
     for (const t of this.#timers) clearInterval(t)
     this.#queue.stop()
-    this.#o.logger.error('relay stopped: it cannot stream its slot again', {
-      slot: this.#o.slot,
-      error: error.message,
-    })
-    this.#o.onFailed?.(error)
+    this.#options.logger.error(
+      {
+        slot: this.#options.slot,
+        error: error.message,
+      },
+      'relay stopped: it cannot stream its slot again',
+    )
+    this.#options.onFailed?.(error)
     await this.#pool.end().catch(() => undefined)
   }
 
@@ -287,7 +304,7 @@ export class LogicalRelay {
     }
     const message = decodePgOutput(frame.data)
     if (message.tag === 'message' && message.prefix === HEARTBEAT_PREFIX) {
-      this.#heartbeatLagMs = this.#o.clock.now() - Number(message.content.toString('utf8'))
+      this.#heartbeatLagMs = this.#options.clock.now() - Number(message.content.toString('utf8'))
     }
     const tx = this.#assembler.push(message)
     if (tx) this.#onCommitted(tx)
@@ -295,19 +312,22 @@ export class LogicalRelay {
 
   #onCommitted({ endLsn, rows, typesChecked }: CommittedTx): void {
     const tracker = this.#tracker
-    const handle = tracker.add(endLsn, this.#o.unsafeAckOnReceipt ? 0 : rows.length)
-    if (this.#o.unsafeAckOnReceipt) this.#sendStatus()
+    const handle = tracker.add(endLsn, this.#options.unsafeAckOnReceipt ? 0 : rows.length)
+    if (this.#options.unsafeAckOnReceipt) this.#sendStatus()
     if (rows.length === 0) return
     this.#received += rows.length
-    const { topic, invalidTopic, logger } = this.#o
-    const messages = rows.map((r) => rowToMessage(r, topic, invalidTopic, logger, typesChecked))
+    const { topic, invalidTopic, logger } = this.#options
+    const commitLsn = formatLsn(endLsn)
+    const messages = rows.map((r) =>
+      rowToMessage(r, topic, invalidTopic, logger, typesChecked, commitLsn),
+    )
     // Fault hooks here must act synchronously (e.g. SIGKILL) so arrival order is kept.
-    void this.#o.faults?.('relay:received', { events: rows.length })
+    void this.#faults?.('relay:received', { events: rows.length })
     // One callback per transaction, shared by its messages: a closure per event was a measurable
     // cost at tens of thousands of events a second.
     const onDurable = () => this.#onDurable(handle)
     this.#queue.push(messages.map((message) => ({ message, onDurable })))
-    if (!this.#paused && this.#queue.size > this.#o.maxQueuedEvents) {
+    if (!this.#paused && this.#queue.size > this.#options.maxQueuedEvents) {
       this.#paused = true
       this.#stream?.pause()
     }
@@ -315,7 +335,7 @@ export class LogicalRelay {
 
   #onDurable(handle: { ack(): void }): void {
     handle.ack()
-    if (this.#paused && this.#queue.size < this.#o.maxQueuedEvents / 2) {
+    if (this.#paused && this.#queue.size < this.#options.maxQueuedEvents / 2) {
       this.#paused = false
       this.#stream?.resume()
     }
@@ -324,29 +344,30 @@ export class LogicalRelay {
   #sendStatus(): void {
     const lsn = this.#tracker.watermark
     if (lsn > this.#acked) this.#acked = lsn
-    void this.#o.faults?.('relay:before-ack', { events: 0 })
+    void this.#faults?.('relay:before-ack', { events: 0 })
     this.#stream?.sendStatus(this.#acked)
   }
 
   #startTimers(): void {
-    this.#timers.push(setInterval(() => this.#sendStatus(), this.#o.statusIntervalMs))
-    if (this.#o.heartbeatIntervalMs > 0) {
+    this.#timers.push(setInterval(() => this.#sendStatus(), this.#options.statusIntervalMs))
+    if (this.#options.heartbeatIntervalMs > 0) {
       this.#timers.push(
         setInterval(() => {
-          emitHeartbeat(this.#pool, HEARTBEAT_PREFIX, this.#o.clock.now()).catch((err: unknown) =>
-            this.#o.logger.warn('heartbeat failed', { error: describeError(err) }),
+          emitHeartbeat(this.#pool, HEARTBEAT_PREFIX, this.#options.clock.now()).catch(
+            (err: unknown) =>
+              this.#options.logger.warn({ error: describeError(err) }, 'heartbeat failed'),
           )
-        }, this.#o.heartbeatIntervalMs),
+        }, this.#options.heartbeatIntervalMs),
       )
     }
     this.#timers.push(
       setInterval(() => {
         this.#monitor.poll().then(
-          (m) => this.#o.onSlotMetrics?.(m),
+          (m) => this.#options.onSlotMetrics?.(m),
           (err: unknown) =>
-            this.#o.logger.warn('slot metrics failed', { error: describeError(err) }),
+            this.#options.logger.warn({ error: describeError(err) }, 'slot metrics failed'),
         )
-      }, this.#o.metricsIntervalMs),
+      }, this.#options.metricsIntervalMs),
     )
     for (const t of this.#timers) t.unref()
   }

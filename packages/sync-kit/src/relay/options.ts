@@ -1,9 +1,8 @@
 import type { ClientConfig } from 'pg'
 import type { EventEnvelope } from '../envelope.js'
-import { SyncKitError, describeError } from '../errors.js'
+import { SyncKitError } from '../errors.js'
 import type { Clock, EventPublisher, Logger } from '../ports.js'
 import { silentLogger, systemClock } from '../ports.js'
-import type { FaultHook } from './faults.js'
 import type { RejectedEventReport } from './refused.js'
 
 /** Options shared by both relays. */
@@ -40,8 +39,6 @@ export interface RelayCommonOptions {
   lingerMs?: number
   logger?: Logger
   clock?: Clock
-  /** Fault-injection hook for tests; a no-op in production. */
-  faults?: FaultHook
 }
 
 /** Defaults for {@link RelayCommonOptions}. */
@@ -61,12 +58,12 @@ export function toClientConfig(connection: string | ClientConfig): ClientConfig 
   return typeof connection === 'string' ? { connectionString: connection } : connection
 }
 
-/** Throws `E_SYNC_INVALID_OPTIONS` unless `value` is a positive integer (or undefined). */
+/** Throws `E_SYNC_INVALID_OPTION` unless `value` is a positive integer (or undefined). */
 export function checkPositive(name: string, value: number | undefined): void {
   if (value === undefined) return
   if (!Number.isFinite(value) || value <= 0) {
     throw new SyncKitError(
-      'E_SYNC_INVALID_OPTIONS',
+      'E_SYNC_INVALID_OPTION',
       `${name} must be a positive number, got ${value}`,
       {
         context: { field: name },
@@ -78,15 +75,15 @@ export function checkPositive(name: string, value: number | undefined): void {
 /** Checks the options both relays share. */
 export function checkCommon(options: RelayCommonOptions): void {
   if (typeof options !== 'object' || options === null) {
-    throw new SyncKitError('E_SYNC_INVALID_OPTIONS', 'relay options are required')
+    throw new SyncKitError('E_SYNC_INVALID_OPTION', 'relay options are required')
   }
   if (!options.connection) {
-    throw new SyncKitError('E_SYNC_INVALID_OPTIONS', 'connection is required', {
+    throw new SyncKitError('E_SYNC_INVALID_OPTION', 'connection is required', {
       context: { field: 'connection' },
     })
   }
   if (typeof options.publisher?.publish !== 'function') {
-    throw new SyncKitError('E_SYNC_INVALID_OPTIONS', 'publisher must implement EventPublisher', {
+    throw new SyncKitError('E_SYNC_INVALID_OPTION', 'publisher must implement EventPublisher', {
       context: { field: 'publisher' },
     })
   }
@@ -96,22 +93,9 @@ export function checkCommon(options: RelayCommonOptions): void {
   const linger = options.lingerMs
   if (linger !== undefined && !(Number.isFinite(linger) && linger >= 0)) {
     throw new SyncKitError(
-      'E_SYNC_INVALID_OPTIONS',
+      'E_SYNC_INVALID_OPTION',
       `lingerMs must be a number >= 0, got ${linger}`,
       { context: { field: 'lingerMs' } },
     )
-  }
-}
-
-/**
- * Connects the publisher before the relay streams, so the first batch does not pay connection
- * set-up behind a flood of stream frames. An unreachable broker is only logged: the relay still
- * starts, and its publish queue retries until the broker answers.
- */
-export async function warmUpPublisher(publisher: EventPublisher, logger: Logger): Promise<void> {
-  try {
-    await publisher.connect?.()
-  } catch (err) {
-    logger.warn('publisher connect failed; publishing will retry', { error: describeError(err) })
   }
 }

@@ -35,57 +35,61 @@ export type TupleValues = readonly (string | null | undefined)[]
 /** A cursor over a Buffer, reading big-endian protocol fields. */
 class Reader {
   #pos = 0
-  constructor(private readonly buf: Buffer) {}
+  readonly #buf: Buffer
 
-  private need(n: number): void {
-    if (this.#pos + n > this.buf.length) {
+  constructor(buf: Buffer) {
+    this.#buf = buf
+  }
+
+  #need(n: number): void {
+    if (this.#pos + n > this.#buf.length) {
       throw new SyncKitError('E_SYNC_REPLICATION', 'pgoutput message is truncated')
     }
   }
   u8(): number {
-    this.need(1)
-    return this.buf.readUInt8(this.#pos++)
+    this.#need(1)
+    return this.#buf.readUInt8(this.#pos++)
   }
   i16(): number {
-    this.need(2)
-    const v = this.buf.readInt16BE(this.#pos)
+    this.#need(2)
+    const v = this.#buf.readInt16BE(this.#pos)
     this.#pos += 2
     return v
   }
   i32(): number {
-    this.need(4)
-    const v = this.buf.readInt32BE(this.#pos)
+    this.#need(4)
+    const v = this.#buf.readInt32BE(this.#pos)
     this.#pos += 4
     return v
   }
   u64(): bigint {
-    this.need(8)
-    const v = this.buf.readBigUInt64BE(this.#pos)
+    this.#need(8)
+    const v = this.#buf.readBigUInt64BE(this.#pos)
     this.#pos += 8
     return v
   }
   /** Steps over `n` bytes the relay does not use (a BigInt read costs an allocation). */
   skip(n: number): void {
-    this.need(n)
+    this.#need(n)
     this.#pos += n
   }
   cstring(): string {
-    const end = this.buf.indexOf(0, this.#pos)
+    const end = this.#buf.indexOf(0, this.#pos)
     if (end < 0) throw new SyncKitError('E_SYNC_REPLICATION', 'pgoutput string is unterminated')
-    const s = this.buf.toString('utf8', this.#pos, end)
+    const s = this.#buf.toString('utf8', this.#pos, end)
     this.#pos = end + 1
     return s
   }
   /** `n` bytes as UTF-8 text, read in place (no intermediate Buffer view per value). */
   text(n: number): string {
-    this.need(n)
-    const s = this.buf.toString('utf8', this.#pos, this.#pos + n)
+    this.#need(n)
+    const s = this.#buf.toString('utf8', this.#pos, this.#pos + n)
     this.#pos += n
     return s
   }
   bytes(n: number): Buffer {
-    this.need(n)
-    const b = this.buf.subarray(this.#pos, this.#pos + n)
+    this.#need(n)
+    const b = this.#buf.subarray(this.#pos, this.#pos + n)
     this.#pos += n
     return b
   }

@@ -94,24 +94,34 @@ export async function outboxTypesChecked(pool: Pool, table: string): Promise<boo
   return hasCheckedTypes((column) => oids.get(column))
 }
 
+/**
+ * An outbox row as the polling relay reads it. `commit_lsn` is the WAL position read in the same
+ * statement: the row is visible, so its transaction's commit record lies at or before it.
+ */
+export type FetchedRow = OutboxRowText & {
+  readonly commit_ts: string | null
+  readonly commit_lsn: string | null
+}
+
 /** The full rows at `positions`, in the order given. */
 export async function fetchRows(
   pool: Pool,
   table: string,
   positions: readonly number[],
-): Promise<(OutboxRowText & { commit_ts: string | null })[]> {
+): Promise<FetchedRow[]> {
   const r = await pool.query<Record<string, string | null>>(
     `SELECT o.id::text, o.aggregatetype, o.aggregateid, o.type, o.version::text,
             o.sequence::text, o.payload::text, o.headers::text, o.occurred_at::text,
             o.xid::text AS xid, o.position::text AS position,
-            pg_xact_commit_timestamp(o.xid::xid)::text AS commit_ts
+            pg_xact_commit_timestamp(o.xid::xid)::text AS commit_ts,
+            pg_current_wal_lsn()::text AS commit_lsn
        FROM ${quoteTable(table)} o WHERE o.position = ANY($1::bigint[])`,
     [positions],
   )
   const byPosition = new Map(r.rows.map((row) => [Number(row.position), row]))
   return positions.flatMap((p) => {
     const row = byPosition.get(p)
-    return row ? [row as OutboxRowText & { commit_ts: string | null }] : []
+    return row ? [row as FetchedRow] : []
   })
 }
 

@@ -1,14 +1,10 @@
 import pg from 'pg'
 import type { Pool } from 'pg'
 import { SyncKitError, describeError } from '../errors.js'
-import {
-  RELAY_DEFAULTS,
-  checkCommon,
-  checkPositive,
-  toClientConfig,
-  warmUpPublisher,
-} from './options.js'
+import { RELAY_DEFAULTS, checkCommon, checkPositive, toClientConfig } from './options.js'
 import type { RelayCommonOptions } from './options.js'
+import { faultHook, type FaultHook } from './faults.js'
+import { SCHEMA_TABLES, requireTables } from '../schema.js'
 import { PendingRows } from './pending-rows.js'
 import {
   fetchRows,
@@ -16,11 +12,12 @@ import {
   markDeliveredAndSave,
   outboxTypesChecked,
   scanOutbox,
+  type FetchedRow,
   type PollCursor,
 } from './polling-query.js'
+import { BrokerHealth, type BrokerStatus } from './broker-health.js'
 import { PublishQueue } from './publish-queue.js'
 import { RefusedEvents } from './refused.js'
-import type { OutboxRowText } from './row-envelope.js'
 import { rowToMessage } from './to-message.js'
 import { oldestTransaction, type StallReport } from './stall.js'
 
@@ -50,6 +47,8 @@ export interface PollingRelayStats {
   /** Events the broker refused for good; their records went to the invalid-row topic. */
   readonly rejectedEvents: number
   readonly polls: number
+  /** The broker's endpoint and whether it answers (a wrong broker shows here and in the log). */
+  readonly broker: BrokerStatus
   readonly stalls: number
   /**
    * Rows read by polls. Each row is read once when its transaction falls below the horizon (and
@@ -79,10 +78,12 @@ const IDLE_SAVE_MS = 1000
  * every event of the batch, so a crash re-sends rather than skips.
  */
 export class PollingRelay {
-  readonly #o: Required<Omit<PollingRelayOptions, 'faults' | 'onStall' | 'onRejected'>> &
-    Pick<PollingRelayOptions, 'faults' | 'onStall' | 'onRejected'>
+  readonly #options: Required<Omit<PollingRelayOptions, 'onStall' | 'onRejected'>> &
+    Pick<PollingRelayOptions, 'onStall' | 'onRejected'>
   readonly #pool: Pool
+  readonly #faults: FaultHook | undefined
   readonly #queue: PublishQueue
+  readonly #broker: BrokerHealth
   readonly #refused: RefusedEvents
   #running = false
   #loop: Promise<void> | undefined
@@ -95,13 +96,22 @@ export class PollingRelay {
     checkCommon(options)
     checkPositive('pollIntervalMs', options.pollIntervalMs)
     checkPositive('stallAlarmMs', options.stallAlarmMs)
-    this.#o = { ...RELAY_DEFAULTS, ...DEFAULTS, ...options }
+    this.#options = { ...RELAY_DEFAULTS, ...DEFAULTS, ...options }
+    this.#faults = faultHook(options)
     this.#pool = new pg.Pool({ ...toClientConfig(options.connection), max: 2 })
-    this.#pool.on('error', (err) => this.#o.logger.warn('relay pool error', { error: err.message }))
-    this.#refused = new RefusedEvents(this.#o.invalidTopic, this.#o.logger, this.#o.onRejected)
+    this.#pool.on('error', (err) =>
+      this.#options.logger.warn({ error: err.message }, 'relay pool error'),
+    )
+    this.#refused = new RefusedEvents(
+      this.#options.invalidTopic,
+      this.#options.logger,
+      this.#options.onRejected,
+    )
+    this.#broker = new BrokerHealth(this.#options.publisher, this.#options.logger)
     this.#queue = new PublishQueue({
-      ...this.#o,
-      faults: this.#o.faults,
+      ...this.#options,
+      health: this.#broker,
+      faults: this.#faults,
       divert: (message, error, isRecord) => this.#refused.divert(message, error, isRecord),
     })
   }
@@ -109,17 +119,23 @@ export class PollingRelay {
   /** Checks the database can serve the relay, then polls in the background until `stop()`. */
   async start(): Promise<void> {
     if (this.#running) return
+    await requireTables(this.#pool, SCHEMA_TABLES.pollingRelay, 'polling relay').catch(
+      async (err: unknown) => {
+        await this.#pool.end().catch(() => undefined)
+        throw err
+      },
+    )
     const r = await this.#pool.query<{ v: string }>(
       "SELECT current_setting('track_commit_timestamp') AS v",
     )
     if (r.rows[0]?.v !== 'on') {
       await this.#pool.end()
       throw new SyncKitError(
-        'E_SYNC_INVALID_OPTIONS',
+        'E_SYNC_INVALID_OPTION',
         'the polling relay needs track_commit_timestamp=on to deliver in commit order',
       )
     }
-    await warmUpPublisher(this.#o.publisher, this.#o.logger)
+    await this.#broker.warmUp()
     this.#running = true
     this.#loop = this.#run()
   }
@@ -141,6 +157,7 @@ export class PollingRelay {
       publishFailures: this.#queue.failures,
       rejectedEvents: this.#refused.count,
       polls: this.#polls,
+      broker: this.#broker.status(),
       stalls: this.#stalls,
       scannedRows: this.#scannedRows,
     }
@@ -152,18 +169,18 @@ export class PollingRelay {
       try {
         state ??= await this.#restore()
         const more = await this.#pollOnce(state)
-        if (!more) await this.#sleep(this.#o.pollIntervalMs)
+        if (!more) await this.#sleep(this.#options.pollIntervalMs)
       } catch (err) {
         state = undefined // reload: the saved cursor is the truth after a failure
-        this.#o.logger.warn('polling relay error', { error: describeError(err) })
-        await this.#sleep(Math.max(this.#o.pollIntervalMs, 500))
+        this.#options.logger.warn({ error: describeError(err) }, 'polling relay error')
+        await this.#sleep(Math.max(this.#options.pollIntervalMs, 500))
       }
     }
   }
 
   async #restore(): Promise<PollState> {
-    const cursor = await loadCursor(this.#pool, this.#o.name)
-    const typesChecked = await outboxTypesChecked(this.#pool, this.#o.table)
+    const cursor = await loadCursor(this.#pool, this.#options.name)
+    const typesChecked = await outboxTypesChecked(this.#pool, this.#options.table)
     return {
       cursor,
       pending: new PendingRows(),
@@ -176,21 +193,21 @@ export class PollingRelay {
   /** One scan-publish-save round; true when more rows are ready right away. */
   async #pollOnce(state: PollState): Promise<boolean> {
     this.#polls++
-    const scan = await scanOutbox(this.#pool, this.#o.table, state.scanFrom)
+    const scan = await scanOutbox(this.#pool, this.#options.table, state.scanFrom)
     this.#scannedRows += scan.below.length
     state.pending.add(scan.below)
     if (BigInt(scan.horizon) > BigInt(state.scanFrom)) state.scanFrom = scan.horizon
     if (scan.fence !== null) await this.#checkStall(scan.fence, scan.horizon)
-    const batch = state.pending.peek(this.#o.batchSize, scan.fence)
+    const batch = state.pending.peek(this.#options.batchSize, scan.fence)
     if (batch.length === 0) {
       await this.#saveIdleProgress(state)
       return false
     }
     const positions = batch.map((b) => b.position)
-    const rows = await fetchRows(this.#pool, this.#o.table, positions)
-    await this.#o.faults?.('relay:received', { events: rows.length })
+    const rows = await fetchRows(this.#pool, this.#options.table, positions)
+    await this.#faults?.('relay:received', { events: rows.length })
     if (!(await this.#publish(rows, state.typesChecked))) return false
-    await this.#o.faults?.('relay:before-ack', { events: rows.length })
+    await this.#faults?.('relay:before-ack', { events: rows.length })
     state.pending.shift(batch.length)
     const last = rows[rows.length - 1]
     const next: PollCursor = {
@@ -199,16 +216,18 @@ export class PollingRelay {
       position: last ? String(last.position) : state.cursor.position,
       lowXid: lowXid(state),
     }
-    await markDeliveredAndSave(this.#pool, this.#o.table, positions, this.#o.name, next)
+    await markDeliveredAndSave(this.#pool, this.#options.table, positions, this.#options.name, next)
     state.cursor = next
-    state.lastSavedAt = this.#o.clock.now()
+    state.lastSavedAt = this.#options.clock.now()
     return state.pending.peek(1, scan.fence).length > 0
   }
 
   /** Publishes rows; false when `stop()` abandoned some (the cursor must not move past them). */
-  async #publish(rows: readonly OutboxRowText[], typesChecked: boolean): Promise<boolean> {
-    const { topic, invalidTopic, logger } = this.#o
-    const messages = rows.map((r) => rowToMessage(r, topic, invalidTopic, logger, typesChecked))
+  async #publish(rows: readonly FetchedRow[], typesChecked: boolean): Promise<boolean> {
+    const { topic, invalidTopic, logger } = this.#options
+    const messages = rows.map((r) =>
+      rowToMessage(r, topic, invalidTopic, logger, typesChecked, r.commit_lsn ?? undefined),
+    )
     let durable = 0
     this.#queue.push(messages.map((message) => ({ message, onDurable: () => durable++ })))
     await this.#queue.drained()
@@ -218,22 +237,22 @@ export class PollingRelay {
   /** Saves an advanced `lowXid` now and then, so a restart scans less. */
   async #saveIdleProgress(state: PollState): Promise<void> {
     const low = lowXid(state)
-    const now = this.#o.clock.now()
+    const now = this.#options.clock.now()
     if (low === state.cursor.lowXid || now - state.lastSavedAt < IDLE_SAVE_MS) return
     const next = { ...state.cursor, lowXid: low }
-    await markDeliveredAndSave(this.#pool, this.#o.table, [], this.#o.name, next)
+    await markDeliveredAndSave(this.#pool, this.#options.table, [], this.#options.name, next)
     state.cursor = next
     state.lastSavedAt = now
   }
 
   async #checkStall(fenceMicros: number, horizon: string): Promise<void> {
-    const waited = this.#o.clock.now() - fenceMicros / 1000
-    if (!(waited > this.#o.stallAlarmMs)) return
+    const waited = this.#options.clock.now() - fenceMicros / 1000
+    if (!(waited > this.#options.stallAlarmMs)) return
     this.#stalls++
     const blocker = await oldestTransaction(this.#pool)
     const report: StallReport = { stalledForMs: waited, horizon, blocker }
-    this.#o.logger.warn('outbox delivery stalled behind a running transaction', { ...report })
-    this.#o.onStall?.(report)
+    this.#options.logger.warn({ ...report }, 'outbox delivery stalled behind a running transaction')
+    this.#options.onStall?.(report)
   }
 
   #sleep(ms: number): Promise<void> {

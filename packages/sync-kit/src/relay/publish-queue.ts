@@ -34,6 +34,8 @@ export interface PublishQueueOptions {
   lingerMs?: number
   /** Where messages the broker refuses for good go instead. */
   divert: DivertRefused
+  /** Told of every publish outcome, for the relay's broker status. */
+  health?: { failed(err: unknown): void; published(): void }
 }
 
 /**
@@ -126,6 +128,7 @@ export class PublishQueue {
       if (record === undefined) b.onDurable()
       else failed.push({ message: record, onDurable: b.onDurable, isRecord: true })
     })
+    if (done.length > 0) this.#opts.health?.published()
     if (done.length > 0) await this.#opts.faults?.('relay:published', { events: done.length })
     this.#items.splice(0, batch.length, ...failed)
     for (const d of done) d.onDurable()
@@ -157,11 +160,13 @@ export class PublishQueue {
 
   async #backoff(error: unknown): Promise<void> {
     this.failures++
+    this.#opts.health?.failed(error)
     this.#delayMs = Math.min(
       this.#opts.maxRetryDelayMs,
       this.#delayMs === 0 ? this.#opts.retryDelayMs : this.#delayMs * 2,
     )
     const fields = {
+      broker: this.#opts.publisher.endpoint,
       error: describeError(error),
       retryInMs: this.#delayMs,
       queued: this.#items.length,
@@ -170,10 +175,10 @@ export class PublishQueue {
     // operator must act, so say it louder; the queue still retries, so a fix needs no restart.
     if (isSyncKitError(error) && !error.retryable) {
       this.#opts.logger.error(
-        'publish failed and will keep failing until its cause is fixed; retrying',
         fields,
+        'publish failed and will keep failing until its cause is fixed; retrying',
       )
-    } else this.#opts.logger.warn('publish failed; retrying', fields)
+    } else this.#opts.logger.warn(fields, 'publish failed; retrying')
     await new Promise((r) => setTimeout(r, this.#delayMs))
   }
 

@@ -89,11 +89,19 @@ export function refusalRecord(
 export class RefusedEvents {
   count = 0
 
+  readonly #invalidTopic: string
+  readonly #logger: Logger
+  readonly #onRejected: ((report: RejectedEventReport) => void) | undefined
+
   constructor(
-    private readonly invalidTopic: string,
-    private readonly logger: Logger,
-    private readonly onRejected: ((report: RejectedEventReport) => void) | undefined,
-  ) {}
+    invalidTopic: string,
+    logger: Logger,
+    onRejected: ((report: RejectedEventReport) => void) | undefined,
+  ) {
+    this.#invalidTopic = invalidTopic
+    this.#logger = logger
+    this.#onRejected = onRejected
+  }
 
   /**
    * The publish queue's hook: the record to send in place of `message`, or undefined when
@@ -112,20 +120,23 @@ export class RefusedEvents {
       bytes: isRecord ? Number(message.headers['fl-original-bytes']) : messageBytes(message),
       code: error.code,
       reason: error.message,
-      recordTopic: isRecord ? undefined : this.invalidTopic,
+      recordTopic: isRecord ? undefined : this.#invalidTopic,
     }
     if (isRecord) {
-      this.logger.error('the broker refused the record of a refused outbox event too; moving on', {
-        ...report,
-      })
+      this.#logger.error(
+        {
+          ...report,
+        },
+        'the broker refused the record of a refused outbox event too; moving on',
+      )
     } else {
       this.count++
-      this.logger.error(
-        'the broker refused an outbox event for good; its record (without payload) goes to the invalid-row topic',
+      this.#logger.error(
         { ...report },
+        'the broker refused an outbox event for good; its record (without payload) goes to the invalid-row topic',
       )
     }
-    this.onRejected?.(report)
-    return isRecord ? undefined : refusalRecord(message, error, this.invalidTopic)
+    this.#onRejected?.(report)
+    return isRecord ? undefined : refusalRecord(message, error, this.#invalidTopic)
   }
 }

@@ -57,7 +57,7 @@ export function rowToEnvelope(row: OutboxRowText): EventEnvelope {
       aggregateType: row.aggregatetype,
       aggregateId: row.aggregateid,
       type: row.type,
-      version: Number(row.version),
+      schemaVersion: Number(row.version),
       sequence: Number(row.sequence),
       payload: parseJson(row.payload, 'payload'),
       headers: parseJson(row.headers ?? '{}', 'headers'),

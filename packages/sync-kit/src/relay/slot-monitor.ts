@@ -13,25 +13,33 @@ export interface SlotMetrics extends SlotStatus {
  * primary's disk; `max_slot_wal_keep_size` caps it on the server side, this warns before that.
  */
 export class SlotMonitor {
-  constructor(
-    private readonly pool: Pool,
-    private readonly slot: string,
-    private readonly warnBytes: bigint,
-    private readonly logger: Logger,
-  ) {}
+  readonly #pool: Pool
+  readonly #slot: string
+  readonly #warnBytes: bigint
+  readonly #logger: Logger
+
+  constructor(pool: Pool, slot: string, warnBytes: bigint, logger: Logger) {
+    this.#pool = pool
+    this.#slot = slot
+    this.#warnBytes = warnBytes
+    this.#logger = logger
+  }
 
   async poll(): Promise<SlotMetrics> {
-    const status = await readSlotStatus(this.pool, this.slot)
-    const retainedWalWarning = status.retainedWalBytes > this.warnBytes
+    const status = await readSlotStatus(this.#pool, this.#slot)
+    const retainedWalWarning = status.retainedWalBytes > this.#warnBytes
     if (retainedWalWarning) {
-      this.logger.warn('replication slot retains too much WAL', {
-        slot: this.slot,
-        retainedWalBytes: status.retainedWalBytes.toString(),
-        thresholdBytes: this.warnBytes.toString(),
-        active: status.active,
-        walStatus: status.walStatus,
-      })
+      this.#logger.warn(
+        {
+          slot: this.#slot,
+          retainedWalBytes: status.retainedWalBytes.toString(),
+          thresholdBytes: this.#warnBytes.toString(),
+          active: status.active,
+          walStatus: status.walStatus,
+        },
+        'replication slot retains too much WAL',
+      )
     }
-    return { ...status, slot: this.slot, retainedWalWarning }
+    return { ...status, slot: this.#slot, retainedWalWarning }
   }
 }

@@ -1,6 +1,6 @@
 import type { Pool } from 'pg'
 import { SyncKitError, describeError } from '../errors.js'
-import { parseLsn } from '../lsn.js'
+import { formatLsn, type Lsn } from '../lsn.js'
 
 /** What Postgres reports about a replication slot. */
 export interface SlotStatus {
@@ -8,8 +8,10 @@ export interface SlotStatus {
   readonly active: boolean
   readonly activePid: number | null
   readonly plugin: string | null
-  readonly confirmedFlushLsn: bigint | null
-  readonly restartLsn: bigint | null
+  /** Where the slot's consumer has confirmed it is, as `X/Y` text. */
+  readonly confirmedFlushLsn: Lsn | null
+  /** The oldest WAL the slot keeps, as `X/Y` text. */
+  readonly restartLsn: Lsn | null
   /** `pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn)`: WAL the slot keeps on disk. */
   readonly retainedWalBytes: bigint
   /** `wal_status` (PG13+): reserved, extended, unreserved or lost. */
@@ -62,8 +64,8 @@ export async function readSlotStatus(pool: Pool, slot: string): Promise<SlotStat
     active: row.active,
     activePid: row.active_pid,
     plugin: row.plugin,
-    confirmedFlushLsn: row.confirmed ? parseLsn(row.confirmed) : null,
-    restartLsn: row.restart ? parseLsn(row.restart) : null,
+    confirmedFlushLsn: row.confirmed ? formatLsn(row.confirmed) : null,
+    restartLsn: row.restart ? formatLsn(row.restart) : null,
     retainedWalBytes: BigInt(Math.round(Number(row.retained ?? '0'))),
     walStatus: row.wal_status,
     database: row.database,
@@ -91,13 +93,9 @@ export async function ensureSlot(pool: Pool, slot: string, create: boolean): Pro
   let status = await readSlotStatus(pool, slot)
   if (!status.exists) {
     if (!create) {
-      throw new SyncKitError(
-        'E_SYNC_INVALID_OPTIONS',
-        `replication slot "${slot}" does not exist`,
-        {
-          context: { slot },
-        },
-      )
+      throw new SyncKitError('E_SYNC_INVALID_OPTION', `replication slot "${slot}" does not exist`, {
+        context: { slot },
+      })
     }
     await pool
       .query(`SELECT pg_create_logical_replication_slot($1, 'pgoutput')`, [slot])
@@ -108,14 +106,14 @@ export async function ensureSlot(pool: Pool, slot: string, create: boolean): Pro
   }
   if (status.plugin !== 'pgoutput') {
     throw new SyncKitError(
-      'E_SYNC_INVALID_OPTIONS',
+      'E_SYNC_INVALID_OPTION',
       `replication slot "${slot}" uses plugin ${status.plugin ?? '(physical)'}, not pgoutput`,
       { context: { slot } },
     )
   }
   if (!status.sameDatabase) {
     throw new SyncKitError(
-      'E_SYNC_INVALID_OPTIONS',
+      'E_SYNC_INVALID_OPTION',
       `replication slot "${slot}" decodes database "${status.database ?? '?'}", not this one; ` +
         'slot names are cluster-wide, so give each database its own slot',
       { context: { slot } },

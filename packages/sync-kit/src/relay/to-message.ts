@@ -1,4 +1,5 @@
-import { encodeEnvelope } from '../envelope.js'
+import { HEADER_AGGREGATE_VERSION, HEADER_COMMIT_LSN, encodeEnvelope } from '../envelope.js'
+import type { Lsn } from '../lsn.js'
 import { describeError } from '../errors.js'
 import type { Logger, OutgoingMessage } from '../ports.js'
 import type { EventEnvelope } from '../envelope.js'
@@ -17,22 +18,38 @@ export function rowToMessage(
   invalidTopic: string,
   logger: Logger,
   typesChecked = false,
+  commitLsn?: Lsn,
 ): OutgoingMessage {
   try {
-    const checked = typesChecked ? checkedRowToMessage(row, topic) : undefined
+    const checked = typesChecked ? checkedRowToMessage(row, topic, commitLsn) : undefined
     if (checked !== undefined) return checked
     const envelope = rowToEnvelope(row)
-    return { topic: topic(envelope), ...encodeEnvelope(envelope) }
+    const message = encodeEnvelope(envelope)
+    return {
+      topic: topic(envelope),
+      ...message,
+      headers: {
+        ...message.headers,
+        [HEADER_AGGREGATE_VERSION]: String(envelope.sequence),
+        ...(commitLsn === undefined ? undefined : { [HEADER_COMMIT_LSN]: commitLsn }),
+      },
+    }
   } catch (err) {
-    logger.error('invalid outbox row sent to the invalid-row topic', {
-      id: row.id,
-      error: describeError(err),
-    })
+    logger.error(
+      {
+        id: row.id,
+        error: describeError(err),
+      },
+      'invalid outbox row sent to the invalid-row topic',
+    )
     return {
       topic: invalidTopic,
       key: String(row.aggregateid ?? row.id ?? ''),
       value: Buffer.from(JSON.stringify(row)),
-      headers: { 'fl-error': describeError(err) },
+      headers: {
+        'fl-error': describeError(err),
+        ...(commitLsn === undefined ? undefined : { [HEADER_COMMIT_LSN]: commitLsn }),
+      },
     }
   }
 }

@@ -24,10 +24,13 @@ export class TxAssembler {
   #open: OutboxRowText[] | undefined
   #typesChecked = true
 
-  constructor(
-    private readonly schema: string,
-    private readonly table: string,
-  ) {}
+  readonly #schema: string
+  readonly #table: string
+
+  constructor(schema: string, table: string) {
+    this.#schema = schema
+    this.#table = table
+  }
 
   /** True between Begin and Commit. */
   get inTransaction(): boolean {
@@ -72,7 +75,7 @@ export class TxAssembler {
   #insert(relationId: number, values: TupleValues): void {
     const known = this.#relations.get(relationId)
     const rel = known?.relation
-    if (!rel || rel.name !== this.table || rel.schema !== this.schema || !this.#open) return
+    if (!rel || rel.name !== this.#table || rel.schema !== this.#schema || !this.#open) return
     const row: Record<string, string | null | undefined> = {}
     const { columns } = rel
     for (let i = 0; i < columns.length; i++) row[columns[i]!] = values[i]

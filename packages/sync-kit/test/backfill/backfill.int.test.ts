@@ -5,7 +5,7 @@ import {
   appendEvents,
   createBackfill,
   isSyncKitError,
-  migrate,
+  migrateSyncKit,
   type JsonValue,
 } from '@faultline/sync-kit'
 
@@ -23,7 +23,7 @@ beforeAll(async () => {
   server = await startPostgres()
   pool = new pg.Pool({ connectionString: (await server.createDatabase('backfill')).url, max: 6 })
   pool.on('error', () => undefined) // the server stops under idle clients in afterAll
-  await migrate(pool)
+  await migrateSyncKit(pool)
   await pool.query(
     'CREATE TABLE products (id int PRIMARY KEY, name text NOT NULL, price int NOT NULL)',
   )
@@ -172,7 +172,7 @@ describe('Backfill', () => {
     expect((await replayOutbox())['5']).not.toEqual((await sourceRows())['5'])
   })
 
-  test('bad options fail at construction with E_SYNC_INVALID_OPTIONS', () => {
+  test('bad options fail at construction with E_SYNC_INVALID_OPTION', () => {
     const base = { name: 'x', pool, table: 'products', keyColumn: 'id', toEvent: snapshot }
     for (const bad of [
       { table: 'products; DROP TABLE x' },
@@ -186,7 +186,7 @@ describe('Backfill', () => {
       } catch (e) {
         err = e
       }
-      expect(isSyncKitError(err, 'E_SYNC_INVALID_OPTIONS')).toBe(true)
+      expect(isSyncKitError(err, 'E_SYNC_INVALID_OPTION')).toBe(true)
     }
   })
 })

@@ -4,8 +4,8 @@ import { startPostgres, tapQueries, type PostgresHandle } from '@faultline/infra
 import {
   createConsumer,
   createMemoryBroker,
-  createPostgresStore,
-  migrate,
+  createPostgresConsumerStore,
+  migrateSyncKit,
   readDeadLetter,
   type ConsumerOptions,
   type EventEnvelope,
@@ -22,7 +22,7 @@ beforeAll(async () => {
   server = await startPostgres()
   pool = new pg.Pool({ connectionString: (await server.createDatabase('batch')).url, max: 8 })
   pool.on('error', () => undefined) // the server stops under idle clients in afterAll
-  await migrate(pool)
+  await migrateSyncKit(pool)
   await pool.query('CREATE TABLE items (id text PRIMARY KEY, history jsonb NOT NULL)')
 })
 
@@ -64,7 +64,7 @@ function consumerOn(
     topics: ['items'],
     handlers: { 'item.appended': appendToHistoryPg },
     consumer: broker.consumer(),
-    db: createPostgresStore({ pool }),
+    db: createPostgresConsumerStore({ pool }),
     deadLetters: broker,
     ...quick,
     ...extra,

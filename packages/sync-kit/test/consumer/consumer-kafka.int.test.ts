@@ -4,17 +4,17 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { startKafka, startPostgres, type KafkaHandle, type PostgresHandle } from '@faultline/infra'
 import {
   createConsumer,
-  createPostgresStore,
+  createPostgresConsumerStore,
   createProjectionRunner,
   encodeEnvelope,
-  migrate,
+  migrateSyncKit,
   readDeadLetter,
   totalLag,
   type ConsumedMessage,
   type EventConsumer,
   type EventEnvelope,
   type JsonValue,
-  type PostgresStore,
+  type PostgresConsumerStore,
 } from '@faultline/sync-kit'
 import {
   createKafkaEventConsumer,
@@ -34,7 +34,7 @@ import { eventConsumerContract } from './event-consumer.contract.js'
 let pgServer: PostgresHandle
 let kafka: KafkaHandle
 let pool: pg.Pool
-let store: PostgresStore
+let store: PostgresConsumerStore
 let publisher: KafkaPublisher
 
 async function createTopics(...topics: string[]): Promise<void> {
@@ -101,9 +101,9 @@ beforeAll(async () => {
     max: 8,
   })
   pool.on('error', () => undefined) // the server stops under idle clients in afterAll
-  await migrate(pool)
+  await migrateSyncKit(pool)
   await pool.query('CREATE TABLE items (id text PRIMARY KEY, history jsonb NOT NULL)')
-  store = createPostgresStore({ pool })
+  store = createPostgresConsumerStore({ pool })
   publisher = createKafkaPublisher({ brokers: kafka.brokers })
   await createTopics('orders', 'orders-dlq', 'catalog', 'catalog-dlq')
 })
@@ -186,7 +186,7 @@ describe('Consumer on Kafka and Postgres', () => {
       const ids = KILLED_IDS.map(id)
       const events = [1, 2, 3].flatMap((s) => ids.map((id) => itemEvent(id, s)))
       await produce(topic, events)
-      const db = createPostgresStore({ pool })
+      const db = createPostgresConsumerStore({ pool })
       if (!withInbox) {
         // Without the inbox every delivery is a first one.
         db.claim = () => Promise.resolve(true)
@@ -246,7 +246,7 @@ describe('Consumer on Kafka and Postgres', () => {
     await produce('orders', events)
     await publisher.publish([
       { topic: 'orders', key: 'a', value: Buffer.from('{not json'), headers: {} },
-      { topic: 'orders', ...encodeEnvelope(itemEvent('d', 1, 0, { version: 3 })) },
+      { topic: 'orders', ...encodeEnvelope(itemEvent('d', 1, 0, { schemaVersion: 3 })) },
     ])
     let calls = 0
     const c = createConsumer({

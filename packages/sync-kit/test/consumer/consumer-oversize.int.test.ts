@@ -4,14 +4,14 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { startKafka, startPostgres, type KafkaHandle, type PostgresHandle } from '@faultline/infra'
 import {
   createConsumer,
-  createPostgresStore,
+  createPostgresConsumerStore,
   encodeEnvelope,
-  migrate,
+  migrateSyncKit,
   readDeadLetter,
   type Consumer,
   type EventPublisher,
   type Logger,
-  type TransportMessage,
+  type WireMessage,
 } from '@faultline/sync-kit'
 import {
   createKafkaEventConsumer,
@@ -38,7 +38,7 @@ beforeAll(async () => {
   ;[pgServer, kafka] = await Promise.all([startPostgres(), startKafka()])
   pool = new pg.Pool({ connectionString: (await pgServer.createDatabase('oversize')).url, max: 12 })
   pool.on('error', () => undefined) // the server stops under idle clients in afterAll
-  await migrate(pool)
+  await migrateSyncKit(pool)
   await pool.query('CREATE TABLE items (id text PRIMARY KEY, history jsonb NOT NULL)')
   publisher = createKafkaPublisher({ brokers: kafka.brokers })
 }, 180_000)
@@ -75,7 +75,8 @@ function countingDeadLetters(inner: EventPublisher) {
 }
 
 function recordingLogger(lines: string[]): Logger {
-  const push = (message: string) => void lines.push(message)
+  const push = (fields: Record<string, unknown> | string, message?: string) =>
+    void lines.push(typeof fields === 'string' ? fields : (message ?? ''))
   return { debug: () => undefined, info: push, warn: push, error: push }
 }
 
@@ -86,7 +87,7 @@ function validEvents(prefix: string) {
   return events
 }
 
-async function produce(topic: string, messages: readonly TransportMessage[]) {
+async function produce(topic: string, messages: readonly WireMessage[]) {
   const results = await publisher.publish(messages.map((m) => ({ ...m, topic })))
   expect(results.every((r) => r.ok)).toBe(true)
 }
@@ -121,7 +122,7 @@ async function runWithABigMessage(name: string, logs: string[] = []) {
     topics: [topic],
     handlers: { 'item.appended': appendToHistoryPg },
     consumer: transport(),
-    db: createPostgresStore({ pool }),
+    db: createPostgresConsumerStore({ pool }),
     deadLetters: deadLetters.publisher,
     backoffBaseMs: 10,
     backoffMaxMs: 100,
@@ -188,7 +189,7 @@ describe('Consumer and oversized messages (Kafka with its default size limits)',
         },
       },
       consumer: transport(),
-      db: createPostgresStore({ pool }),
+      db: createPostgresConsumerStore({ pool }),
       deadLetters: publisher,
     })
     await produce(topic, [encodeEnvelope(itemEvent('stuck', 1))])

@@ -5,12 +5,12 @@ import { startPostgres, type PostgresHandle } from '@faultline/infra'
 import {
   createConsumer,
   createMemoryBroker,
-  createPostgresStore,
+  createPostgresConsumerStore,
   createProjectionRunner,
-  migrate,
+  migrateSyncKit,
   readDeadLetter,
   type JsonValue,
-  type PostgresStore,
+  type PostgresConsumerStore,
 } from '@faultline/sync-kit'
 import { consumerStoreContract } from '../inbox/consumer-store.contract.js'
 import { isMangled, runScenario, scenarioArb } from './scenario.js'
@@ -26,16 +26,16 @@ import {
 
 let server: PostgresHandle
 let pool: pg.Pool
-let store: PostgresStore
+let store: PostgresConsumerStore
 const PG_RUNS = 60
 
 beforeAll(async () => {
   server = await startPostgres()
   pool = new pg.Pool({ connectionString: (await server.createDatabase('consumer')).url, max: 8 })
   pool.on('error', () => undefined) // the server stops under idle clients in afterAll
-  await migrate(pool)
+  await migrateSyncKit(pool)
   await pool.query('CREATE TABLE items (id text PRIMARY KEY, history jsonb NOT NULL)')
-  store = createPostgresStore({ pool })
+  store = createPostgresConsumerStore({ pool })
 })
 
 afterAll(async () => {
@@ -54,11 +54,11 @@ async function reset(): Promise<void> {
 
 const quick = { sleep: () => new Promise<void>((r) => setImmediate(r)), backoffBaseMs: 0 }
 
-consumerStoreContract('PostgresStore', () => store)
+consumerStoreContract('PostgresConsumerStore', () => store)
 
 describe('Consumer on Postgres', () => {
-  test('migrations create the inbox tables once (a second migrate() applies nothing)', async () => {
-    expect(await migrate(pool)).toEqual([])
+  test('migrations create the inbox tables once (a second migrateSyncKit() applies nothing)', async () => {
+    expect(await migrateSyncKit(pool)).toEqual([])
     const r = await pool.query<{ id: string }>(
       `SELECT id FROM sync_kit_migrations WHERE id LIKE '01%'`,
     )
@@ -70,7 +70,7 @@ describe('Consumer on Postgres', () => {
       await reset()
       const broker = createMemoryBroker()
       await publishEvents(broker, 'items', [itemEvent('a', 1), itemEvent('a', 2)])
-      const db = createPostgresStore({ pool })
+      const db = createPostgresConsumerStore({ pool })
       if (!withInbox) {
         // Without the inbox every delivery is a first one: every claim path always claims.
         db.claim = () => Promise.resolve(true)
@@ -210,7 +210,11 @@ describe('Consumer on Postgres, outage', () => {
    * letter: a consumer that takes the outage for the events' fault may stop the way a crashed
    * process would (the memory broker stops on a rejected message), so it never drains.
    */
-  async function runOutage(db: PostgresStore, groupId: string, settle: 'drain' | 'dead-letter') {
+  async function runOutage(
+    db: PostgresConsumerStore,
+    groupId: string,
+    settle: 'drain' | 'dead-letter',
+  ) {
     await reset()
     const broker = createMemoryBroker({ partitions: 2 })
     const ids = ['a', 'b', 'c', 'd']
@@ -253,7 +257,7 @@ describe('Consumer on Postgres, outage', () => {
       Object.fromEntries(['a', 'b', 'c', 'd'].map((id) => [id, [1, 2, 3, 4, 5]])),
     )
     // A consumer that counts the outage against the events dead-letters healthy ones.
-    const naive = createPostgresStore({ pool })
+    const naive = createPostgresConsumerStore({ pool })
     naive.isUnavailable = () => false
     const hazard = await runOutage(naive, 'outage-naive', 'dead-letter')
     expect(hazard.metrics.deadLettered).toBeGreaterThan(0)

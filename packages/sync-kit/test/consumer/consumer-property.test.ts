@@ -1,13 +1,13 @@
 import fc from 'fast-check'
 import { describe, expect, test } from 'vitest'
-import { createMemoryStore, type MemoryTx } from '../../src/inbox/memory-store.js'
+import { createMemoryConsumerStore, type MemoryTx } from '../../src/inbox/memory-store.js'
 import { isMangled, runScenario, scenarioArb } from './scenario.js'
 import { appendToHistory } from './support.js'
 
 const RUNS = 300
 
 function memoryTarget(naive = false) {
-  const db = createMemoryStore()
+  const db = createMemoryConsumerStore()
   if (naive) db.claim = () => Promise.resolve(true)
   return {
     db,

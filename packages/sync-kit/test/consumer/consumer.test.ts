@@ -9,7 +9,11 @@ import {
 import type { ConsumerOptions } from '../../src/consumer/options.js'
 import { totalLag } from '../../src/consumer/lag.js'
 import { SyncKitError } from '../../src/errors.js'
-import { createMemoryStore, type MemoryStore, type MemoryTx } from '../../src/inbox/memory-store.js'
+import {
+  createMemoryConsumerStore,
+  type MemoryConsumerStore,
+  type MemoryTx,
+} from '../../src/inbox/memory-store.js'
 import { createUpcasters } from '../../src/upcast.js'
 import { appendToHistory, drained, itemEvent, publishEvents, waitUntil } from './support.js'
 
@@ -22,13 +26,13 @@ afterEach(async () => {
 
 function setup(partitions = 1) {
   const broker = createMemoryBroker({ partitions })
-  const store = createMemoryStore()
+  const store = createMemoryConsumerStore()
   return { broker, store }
 }
 
 function consumerOn(
   broker: MemoryBroker,
-  store: MemoryStore,
+  store: MemoryConsumerStore,
   extra: Partial<ConsumerOptions<MemoryTx>> & { transport?: MemoryEventConsumer } = {},
 ) {
   const c = createConsumer<MemoryTx>({
@@ -46,7 +50,8 @@ function consumerOn(
   return c
 }
 
-const histories = (store: MemoryStore) => store.read((tx) => Object.fromEntries(tx.table('items')))
+const histories = (store: MemoryConsumerStore) =>
+  store.read((tx) => Object.fromEntries(tx.table('items')))
 
 describe('Consumer', () => {
   test('applies each event once per id even when the topic carries it three times', async () => {
@@ -200,7 +205,7 @@ describe('Consumer', () => {
       'item.appended': { steps: { 1: (p) => ({ value: `v2:${String((p as { v: number }).v)}` }) } },
     })
     const v1 = itemEvent('a', 1, 0, { payload: { v: 7 } })
-    const v2 = itemEvent('a', 2, 'direct', { version: 2 })
+    const v2 = itemEvent('a', 2, 'direct', { schemaVersion: 2 })
     await publishEvents(broker, TOPIC, [v1, v2])
     const c = consumerOn(broker, store, { upcasters })
     await c.start()
@@ -292,7 +297,7 @@ describe('Consumer dead letters', () => {
     ]
     await broker.publish(bad.map((m) => ({ topic: TOPIC, ...m })))
     const unknownType = itemEvent('a', 1, 0, { type: 'item.exploded' })
-    const unknownVersion = itemEvent('a', 2, 0, { version: 9 })
+    const unknownVersion = itemEvent('a', 2, 0, { schemaVersion: 9 })
     await publishEvents(broker, TOPIC, [unknownType, unknownVersion, itemEvent('a', 3)])
     const c = consumerOn(broker, store)
     await c.start()

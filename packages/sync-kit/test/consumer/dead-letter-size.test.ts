@@ -4,7 +4,7 @@ import { createConsumer, type Consumer } from '../../src/consumer/consumer.js'
 import { readDeadLetter } from '../../src/consumer/dead-letter.js'
 import { createMemoryBroker } from '../../src/consumer/memory-broker.js'
 import type { ConsumerEvent } from '../../src/consumer/events.js'
-import { createMemoryStore, type MemoryTx } from '../../src/inbox/memory-store.js'
+import { createMemoryConsumerStore, type MemoryTx } from '../../src/inbox/memory-store.js'
 import { appendToHistory, drained, itemEvent, publishEvents } from './support.js'
 
 const TOPIC = 'items'
@@ -20,7 +20,7 @@ afterEach(async () => {
  */
 async function consumeWithDlqLimit(dlqLimit: number) {
   const broker = createMemoryBroker()
-  const store = createMemoryStore()
+  const store = createMemoryConsumerStore()
   const deadLetters = createMemoryPublisher({ maxMessageBytes: dlqLimit })
   await broker.publish([{ topic: TOPIC, key: 'big', value: Buffer.alloc(3_000, 'x'), headers: {} }])
   await publishEvents(broker, TOPIC, [itemEvent('a', 1), itemEvent('b', 1)])

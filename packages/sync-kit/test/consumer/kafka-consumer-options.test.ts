@@ -15,7 +15,7 @@ describe('KafkaEventConsumer options', () => {
     } catch (err) {
       caught = err
     }
-    expect(isSyncKitError(caught, 'E_SYNC_INVALID_OPTIONS')).toBe(true)
+    expect(isSyncKitError(caught, 'E_SYNC_INVALID_OPTION')).toBe(true)
     expect(caught).toMatchObject({ context: { field } })
   })
 })

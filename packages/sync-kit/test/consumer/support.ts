@@ -19,7 +19,7 @@ export function itemEvent(
     aggregateType: 'item',
     aggregateId: id,
     type: 'item.appended',
-    version: 1,
+    schemaVersion: 1,
     sequence,
     payload: { value },
     headers: {},

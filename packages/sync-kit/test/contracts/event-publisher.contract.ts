@@ -29,7 +29,7 @@ export function envelope(aggregateId: string, sequence: number): EventEnvelope {
     aggregateType: 'contract',
     aggregateId,
     type: 'contract.happened',
-    version: 1,
+    schemaVersion: 1,
     sequence,
     payload: { sequence },
     headers: { traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' },

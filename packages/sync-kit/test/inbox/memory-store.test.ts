@@ -1,4 +1,4 @@
-import { createMemoryStore } from '../../src/inbox/memory-store.js'
+import { createMemoryConsumerStore } from '../../src/inbox/memory-store.js'
 import { consumerStoreContract } from './consumer-store.contract.js'
 
-consumerStoreContract('MemoryStore', () => createMemoryStore())
+consumerStoreContract('MemoryConsumerStore', () => createMemoryConsumerStore())

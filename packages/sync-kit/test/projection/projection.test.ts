@@ -1,7 +1,11 @@
 import { afterEach, describe, expect, test } from 'vitest'
 import { createConsumer } from '../../src/consumer/consumer.js'
 import { createMemoryBroker, type MemoryBroker } from '../../src/consumer/memory-broker.js'
-import { createMemoryStore, type MemoryStore, type MemoryTx } from '../../src/inbox/memory-store.js'
+import {
+  createMemoryConsumerStore,
+  type MemoryConsumerStore,
+  type MemoryTx,
+} from '../../src/inbox/memory-store.js'
 import { defineProjection } from '../../src/projection/define.js'
 import { createProjectionRunner, type ProjectionRunner } from '../../src/projection/runner.js'
 import { isSyncKitError } from '../../src/errors.js'
@@ -21,7 +25,7 @@ afterEach(async () => {
   await Promise.all(runners.splice(0).map((r) => r.stop()))
 })
 
-function runnerOn(broker: MemoryBroker, store: MemoryStore, groupId?: string) {
+function runnerOn(broker: MemoryBroker, store: MemoryConsumerStore, groupId?: string) {
   const r = createProjectionRunner<MemoryTx>({
     ...(groupId === undefined ? {} : { groupId }),
     projection: memoryHistoryProjection,
@@ -52,7 +56,7 @@ async function liveDrained(r: ProjectionRunner<MemoryTx>, broker: MemoryBroker) 
 describe('ProjectionRunner', () => {
   test('rebuild() gives the checksum of the live read model, and of the source', async () => {
     const broker = createMemoryBroker({ partitions: 3 })
-    const store = createMemoryStore()
+    const store = createMemoryConsumerStore()
     const events = batch(['a', 'b', 'c', 'd'], 6)
     await publishEvents(broker, TOPIC, messy(events))
     const r = runnerOn(broker, store)
@@ -73,7 +77,7 @@ describe('ProjectionRunner', () => {
 
   test('rebuild() under live traffic loses nothing; a swap without pause and catch-up does', async () => {
     const broker = createMemoryBroker({ partitions: 2 })
-    const store = createMemoryStore()
+    const store = createMemoryConsumerStore()
     const ids = ['a', 'b', 'c']
     const all = batch(ids, 5)
     await publishEvents(broker, TOPIC, all)
@@ -96,7 +100,7 @@ describe('ProjectionRunner', () => {
     expect((await r.checksum(() => Promise.resolve(expectedRows(all)))).equal).toBe(true)
 
     // Naive rebuild: replay to the end offsets seen at start, then swap, while live runs on.
-    const naiveStore = createMemoryStore()
+    const naiveStore = createMemoryConsumerStore()
     const naive = runnerOn(broker, naiveStore, 'naive-live')
     await naive.start()
     await liveDrained(naive, broker)
@@ -126,7 +130,7 @@ describe('ProjectionRunner', () => {
 
   test('checksum() names rows that differ; verify() throws E_SYNC_CHECKSUM_MISMATCH', async () => {
     const broker = createMemoryBroker()
-    const store = createMemoryStore()
+    const store = createMemoryConsumerStore()
     const events = batch(['a'], 2)
     await publishEvents(broker, TOPIC, events)
     const r = runnerOn(broker, store)

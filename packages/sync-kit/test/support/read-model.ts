@@ -1,5 +1,10 @@
 import pg from 'pg'
-import { createConsumer, createPostgresStore, migrate, type Consumer } from '@faultline/sync-kit'
+import {
+  createConsumer,
+  createPostgresConsumerStore,
+  migrateSyncKit,
+  type Consumer,
+} from '@faultline/sync-kit'
 import { createKafkaEventConsumer, createKafkaPublisher } from '@faultline/sync-kit/kafka'
 
 /**
@@ -9,7 +14,7 @@ import { createKafkaEventConsumer, createKafkaPublisher } from '@faultline/sync-
 export async function startReadModel(url: string, brokers: string[], topic: string) {
   const pool = new pg.Pool({ connectionString: url, max: 4 })
   pool.on('error', () => undefined)
-  await migrate(pool)
+  await migrateSyncKit(pool)
   await pool.query(`CREATE TABLE IF NOT EXISTS rm_applied (event_id uuid PRIMARY KEY, aggregate text, seq bigint);
                     CREATE TABLE IF NOT EXISTS rm_aggregate (aggregate text PRIMARY KEY, last_seq bigint NOT NULL)`)
   const deadLetters = createKafkaPublisher({ brokers })
@@ -21,7 +26,7 @@ export async function startReadModel(url: string, brokers: string[], topic: stri
       sessionTimeoutMs: 10_000,
       heartbeatIntervalMs: 1000,
     }),
-    db: createPostgresStore({ pool }),
+    db: createPostgresConsumerStore({ pool }),
     deadLetters,
     handlers: {
       'order.changed': async (tx, event) => {

@@ -5,6 +5,7 @@
  */
 import { createLogicalRelay, type EventPublisher } from '../../src/index.js'
 import { createKafkaPublisher } from '../../src/kafka.js'
+import { withFaultHook } from '../../src/testing.js'
 
 interface ChildConfig {
   url: string
@@ -34,20 +35,24 @@ const publisher: EventPublisher = {
   close: () => kafka.close(),
 }
 let received = 0
-const relay = createLogicalRelay({
-  connection: cfg.url,
-  publisher,
-  slot: cfg.slot,
-  publication: cfg.publication,
-  topic: () => cfg.topic,
-  statusIntervalMs: 100,
-  slotWaitMs: 20_000,
-  unsafeAckOnReceipt: cfg.unsafe === true,
-  faults: (point, info) => {
-    if (point !== 'relay:received') return
-    received += info.events
-    process.stdout.write(`RECEIVED ${received}\n`)
-  },
-})
+const relay = createLogicalRelay(
+  withFaultHook(
+    {
+      connection: cfg.url,
+      publisher,
+      slot: cfg.slot,
+      publication: cfg.publication,
+      topic: () => cfg.topic,
+      statusIntervalMs: 100,
+      slotWaitMs: 20_000,
+      unsafeAckOnReceipt: cfg.unsafe === true,
+    },
+    (point, info) => {
+      if (point !== 'relay:received') return
+      received += info.events
+      process.stdout.write(`RECEIVED ${received}\n`)
+    },
+  ),
+)
 await relay.start()
 process.stdout.write('READY\n')

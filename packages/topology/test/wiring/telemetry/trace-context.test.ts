@@ -27,7 +27,7 @@ function envelope(headers: Record<string, string>): EventEnvelope {
     aggregateType: 'order',
     aggregateId: 'o-1',
     type: 'order.placed',
-    version: 1,
+    schemaVersion: 1,
     sequence: 1,
     payload: { total: 10 },
     headers,
