@@ -24,6 +24,7 @@ import type { ClientTx } from './postgres/tx.js'
 import { withTxChain } from './postgres/tx-chain.js'
 import { silentLogger, systemClock, type Subscription } from './ports.js'
 import { defaultTracer } from './telemetry.js'
+import { registerOrchestratorProbe } from './testing/probes.js'
 
 /** Options of one `start()` call. */
 export interface StartOptions {
@@ -220,7 +221,7 @@ export function createOrchestrator(options: OrchestratorOptions): Orchestrator {
     tick()
   }
 
-  return {
+  const orchestrator: Orchestrator = {
     start,
     get: (sagaId) => getSaga(deps.db, sagaId),
     list: (opts) => listSagas(deps.db, opts),
@@ -258,4 +259,6 @@ export function createOrchestrator(options: OrchestratorOptions): Orchestrator {
       await subscription?.close()
     },
   }
+  registerOrchestratorProbe(orchestrator, () => ({ pendingTimers: timers.length }))
+  return orchestrator
 }

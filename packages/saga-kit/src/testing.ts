@@ -1,0 +1,6 @@
+/**
+ * Test helpers: `import { probeOrchestrator } from '@faultline/saga-kit/testing'`.
+ * Only test code should import this module.
+ */
+export { probeOrchestrator } from './testing/probes.js'
+export type { OrchestratorProbe } from './testing/probes.js'
