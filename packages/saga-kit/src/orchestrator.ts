@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto'
 import type { SagaDefinition } from './core/define-saga.js'
 import type { InstanceRecord } from './core/records.js'
 import type { SagaTx } from './core/types.js'
+import { BackgroundLoop } from './background-loop.js'
 import { SagaKitError } from './errors.js'
 import { SagaMetrics, type SagaMetricsSnapshot } from './events.js'
 import { DEFAULTS, type OrchestratorOptions } from './options.js'
@@ -206,19 +207,13 @@ export function createOrchestrator(options: OrchestratorOptions): Orchestrator {
   }
 
   let subscription: Subscription | undefined
-  const timers: NodeJS.Timeout[] = []
-  const loop = (fn: () => Promise<unknown>, everyMs: number): void => {
-    const tick = (): void => {
-      if (closed) return
-      void fn()
-        .catch((e: unknown) =>
-          logger.error('saga-kit: background loop failed', { error: String(e) }),
-        )
-        .finally(() => {
-          if (!closed) timers.push(setTimeout(tick, everyMs))
-        })
-    }
-    tick()
+  const loops: BackgroundLoop[] = []
+  const loop = (work: () => Promise<unknown>, everyMs: number): void => {
+    const background = new BackgroundLoop(work, everyMs, (e) =>
+      logger.error('saga-kit: background loop failed', { error: String(e) }),
+    )
+    loops.push(background)
+    background.start()
   }
 
   const orchestrator: Orchestrator = {
@@ -255,10 +250,12 @@ export function createOrchestrator(options: OrchestratorOptions): Orchestrator {
     metrics: () => metrics.snapshot(),
     async close() {
       closed = true
-      for (const t of timers.splice(0)) clearTimeout(t)
+      for (const background of loops.splice(0)) background.stop()
       await subscription?.close()
     },
   }
-  registerOrchestratorProbe(orchestrator, () => ({ pendingTimers: timers.length }))
+  registerOrchestratorProbe(orchestrator, () => ({
+    pendingTimers: loops.reduce((sum, background) => sum + background.pendingTimers, 0),
+  }))
   return orchestrator
 }
