@@ -9,11 +9,7 @@ export class BackgroundLoop {
   #timer: NodeJS.Timeout | undefined
   #stopped = false
 
-  constructor(
-    work: () => Promise<unknown>,
-    everyMs: number,
-    onError: (error: unknown) => void,
-  ) {
+  constructor(work: () => Promise<unknown>, everyMs: number, onError: (error: unknown) => void) {
     this.#work = work
     this.#everyMs = everyMs
     this.#onError = onError

@@ -1,6 +1,3 @@
-/** The package version, so callers can log what they run. */
-export const VERSION = '0.0.0'
-
 export { defineSaga, SagaDefinition } from './core/define-saga.js'
 export type { LockConflictPolicy, SagaLockOptions, SagaOptions } from './core/define-saga.js'
 export { command, isCommand } from './core/types.js'
@@ -34,16 +31,15 @@ export type {
 } from './errors.js'
 export { SagaMetrics } from './events.js'
 export type { SagaEvent, SagaMetricsSnapshot } from './events.js'
-export { DEFAULTS } from './options.js'
+export { SAGA_DEFAULTS } from './options.js'
 export type { OrchestratorOptions } from './options.js'
 export { createOrchestrator } from './orchestrator.js'
-export type { Orchestrator, StartOptions } from './orchestrator.js'
+export type { Orchestrator, SagaStartOptions } from './orchestrator.js'
 export type { StartResult } from './postgres/start.js'
 export type { HistoryRecord, ListOptions, SagaView } from './postgres/queries.js'
-export type { FaultPoint } from './postgres/deps.js'
-export { migrate, MIGRATIONS } from './postgres/migrations.js'
+export { migrateSagaKit, MIGRATIONS } from './postgres/migrations.js'
 export { withTx, ClientTx } from './postgres/tx.js'
-export { createParticipant, defineParticipant, SimulatedCrash } from './participant.js'
+export { createParticipant, defineParticipant } from './participant.js'
 export type {
   CommandContext,
   CommandHandler,
@@ -64,16 +60,8 @@ export { createReactor, emitEvent } from './choreography.js'
 export type { DomainEvent, ReactionContext, Reactor, ReactorOptions } from './choreography.js'
 export { createMemoryTransport, MemoryTransport } from './transport/memory-transport.js'
 export type { MemoryTransportOptions } from './transport/memory-transport.js'
-export { silentLogger, systemClock } from './ports.js'
-export type {
-  Clock,
-  Logger,
-  Delivery,
-  MessageHandler,
-  SagaTransport,
-  Subscription,
-  TransportMessage,
-} from './ports.js'
+export type { Clock, Logger } from '@faultline/common'
+export type { Delivery, MessageHandler, SagaTransport, Subscription, SagaMessage } from './ports.js'
 export { contextFromHeaders, traceHeaders } from './telemetry.js'
 export { createPgQueueTransport, PgQueueTransport } from './transport/pg-queue-transport.js'
 export type { PgQueueTransportOptions } from './transport/pg-queue-transport.js'

@@ -1,11 +1,13 @@
 import { randomUUID } from 'node:crypto'
-import type { SagaDefinition } from './core/define-saga.js'
+import { SagaDefinition } from './core/define-saga.js'
 import type { InstanceRecord } from './core/records.js'
 import type { SagaTx } from './core/types.js'
 import { BackgroundLoop } from './background-loop.js'
 import { SagaKitError } from './errors.js'
 import { SagaMetrics, type SagaMetricsSnapshot } from './events.js'
-import { DEFAULTS, type OrchestratorOptions } from './options.js'
+import { type OrchestratorOptions, resolveOrchestratorOptions } from './options.js'
+import { faultHookOf } from './fault-hook.js'
+import { invalidOption, MAX_TIMER_MS } from './validate.js'
 import { checkCompatibility } from './postgres/compatibility.js'
 import type { EngineDeps } from './postgres/deps.js'
 import { sagaPasses } from './postgres/advance.js'
@@ -20,15 +22,17 @@ import {
   type SagaView,
 } from './postgres/queries.js'
 import { handleReply } from './postgres/replies.js'
+import { asSchemaError, requireSagaSchema } from './postgres/schema.js'
 import { type StartResult, startInTx, startPass } from './postgres/start.js'
 import type { ClientTx } from './postgres/tx.js'
 import { withTxChain } from './postgres/tx-chain.js'
-import { silentLogger, systemClock, type Subscription } from './ports.js'
+import { silentLogger, systemClock } from '@faultline/common'
+import { type Subscription } from './ports.js'
 import { defaultTracer } from './telemetry.js'
 import { registerOrchestratorProbe } from './testing/probes.js'
 
 /** Options of one `start()` call. */
-export interface StartOptions {
+export interface SagaStartOptions {
   /** The saga's id; starting the same id again returns the existing saga. */
   readonly sagaId: string
   /**
@@ -40,7 +44,7 @@ export interface StartOptions {
 
 /** A durable saga orchestrator over Postgres. */
 export interface Orchestrator {
-  start<Data>(sagaName: string, data: Data, options: StartOptions): Promise<StartResult>
+  start<Data>(sagaName: string, data: Data, options: SagaStartOptions): Promise<StartResult>
   get(sagaId: string): Promise<SagaView | undefined>
   list(options?: ListOptions): Promise<InstanceRecord[]>
   history(sagaId: string): Promise<HistoryRecord[]>
@@ -63,17 +67,34 @@ export interface Orchestrator {
   close(): Promise<void>
 }
 
+const WHERE = 'createOrchestrator()'
+
+/** Runs `call`; a Postgres "no such table" from a missing saga schema becomes E_SAGA_SCHEMA_MISSING. */
+async function schemaChecked<Result>(where: string, call: () => Promise<Result>): Promise<Result> {
+  try {
+    return await call()
+  } catch (error) {
+    throw asSchemaError(error, where)
+  }
+}
+
 function registry(sagas: OrchestratorOptions['sagas']): Map<string, SagaDefinition<unknown>> {
   const map = new Map<string, SagaDefinition<unknown>>()
   for (const def of sagas) {
+    if (!(def instanceof SagaDefinition))
+      throw invalidOption(WHERE, 'sagas', def, 'an array of defineSaga() definitions')
     if (map.has(def.name))
-      throw new SagaKitError('E_SAGA_BAD_OPTION', `Two sagas are named "${def.name}".`, {
-        context: { sagaName: def.name },
-      })
+      throw new SagaKitError(
+        'E_SAGA_INVALID_OPTION',
+        `${WHERE}: two sagas are named "${def.name}"; give each saga a name of its own.`,
+        { context: { option: 'sagas', sagaName: def.name } },
+      )
     if (def.groups.length === 0)
-      throw new SagaKitError('E_SAGA_BAD_OPTION', `Saga "${def.name}" has no steps.`, {
-        context: { sagaName: def.name },
-      })
+      throw new SagaKitError(
+        'E_SAGA_INVALID_OPTION',
+        `${WHERE}: saga "${def.name}" has no steps; add one with .step().`,
+        { context: { option: 'sagas', sagaName: def.name } },
+      )
     map.set(def.name, def as SagaDefinition<unknown>)
   }
   return map
@@ -83,26 +104,19 @@ function registry(sagas: OrchestratorOptions['sagas']): Map<string, SagaDefiniti
  * Refuses a `start()` without a usable `{ sagaId }` (JavaScript callers can omit it). The id is
  * not generated: it is what makes a repeated start (a retried request) a no-op.
  */
-function checkStartOptions(sagaName: string, opts: StartOptions | undefined): void {
+function checkStartOptions(sagaName: string, opts: SagaStartOptions | undefined): void {
   const sagaId: unknown = typeof opts === 'object' && opts !== null ? opts.sagaId : undefined
   if (typeof sagaId === 'string' && sagaId.length > 0 && sagaId.length <= 200) return
   throw new SagaKitError(
-    'E_SAGA_BAD_OPTION',
+    'E_SAGA_INVALID_OPTION',
     `start("${sagaName}", data, { sagaId }) needs a sagaId: a non-empty string of at most 200 characters that names this saga, so that starting it again is a no-op.`,
     { context: { sagaName } },
   )
 }
 
-function positiveMs(name: string, value: number): number {
-  if (Number.isFinite(value) && value > 0) return value
-  throw new SagaKitError(
-    'E_SAGA_BAD_OPTION',
-    `createOrchestrator(): ${name} must be a positive number of milliseconds (got ${String(value)}).`,
-  )
-}
-
-/** Creates an orchestrator; call `migrate(db)` once before, and `listen()` to process work. */
+/** Creates an orchestrator; call `migrateSagaKit(db)` once before, and `listen()` to process work. */
 export function createOrchestrator(options: OrchestratorOptions): Orchestrator {
+  const resolved = resolveOrchestratorOptions(options)
   const sagas = registry(options.sagas)
   const metrics = new SagaMetrics()
   const logger = options.logger ?? silentLogger
@@ -114,26 +128,23 @@ export function createOrchestrator(options: OrchestratorOptions): Orchestrator {
     clock: options.clock ?? systemClock,
     logger,
     tracer: options.tracer ?? defaultTracer(),
-    ownerId: options.ownerId ?? randomUUID(),
-    leaseMs: options.leaseMs ?? DEFAULTS.leaseMs,
-    startCommitWaitMs: positiveMs(
-      'startCommitWaitMs',
-      options.startCommitWaitMs ?? DEFAULTS.startCommitWaitMs,
-    ),
-    replyChannel: options.replyChannel ?? DEFAULTS.replyChannel,
+    ownerId: resolved.ownerId ?? randomUUID(),
+    leaseMs: resolved.leaseMs,
+    startCommitWaitMs: resolved.startCommitWaitMs,
+    replyChannel: resolved.replyChannel,
     random: options.random ?? Math.random,
     emit: (event) => {
       metrics.record(event)
       options.onEvent?.(event)
     },
-    faultPoint: options.faultPoint ?? (() => {}),
+    fault: faultHookOf(options),
     wake: (sagaId) =>
       void advance(sagaId).catch((e: unknown) =>
-        logger.error('saga-kit: advance failed', { sagaId, error: String(e) }),
+        logger.error({ sagaId, error: String(e) }, 'saga-kit: advance failed'),
       ),
   }
   const hookError = (e: unknown): void =>
-    logger.error('saga-kit: after-commit hook failed', { error: String(e) })
+    logger.error({ error: String(e) }, 'saga-kit: after-commit hook failed')
 
   const running = (): boolean => !closed
 
@@ -146,7 +157,7 @@ export function createOrchestrator(options: OrchestratorOptions): Orchestrator {
   async function start<Data>(
     sagaName: string,
     data: Data,
-    opts: StartOptions,
+    opts: SagaStartOptions,
   ): Promise<StartResult> {
     checkStartOptions(sagaName, opts)
     const def = sagas.get(sagaName)
@@ -187,9 +198,12 @@ export function createOrchestrator(options: OrchestratorOptions): Orchestrator {
         if (id === null) break
         touched++
       } catch (error) {
-        logger.error('saga-kit: advancing a due saga failed; will retry on a later poll', {
-          error: String(error),
-        })
+        logger.error(
+          {
+            error: String(error),
+          },
+          'saga-kit: advancing a due saga failed; will retry on a later poll',
+        )
         break
       }
     }
@@ -210,27 +224,38 @@ export function createOrchestrator(options: OrchestratorOptions): Orchestrator {
   const loops: BackgroundLoop[] = []
   const loop = (work: () => Promise<unknown>, everyMs: number): void => {
     const background = new BackgroundLoop(work, everyMs, (e) =>
-      logger.error('saga-kit: background loop failed', { error: String(e) }),
+      logger.error({ error: String(e) }, 'saga-kit: background loop failed'),
     )
     loops.push(background)
     background.start()
   }
 
+  async function operateAndAdvance(
+    sagaId: string,
+    action: 'retry' | 'skip',
+    stepId?: string,
+  ): Promise<void> {
+    if (await operate(deps, sagaId, action, stepId)) await advance(sagaId)
+  }
+
   const orchestrator: Orchestrator = {
-    start,
-    get: (sagaId) => getSaga(deps.db, sagaId),
-    list: (opts) => listSagas(deps.db, opts),
-    history: (sagaId) => sagaHistory(deps.db, sagaId),
-    resume: async (sagaId) =>
-      void ((await operate(deps, sagaId, 'retry')) && (await advance(sagaId))),
-    retryStep: async (sagaId, stepId) =>
-      void ((await operate(deps, sagaId, 'retry', stepId)) && (await advance(sagaId))),
-    skipStep: async (sagaId, stepId) =>
-      void ((await operate(deps, sagaId, 'skip', stepId)) && (await advance(sagaId))),
-    advance,
-    runDue,
-    checkDefinitions: () => checkCompatibility(deps.db, sagas),
+    start: (sagaName, data, opts) => schemaChecked('start()', () => start(sagaName, data, opts)),
+    get: (sagaId) => schemaChecked('get()', () => getSaga(deps.db, sagaId)),
+    list: (opts) => schemaChecked('list()', () => listSagas(deps.db, opts)),
+    history: (sagaId) => schemaChecked('history()', () => sagaHistory(deps.db, sagaId)),
+    resume: (sagaId) => schemaChecked('resume()', () => operateAndAdvance(sagaId, 'retry')),
+    retryStep: (sagaId, stepId) =>
+      schemaChecked('retryStep()', () => operateAndAdvance(sagaId, 'retry', stepId)),
+    skipStep: (sagaId, stepId) =>
+      schemaChecked('skipStep()', () => operateAndAdvance(sagaId, 'skip', stepId)),
+    advance: (sagaId) => schemaChecked('advance()', () => advance(sagaId)),
+    runDue: (limit) => schemaChecked('runDue()', () => runDue(limit)),
+    async checkDefinitions() {
+      await requireSagaSchema(deps.db, 'checkDefinitions()')
+      await checkCompatibility(deps.db, sagas)
+    },
     async listen() {
+      await requireSagaSchema(deps.db, 'listen()')
       await checkCompatibility(deps.db, sagas)
       subscription = await deps.transport.subscribe(
         deps.replyChannel,
@@ -239,13 +264,11 @@ export function createOrchestrator(options: OrchestratorOptions): Orchestrator {
           if (more !== null) await advance(more)
         },
       )
-      const concurrency = options.concurrency ?? DEFAULTS.concurrency
-      const pollMs = options.pollIntervalMs ?? DEFAULTS.pollIntervalMs
-      for (let n = 0; n < concurrency; n++) loop(() => pollDue(pollMs), pollMs)
-      loop(
-        () => renewLeases(deps),
-        Math.min(2 ** 31 - 1, Math.max(50, Math.floor(deps.leaseMs / 3))),
-      )
+      const pollMs = resolved.pollIntervalMs
+      for (let index = 0; index < resolved.concurrency; index++) {
+        loop(() => pollDue(pollMs), pollMs)
+      }
+      loop(() => renewLeases(deps), Math.min(MAX_TIMER_MS, Math.floor(deps.leaseMs / 3)))
     },
     metrics: () => metrics.snapshot(),
     async close() {

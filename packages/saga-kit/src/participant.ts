@@ -5,25 +5,20 @@ import {
   decodeCommand,
   participantChannel,
   type ReplyBody,
-  sagaMessage,
+  buildSagaMessage,
 } from './core/messages.js'
 import type { Direction, SagaTx } from './core/types.js'
 import { type ErrorRecord, SagaKitError, toErrorRecord } from './errors.js'
 import { deadLetter } from './postgres/repo.js'
+import { asSchemaError, requireSagaSchema } from './postgres/schema.js'
 import { ClientTx, inline, withTx } from './postgres/tx.js'
-import {
-  type Clock,
-  type Delivery,
-  type Logger,
-  type SagaTransport,
-  type Subscription,
-  type TransportMessage,
-  silentLogger,
-  systemClock,
-} from './ports.js'
+import { type Clock, type Logger, silentLogger, systemClock } from '@faultline/common'
+import { type Delivery, type SagaTransport, type Subscription, type SagaMessage } from './ports.js'
 import { contextFromHeaders, defaultTracer, traceHeaders } from './telemetry.js'
 import { checkEntityLock, handlerOf } from './participant-locks.js'
-import type { EntityLockCheck, ParticipantHandler } from './participant-locks.js'
+import type { ParticipantHandler } from './participant-locks.js'
+import { faultHookOf, SimulatedCrash } from './fault-hook.js'
+import { checkOptions, checkPort, invalidOption } from './validate.js'
 
 /** What a participant's handler receives. */
 export interface CommandContext {
@@ -67,7 +62,7 @@ export function defineParticipant(
 
 /** Options of {@link createParticipant}. */
 export interface ParticipantOptions {
-  /** The participant's own database; it holds `saga.inbox` (run `migrate(db)` on it). */
+  /** The participant's own database; it holds `saga.inbox` (run `migrateSagaKit(db)` on it). */
   readonly db: Pool
   readonly transport: SagaTransport
   readonly definition: ParticipantDefinition
@@ -76,16 +71,12 @@ export interface ParticipantOptions {
   /** @default a silent logger */
   readonly logger?: Logger
   readonly tracer?: Tracer
-  /** Test hook after the handler's effect, before commit; throwing there simulates a crash. */
-  readonly afterEffect?: (key: string) => void | Promise<void>
-  /** Test hook after a command's entity lock was checked, before its verdict is acted on. */
-  readonly onEntityLock?: (check: EntityLockCheck) => void | Promise<void>
 }
 
 /** A running participant. */
 export interface Participant {
   /** Handles one delivered command (the transport calls it; tests may too). */
-  handle(message: TransportMessage): Promise<void>
+  handle(message: SagaMessage): Promise<void>
   listen(): Promise<void>
   close(): Promise<void>
 }
@@ -146,16 +137,18 @@ const replyOf = (
  * without) its command leaves a tombstone, so the late command is refused and never applied.
  */
 export function createParticipant(options: ParticipantOptions): Participant {
+  checkParticipantOptions(options)
   const { db, transport, definition } = options
   const clock = options.clock ?? systemClock
   const logger = options.logger ?? silentLogger
   const tracer = options.tracer ?? defaultTracer()
+  const fault = faultHookOf(options)
   let subscription: Subscription | undefined
 
   async function execute(
     tx: SagaTx,
     cmd: CommandBody,
-    message: TransportMessage,
+    message: SagaMessage,
   ): Promise<ReplyBody | null> {
     const { name } = definition
     const key = cmd.idempotencyKey
@@ -216,7 +209,7 @@ export function createParticipant(options: ParticipantOptions): Participant {
       await deadLetter(tx.client, now, name, error.message, message)
       return replyOf(cmd, 'failed', { error })
     }
-    const locked = await checkEntityLock(tx, handler, name, cmd, message, now, options.onEntityLock)
+    const locked = await checkEntityLock(tx, handler, name, cmd, message, now, fault)
     if (locked === 'stashed') return null // no reply until the lock is released and it is replayed
     // A refusal is final for this attempt but not remembered: a retry (an operator's) checks again.
     if (locked !== null) return replyOf(cmd, 'failed', { error: toErrorRecord(locked) })
@@ -233,12 +226,16 @@ export function createParticipant(options: ParticipantOptions): Participant {
           attempt: cmd.attempt,
           headers: message.headers,
         })) ?? null
-      await options.afterEffect?.(key)
+      await fault('participant:after-effect', {
+        sagaId: cmd.sagaId,
+        stepId: cmd.stepId,
+        idempotencyKey: key,
+      })
       const reply = replyOf(cmd, 'ok', { result })
       await record(tx, name, key, cmd.direction, 'ok', reply, clock.now())
       return reply
     } catch (error) {
-      if (isCrash(error)) throw error
+      if (error instanceof SimulatedCrash) throw error
       await tx.client.query('ROLLBACK TO SAVEPOINT participant')
       const rec = toErrorRecord(error)
       const reply = replyOf(cmd, 'failed', { error: rec })
@@ -248,16 +245,19 @@ export function createParticipant(options: ParticipantOptions): Participant {
     }
   }
 
-  async function handle(message: TransportMessage, delivery?: Delivery): Promise<void> {
+  async function handle(message: SagaMessage, delivery?: Delivery): Promise<void> {
     // The transport's inbox transaction, when it is on this participant's database: one commit
     // for the inbox entry, the effect and the reply instead of a transaction of our own.
     const shared = delivery?.db === db ? delivery.tx : undefined
     const cmd = decodeCommand(message)
     if (typeof cmd === 'string') {
-      logger.warn(`saga-kit: malformed command dead-lettered: ${cmd}`, {
-        participant: definition.name,
-        messageId: message.id,
-      })
+      logger.warn(
+        {
+          participant: definition.name,
+          messageId: message.id,
+        },
+        `saga-kit: malformed command dead-lettered: ${cmd}`,
+      )
       await (shared?.client ?? db).query(
         'INSERT INTO saga.dead_letter (at, source, reason, message) VALUES ($1,$2,$3,$4)',
         [clock.now(), definition.name, cmd, JSON.stringify(message)],
@@ -282,7 +282,7 @@ export function createParticipant(options: ParticipantOptions): Participant {
       await transport.send(
         tx,
         cmd.replyTo,
-        sagaMessage(`${message.type}.reply`, reply, traceHeaders(span)),
+        buildSagaMessage(`${message.type}.reply`, reply, traceHeaders(span)),
       )
     }
     try {
@@ -294,8 +294,15 @@ export function createParticipant(options: ParticipantOptions): Participant {
   }
 
   return {
-    handle,
+    handle: async (message) => {
+      try {
+        await handle(message)
+      } catch (error) {
+        throw asSchemaError(error, `participant "${definition.name}"`)
+      }
+    },
     async listen() {
+      await requireSagaSchema(db, `participant "${definition.name}" listen()`)
       subscription = await transport.subscribe(participantChannel(definition.name), handle)
     },
     async close() {
@@ -304,9 +311,28 @@ export function createParticipant(options: ParticipantOptions): Participant {
   }
 }
 
-/** Marker for simulated crashes thrown by test hooks: they abort the transaction, not the step. */
-export class SimulatedCrash extends Error {
-  override readonly name = 'SimulatedCrash'
-}
+const WHERE = 'createParticipant()'
 
-const isCrash = (error: unknown): boolean => error instanceof SimulatedCrash
+/** Throws `E_SAGA_INVALID_OPTION` naming the first option of `options` that is wrong. */
+function checkParticipantOptions(options: ParticipantOptions): void {
+  checkOptions(WHERE, options)
+  checkPort(WHERE, 'db', options.db, 'a pg Pool', ['query', 'connect'])
+  checkPort(WHERE, 'transport', options.transport, 'a SagaTransport', ['send', 'subscribe'])
+  const definition = options.definition as Partial<ParticipantDefinition> | undefined
+  if (
+    typeof definition !== 'object' ||
+    definition === null ||
+    typeof definition.name !== 'string' ||
+    typeof definition.handlers !== 'object' ||
+    definition.handlers === null
+  ) {
+    throw invalidOption(WHERE, 'definition', definition, 'a defineParticipant() definition')
+  }
+  if (options.clock !== undefined) checkPort(WHERE, 'clock', options.clock, 'a Clock', ['now'])
+  if (options.logger !== undefined) {
+    checkPort(WHERE, 'logger', options.logger, 'a Logger', ['debug', 'info', 'warn', 'error'])
+  }
+  if (options.tracer !== undefined) {
+    checkPort(WHERE, 'tracer', options.tracer, 'an OpenTelemetry Tracer', ['startSpan'])
+  }
+}

@@ -14,15 +14,24 @@ import {
   type EventPublisher,
 } from '@faultline/sync-kit'
 import type { SagaTx } from './core/types.js'
+import { SagaKitError } from './errors.js'
 import { ClientTx } from './postgres/tx.js'
 import { appendOneStatement } from './transport/sync-kit-outbox.js'
 import {
-  type Logger,
+  checkFunction,
+  checkInt,
+  checkMs,
+  checkOptions,
+  checkPort,
+  checkText,
+  invalidOption,
+} from './validate.js'
+import { type Logger, silentLogger } from '@faultline/common'
+import {
   type MessageHandler,
   type SagaTransport,
   type Subscription,
-  type TransportMessage,
-  silentLogger,
+  type SagaMessage,
 } from './ports.js'
 
 /** The sync-kit event type that carries every saga message. */
@@ -62,6 +71,117 @@ export interface SyncKitTransportOptions {
   readonly logger?: Logger
 }
 
+const WHERE = 'createSyncKitTransport()'
+
+/** Throws `E_SAGA_INVALID_OPTION` naming the first option of `options` that is wrong. */
+function checkSyncKitTransportOptions(options: SyncKitTransportOptions): void {
+  checkOptions(WHERE, options)
+  checkPort(WHERE, 'store', options.store, 'a sync-kit ConsumerStore', [
+    'transaction',
+    'claim',
+    'lastSequence',
+  ])
+  if (options.db !== undefined)
+    checkPort(WHERE, 'db', options.db, 'a pg Pool', ['query', 'connect'])
+  if (typeof options.eventConsumer !== 'function') {
+    throw invalidOption(
+      WHERE,
+      'eventConsumer',
+      options.eventConsumer,
+      'a function returning a sync-kit EventConsumer',
+    )
+  }
+  checkPort(WHERE, 'deadLetters', options.deadLetters, 'a sync-kit EventPublisher', ['publish'])
+  if (options.groupPrefix !== undefined) checkText(WHERE, 'groupPrefix', options.groupPrefix)
+  checkFunction(WHERE, 'topic', options.topic)
+  checkInt(WHERE, 'maxAttempts', options.maxAttempts, 20, 1, 1_000_000)
+  if (options.maxBatchSize !== undefined) {
+    checkInt(WHERE, 'maxBatchSize', options.maxBatchSize, 1, 1, 100_000)
+  }
+  checkMs(WHERE, 'startTimeoutMs', options.startTimeoutMs, 60_000, 0)
+  if (options.logger !== undefined) {
+    checkPort(WHERE, 'logger', options.logger, 'a Logger', ['debug', 'info', 'warn', 'error'])
+  }
+}
+
+/**
+ * sync-kit's consumer takes its own logger shape, `(message, fields)`; saga-kit's is the common
+ * pino-shaped one, `(fields, message)`.
+ */
+function syncKitLogger(logger: Logger) {
+  const forward =
+    (log: Logger['info']) =>
+    (message: string, fields?: Record<string, unknown>): void =>
+      log(fields ?? {}, message)
+  return {
+    debug: forward(logger.debug),
+    info: forward(logger.info),
+    warn: forward(logger.warn),
+    error: forward(logger.error),
+  }
+}
+
+/** The topic a relay publishes a channel's messages to, sync-kit's `outbox.event.<aggregateType>`. */
+const defaultTopic = (channel: string): string => `outbox.event.${channel}`
+
+/** What to run when sync-kit's tables are missing (sync-kit's own migration function). */
+const SYNC_KIT_MIGRATE = 'migrate(db) from @faultline/sync-kit'
+
+function syncKitSchemaMissing(found: string, cause?: unknown): SagaKitError {
+  return new SagaKitError(
+    'E_SAGA_SCHEMA_MISSING',
+    `createSyncKitTransport(): ${found}. The sync-kit transport keeps saga messages in sync-kit's outbox and inbox: run ${SYNC_KIT_MIGRATE} on this database once, besides migrateSagaKit(db).`,
+    { cause },
+  )
+}
+
+/** Throws E_SAGA_SCHEMA_MISSING unless `db` holds sync-kit's outbox and inbox tables. */
+async function requireSyncKitSchema(db: Pool): Promise<void> {
+  const { rows } = await db.query<{ missing: string[] }>(
+    `SELECT array_remove(ARRAY[
+       CASE WHEN to_regclass('sync_outbox') IS NULL THEN 'sync_outbox' END,
+       CASE WHEN to_regclass('sync_inbox') IS NULL THEN 'sync_inbox' END], NULL) AS missing`,
+  )
+  const missing = rows[0]?.missing ?? []
+  if (missing.length > 0) {
+    throw syncKitSchemaMissing(`sync-kit's ${missing.join(' and ')} table is not in this database`)
+  }
+}
+
+/** A Postgres "no such table" about sync-kit's outbox as E_SAGA_SCHEMA_MISSING; else unchanged. */
+function asSyncKitSchemaError(error: unknown): unknown {
+  const code = (error as { code?: unknown } | null)?.code
+  const message = error instanceof Error ? error.message : String(error)
+  if (code === '42P01' && /sync_/.test(message)) {
+    return syncKitSchemaMissing(`Postgres says: ${message}`, error)
+  }
+  return error
+}
+
+/**
+ * Creates the channel's topic when it does not exist, through the dead-letter publisher (a
+ * topic is then created with the broker's default partition count, `num.partitions`), so a
+ * subscription never waits on a topic nobody created. A publisher that cannot create topics
+ * leaves it to the broker. Failing to check or create it is `E_SAGA_TOPIC_MISSING`, naming it.
+ */
+async function ensureChannelTopic(
+  publisher: EventPublisher,
+  topic: string,
+  logger: Logger,
+): Promise<void> {
+  if (publisher.ensureTopic === undefined) return
+  try {
+    const status = await publisher.ensureTopic({ topic, fitMessagesOf: [], headroomBytes: 0 })
+    if (status.created) logger.info({ topic }, 'saga-kit: created the topic of a saga channel')
+  } catch (error) {
+    throw new SagaKitError(
+      'E_SAGA_TOPIC_MISSING',
+      `createSyncKitTransport(): topic "${topic}" could not be checked or created (${error instanceof Error ? error.message : String(error)}). Create it (e.g. kafka-topics --create --topic ${topic}), or let the deadLetters publisher's client create topics.`,
+      { cause: error, retryable: isSyncKitError(error) && error.retryable, context: { topic } },
+    )
+  }
+}
+
 /** Retries a start that fails with a retryable sync-kit error, e.g. "coordinator is loading". */
 async function startWithRetry(start: () => Promise<void>, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs
@@ -78,8 +198,8 @@ async function startWithRetry(start: () => Promise<void>, timeoutMs: number): Pr
 const isRecord = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v)
 
-/** True for a payload shaped like a {@link TransportMessage} (its body is checked by the handler). */
-function isSagaMessage(m: unknown): m is TransportMessage {
+/** True for a payload shaped like a {@link SagaMessage} (its body is checked by the handler). */
+function isSagaMessage(m: unknown): m is SagaMessage {
   return (
     isRecord(m) &&
     typeof m.id === 'string' &&
@@ -96,7 +216,7 @@ function isSagaMessage(m: unknown): m is TransportMessage {
  * is consumed. Throwing instead would have sync-kit retry it (a payload never changes) for its
  * whole retry budget, holding back every saga message behind it on the partition.
  */
-function toMessage(event: EventEnvelope): TransportMessage {
+function toMessage(event: EventEnvelope): SagaMessage {
   const m = event.payload
   if (!isSagaMessage(m)) {
     return {
@@ -117,9 +237,11 @@ function toMessage(event: EventEnvelope): TransportMessage {
  * drops redeliveries before the saga handler (which is idempotent on its own as well).
  */
 export class SyncKitTransport implements SagaTransport {
-  constructor(private readonly options: SyncKitTransportOptions) {}
+  constructor(private readonly options: SyncKitTransportOptions) {
+    checkSyncKitTransportOptions(options)
+  }
 
-  async send(tx: SagaTx, channel: string, message: TransportMessage): Promise<void> {
+  async send(tx: SagaTx, channel: string, message: SagaMessage): Promise<void> {
     const event = {
       aggregateType: channel,
       aggregateId: message.key,
@@ -130,7 +252,10 @@ export class SyncKitTransport implements SagaTransport {
     // In saga-kit's own transactions the outbox row rides with the transaction's last write
     // (the checkpoint, the participant's inbox entry) instead of costing a round trip.
     if (tx instanceof ClientTx && tx.defers) await tx.defer(appendOneStatement(event, Date.now()))
-    else await appendEvents(tx.client, [event])
+    else
+      await appendEvents(tx.client, [event]).catch((error: unknown) => {
+        throw asSyncKitSchemaError(error)
+      })
   }
 
   async subscribe(channel: string, handler: MessageHandler): Promise<Subscription> {
@@ -140,6 +265,9 @@ export class SyncKitTransport implements SagaTransport {
     // The saga transaction of each event's latest attempt, by event id. sync-kit reports
     // `consumer:applied` only after the inbox transaction committed, which is when the handler's
     // after-commit hooks may run; a failed attempt's entry is replaced by the retry's.
+    if (db !== undefined) await requireSyncKitSchema(db)
+    const topic = (o.topic ?? defaultTopic)(channel)
+    await ensureChannelTopic(o.deadLetters, topic, logger)
     const pending = new Map<string, ClientTx>()
     const onEvent = (e: ConsumerEvent): void => {
       if (e.type !== 'consumer:applied' && e.type !== 'consumer:dead-lettered') return
@@ -148,12 +276,12 @@ export class SyncKitTransport implements SagaTransport {
       pending.delete(e.eventId)
       if (e.type === 'consumer:applied')
         tx?.runHooks((error) =>
-          logger.error('saga-kit: after-commit hook failed', { error: String(error) }),
+          logger.error({ error: String(error) }, 'saga-kit: after-commit hook failed'),
         )
     }
     const consumer = createConsumer<PoolClient>({
       groupId: `${o.groupPrefix ?? 'saga'}.${channel}`,
-      topics: [(o.topic ?? ((c: string) => `outbox.event.${c}`))(channel)],
+      topics: [topic],
       handlers: {
         [SAGA_EVENT_TYPE]: async (client, event) => {
           const message = toMessage(event)
@@ -173,7 +301,7 @@ export class SyncKitTransport implements SagaTransport {
       gapPolicy: 'report',
       maxAttempts: o.maxAttempts ?? 20,
       ...(o.maxBatchSize === undefined ? {} : { maxBatchSize: o.maxBatchSize }),
-      logger: { debug: () => {}, ...logger },
+      logger: syncKitLogger(logger),
     })
     await startWithRetry(() => consumer.start(), o.startTimeoutMs ?? 60_000)
     return {

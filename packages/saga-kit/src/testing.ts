@@ -4,3 +4,5 @@
  */
 export { probeOrchestrator } from './testing/probes.js'
 export type { OrchestratorProbe } from './testing/probes.js'
+export { faultHook, SimulatedCrash, withFaultHook } from './fault-hook.js'
+export type { FaultHook, FaultInfo, FaultPoint } from './fault-hook.js'

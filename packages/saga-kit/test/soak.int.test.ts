@@ -32,6 +32,14 @@ afterAll(async () => db?.stop())
 const connections = (): Promise<number> =>
   count(pool, 'SELECT count(*) n FROM pg_stat_activity WHERE datname = current_database()')
 
+/**
+ * Handles and requests keeping the event loop alive, timers left out: how many of the
+ * orchestrator's and the queue's loops wait on a timer at the moment of a sample, rather than on
+ * a query, is chance. The orchestrator's timers are counted exactly by its probe instead.
+ */
+const activeResourcesBesidesTimers = (): number =>
+  process.getActiveResourcesInfo().filter((resource) => resource !== 'Timeout').length
+
 const finished = (round: number): Promise<number> =>
   count(
     pool,
@@ -50,7 +58,9 @@ describe('soak: an orchestrator and two participants on a Postgres queue under s
     const participants = await startParticipants(pool, transport)
     const orchestrator = createOrchestrator({
       db: pool,
-      sagas: [orderSaga()],
+      // Long step timeouts: on a loaded machine a reply may take seconds, and a step that timed
+      // out would turn a saga meant to complete into a compensated one.
+      sagas: [orderSaga({ stepTimeoutMs: 120_000 })],
       transport,
       pollIntervalMs: POLL_INTERVAL_MS,
       concurrency: CONCURRENCY,
@@ -80,9 +90,8 @@ describe('soak: an orchestrator and two participants on a Postgres queue under s
         ),
       )
       await waitFor(async () => (await finished(round)) === SAGAS_PER_CYCLE, 120_000)
-      const sample = sampleProcess()
-      heap.push(sample.heapBytes)
-      resources.push(sample.activeResources)
+      heap.push(sampleProcess().heapBytes)
+      resources.push(activeResourcesBesidesTimers())
       sessions.push(await connections())
       timers.push(probeOrchestrator(orchestrator).pendingTimers)
     }
@@ -92,7 +101,7 @@ describe('soak: an orchestrator and two participants on a Postgres queue under s
 
     const verdicts = [
       checkFlat('heap after GC (bytes)', heap, { maxRelativeGrowth: 0.1, skip: WARM_UP_CYCLES }),
-      checkFlat('active resources', resources, {
+      checkFlat('active resources besides timers', resources, {
         maxRelativeGrowth: 0,
         absoluteTolerance: 2,
         skip: WARM_UP_CYCLES,

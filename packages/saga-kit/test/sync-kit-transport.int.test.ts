@@ -19,7 +19,7 @@ import {
 } from '@faultline/sync-kit/kafka'
 import {
   createOrchestrator,
-  migrate,
+  migrateSagaKit,
   withTx,
   type Orchestrator,
   type Participant,
@@ -54,7 +54,7 @@ beforeAll(async () => {
   pool = new pg.Pool({ connectionString: url, max: 30 })
   pool.on('error', () => {})
   await migrateSyncKit(pool)
-  await migrate(pool)
+  await migrateSagaKit(pool)
   await createShopTables(pool)
   const admin = new Kafka({ brokers: kafka.brokers, logLevel: logLevel.NOTHING }).admin()
   await admin.connect()

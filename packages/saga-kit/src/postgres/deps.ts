@@ -2,14 +2,9 @@ import type { Pool } from 'pg'
 import type { Tracer } from '@opentelemetry/api'
 import type { SagaDefinition } from '../core/define-saga.js'
 import type { SagaEvent } from '../events.js'
-import type { Clock, Logger, SagaTransport } from '../ports.js'
-
-/** A named point where tests inject crashes; a no-op in production. */
-export type FaultPoint =
-  | 'local-step:before-checkpoint'
-  | 'command:after-send'
-  | 'transition:before-commit'
-  | 'reply:before-apply'
+import type { FaultHook } from '../fault-hook.js'
+import { type Clock, type Logger } from '@faultline/common'
+import type { SagaTransport } from '../ports.js'
 
 /** Everything the engine needs, resolved once by `createOrchestrator`. */
 export interface EngineDeps {
@@ -27,10 +22,8 @@ export interface EngineDeps {
   readonly replyChannel: string
   readonly random: () => number
   readonly emit: (event: SagaEvent) => void
-  readonly faultPoint: (
-    point: FaultPoint,
-    info: { sagaId: string; stepId?: string },
-  ) => void | Promise<void>
+  /** The test hook at named points (see `withFaultHook`); a no-op in production. */
+  readonly fault: FaultHook
   /** Asks the orchestrator to advance a saga soon (after a commit), e.g. one just unstashed. */
   readonly wake: (sagaId: string) => void
 }

@@ -3,7 +3,7 @@ import type { SagaDefinition } from '../core/define-saga.js'
 import { applyOutcome, startedRow } from '../core/outcomes.js'
 import { decide, type Decision } from '../core/planner.js'
 import { type Snapshot, stepKey } from '../core/records.js'
-import { participantChannel, sagaMessage } from '../core/messages.js'
+import { buildSagaMessage, participantChannel } from '../core/messages.js'
 import { type CommandAction, type Direction, isCommand } from '../core/types.js'
 import { toErrorRecord } from '../errors.js'
 import { traceHeaders } from '../telemetry.js'
@@ -66,10 +66,10 @@ async function sendCommand(
   await deps.transport.send(
     tx,
     participantChannel(action.participant),
-    sagaMessage(action.command, body, traceHeaders(span)),
+    buildSagaMessage(action.command, body, traceHeaders(span)),
   )
   span.end()
-  await deps.faultPoint('command:after-send', { sagaId: ctx.sagaId, stepId: step.id })
+  await deps.fault('command:after-send', { sagaId: ctx.sagaId, stepId: step.id })
   recordStep(deps, tx, snap, cp, step, row, 'step.sent')
 }
 
@@ -153,8 +153,8 @@ export async function driveOn(
   const def = deps.sagas.get(snap.instance.sagaName) as AnyDef | undefined
   if (def === undefined) {
     deps.logger.warn(
-      'saga-kit: no definition for a stored saga; leaving it to another orchestrator',
       { sagaId: snap.instance.sagaId, sagaName: snap.instance.sagaName },
+      'saga-kit: no definition for a stored saga; leaving it to another orchestrator',
     )
     await persist(deps, tx, snap, cp, deps.clock.now() + deps.leaseMs)
     return false
@@ -208,6 +208,6 @@ async function persist(
     owner: active ? deps.ownerId : null,
     leaseUntil: active ? now + deps.leaseMs : null,
   }
-  await deps.faultPoint('transition:before-commit', { sagaId: snap.instance.sagaId })
+  await deps.fault('transition:before-commit', { sagaId: snap.instance.sagaId })
   await cp.write(tx, snap.instance, now)
 }

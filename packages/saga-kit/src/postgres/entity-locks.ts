@@ -3,7 +3,7 @@ import type { PoolClient } from 'pg'
 import { type CommandBody, participantChannel } from '../core/messages.js'
 import type { SagaTx } from '../core/types.js'
 import { SagaKitError } from '../errors.js'
-import type { SagaTransport, TransportMessage } from '../ports.js'
+import type { SagaTransport, SagaMessage } from '../ports.js'
 
 /** First key of the two-key advisory locks that guard entity keys (keeps them apart from others). */
 const ENTITY_GUARD_SPACE = 0x5a6a
@@ -80,7 +80,7 @@ export async function stashCommand(
     participant: string
     holder: string
     cmd: CommandBody
-    message: TransportMessage
+    message: SagaMessage
     at: number
   },
 ): Promise<void> {
@@ -111,7 +111,7 @@ export async function replayStashed(
   tx: SagaTx,
   lockKey: string,
 ): Promise<number> {
-  const { rows } = await tx.client.query<{ participant: string; message: TransportMessage }>(
+  const { rows } = await tx.client.query<{ participant: string; message: SagaMessage }>(
     `WITH d AS (DELETE FROM saga.stash WHERE lock_key = $1 RETURNING id, participant, message)
      SELECT participant, message FROM d ORDER BY id`,
     [lockKey],

@@ -95,7 +95,7 @@ export async function runLocal(
   )
   if (!outcome.ok) span.setStatus({ code: SpanStatusCode.ERROR, message: outcome.error.message })
   span.end()
-  await deps.faultPoint('local-step:before-checkpoint', { sagaId: ctx.sagaId, stepId: step.id })
+  await deps.fault('local-step:before-checkpoint', { sagaId: ctx.sagaId, stepId: step.id })
   const next = applyOutcome(step, row, outcome, deps.clock.now(), deps.random)
   const kind = outcome.ok ? 'step.completed' : outcome.timedOut ? 'step.timeout' : 'step.failed'
   recordStep(deps, tx, snap, cp, step, next, kind)

@@ -113,7 +113,7 @@ export const MIGRATIONS: readonly string[] = [
  * Creates or upgrades the `saga` schema. Safe to call from many processes at once: an advisory
  * lock serialises them and applied versions are recorded.
  */
-export async function migrate(db: Pool): Promise<void> {
+export async function migrateSagaKit(db: Pool): Promise<void> {
   const client = await db.connect()
   try {
     await client.query('BEGIN')

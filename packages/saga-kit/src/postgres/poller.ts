@@ -36,15 +36,18 @@ export async function claimAndRunOne(
       if (row === undefined) return null
       const instance = toInstance(row)
       if (instance.owner !== null && instance.owner !== deps.ownerId) {
-        deps.logger.info('saga-kit: taking over a saga whose lease expired', {
-          sagaId: instance.sagaId,
-          from: instance.owner,
-        })
+        deps.logger.info(
+          {
+            sagaId: instance.sagaId,
+            from: instance.owner,
+          },
+          'saga-kit: taking over a saga whose lease expired',
+        )
       }
       await drive(deps, tx, { instance, steps: await loadSteps(tx.client, instance.sagaId) })
       return instance.sagaId
     },
-    (e) => deps.logger.error('saga-kit: after-commit hook failed', { error: String(e) }),
+    (e) => deps.logger.error({ error: String(e) }, 'saga-kit: after-commit hook failed'),
     true,
   )
 }

@@ -4,7 +4,7 @@ import { decodeReply, type ReplyBody } from '../core/messages.js'
 import { applyReply } from '../core/outcomes.js'
 import { type Snapshot, stepKey } from '../core/records.js'
 import { isCommand } from '../core/types.js'
-import type { Delivery, TransportMessage } from '../ports.js'
+import type { Delivery, SagaMessage } from '../ports.js'
 import { contextFromHeaders } from '../telemetry.js'
 import type { EngineDeps } from './deps.js'
 import { drive } from './engine.js'
@@ -16,11 +16,11 @@ import { type ClientTx, withTx } from './tx.js'
 async function reject(
   deps: EngineDeps,
   tx: ClientTx,
-  message: TransportMessage,
+  message: SagaMessage,
   reason: string,
   sagaId?: string,
 ): Promise<false> {
-  deps.logger.warn(`saga-kit: reply dead-lettered: ${reason}`, { messageId: message.id, sagaId })
+  deps.logger.warn({ messageId: message.id, sagaId }, `saga-kit: reply dead-lettered: ${reason}`)
   await deadLetter(tx.client, deps.clock.now(), 'orchestrator', reason, message)
   tx.afterCommit(() => deps.emit({ type: 'message:dead-lettered', reason, sagaId }))
   return false
@@ -51,7 +51,7 @@ async function lockSaga(
 async function applyInTx(
   deps: EngineDeps,
   tx: ClientTx,
-  message: TransportMessage,
+  message: SagaMessage,
   reply: ReplyBody,
 ): Promise<boolean> {
   const savepointSet = localStepNext(deps, reply)
@@ -73,7 +73,7 @@ async function applyInTx(
       reply.sagaId,
     )
   }
-  await deps.faultPoint('reply:before-apply', { sagaId: reply.sagaId, stepId: reply.stepId })
+  await deps.fault('reply:before-apply', { sagaId: reply.sagaId, stepId: reply.stepId })
   const now = deps.clock.now()
   const key = stepKey(reply.stepId, reply.direction)
   const outcome =
@@ -150,7 +150,7 @@ function localStepNext(deps: EngineDeps, reply: ReplyBody): boolean {
  */
 export async function handleReply(
   deps: EngineDeps,
-  message: TransportMessage,
+  message: SagaMessage,
   delivery?: Delivery,
 ): Promise<string | null> {
   const reply = decodeReply(message)
@@ -175,7 +175,7 @@ export async function handleReply(
     return await withTx(
       deps.db,
       run,
-      (e) => deps.logger.error('saga-kit: after-commit hook failed', { error: String(e) }),
+      (e) => deps.logger.error({ error: String(e) }, 'saga-kit: after-commit hook failed'),
       true,
     )
   } finally {

@@ -21,6 +21,7 @@ export function registerOrchestratorProbe(
 /** The current probe of an orchestrator made by `createOrchestrator`. */
 export function probeOrchestrator(orchestrator: object): OrchestratorProbe {
   const read = orchestratorProbes.get(orchestrator)
-  if (read === undefined) throw new TypeError('probeOrchestrator(): not an orchestrator of saga-kit')
+  if (read === undefined)
+    throw new TypeError('probeOrchestrator(): not an orchestrator of saga-kit')
   return read()
 }

@@ -1,5 +1,6 @@
 import type { SagaTx } from '../core/types.js'
-import type { MessageHandler, SagaTransport, Subscription, TransportMessage } from '../ports.js'
+import { checkFunction, checkMs, checkOptions, checkRate } from '../validate.js'
+import type { MessageHandler, SagaTransport, Subscription, SagaMessage } from '../ports.js'
 
 /** Options of {@link createMemoryTransport}; the chaos knobs default to off. */
 export interface MemoryTransportOptions {
@@ -10,7 +11,7 @@ export interface MemoryTransportOptions {
   /** Delay before redelivering a message whose handler rejected. @default 20 */
   readonly redeliveryDelayMs?: number
   /** Drops a message instead of delivering it when this returns true (a participant that never answers). */
-  readonly drop?: (channel: string, message: TransportMessage) => boolean
+  readonly drop?: (channel: string, message: SagaMessage) => boolean
   /** @default Math.random */
   readonly random?: () => number
 }
@@ -21,22 +22,30 @@ export interface MemoryTransportOptions {
  */
 export class MemoryTransport implements SagaTransport {
   /** Every message handed over on commit, in order, for assertions. */
-  readonly sent: { channel: string; message: TransportMessage }[] = []
+  readonly sent: { channel: string; message: SagaMessage }[] = []
   private readonly handlers = new Map<string, MessageHandler[]>()
-  private readonly backlog = new Map<string, TransportMessage[]>()
+  private readonly backlog = new Map<string, SagaMessage[]>()
   private readonly idleWaiters: (() => void)[] = []
   private pending = 0
   private turn = 0
 
-  constructor(private readonly options: MemoryTransportOptions = {}) {}
+  constructor(private readonly options: MemoryTransportOptions = {}) {
+    const where = 'createMemoryTransport()'
+    checkOptions(where, options)
+    checkRate(where, 'duplicateRate', options.duplicateRate, 0)
+    checkMs(where, 'maxDelayMs', options.maxDelayMs, 0, 0)
+    checkMs(where, 'redeliveryDelayMs', options.redeliveryDelayMs, 20, 0)
+    checkFunction(where, 'drop', options.drop)
+    checkFunction(where, 'random', options.random)
+  }
 
-  send(tx: SagaTx, channel: string, message: TransportMessage): Promise<void> {
+  send(tx: SagaTx, channel: string, message: SagaMessage): Promise<void> {
     tx.afterCommit(() => this.publish(channel, message))
     return Promise.resolve()
   }
 
   /** Hands a message over as if a transaction had just committed it. */
-  publish(channel: string, message: TransportMessage): void {
+  publish(channel: string, message: SagaMessage): void {
     this.sent.push({ channel, message })
     if (this.options.drop?.(channel, message) === true) return
     const random = this.options.random ?? Math.random
@@ -66,12 +75,12 @@ export class MemoryTransport implements SagaTransport {
     return new Promise((resolve) => this.idleWaiters.push(resolve))
   }
 
-  private schedule(channel: string, message: TransportMessage, delayMs: number): void {
+  private schedule(channel: string, message: SagaMessage, delayMs: number): void {
     this.pending++
     setTimeout(() => void this.deliver(channel, message), delayMs)
   }
 
-  private async deliver(channel: string, message: TransportMessage): Promise<void> {
+  private async deliver(channel: string, message: SagaMessage): Promise<void> {
     const handlers = this.handlers.get(channel) ?? []
     const handler = handlers[this.turn++ % Math.max(1, handlers.length)]
     try {

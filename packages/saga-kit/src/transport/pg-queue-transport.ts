@@ -1,15 +1,14 @@
 import type { Pool, PoolClient } from 'pg'
 import type { SagaTx } from '../core/types.js'
+import { requireSagaSchema } from '../postgres/schema.js'
 import { withTx } from '../postgres/tx.js'
+import { checkInt, checkMs, checkOptions, checkPort } from '../validate.js'
+import { type Clock, type Logger, silentLogger, systemClock } from '@faultline/common'
 import {
-  type Clock,
-  type Logger,
   type MessageHandler,
   type SagaTransport,
   type Subscription,
-  type TransportMessage,
-  silentLogger,
-  systemClock,
+  type SagaMessage,
 } from '../ports.js'
 
 /** Options of {@link createPgQueueTransport}. */
@@ -45,11 +44,22 @@ export class PgQueueTransport implements SagaTransport {
   private listener: Promise<PoolClient> | undefined
   private subscriptions = 0
   constructor(private readonly options: PgQueueTransportOptions) {
+    const where = 'createPgQueueTransport()'
+    checkOptions(where, options)
+    checkPort(where, 'db', options.db, 'a pg Pool', ['query', 'connect'])
+    checkMs(where, 'pollIntervalMs', options.pollIntervalMs, 250)
+    checkInt(where, 'batchSize', options.batchSize, 20, 1, 10_000)
+    checkInt(where, 'concurrency', options.concurrency, 2, 1, 1_000)
+    checkMs(where, 'redeliveryDelayMs', options.redeliveryDelayMs, 200, 0)
+    if (options.clock !== undefined) checkPort(where, 'clock', options.clock, 'a Clock', ['now'])
+    if (options.logger !== undefined) {
+      checkPort(where, 'logger', options.logger, 'a Logger', ['debug', 'info', 'warn', 'error'])
+    }
     this.clock = options.clock ?? systemClock
     this.logger = options.logger ?? silentLogger
   }
 
-  async send(tx: SagaTx, channel: string, message: TransportMessage): Promise<void> {
+  async send(tx: SagaTx, channel: string, message: SagaMessage): Promise<void> {
     await tx.client.query(
       'INSERT INTO saga.message (channel, message, visible_at) VALUES ($1, $2, $3)',
       [channel, JSON.stringify(message), this.clock.now()],
@@ -57,6 +67,7 @@ export class PgQueueTransport implements SagaTransport {
   }
 
   async subscribe(channel: string, handler: MessageHandler): Promise<Subscription> {
+    await requireSagaSchema(this.options.db, 'the Postgres queue transport')
     await this.listen()
     this.subscriptions++
     let open = true
@@ -79,7 +90,7 @@ export class PgQueueTransport implements SagaTransport {
       const client = await this.options.db.connect()
       client.on('notification', (n) => this.wake(n.payload ?? ''))
       client.on('error', (e) =>
-        this.logger.warn('saga-kit: pg queue listener lost', { error: String(e) }),
+        this.logger.warn({ error: String(e) }, 'saga-kit: pg queue listener lost'),
       )
       await client.query('LISTEN saga_message')
       return client
@@ -125,7 +136,7 @@ export class PgQueueTransport implements SagaTransport {
       try {
         handled = await this.pollOnce(channel, handler)
       } catch (error) {
-        this.logger.error('saga-kit: pg queue poll failed', { channel, error: String(error) })
+        this.logger.error({ channel, error: String(error) }, 'saga-kit: pg queue poll failed')
       }
       if (handled === 0 && isOpen()) await this.idle(channel)
     }
@@ -135,7 +146,7 @@ export class PgQueueTransport implements SagaTransport {
   async pollOnce(channel: string, handler: MessageHandler): Promise<number> {
     return withTx(this.options.db, async (tx) => {
       const now = this.clock.now()
-      const { rows } = await tx.client.query<{ id: string; message: TransportMessage }>(
+      const { rows } = await tx.client.query<{ id: string; message: SagaMessage }>(
         `SELECT id, message FROM saga.message WHERE channel = $1 AND visible_at <= $2
          ORDER BY id LIMIT $3 FOR UPDATE SKIP LOCKED`,
         [channel, now, this.options.batchSize ?? 20],
@@ -145,10 +156,13 @@ export class PgQueueTransport implements SagaTransport {
           await handler(row.message)
           await tx.client.query('DELETE FROM saga.message WHERE id = $1', [row.id])
         } catch (error) {
-          this.logger.warn('saga-kit: handler failed; message will be redelivered', {
-            channel,
-            error: String(error),
-          })
+          this.logger.warn(
+            {
+              channel,
+              error: String(error),
+            },
+            'saga-kit: handler failed; message will be redelivered',
+          )
           await tx.client.query(
             'UPDATE saga.message SET visible_at = $2, attempts = attempts + 1 WHERE id = $1',
             [row.id, now + (this.options.redeliveryDelayMs ?? 200)],

@@ -1,5 +1,5 @@
 import { expect, test } from 'vitest'
-import type { SagaTransport, SagaTx, TransportMessage } from '@faultline/saga-kit'
+import type { SagaTransport, SagaTx, SagaMessage } from '@faultline/saga-kit'
 
 /** What a contract run needs: the transport, and a way to run work in a transaction of its kind. */
 export interface TransportFixture {
@@ -8,7 +8,7 @@ export interface TransportFixture {
   readonly inTx: (fn: (tx: SagaTx) => Promise<void>) => Promise<void>
 }
 
-const msg = (id: string): TransportMessage => ({
+const msg = (id: string): SagaMessage => ({
   id,
   key: 'k',
   type: 't',
@@ -24,7 +24,7 @@ const until = async (check: () => boolean): Promise<void> => {
 export function transportContract(name: string, make: () => Promise<TransportFixture>): void {
   test(`${name}: delivers what committed with body and headers intact, never what rolled back`, async () => {
     const { transport, inTx } = await make()
-    const seen: TransportMessage[] = []
+    const seen: SagaMessage[] = []
     const sub = await transport.subscribe('contract.a', (m) => Promise.resolve(void seen.push(m)))
     await inTx(async (tx) => transport.send(tx, 'contract.a', msg('committed')))
     await inTx(async (tx) => {
