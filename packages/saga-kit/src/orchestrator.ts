@@ -8,11 +8,11 @@ import { SagaMetrics, type SagaMetricsSnapshot } from './events.js'
 import { type OrchestratorOptions, resolveOrchestratorOptions } from './options.js'
 import { faultHookOf } from './fault-hook.js'
 import { invalidOption, MAX_TIMER_MS } from './validate.js'
-import { checkCompatibility } from './postgres/compatibility.js'
-import type { EngineDeps } from './postgres/deps.js'
-import { sagaPasses } from './postgres/advance.js'
-import { operate } from './postgres/operator.js'
-import { claimAndRunOne, renewLeases } from './postgres/poller.js'
+import { checkCompatibility } from './engine/compatibility.js'
+import type { EngineDeps } from './engine/engine-deps.js'
+import { sagaPasses } from './engine/saga-passes.js'
+import { operate } from './engine/operator.js'
+import { claimAndRunOne, renewLeases } from './engine/poller.js'
 import {
   getSaga,
   type HistoryRecord,
@@ -20,12 +20,12 @@ import {
   type ListOptions,
   sagaHistory,
   type SagaView,
-} from './postgres/queries.js'
-import { handleReply } from './postgres/replies.js'
-import { asSchemaError, requireSagaSchema } from './postgres/schema.js'
-import { type StartResult, startInTx, startPass } from './postgres/start.js'
-import type { ClientTx } from './postgres/tx.js'
-import { withTxChain } from './postgres/tx-chain.js'
+} from './engine/queries.js'
+import { handleReply } from './engine/replies.js'
+import { asSchemaError, requireSagaSchema } from './engine/schema.js'
+import { type StartResult, startInTx, startPass } from './engine/start.js'
+import type { ClientTx } from './engine/client-tx.js'
+import { withTxChain } from './engine/tx-chain.js'
 import { silentLogger, systemClock } from '@faultline/common'
 import { type Subscription } from './ports.js'
 import { defaultTracer } from './telemetry.js'

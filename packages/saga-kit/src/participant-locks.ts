@@ -3,7 +3,7 @@ import type { SagaTx } from './core/types.js'
 import type { SagaKitError } from './errors.js'
 import type { FaultHook } from './fault-hook.js'
 import type { SagaMessage } from './ports.js'
-import { entityLocked, entityLockHolder, stashCommand } from './postgres/entity-locks.js'
+import { entityLocked, entityLockHolder, stashCommand } from './engine/entity-locks.js'
 import type { CommandContext, CommandHandler } from './participant.js'
 
 /** What a participant does with a command whose entity another saga has locked. */

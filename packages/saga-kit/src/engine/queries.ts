@@ -1,6 +1,6 @@
 import type { Pool } from 'pg'
 import type { InstanceRecord, SagaState, StepRecord } from '../core/records.js'
-import { toInstance, toStep } from './repo.js'
+import { toInstance, toStep } from './saga-rows.js'
 
 /** A saga instance with its step log, as `get()` returns it. */
 export interface SagaView extends InstanceRecord {

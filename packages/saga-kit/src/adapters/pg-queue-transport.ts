@@ -1,7 +1,7 @@
 import type { Pool, PoolClient } from 'pg'
 import type { SagaTx } from '../core/types.js'
-import { requireSagaSchema } from '../postgres/schema.js'
-import { withTx } from '../postgres/tx.js'
+import { requireSagaSchema } from '../engine/schema.js'
+import { withTx } from '../engine/client-tx.js'
 import { checkInt, checkMs, checkOptions, checkPort } from '../validate.js'
 import { type Clock, type Logger, silentLogger, systemClock } from '@faultline/common'
 import {

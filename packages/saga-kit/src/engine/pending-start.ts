@@ -1,5 +1,5 @@
 import type { PoolClient, QueryResult } from 'pg'
-import { inline } from './tx.js'
+import { inline } from './client-tx.js'
 
 /** Whether a saga that the reply handler could not see exists after all. */
 export type StartVisibility = 'visible' | 'absent' | 'still-committing'

@@ -8,11 +8,11 @@ import { type CommandAction, type Direction, isCommand } from '../core/types.js'
 import { toErrorRecord } from '../errors.js'
 import { traceHeaders } from '../telemetry.js'
 import { Checkpoint } from './checkpoint.js'
-import type { EngineDeps } from './deps.js'
+import type { EngineDeps } from './engine-deps.js'
 import { runLocal } from './local-step.js'
 import { transition } from './transition.js'
 import { type AnyStep, recordStep, stepContext } from './steps.js'
-import type { ClientTx } from './tx.js'
+import type { ClientTx } from './client-tx.js'
 
 // Generic saga registry: each definition only ever sees its own data.
 type AnyDef = SagaDefinition<any> // eslint-disable-line @typescript-eslint/no-explicit-any

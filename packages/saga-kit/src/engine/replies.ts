@@ -6,12 +6,12 @@ import { type Snapshot, stepKey } from '../core/records.js'
 import { isCommand } from '../core/types.js'
 import type { Delivery, SagaMessage } from '../ports.js'
 import { contextFromHeaders } from '../telemetry.js'
-import type { EngineDeps } from './deps.js'
-import { drive } from './engine.js'
+import type { EngineDeps } from './engine-deps.js'
+import { drive } from './drive.js'
 import { Checkpoint } from './checkpoint.js'
 import { awaitPendingStart, type StartVisibility } from './pending-start.js'
-import { deadLetter, historyStatement, lockStatements, snapshotOf } from './repo.js'
-import { type ClientTx, withTx } from './tx.js'
+import { deadLetter, historyStatement, lockStatements, snapshotOf } from './saga-rows.js'
+import { type ClientTx, withTx } from './client-tx.js'
 
 async function reject(
   deps: EngineDeps,

@@ -4,10 +4,10 @@ import { type Snapshot, stepKey } from '../core/records.js'
 import type { Direction, LocalAction, LocalStepContext } from '../core/types.js'
 import { toErrorRecord } from '../errors.js'
 import type { Checkpoint } from './checkpoint.js'
-import type { EngineDeps } from './deps.js'
-import { StepTx, withinMs } from './step-fence.js'
+import type { EngineDeps } from './engine-deps.js'
+import { StepTx, withinMs } from './step-tx.js'
 import { type AnyStep, recordStep, stepContext } from './steps.js'
-import type { ClientTx } from './tx.js'
+import type { ClientTx } from './client-tx.js'
 
 /** Runs one attempt inside the savepoint; the savepoint is released or rolled back here. */
 async function attempt(

@@ -1,9 +1,9 @@
 import { stepKey, type Snapshot } from '../core/records.js'
 import { SagaKitError } from '../errors.js'
-import type { EngineDeps } from './deps.js'
-import { drive } from './engine.js'
-import { appendHistory, loadForUpdate, saveStep } from './repo.js'
-import { withTx } from './tx.js'
+import type { EngineDeps } from './engine-deps.js'
+import { drive } from './drive.js'
+import { appendHistory, loadForUpdate, saveStep } from './saga-rows.js'
+import { withTx } from './client-tx.js'
 
 /** What an operator does with the failed step of a FAILED saga. */
 export type OperatorAction = 'retry' | 'skip'

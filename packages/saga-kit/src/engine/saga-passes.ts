@@ -1,6 +1,6 @@
-import type { EngineDeps } from './deps.js'
-import { type Due, driveOn } from './engine.js'
-import { lockStatements, snapshotOf } from './repo.js'
+import type { EngineDeps } from './engine-deps.js'
+import { type Due, driveOn } from './drive.js'
+import { lockStatements, snapshotOf } from './saga-rows.js'
 import type { ChainedPass } from './tx-chain.js'
 
 /**

@@ -1,9 +1,9 @@
 import type { Decision } from '../core/planner.js'
 import type { Snapshot } from '../core/records.js'
 import type { Checkpoint } from './checkpoint.js'
-import type { EngineDeps } from './deps.js'
-import { releaseLock } from './locks.js'
-import type { ClientTx } from './tx.js'
+import type { EngineDeps } from './engine-deps.js'
+import { releaseLock } from './saga-locks.js'
+import type { ClientTx } from './client-tx.js'
 
 /**
  * Applies a state-machine decision that runs no step (advance, compensate, finish, fail) to the

@@ -1,5 +1,5 @@
 import type { Pool, PoolClient, QueryResult } from 'pg'
-import { ClientTx } from './tx.js'
+import { ClientTx } from './client-tx.js'
 
 /** One transaction of a {@link withTxChain}. */
 export interface ChainedPass {

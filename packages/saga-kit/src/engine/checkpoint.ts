@@ -1,8 +1,8 @@
 import type { InstanceRecord, StepRecord } from '../core/records.js'
 import { stepKey } from '../core/records.js'
 import type { SagaTx } from '../core/types.js'
-import { type HistoryEntry, STEP_COLUMNS, STEP_CONFLICT, stepParams } from './repo.js'
-import { ClientTx, inline } from './tx.js'
+import { type HistoryEntry, STEP_COLUMNS, STEP_CONFLICT, stepParams } from './saga-rows.js'
+import { ClientTx, inline } from './client-tx.js'
 
 // Writes every mutable column of an instance ($1..$12 of instanceParams); bumps its version.
 const SAVE_INSTANCE = `UPDATE saga.instance SET state=$2, cursor=$3, deadline_at=$4, next_wake_at=$5, owner=$6,

@@ -1,8 +1,8 @@
 import { type Snapshot, type StepRecord, stepKey } from '../core/records.js'
 import type { Direction, StepContext, StepDefinition } from '../core/types.js'
-import type { EngineDeps } from './deps.js'
+import type { EngineDeps } from './engine-deps.js'
 import type { Checkpoint } from './checkpoint.js'
-import type { ClientTx } from './tx.js'
+import type { ClientTx } from './client-tx.js'
 
 /** A step of any saga; each definition only ever sees its own data. */
 export type AnyStep = StepDefinition<unknown>

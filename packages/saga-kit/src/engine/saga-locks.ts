@@ -1,7 +1,7 @@
-import type { EngineDeps } from './deps.js'
+import type { EngineDeps } from './engine-deps.js'
 import { guardEntity, replayStashed } from './entity-locks.js'
-import { appendHistory } from './repo.js'
-import type { ClientTx } from './tx.js'
+import { appendHistory } from './saga-rows.js'
+import type { ClientTx } from './client-tx.js'
 
 /** What {@link acquireLock} found: `taken` when this call wrote the lock row itself. */
 export type LockAttempt =

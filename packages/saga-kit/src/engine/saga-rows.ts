@@ -9,7 +9,7 @@ import type {
 } from '../core/records.js'
 import { stepKey } from '../core/records.js'
 import type { Direction } from '../core/types.js'
-import { inline } from './tx.js'
+import { inline } from './client-tx.js'
 
 type Row = Record<string, unknown>
 const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v))
