@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto'
 import type { Pool } from 'pg'
 import type { SagaTx } from './core/types.js'
 import { requireSagaSchema } from './engine/schema.js'
-import { withTx } from './engine/client-tx.js'
+import { runInTx } from './engine/client-tx.js'
 import { checkOptions, checkPort, checkText, invalidOption } from './validate.js'
 import { type Clock, type Logger, silentLogger, systemClock } from '@faultline/common'
 import { type SagaTransport, type Subscription, type SagaMessage } from './ports.js'
@@ -78,7 +78,7 @@ export function createReactor(options: ReactorOptions): Reactor {
       logger.warn({ reactor: options.name, type: event.type }, 'saga-kit: event without id skipped')
       return
     }
-    await withTx(options.db, async (tx) => {
+    await runInTx(options.db, async (tx) => {
       const fresh = await tx.client.query(
         `INSERT INTO saga.inbox (participant, idempotency_key, direction, outcome, at)
          VALUES ($1,$2,'invoke','ok',$3) ON CONFLICT DO NOTHING`,

@@ -1,6 +1,16 @@
-export { defineSaga, SagaDefinition } from './core/define-saga.js'
-export type { LockConflictPolicy, SagaLockOptions, SagaOptions } from './core/define-saga.js'
-export { command, isCommand } from './core/types.js'
+/**
+ * `@faultline/saga-kit`: durable sagas with persisted reverse compensations, orchestration and
+ * choreography, on Postgres. Exactly what the README documents; the sync-kit transport is on
+ * `./sync-kit`, test helpers (fault hook, contract suite) on `./testing`.
+ */
+export { defineSaga } from './core/define-saga.js'
+export type {
+  LockConflictPolicy,
+  SagaDefinition,
+  SagaLockOptions,
+  SagaOptions,
+} from './core/define-saga.js'
+export { command } from './core/types.js'
 export type {
   CommandAction,
   Direction,
@@ -11,25 +21,12 @@ export type {
   SagaTx,
   StepAction,
   StepContext,
-  StepDefinition,
-  StepGroup,
   StepKind,
   StepOptions,
 } from './core/types.js'
-export { backoffDelayMs, DEFAULT_COMPENSATION_RETRY, DEFAULT_RETRY } from './core/backoff.js'
-export { decide, compensationPlan, needsCompensation } from './core/planner.js'
-export type { Decision } from './core/planner.js'
-export type { InstanceRecord, SagaState, Snapshot, StepRecord, StepStatus } from './core/records.js'
-export { decodeCommand, decodeReply, participantChannel } from './core/messages.js'
-export type { CommandBody, ReplyBody, StepAddress } from './core/messages.js'
-export { SagaKitError, isSagaKitError, rejectStep, toErrorRecord } from './errors.js'
-export type {
-  ErrorRecord,
-  SagaKitErrorCode,
-  SagaKitErrorContext,
-  SagaKitErrorOptions,
-} from './errors.js'
-export { SagaMetrics } from './events.js'
+export type { InstanceRecord, SagaState, StepRecord, StepStatus } from './core/records.js'
+export { isSagaKitError, rejectStep, SagaKitError } from './errors.js'
+export type { ErrorRecord, SagaKitErrorCode, SagaKitErrorContext } from './errors.js'
 export type { SagaEvent, SagaMetricsSnapshot } from './events.js'
 export { SAGA_DEFAULTS } from './options.js'
 export type { OrchestratorOptions } from './options.js'
@@ -37,8 +34,8 @@ export { createOrchestrator } from './orchestrator.js'
 export type { Orchestrator, SagaStartOptions } from './orchestrator.js'
 export type { StartResult } from './engine/start.js'
 export type { HistoryRecord, ListOptions, SagaView } from './engine/queries.js'
-export { migrateSagaKit, MIGRATIONS } from './engine/migrations.js'
-export { withTx, ClientTx } from './engine/client-tx.js'
+export { migrateSagaKit } from './engine/migrations.js'
+export { withTx } from './engine/client-tx.js'
 export { createParticipant, defineParticipant } from './participant.js'
 export type {
   CommandContext,
@@ -50,7 +47,6 @@ export type {
 export type {
   CommandLockPolicy,
   EntityCommandHandler,
-  EntityLockCheck,
   EntityOf,
   ParticipantHandler,
 } from './participant-locks.js'
@@ -58,10 +54,10 @@ export { assertUnlocked, entityLockHolder } from './engine/entity-locks.js'
 export type { AssertUnlockedOptions } from './engine/entity-locks.js'
 export { createReactor, emitEvent } from './choreography.js'
 export type { DomainEvent, ReactionContext, Reactor, ReactorOptions } from './choreography.js'
-export { createMemoryTransport, MemoryTransport } from './adapters/memory-transport.js'
-export type { MemoryTransportOptions } from './adapters/memory-transport.js'
-export type { Clock, Logger } from '@faultline/common'
-export type { Delivery, MessageHandler, SagaTransport, Subscription, SagaMessage } from './ports.js'
+export { createMemoryTransport } from './adapters/memory-transport.js'
+export type { MemoryTransport, MemoryTransportOptions } from './adapters/memory-transport.js'
+export { createPgQueueTransport } from './adapters/pg-queue-transport.js'
+export type { PgQueueTransport, PgQueueTransportOptions } from './adapters/pg-queue-transport.js'
+export type { Delivery, MessageHandler, SagaMessage, SagaTransport, Subscription } from './ports.js'
 export { contextFromHeaders, traceHeaders } from './telemetry.js'
-export { createPgQueueTransport, PgQueueTransport } from './adapters/pg-queue-transport.js'
-export type { PgQueueTransportOptions } from './adapters/pg-queue-transport.js'
+export type { Clock, Logger } from '@faultline/common'

@@ -11,7 +11,7 @@ import type { Direction, SagaTx } from './core/types.js'
 import { type ErrorRecord, SagaKitError, toErrorRecord } from './errors.js'
 import { deadLetter } from './engine/saga-rows.js'
 import { asSchemaError, requireSagaSchema } from './engine/schema.js'
-import { ClientTx, inline, withTx } from './engine/client-tx.js'
+import { ClientTx, inline, runInTx } from './engine/client-tx.js'
 import { type Clock, type Logger, silentLogger, systemClock } from '@faultline/common'
 import { type Delivery, type SagaTransport, type Subscription, type SagaMessage } from './ports.js'
 import { contextFromHeaders, defaultTracer, traceHeaders } from './telemetry.js'
@@ -287,7 +287,7 @@ export function createParticipant(options: ParticipantOptions): Participant {
     }
     try {
       // Our own transaction defers writes: the handler only ever sees a non-deferring view.
-      await (shared === undefined ? withTx(db, run, undefined, true) : run(shared))
+      await (shared === undefined ? runInTx(db, run, undefined, true) : run(shared))
     } finally {
       span.end()
     }

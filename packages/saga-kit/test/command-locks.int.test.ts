@@ -12,9 +12,9 @@ import {
   isSagaKitError,
   withTx,
   type CommandHandler,
-  type EntityLockCheck,
   type SagaMessage,
 } from '@faultline/saga-kit'
+import { type EntityLockCheck } from '@faultline/saga-kit/testing'
 import { withFaultHook } from '@faultline/saga-kit/testing'
 import { count, startTestDb, waitFor, type TestDb } from './support/harness.js'
 

@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { migrate as migrateSyncKit } from '@faultline/sync-kit'
 import {
-  ClientTx,
   createParticipant,
   defineParticipant,
   emitEvent,
   type SagaMessage,
 } from '@faultline/saga-kit'
+import { ClientTx } from '../src/engine/client-tx.js'
 import { createSyncKitTransport } from '@faultline/saga-kit/sync-kit'
 import { count, startTestDb, type TestDb } from './support/harness.js'
 

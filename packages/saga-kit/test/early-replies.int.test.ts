@@ -15,9 +15,9 @@ import {
   defineSaga,
   withTx,
   type Orchestrator,
-  type ReplyBody,
   type SagaMessage,
 } from '@faultline/saga-kit'
+import { type ReplyBody } from '@faultline/saga-kit/testing'
 import { count, startTestDb, waitFor, type TestDb } from './support/harness.js'
 
 let db: TestDb

@@ -12,10 +12,10 @@ import {
   withTx,
   type Logger,
   type MessageHandler,
-  type ReplyBody,
   type SagaTransport,
   type SagaMessage,
 } from '@faultline/saga-kit'
+import { type ReplyBody } from '@faultline/saga-kit/testing'
 import { count, startTestDb, waitFor, type TestDb } from './support/harness.js'
 
 let db: TestDb

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest'
 import { createMemoryTransport, type SagaTx, type SagaMessage } from '@faultline/saga-kit'
-import { transportContract } from './contracts/transport.contract.js'
+import { transportContract } from '@faultline/saga-kit/testing'
 
 function fakeTx(): SagaTx & { commit(): void } {
   const hooks: (() => void)[] = []

@@ -26,7 +26,7 @@ import {
 } from '@faultline/saga-kit'
 import { createSyncKitTransport, SAGA_EVENT_TYPE } from '@faultline/saga-kit/sync-kit'
 import { count, waitFor } from './support/harness.js'
-import { transportContract } from './contracts/transport.contract.js'
+import { transportContract } from '@faultline/saga-kit/testing'
 import { createShopTables, orderSaga, startParticipants } from './support/order-saga.js'
 
 let server: PostgresHandle

@@ -1,7 +1,7 @@
 import type { Pool, PoolClient } from 'pg'
 import type { SagaTx } from '../core/types.js'
 import { requireSagaSchema } from '../engine/schema.js'
-import { withTx } from '../engine/client-tx.js'
+import { runInTx } from '../engine/client-tx.js'
 import { checkInt, checkMs, checkOptions, checkPort } from '../validate.js'
 import { type Clock, type Logger, silentLogger, systemClock } from '@faultline/common'
 import {
@@ -144,7 +144,7 @@ export class PgQueueTransport implements SagaTransport {
 
   /** Claims and handles one batch; returns how many messages it claimed. */
   async pollOnce(channel: string, handler: MessageHandler): Promise<number> {
-    return withTx(this.options.db, async (tx) => {
+    return runInTx(this.options.db, async (tx) => {
       const now = this.clock.now()
       const { rows } = await tx.client.query<{ id: string; message: SagaMessage }>(
         `SELECT id, message FROM saga.message WHERE channel = $1 AND visible_at <= $2

@@ -105,7 +105,7 @@ export class ClientTx implements SagaTx {
  * `defers`: `fn`'s {@link ClientTx.defer}red writes go with COMMIT; only for saga-kit's own
  * work, where no caller code rolls back to a savepoint past a deferred write.
  */
-export async function withTx<T>(
+export async function runInTx<T>(
   db: Pool,
   fn: (tx: ClientTx) => Promise<T>,
   onHookError: (error: unknown) => void = () => {},
@@ -128,4 +128,13 @@ export async function withTx<T>(
   } finally {
     client.release(broken)
   }
+}
+
+/**
+ * Runs `fn` in a transaction on a client of `db`: commits when it resolves (then runs the
+ * callbacks given to `tx.afterCommit`), rolls back when it throws. Pass `tx` to
+ * `orchestrator.start(name, data, { sagaId, tx })` to start a saga with your own writes.
+ */
+export function withTx<Result>(db: Pool, fn: (tx: SagaTx) => Promise<Result>): Promise<Result> {
+  return runInTx(db, fn)
 }

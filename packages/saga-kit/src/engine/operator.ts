@@ -3,7 +3,7 @@ import { SagaKitError } from '../errors.js'
 import type { EngineDeps } from './engine-deps.js'
 import { drive } from './drive.js'
 import { appendHistory, loadForUpdate, saveStep } from './saga-rows.js'
-import { withTx } from './client-tx.js'
+import { runInTx } from './client-tx.js'
 
 /** What an operator does with the failed step of a FAILED saga. */
 export type OperatorAction = 'retry' | 'skip'
@@ -37,7 +37,7 @@ export async function operate(
   action: OperatorAction,
   stepId?: string,
 ): Promise<boolean> {
-  return withTx(
+  return runInTx(
     deps.db,
     async (tx) => {
       const snap = await lockFailed(deps, tx.client, sagaId)

@@ -1,7 +1,7 @@
 import type { EngineDeps } from './engine-deps.js'
 import { drive } from './drive.js'
 import { loadSteps, toInstance } from './saga-rows.js'
-import { withTx } from './client-tx.js'
+import { runInTx } from './client-tx.js'
 
 const DUE = `state IN ('RUNNING','COMPENSATING') AND next_wake_at <= $1
   AND (owner IS NULL OR owner = $2 OR lease_until < $1) AND NOT (saga_id = ANY($3::text[]))`
@@ -23,7 +23,7 @@ export async function claimAndRunOne(
     [...skip],
   ])
   if (probe.rows.length === 0) return null
-  return withTx(
+  return runInTx(
     deps.db,
     async (tx) => {
       const now = deps.clock.now()

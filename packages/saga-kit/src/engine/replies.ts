@@ -11,7 +11,7 @@ import { drive } from './drive.js'
 import { Checkpoint } from './checkpoint.js'
 import { awaitPendingStart, type StartVisibility } from './pending-start.js'
 import { deadLetter, historyStatement, lockStatements, snapshotOf } from './saga-rows.js'
-import { type ClientTx, withTx } from './client-tx.js'
+import { type ClientTx, runInTx } from './client-tx.js'
 
 async function reject(
   deps: EngineDeps,
@@ -172,7 +172,7 @@ export async function handleReply(
       if (more !== null) tx.afterCommit(() => deps.wake(more))
       return null
     }
-    return await withTx(
+    return await runInTx(
       deps.db,
       run,
       (e) => deps.logger.error({ error: String(e) }, 'saga-kit: after-commit hook failed'),

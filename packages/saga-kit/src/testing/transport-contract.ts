@@ -1,5 +1,6 @@
 import { expect, test } from 'vitest'
-import type { SagaTransport, SagaTx, SagaMessage } from '@faultline/saga-kit'
+import type { SagaTx } from '../core/types.js'
+import type { SagaMessage, SagaTransport } from '../ports.js'
 
 /** What a contract run needs: the transport, and a way to run work in a transaction of its kind. */
 export interface TransportFixture {
@@ -20,7 +21,11 @@ const until = async (check: () => boolean): Promise<void> => {
   while (!check() && Date.now() < end) await new Promise((r) => setTimeout(r, 10))
 }
 
-/** The SagaTransport contract: transactional send, at-least-once delivery, redelivery on rejection. */
+/**
+ * The `SagaTransport` contract: transactional send, at-least-once delivery, redelivery on
+ * rejection. Call it inside a vitest file with a fixture of the adapter under test:
+ * `transportContract('my-transport', async () => ({ transport, inTx }))`.
+ */
 export function transportContract(name: string, make: () => Promise<TransportFixture>): void {
   test(`${name}: delivers what committed with body and headers intact, never what rolled back`, async () => {
     const { transport, inTx } = await make()
