@@ -1,18 +1,21 @@
 import { randomUUID } from 'node:crypto'
-import { SagaDefinition } from './core/define-saga.js'
+import { silentLogger, systemClock } from '@faultline/common'
+import type { SagaDefinition } from './core/define-saga.js'
 import type { InstanceRecord } from './core/records.js'
 import type { SagaTx } from './core/types.js'
-import { BackgroundLoop } from './background-loop.js'
 import { SagaKitError } from './errors.js'
 import { SagaMetrics, type SagaMetricsSnapshot } from './events.js'
-import { type OrchestratorOptions, resolveOrchestratorOptions } from './options.js'
 import { faultHookOf } from './fault-hook.js'
-import { invalidOption, MAX_TIMER_MS } from './validate.js'
+import {
+  type OrchestratorOptions,
+  type ResolvedOrchestratorOptions,
+  resolveOrchestratorOptions,
+} from './options.js'
+import type { ClientTx } from './engine/client-tx.js'
 import { checkCompatibility } from './engine/compatibility.js'
 import type { EngineDeps } from './engine/engine-deps.js'
-import { sagaPasses } from './engine/saga-passes.js'
-import { operate } from './engine/operator.js'
-import { claimAndRunOne, renewLeases } from './engine/poller.js'
+import { operate, type OperatorAction } from './engine/operator.js'
+import { renewLeases } from './engine/poller.js'
 import {
   getSaga,
   type HistoryRecord,
@@ -22,14 +25,17 @@ import {
   type SagaView,
 } from './engine/queries.js'
 import { handleReply } from './engine/replies.js'
+import { sagaPasses } from './engine/saga-passes.js'
 import { asSchemaError, requireSagaSchema } from './engine/schema.js'
 import { type StartResult, startInTx, startPass } from './engine/start.js'
-import type { ClientTx } from './engine/client-tx.js'
 import { withTxChain } from './engine/tx-chain.js'
-import { silentLogger, systemClock } from '@faultline/common'
-import { type Subscription } from './ports.js'
+import { BackgroundLoop } from './orchestrator/background-loop.js'
+import { DuePoller } from './orchestrator/due-poller.js'
+import { sagaRegistry } from './orchestrator/registry.js'
+import type { Subscription } from './ports.js'
 import { defaultTracer } from './telemetry.js'
 import { registerOrchestratorProbe } from './testing/probes.js'
+import { MAX_TIMER_MS } from './validate.js'
 
 /** Options of one `start()` call. */
 export interface SagaStartOptions {
@@ -67,8 +73,6 @@ export interface Orchestrator {
   close(): Promise<void>
 }
 
-const WHERE = 'createOrchestrator()'
-
 /** Runs `call`; a Postgres "no such table" from a missing saga schema becomes E_SAGA_SCHEMA_MISSING. */
 async function schemaChecked<Result>(where: string, call: () => Promise<Result>): Promise<Result> {
   try {
@@ -78,34 +82,13 @@ async function schemaChecked<Result>(where: string, call: () => Promise<Result>)
   }
 }
 
-function registry(sagas: OrchestratorOptions['sagas']): Map<string, SagaDefinition<unknown>> {
-  const map = new Map<string, SagaDefinition<unknown>>()
-  for (const def of sagas) {
-    if (!(def instanceof SagaDefinition))
-      throw invalidOption(WHERE, 'sagas', def, 'an array of defineSaga() definitions')
-    if (map.has(def.name))
-      throw new SagaKitError(
-        'E_SAGA_INVALID_OPTION',
-        `${WHERE}: two sagas are named "${def.name}"; give each saga a name of its own.`,
-        { context: { option: 'sagas', sagaName: def.name } },
-      )
-    if (def.groups.length === 0)
-      throw new SagaKitError(
-        'E_SAGA_INVALID_OPTION',
-        `${WHERE}: saga "${def.name}" has no steps; add one with .step().`,
-        { context: { option: 'sagas', sagaName: def.name } },
-      )
-    map.set(def.name, def as SagaDefinition<unknown>)
-  }
-  return map
-}
-
 /**
  * Refuses a `start()` without a usable `{ sagaId }` (JavaScript callers can omit it). The id is
  * not generated: it is what makes a repeated start (a retried request) a no-op.
  */
-function checkStartOptions(sagaName: string, opts: SagaStartOptions | undefined): void {
-  const sagaId: unknown = typeof opts === 'object' && opts !== null ? opts.sagaId : undefined
+function checkStartOptions(sagaName: string, options: SagaStartOptions | undefined): void {
+  const sagaId: unknown =
+    typeof options === 'object' && options !== null ? options.sagaId : undefined
   if (typeof sagaId === 'string' && sagaId.length > 0 && sagaId.length <= 200) return
   throw new SagaKitError(
     'E_SAGA_INVALID_OPTION',
@@ -116,169 +99,181 @@ function checkStartOptions(sagaName: string, opts: SagaStartOptions | undefined)
 
 /** Creates an orchestrator; call `migrateSagaKit(db)` once before, and `listen()` to process work. */
 export function createOrchestrator(options: OrchestratorOptions): Orchestrator {
-  const resolved = resolveOrchestratorOptions(options)
-  const sagas = registry(options.sagas)
-  const metrics = new SagaMetrics()
-  const logger = options.logger ?? silentLogger
-  let closed = false
-  const deps: EngineDeps = {
-    db: options.db,
-    sagas,
-    transport: options.transport,
-    clock: options.clock ?? systemClock,
-    logger,
-    tracer: options.tracer ?? defaultTracer(),
-    ownerId: resolved.ownerId ?? randomUUID(),
-    leaseMs: resolved.leaseMs,
-    startCommitWaitMs: resolved.startCommitWaitMs,
-    replyChannel: resolved.replyChannel,
-    random: options.random ?? Math.random,
-    emit: (event) => {
-      metrics.record(event)
-      options.onEvent?.(event)
-    },
-    fault: faultHookOf(options),
-    wake: (sagaId) =>
-      void advance(sagaId).catch((e: unknown) =>
-        logger.error({ sagaId, error: String(e) }, 'saga-kit: advance failed'),
-      ),
-  }
-  const hookError = (e: unknown): void =>
-    logger.error({ error: String(e) }, 'saga-kit: after-commit hook failed')
+  return new SagaOrchestrator(options)
+}
 
-  const running = (): boolean => !closed
+/**
+ * The orchestrator: the engine's dependencies, resolved once; the poller of due sagas; and,
+ * once listening, the reply subscription and the background loops (poll loops and the lease
+ * heartbeat), each holding at most one timer.
+ */
+class SagaOrchestrator implements Orchestrator {
+  readonly #settings: ResolvedOrchestratorOptions
+  readonly #sagas: ReadonlyMap<string, SagaDefinition<unknown>>
+  readonly #metrics = new SagaMetrics()
+  readonly #deps: EngineDeps
+  readonly #poller: DuePoller
+  readonly #loops: BackgroundLoop[] = []
+  #subscription: Subscription | undefined
+  #closed = false
+
+  constructor(options: OrchestratorOptions) {
+    this.#settings = resolveOrchestratorOptions(options)
+    this.#sagas = sagaRegistry(options.sagas)
+    const logger = options.logger ?? silentLogger
+    this.#deps = {
+      db: options.db,
+      sagas: this.#sagas,
+      transport: options.transport,
+      clock: options.clock ?? systemClock,
+      logger,
+      tracer: options.tracer ?? defaultTracer(),
+      ownerId: this.#settings.ownerId ?? randomUUID(),
+      leaseMs: this.#settings.leaseMs,
+      startCommitWaitMs: this.#settings.startCommitWaitMs,
+      replyChannel: this.#settings.replyChannel,
+      random: options.random ?? Math.random,
+      emit: (event) => {
+        this.#metrics.record(event)
+        options.onEvent?.(event)
+      },
+      fault: faultHookOf(options),
+      wake: (sagaId) =>
+        void this.#advance(sagaId).catch((error: unknown) =>
+          logger.error({ sagaId, error: String(error) }, 'saga-kit: advance failed'),
+        ),
+    }
+    this.#poller = new DuePoller(this.#deps, this.#running)
+    registerOrchestratorProbe(this, () => ({
+      pendingTimers: this.#loops.reduce((sum, loop) => sum + loop.pendingTimers, 0),
+    }))
+  }
+
+  start<Data>(sagaName: string, data: Data, options: SagaStartOptions): Promise<StartResult> {
+    return schemaChecked('start()', () => this.#start(sagaName, data, options))
+  }
+
+  get(sagaId: string): Promise<SagaView | undefined> {
+    return schemaChecked('get()', () => getSaga(this.#deps.db, sagaId))
+  }
+
+  list(options?: ListOptions): Promise<InstanceRecord[]> {
+    return schemaChecked('list()', () => listSagas(this.#deps.db, options))
+  }
+
+  history(sagaId: string): Promise<HistoryRecord[]> {
+    return schemaChecked('history()', () => sagaHistory(this.#deps.db, sagaId))
+  }
+
+  resume(sagaId: string): Promise<void> {
+    return schemaChecked('resume()', () => this.#operate(sagaId, 'retry'))
+  }
+
+  retryStep(sagaId: string, stepId: string): Promise<void> {
+    return schemaChecked('retryStep()', () => this.#operate(sagaId, 'retry', stepId))
+  }
+
+  skipStep(sagaId: string, stepId: string): Promise<void> {
+    return schemaChecked('skipStep()', () => this.#operate(sagaId, 'skip', stepId))
+  }
+
+  advance(sagaId: string): Promise<void> {
+    return schemaChecked('advance()', () => this.#advance(sagaId))
+  }
+
+  runDue(limit?: number): Promise<number> {
+    return schemaChecked('runDue()', () => this.#poller.runDue(limit))
+  }
+
+  async checkDefinitions(): Promise<void> {
+    await requireSagaSchema(this.#deps.db, 'checkDefinitions()')
+    await checkCompatibility(this.#deps.db, this.#sagas)
+  }
+
+  async listen(): Promise<void> {
+    await this.checkDefinitions()
+    this.#subscription = await this.#deps.transport.subscribe(
+      this.#deps.replyChannel,
+      async (message, delivery) => {
+        const more = await handleReply(this.#deps, message, delivery)
+        if (more !== null) await this.#advance(more)
+      },
+    )
+    const { pollIntervalMs, concurrency, leaseMs } = this.#settings
+    for (let loop = 0; loop < concurrency; loop++) {
+      this.#startLoop(() => this.#poller.poll(pollIntervalMs), pollIntervalMs)
+    }
+    // The heartbeat renews leases every third of a lease, so one late renewal loses none.
+    this.#startLoop(() => renewLeases(this.#deps), Math.min(MAX_TIMER_MS, Math.floor(leaseMs / 3)))
+  }
+
+  metrics(): SagaMetricsSnapshot {
+    return this.#metrics.snapshot()
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true
+    for (const loop of this.#loops.splice(0)) loop.stop()
+    await this.#subscription?.close()
+  }
+
+  readonly #running = (): boolean => !this.#closed
+
+  #startLoop(work: () => Promise<unknown>, everyMs: number): void {
+    const loop = new BackgroundLoop(work, everyMs, (error) =>
+      this.#deps.logger.error({ error: String(error) }, 'saga-kit: background loop failed'),
+    )
+    this.#loops.push(loop)
+    loop.start()
+  }
+
+  readonly #hookError = (error: unknown): void =>
+    this.#deps.logger.error({ error: String(error) }, 'saga-kit: after-commit hook failed')
 
   /** One transaction per pass, chained on one connection while more is due (see withTxChain). */
-  async function advance(sagaId: string): Promise<void> {
-    if (closed) return
-    await withTxChain(deps.db, sagaPasses(deps, sagaId, running).pass('now'), hookError)
+  async #advance(sagaId: string): Promise<void> {
+    if (this.#closed) return
+    const passes = sagaPasses(this.#deps, sagaId, this.#running)
+    await withTxChain(this.#deps.db, passes.pass('now'), this.#hookError)
   }
 
-  async function start<Data>(
+  async #operate(sagaId: string, action: OperatorAction, stepId?: string): Promise<void> {
+    if (await operate(this.#deps, sagaId, action, stepId)) await this.#advance(sagaId)
+  }
+
+  async #start<Data>(
     sagaName: string,
     data: Data,
-    opts: SagaStartOptions,
+    options: SagaStartOptions,
   ): Promise<StartResult> {
-    checkStartOptions(sagaName, opts)
-    const def = sagas.get(sagaName)
-    if (def === undefined) {
+    checkStartOptions(sagaName, options)
+    const definition = this.#sagas.get(sagaName)
+    if (definition === undefined) {
       throw new SagaKitError(
         'E_SAGA_UNKNOWN_SAGA',
-        `No saga named "${sagaName}" is registered (known: ${[...sagas.keys()].join(', ')}).`,
-        { context: { sagaName, sagaId: opts.sagaId } },
+        `No saga named "${sagaName}" is registered (known: ${[...this.#sagas.keys()].join(', ')}).`,
+        { context: { sagaName, sagaId: options.sagaId } },
       )
     }
-    if (opts.tx !== undefined) {
+    if (options.tx !== undefined) {
+      const tx = options.tx as ClientTx
       const { due: _due, ...result } = await startInTx(
-        deps,
-        opts.tx as ClientTx,
-        def,
+        this.#deps,
+        tx,
+        definition,
         data,
-        opts.sagaId,
+        options.sagaId,
       )
       return result
     }
     // The start and the passes after it form one chain of transactions on one connection.
-    const passes = sagaPasses(deps, opts.sagaId, running)
+    const passes = sagaPasses(this.#deps, options.sagaId, this.#running)
     let started: StartResult | undefined
-    const first = startPass(deps, def, data, opts.sagaId, (result, due) => {
+    const first = startPass(this.#deps, definition, data, options.sagaId, (result, due) => {
       started = result
       return passes.after(due)
     })
-    await withTxChain(deps.db, first, hookError)
+    await withTxChain(this.#deps.db, first, this.#hookError)
     return started as StartResult
   }
-
-  async function runDue(limit = 1000): Promise<number> {
-    const skip = new Set<string>()
-    let touched = 0
-    while (touched < limit && !closed) {
-      try {
-        const id = await claimAndRunOne(deps, skip)
-        if (id === null) break
-        touched++
-      } catch (error) {
-        logger.error(
-          {
-            error: String(error),
-          },
-          'saga-kit: advancing a due saga failed; will retry on a later poll',
-        )
-        break
-      }
-    }
-    return touched
-  }
-
-  // Until when the poller's loops skip their probe: one "is anything due?" query per interval
-  // answers for all of them (most find nothing); once one finds work, all of them join in.
-  let quietUntil = 0
-  async function pollDue(pollMs: number): Promise<void> {
-    const now = performance.now()
-    if (now < quietUntil) return
-    quietUntil = now + pollMs
-    if ((await runDue()) > 0) quietUntil = 0
-  }
-
-  let subscription: Subscription | undefined
-  const loops: BackgroundLoop[] = []
-  const loop = (work: () => Promise<unknown>, everyMs: number): void => {
-    const background = new BackgroundLoop(work, everyMs, (e) =>
-      logger.error({ error: String(e) }, 'saga-kit: background loop failed'),
-    )
-    loops.push(background)
-    background.start()
-  }
-
-  async function operateAndAdvance(
-    sagaId: string,
-    action: 'retry' | 'skip',
-    stepId?: string,
-  ): Promise<void> {
-    if (await operate(deps, sagaId, action, stepId)) await advance(sagaId)
-  }
-
-  const orchestrator: Orchestrator = {
-    start: (sagaName, data, opts) => schemaChecked('start()', () => start(sagaName, data, opts)),
-    get: (sagaId) => schemaChecked('get()', () => getSaga(deps.db, sagaId)),
-    list: (opts) => schemaChecked('list()', () => listSagas(deps.db, opts)),
-    history: (sagaId) => schemaChecked('history()', () => sagaHistory(deps.db, sagaId)),
-    resume: (sagaId) => schemaChecked('resume()', () => operateAndAdvance(sagaId, 'retry')),
-    retryStep: (sagaId, stepId) =>
-      schemaChecked('retryStep()', () => operateAndAdvance(sagaId, 'retry', stepId)),
-    skipStep: (sagaId, stepId) =>
-      schemaChecked('skipStep()', () => operateAndAdvance(sagaId, 'skip', stepId)),
-    advance: (sagaId) => schemaChecked('advance()', () => advance(sagaId)),
-    runDue: (limit) => schemaChecked('runDue()', () => runDue(limit)),
-    async checkDefinitions() {
-      await requireSagaSchema(deps.db, 'checkDefinitions()')
-      await checkCompatibility(deps.db, sagas)
-    },
-    async listen() {
-      await requireSagaSchema(deps.db, 'listen()')
-      await checkCompatibility(deps.db, sagas)
-      subscription = await deps.transport.subscribe(
-        deps.replyChannel,
-        async (message, delivery) => {
-          const more = await handleReply(deps, message, delivery)
-          if (more !== null) await advance(more)
-        },
-      )
-      const pollMs = resolved.pollIntervalMs
-      for (let index = 0; index < resolved.concurrency; index++) {
-        loop(() => pollDue(pollMs), pollMs)
-      }
-      loop(() => renewLeases(deps), Math.min(MAX_TIMER_MS, Math.floor(deps.leaseMs / 3)))
-    },
-    metrics: () => metrics.snapshot(),
-    async close() {
-      closed = true
-      for (const background of loops.splice(0)) background.stop()
-      await subscription?.close()
-    },
-  }
-  registerOrchestratorProbe(orchestrator, () => ({
-    pendingTimers: loops.reduce((sum, background) => sum + background.pendingTimers, 0),
-  }))
-  return orchestrator
 }

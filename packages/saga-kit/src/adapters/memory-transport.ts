@@ -23,13 +23,16 @@ export interface MemoryTransportOptions {
 export class MemoryTransport implements SagaTransport {
   /** Every message handed over on commit, in order, for assertions. */
   readonly sent: { channel: string; message: SagaMessage }[] = []
-  private readonly handlers = new Map<string, MessageHandler[]>()
-  private readonly backlog = new Map<string, SagaMessage[]>()
-  private readonly idleWaiters: (() => void)[] = []
-  private pending = 0
-  private turn = 0
+  readonly #handlers = new Map<string, MessageHandler[]>()
+  readonly #backlog = new Map<string, SagaMessage[]>()
+  readonly #idleWaiters: (() => void)[] = []
+  #pending = 0
+  #turn = 0
 
-  constructor(private readonly options: MemoryTransportOptions = {}) {
+  readonly #options: MemoryTransportOptions
+  constructor(options: MemoryTransportOptions = {}) {
+    this.#options = options
+
     const where = 'createMemoryTransport()'
     checkOptions(where, options)
     checkRate(where, 'duplicateRate', options.duplicateRate, 0)
@@ -47,22 +50,22 @@ export class MemoryTransport implements SagaTransport {
   /** Hands a message over as if a transaction had just committed it. */
   publish(channel: string, message: SagaMessage): void {
     this.sent.push({ channel, message })
-    if (this.options.drop?.(channel, message) === true) return
-    const random = this.options.random ?? Math.random
-    const copies = random() < (this.options.duplicateRate ?? 0) ? 2 : 1
+    if (this.#options.drop?.(channel, message) === true) return
+    const random = this.#options.random ?? Math.random
+    const copies = random() < (this.#options.duplicateRate ?? 0) ? 2 : 1
     for (let c = 0; c < copies; c++)
-      this.schedule(channel, message, random() * (this.options.maxDelayMs ?? 0))
+      this.#schedule(channel, message, random() * (this.#options.maxDelayMs ?? 0))
   }
 
   subscribe(channel: string, handler: MessageHandler): Promise<Subscription> {
-    this.handlers.set(channel, [...(this.handlers.get(channel) ?? []), handler])
-    for (const message of this.backlog.get(channel)?.splice(0) ?? [])
-      this.schedule(channel, message, 0)
+    this.#handlers.set(channel, [...(this.#handlers.get(channel) ?? []), handler])
+    for (const message of this.#backlog.get(channel)?.splice(0) ?? [])
+      this.#schedule(channel, message, 0)
     return Promise.resolve({
       close: () => {
-        this.handlers.set(
+        this.#handlers.set(
           channel,
-          (this.handlers.get(channel) ?? []).filter((h) => h !== handler),
+          (this.#handlers.get(channel) ?? []).filter((h) => h !== handler),
         )
         return Promise.resolve()
       },
@@ -71,27 +74,27 @@ export class MemoryTransport implements SagaTransport {
 
   /** Resolves once no delivery is scheduled or running. */
   idle(): Promise<void> {
-    if (this.pending === 0) return Promise.resolve()
-    return new Promise((resolve) => this.idleWaiters.push(resolve))
+    if (this.#pending === 0) return Promise.resolve()
+    return new Promise((resolve) => this.#idleWaiters.push(resolve))
   }
 
-  private schedule(channel: string, message: SagaMessage, delayMs: number): void {
-    this.pending++
-    setTimeout(() => void this.deliver(channel, message), delayMs)
+  #schedule(channel: string, message: SagaMessage, delayMs: number): void {
+    this.#pending++
+    setTimeout(() => void this.#deliver(channel, message), delayMs)
   }
 
-  private async deliver(channel: string, message: SagaMessage): Promise<void> {
-    const handlers = this.handlers.get(channel) ?? []
-    const handler = handlers[this.turn++ % Math.max(1, handlers.length)]
+  async #deliver(channel: string, message: SagaMessage): Promise<void> {
+    const handlers = this.#handlers.get(channel) ?? []
+    const handler = handlers[this.#turn++ % Math.max(1, handlers.length)]
     try {
       if (handler === undefined)
-        this.backlog.set(channel, [...(this.backlog.get(channel) ?? []), message])
+        this.#backlog.set(channel, [...(this.#backlog.get(channel) ?? []), message])
       else await handler(message)
     } catch {
-      this.schedule(channel, message, this.options.redeliveryDelayMs ?? 20)
+      this.#schedule(channel, message, this.#options.redeliveryDelayMs ?? 20)
     } finally {
-      this.pending--
-      if (this.pending === 0) for (const resolve of this.idleWaiters.splice(0)) resolve()
+      this.#pending--
+      if (this.#pending === 0) for (const resolve of this.#idleWaiters.splice(0)) resolve()
     }
   }
 }

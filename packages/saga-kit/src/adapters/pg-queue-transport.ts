@@ -36,14 +36,17 @@ export interface PgQueueTransportOptions {
  * (at-least-once; a crash mid-handler leaves the row for redelivery).
  */
 export class PgQueueTransport implements SagaTransport {
-  private readonly clock: Clock
-  private readonly logger: Logger
-  private readonly waiters = new Map<string, Set<() => void>>()
+  readonly #clock: Clock
+  readonly #logger: Logger
+  readonly #waiters = new Map<string, Set<() => void>>()
   /** Channels notified while no poller was waiting: the next idle() returns at once. */
-  private readonly pending = new Set<string>()
-  private listener: Promise<PoolClient> | undefined
-  private subscriptions = 0
-  constructor(private readonly options: PgQueueTransportOptions) {
+  readonly #pending = new Set<string>()
+  #listener: Promise<PoolClient> | undefined
+  #subscriptions = 0
+  readonly #options: PgQueueTransportOptions
+  constructor(options: PgQueueTransportOptions) {
+    this.#options = options
+
     const where = 'createPgQueueTransport()'
     checkOptions(where, options)
     checkPort(where, 'db', options.db, 'a pg Pool', ['query', 'connect'])
@@ -55,69 +58,69 @@ export class PgQueueTransport implements SagaTransport {
     if (options.logger !== undefined) {
       checkPort(where, 'logger', options.logger, 'a Logger', ['debug', 'info', 'warn', 'error'])
     }
-    this.clock = options.clock ?? systemClock
-    this.logger = options.logger ?? silentLogger
+    this.#clock = options.clock ?? systemClock
+    this.#logger = options.logger ?? silentLogger
   }
 
   async send(tx: SagaTx, channel: string, message: SagaMessage): Promise<void> {
     await tx.client.query(
       'INSERT INTO saga.message (channel, message, visible_at) VALUES ($1, $2, $3)',
-      [channel, JSON.stringify(message), this.clock.now()],
+      [channel, JSON.stringify(message), this.#clock.now()],
     )
   }
 
   async subscribe(channel: string, handler: MessageHandler): Promise<Subscription> {
-    await requireSagaSchema(this.options.db, 'the Postgres queue transport')
-    await this.listen()
-    this.subscriptions++
+    await requireSagaSchema(this.#options.db, 'the Postgres queue transport')
+    await this.#listen()
+    this.#subscriptions++
     let open = true
     const pollers: Promise<void>[] = []
-    for (let n = 0; n < (this.options.concurrency ?? 2); n++) {
-      pollers.push(this.poll(channel, handler, () => open))
+    for (let n = 0; n < (this.#options.concurrency ?? 2); n++) {
+      pollers.push(this.#poll(channel, handler, () => open))
     }
     return {
       close: async () => {
         open = false
-        this.wake(channel)
+        this.#wake(channel)
         await Promise.all(pollers)
-        if (--this.subscriptions === 0) await this.unlisten()
+        if (--this.#subscriptions === 0) await this.#unlisten()
       },
     }
   }
 
-  private listen(): Promise<PoolClient> {
-    this.listener ??= (async () => {
-      const client = await this.options.db.connect()
-      client.on('notification', (n) => this.wake(n.payload ?? ''))
+  #listen(): Promise<PoolClient> {
+    this.#listener ??= (async () => {
+      const client = await this.#options.db.connect()
+      client.on('notification', (n) => this.#wake(n.payload ?? ''))
       client.on('error', (e) =>
-        this.logger.warn({ error: String(e) }, 'saga-kit: pg queue listener lost'),
+        this.#logger.warn({ error: String(e) }, 'saga-kit: pg queue listener lost'),
       )
       await client.query('LISTEN saga_message')
       return client
     })()
-    return this.listener
+    return this.#listener
   }
 
-  private async unlisten(): Promise<void> {
-    const client = await this.listener
-    this.listener = undefined
+  async #unlisten(): Promise<void> {
+    const client = await this.#listener
+    this.#listener = undefined
     await client?.query('UNLISTEN saga_message').catch(() => {})
     client?.release()
   }
 
-  private wake(channel: string): void {
-    const set = this.waiters.get(channel)
-    if (set === undefined || set.size === 0) this.pending.add(channel)
+  #wake(channel: string): void {
+    const set = this.#waiters.get(channel)
+    if (set === undefined || set.size === 0) this.#pending.add(channel)
     for (const resolve of set ?? []) resolve()
-    this.waiters.delete(channel)
+    this.#waiters.delete(channel)
   }
 
-  private idle(channel: string): Promise<void> {
-    if (this.pending.delete(channel)) return Promise.resolve()
+  #idle(channel: string): Promise<void> {
+    if (this.#pending.delete(channel)) return Promise.resolve()
     return new Promise((resolve) => {
-      const timer = setTimeout(done, this.options.pollIntervalMs ?? 250)
-      const set = this.waiters.get(channel) ?? new Set()
-      this.waiters.set(channel, set.add(done))
+      const timer = setTimeout(done, this.#options.pollIntervalMs ?? 250)
+      const set = this.#waiters.get(channel) ?? new Set()
+      this.#waiters.set(channel, set.add(done))
       function done(): void {
         clearTimeout(timer)
         set.delete(done)
@@ -126,37 +129,33 @@ export class PgQueueTransport implements SagaTransport {
     })
   }
 
-  private async poll(
-    channel: string,
-    handler: MessageHandler,
-    isOpen: () => boolean,
-  ): Promise<void> {
+  async #poll(channel: string, handler: MessageHandler, isOpen: () => boolean): Promise<void> {
     while (isOpen()) {
       let handled = 0
       try {
         handled = await this.pollOnce(channel, handler)
       } catch (error) {
-        this.logger.error({ channel, error: String(error) }, 'saga-kit: pg queue poll failed')
+        this.#logger.error({ channel, error: String(error) }, 'saga-kit: pg queue poll failed')
       }
-      if (handled === 0 && isOpen()) await this.idle(channel)
+      if (handled === 0 && isOpen()) await this.#idle(channel)
     }
   }
 
   /** Claims and handles one batch; returns how many messages it claimed. */
   async pollOnce(channel: string, handler: MessageHandler): Promise<number> {
-    return runInTx(this.options.db, async (tx) => {
-      const now = this.clock.now()
+    return runInTx(this.#options.db, async (tx) => {
+      const now = this.#clock.now()
       const { rows } = await tx.client.query<{ id: string; message: SagaMessage }>(
         `SELECT id, message FROM saga.message WHERE channel = $1 AND visible_at <= $2
          ORDER BY id LIMIT $3 FOR UPDATE SKIP LOCKED`,
-        [channel, now, this.options.batchSize ?? 20],
+        [channel, now, this.#options.batchSize ?? 20],
       )
       for (const row of rows) {
         try {
           await handler(row.message)
           await tx.client.query('DELETE FROM saga.message WHERE id = $1', [row.id])
         } catch (error) {
-          this.logger.warn(
+          this.#logger.warn(
             {
               channel,
               error: String(error),
@@ -165,7 +164,7 @@ export class PgQueueTransport implements SagaTransport {
           )
           await tx.client.query(
             'UPDATE saga.message SET visible_at = $2, attempts = attempts + 1 WHERE id = $1',
-            [row.id, now + (this.options.redeliveryDelayMs ?? 200)],
+            [row.id, now + (this.#options.redeliveryDelayMs ?? 200)],
           )
         }
       }

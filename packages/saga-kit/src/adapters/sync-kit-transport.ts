@@ -233,7 +233,10 @@ function toMessage(event: EventEnvelope): SagaMessage {
  * drops redeliveries before the saga handler (which is idempotent on its own as well).
  */
 export class SyncKitTransport implements SagaTransport {
-  constructor(private readonly options: SyncKitTransportOptions) {
+  readonly #options: SyncKitTransportOptions
+  constructor(options: SyncKitTransportOptions) {
+    this.#options = options
+
     checkSyncKitTransportOptions(options)
   }
 
@@ -255,7 +258,7 @@ export class SyncKitTransport implements SagaTransport {
   }
 
   async subscribe(channel: string, handler: MessageHandler): Promise<Subscription> {
-    const o = this.options
+    const o = this.#options
     const logger = o.logger ?? silentLogger
     const { db } = o
     // The saga transaction of each event's latest attempt, by event id. sync-kit reports

@@ -37,17 +37,20 @@ const STEP_ROW = '($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb, $11::jsonb, $
  * commits, only the number of round trips: one instead of two or three per step.
  */
 export class Checkpoint {
-  private readonly history: string[] = []
-  private readonly steps = new Map<string, string>()
+  readonly #history: string[] = []
+  readonly #steps = new Map<string, string>()
 
-  constructor(private readonly sagaId: string) {}
+  readonly #sagaId: string
+  constructor(sagaId: string) {
+    this.#sagaId = sagaId
+  }
 
   /** Queues a history entry. */
   note(at: number, e: HistoryEntry): void {
     const detail = e.detail === undefined ? null : JSON.stringify(e.detail)
-    this.history.push(
+    this.#history.push(
       inline(HISTORY_ROW, [
-        this.sagaId,
+        this.#sagaId,
         at,
         e.kind,
         e.stepId ?? null,
@@ -64,11 +67,11 @@ export class Checkpoint {
    * the row's.
    */
   step(s: StepRecord, at: number, kind: string, attempt: number = s.attempt): void {
-    const row = stepParams(this.sagaId, s)
+    const row = stepParams(this.#sagaId, s)
     const error = row[10] // the step's error is also its history entry's detail
-    this.steps.set(stepKey(s.stepId, s.direction), inline(STEP_ROW, row))
-    this.history.push(
-      inline(HISTORY_ROW, [this.sagaId, at, kind, s.stepId, s.direction, attempt, error]),
+    this.#steps.set(stepKey(s.stepId, s.direction), inline(STEP_ROW, row))
+    this.#history.push(
+      inline(HISTORY_ROW, [this.#sagaId, at, kind, s.stepId, s.direction, attempt, error]),
     )
   }
 
@@ -79,21 +82,21 @@ export class Checkpoint {
    */
   async write(tx: SagaTx, instance: InstanceRecord, now: number): Promise<void> {
     const statements = [
-      ...(this.history.length === 0
+      ...(this.#history.length === 0
         ? []
         : [
-            `INSERT INTO saga.history (saga_id, at, kind, step_id, direction, attempt, detail) VALUES ${this.history.join(', ')}`,
+            `INSERT INTO saga.history (saga_id, at, kind, step_id, direction, attempt, detail) VALUES ${this.#history.join(', ')}`,
           ]),
-      ...(this.steps.size === 0
+      ...(this.#steps.size === 0
         ? []
         : [
-            `INSERT INTO saga.step (saga_id, ${STEP_COLUMNS}) VALUES ${[...this.steps.values()].join(', ')}
+            `INSERT INTO saga.step (saga_id, ${STEP_COLUMNS}) VALUES ${[...this.#steps.values()].join(', ')}
      ${STEP_CONFLICT}`,
           ]),
       inline(SAVE_INSTANCE, instanceParams(instance, now)),
     ]
-    this.history.length = 0
-    this.steps.clear()
+    this.#history.length = 0
+    this.#steps.clear()
     const text = statements.join(';\n')
     if (tx instanceof ClientTx) await tx.writeLast(text)
     else await tx.client.query(text)

@@ -21,12 +21,13 @@ export function inline(text: string, params: readonly unknown[]): string {
 
 /** A {@link SagaTx} over a client the caller has put in a transaction. */
 export class ClientTx implements SagaTx {
-  private readonly hooks: (() => void)[] = []
+  readonly #hooks: (() => void)[] = []
   /** Writes not sent yet, in order (literals only, see {@link inline}). */
-  private held: string[] = []
+  #held: string[] = []
   /** A {@link writeLast} text is among `held`. */
-  private final = false
+  #final = false
 
+  readonly #mergeCommit: boolean
   /**
    * @param mergeCommit - the transaction's final write ({@link writeLast}) may be held back and
    *   sent with COMMIT: only for saga-kit's own transactions, whose work issues nothing after it.
@@ -35,12 +36,14 @@ export class ClientTx implements SagaTx {
    */
   constructor(
     readonly client: PoolClient,
-    private readonly mergeCommit = false,
+    mergeCommit = false,
     readonly defers = mergeCommit,
-  ) {}
+  ) {
+    this.#mergeCommit = mergeCommit
+  }
 
   afterCommit(fn: () => void): void {
-    this.hooks.push(fn)
+    this.#hooks.push(fn)
   }
 
   /**
@@ -53,7 +56,7 @@ export class ClientTx implements SagaTx {
       await this.client.query(text)
       return
     }
-    this.held.push(text)
+    this.#held.push(text)
   }
 
   /**
@@ -62,35 +65,35 @@ export class ClientTx implements SagaTx {
    * COMMIT's round trip (a failure there fails the commit, so nothing is half-written either way).
    */
   async writeLast(text: string): Promise<void> {
-    if (this.final) await this.flush() // an earlier "final" write was not the last one
-    this.held.push(text)
-    this.final = true
-    if (!this.mergeCommit) await this.flush()
+    if (this.#final) await this.flush() // an earlier "final" write was not the last one
+    this.#held.push(text)
+    this.#final = true
+    if (!this.#mergeCommit) await this.flush()
   }
 
   /** Sends the held-back writes now, in one round trip (none when nothing is held). */
   async flush(): Promise<void> {
-    if (this.held.length === 0) return
-    const text = this.take()
+    if (this.#held.length === 0) return
+    const text = this.#take()
     await this.client.query(text)
   }
 
   /** The COMMIT to send, preceded by the held-back writes. */
   commitText(): string {
-    this.held.push('COMMIT')
-    return this.take()
+    this.#held.push('COMMIT')
+    return this.#take()
   }
 
-  private take(): string {
-    const text = this.held.join(';\n')
-    this.held = []
-    this.final = false
+  #take(): string {
+    const text = this.#held.join(';\n')
+    this.#held = []
+    this.#final = false
     return text
   }
 
   /** Runs the hooks; call only after COMMIT succeeded. A throwing hook does not stop the others. */
   runHooks(onError: (error: unknown) => void): void {
-    for (const hook of this.hooks.splice(0)) {
+    for (const hook of this.#hooks.splice(0)) {
       try {
         hook()
       } catch (error) {

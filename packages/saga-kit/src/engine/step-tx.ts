@@ -13,19 +13,20 @@ type QueryArgs = Parameters<PoolClient['query']>
  */
 export class StepTx {
   readonly tx: SagaTx
-  private readonly hooks: (() => void)[] = []
-  private fenced = false
-  private inFlight = 0
-  private drained: (() => void)[] = []
+  readonly #hooks: (() => void)[] = []
+  #fenced = false
+  #inFlight = 0
+  #drained: (() => void)[] = []
 
-  constructor(
-    private readonly client: PoolClient,
-    guarded: boolean,
-    private readonly context: SagaKitErrorContext,
-  ) {
+  readonly #client: PoolClient
+  readonly #context: SagaKitErrorContext
+  constructor(client: PoolClient, guarded: boolean, context: SagaKitErrorContext) {
+    this.#client = client
+    this.#context = context
+
     this.tx = {
-      client: guarded ? this.guard(client) : client,
-      afterCommit: (fn) => void (this.fenced || this.hooks.push(fn)),
+      client: guarded ? this.#guard(client) : client,
+      afterCommit: (fn) => void (this.#fenced || this.#hooks.push(fn)),
     }
   }
 
@@ -34,8 +35,8 @@ export class StepTx {
    * a failed one's (`null`) are dropped; either way the step's client is shut from now on.
    */
   close(tx: SagaTx | null): void {
-    for (const fn of this.hooks.splice(0)) tx?.afterCommit(fn)
-    this.fenced = true
+    for (const fn of this.#hooks.splice(0)) tx?.afterCommit(fn)
+    this.#fenced = true
   }
 
   /**
@@ -44,40 +45,40 @@ export class StepTx {
    * no statement of the step is left on the connection.
    */
   async fence(db: Pool): Promise<void> {
-    this.fenced = true
-    this.hooks.length = 0
-    if (this.inFlight === 0) return
-    const pid = (this.client as unknown as { processID?: number | null }).processID
+    this.#fenced = true
+    this.#hooks.length = 0
+    if (this.#inFlight === 0) return
+    const pid = (this.#client as unknown as { processID?: number | null }).processID
     if (typeof pid === 'number') await db.query('SELECT pg_cancel_backend($1)', [pid])
     await new Promise<void>((resolve) =>
-      this.inFlight === 0 ? resolve() : this.drained.push(resolve),
+      this.#inFlight === 0 ? resolve() : this.#drained.push(resolve),
     )
   }
 
-  private refusal(): SagaKitError {
+  #refusal(): SagaKitError {
     return new SagaKitError(
       'E_SAGA_STEP_TIMEOUT',
       'The local step ran past its timeoutMs; its transaction is closed to it.',
-      { context: this.context },
+      { context: this.#context },
     )
   }
 
-  private settled = (): void => {
-    if (--this.inFlight === 0) for (const resolve of this.drained.splice(0)) resolve()
+  #settled = (): void => {
+    if (--this.#inFlight === 0) for (const resolve of this.#drained.splice(0)) resolve()
   }
 
-  private guard(client: PoolClient): PoolClient {
+  #guard(client: PoolClient): PoolClient {
     const query = (...args: QueryArgs): unknown => {
-      if (this.fenced) {
+      if (this.#fenced) {
         const callback = args.at(-1)
-        if (typeof callback !== 'function') return Promise.reject(this.refusal())
-        queueMicrotask(() => (callback as (e: Error) => void)(this.refusal()))
+        if (typeof callback !== 'function') return Promise.reject(this.#refusal())
+        queueMicrotask(() => (callback as (e: Error) => void)(this.#refusal()))
         return undefined
       }
       const result = (client.query as (...a: QueryArgs) => unknown).apply(client, args)
       if (result instanceof Promise) {
-        this.inFlight++
-        result.then(this.settled, this.settled)
+        this.#inFlight++
+        result.then(this.#settled, this.#settled)
       }
       return result
     }
