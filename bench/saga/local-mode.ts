@@ -10,7 +10,7 @@ import {
   createMemoryTransport,
   createOrchestrator,
   defineSaga,
-  migrate,
+  migrateSagaKit,
   type SagaDefinition,
 } from '@faultline/saga-kit'
 import { closedLoop, quantile, settle, writeCounters, type RunResult } from './stats.js'
@@ -48,7 +48,7 @@ export async function runSagaKit(
 ): Promise<RunResult> {
   const pool = new pg.Pool({ connectionString: url, max: concurrency + 4 })
   pool.on('error', () => {})
-  await migrate(pool)
+  await migrateSagaKit(pool)
   await pool.query(BUSINESS)
   const saga = benchSaga()
   const orch = createOrchestrator({

@@ -17,7 +17,7 @@ import {
   command,
   createOrchestrator,
   defineSaga,
-  migrate,
+  migrateSagaKit,
   type Participant,
 } from '@faultline/saga-kit'
 import { sampleStackCpu, type StackCpu } from '../common/cpu-sampler.js'
@@ -147,7 +147,7 @@ export async function setupMessaging(
   pool.on('error', () => {})
   hooks.onPool?.(pool)
   await migrateSyncKit(pool)
-  await migrate(pool)
+  await migrateSagaKit(pool)
   await pool.query(`CREATE TABLE orders (id text PRIMARY KEY, status text); CREATE TABLE stock (qty int); INSERT INTO stock VALUES (1000000);
     CREATE TABLE payment (key text PRIMARY KEY, amount int)`)
   const kafka =

@@ -6,7 +6,7 @@
  */
 import pg from 'pg'
 import { startPostgres } from '@faultline/infra'
-import { createMemoryTransport, createOrchestrator, migrate } from '@faultline/saga-kit'
+import { createMemoryTransport, createOrchestrator, migrateSagaKit } from '@faultline/saga-kit'
 import { BUSINESS, benchSaga } from './local-mode.js'
 import { newCounts, snapshotCounts, wirePool } from './pg-counter.js'
 
@@ -19,7 +19,7 @@ const { url } = await server.createDatabase('bench_round_trips')
 const pool = new pg.Pool({ connectionString: url, max: 4 })
 pool.on('error', () => {}) // idle clients die when the server stops
 wirePool(pool, counts)
-await migrate(pool)
+await migrateSagaKit(pool)
 await pool.query(BUSINESS)
 const orch = createOrchestrator({
   db: pool,

@@ -1,16 +1,11 @@
 import { randomUUID } from 'node:crypto'
 import type { Pool } from 'pg'
 import type { SagaTx } from './core/types.js'
-import { withTx } from './postgres/tx.js'
-import {
-  type Clock,
-  type Logger,
-  type SagaTransport,
-  type Subscription,
-  type TransportMessage,
-  silentLogger,
-  systemClock,
-} from './ports.js'
+import { requireSagaSchema } from './engine/schema.js'
+import { runInTx } from './engine/client-tx.js'
+import { checkOptions, checkPort, checkText, invalidOption } from './validate.js'
+import { type Clock, type Logger, silentLogger, systemClock } from '@faultline/common'
+import { type SagaTransport, type Subscription, type SagaMessage } from './ports.js'
 
 /** A domain event emitted for choreography. */
 export interface DomainEvent {
@@ -42,7 +37,7 @@ export async function emitEvent(
 /** What a reaction receives; emit follow-up events through `tx` so they commit with it. */
 export interface ReactionContext {
   readonly tx: SagaTx
-  readonly event: TransportMessage
+  readonly event: SagaMessage
 }
 
 /** Options of {@link createReactor}. */
@@ -62,7 +57,7 @@ export interface ReactorOptions {
 
 /** A running reactor. */
 export interface Reactor {
-  handle(event: TransportMessage): Promise<void>
+  handle(event: SagaMessage): Promise<void>
   listen(): Promise<void>
   close(): Promise<void>
 }
@@ -72,17 +67,18 @@ export interface Reactor {
  * recording each event id in the inbox in the same transaction as the reaction's writes.
  */
 export function createReactor(options: ReactorOptions): Reactor {
+  checkReactorOptions(options)
   const clock = options.clock ?? systemClock
   const logger = options.logger ?? silentLogger
   let subscription: Subscription | undefined
-  async function handle(event: TransportMessage): Promise<void> {
+  async function handle(event: SagaMessage): Promise<void> {
     const reaction = options.on[event.type]
     if (reaction === undefined) return
     if (typeof event.id !== 'string' || event.id.length === 0) {
-      logger.warn('saga-kit: event without id skipped', { reactor: options.name, type: event.type })
+      logger.warn({ reactor: options.name, type: event.type }, 'saga-kit: event without id skipped')
       return
     }
-    await withTx(options.db, async (tx) => {
+    await runInTx(options.db, async (tx) => {
       const fresh = await tx.client.query(
         `INSERT INTO saga.inbox (participant, idempotency_key, direction, outcome, at)
          VALUES ($1,$2,'invoke','ok',$3) ON CONFLICT DO NOTHING`,
@@ -94,10 +90,34 @@ export function createReactor(options: ReactorOptions): Reactor {
   return {
     handle,
     async listen() {
+      await requireSagaSchema(options.db, `reactor "${options.name}" listen()`)
       subscription = await options.transport.subscribe(options.channel, handle)
     },
     async close() {
       await subscription?.close()
     },
+  }
+}
+
+const WHERE = 'createReactor()'
+
+/** Throws `E_SAGA_INVALID_OPTION` naming the first option of `options` that is wrong. */
+function checkReactorOptions(options: ReactorOptions): void {
+  checkOptions(WHERE, options)
+  checkPort(WHERE, 'db', options.db, 'a pg Pool', ['query', 'connect'])
+  checkPort(WHERE, 'transport', options.transport, 'a SagaTransport', ['send', 'subscribe'])
+  checkText(WHERE, 'name', options.name)
+  checkText(WHERE, 'channel', options.channel)
+  const reactions: unknown = options.on
+  if (
+    typeof reactions !== 'object' ||
+    reactions === null ||
+    Object.values(reactions).some((reaction) => typeof reaction !== 'function')
+  ) {
+    throw invalidOption(WHERE, 'on', reactions, 'an object of reactions by event type (functions)')
+  }
+  if (options.clock !== undefined) checkPort(WHERE, 'clock', options.clock, 'a Clock', ['now'])
+  if (options.logger !== undefined) {
+    checkPort(WHERE, 'logger', options.logger, 'a Logger', ['debug', 'info', 'warn', 'error'])
   }
 }

@@ -1,4 +1,9 @@
-/** Error codes raised by `@faultline/saga-kit`. */
+import { FaultlineError } from '@faultline/common'
+
+/**
+ * Every error code `@faultline/saga-kit` raises, in the `E_<PACKAGE>_<PROBLEM>` scheme every
+ * Faultline package shares. The README's error table says what each means and what to do.
+ */
 export type SagaKitErrorCode =
   | 'E_SAGA_INVALID_DEFINITION'
   | 'E_SAGA_UNKNOWN_SAGA'
@@ -16,7 +21,9 @@ export type SagaKitErrorCode =
   | 'E_SAGA_INCOMPATIBLE_DEFINITION'
   | 'E_SAGA_MALFORMED_MESSAGE'
   | 'E_SAGA_STORE'
-  | 'E_SAGA_BAD_OPTION'
+  | 'E_SAGA_INVALID_OPTION'
+  | 'E_SAGA_SCHEMA_MISSING'
+  | 'E_SAGA_TOPIC_MISSING'
 
 const BRAND = Symbol.for('faultline.saga-kit.error')
 
@@ -37,19 +44,16 @@ export interface SagaKitErrorOptions {
   readonly retryable?: boolean
 }
 
-/** The one error class `@faultline/saga-kit` throws; `code` says what went wrong. */
-export class SagaKitError extends Error {
-  override readonly name = 'SagaKitError'
+/**
+ * The one error class `@faultline/saga-kit` throws; `code` says what went wrong. It extends
+ * `FaultlineError`, so `isFaultlineError()` from `@faultline/common` recognises it too.
+ */
+export class SagaKitError extends FaultlineError<SagaKitErrorCode, SagaKitErrorContext> {
+  override name = 'SagaKitError'
   readonly [BRAND] = true
-  readonly code: SagaKitErrorCode
-  readonly retryable: boolean
-  readonly context: SagaKitErrorContext
 
   constructor(code: SagaKitErrorCode, message: string, options: SagaKitErrorOptions = {}) {
-    super(message, { cause: options.cause })
-    this.code = code
-    this.retryable = options.retryable ?? false
-    this.context = options.context ?? {}
+    super(code, message, options)
   }
 }
 

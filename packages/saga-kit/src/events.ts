@@ -63,23 +63,23 @@ const SAMPLE_LIMIT = 10_000
 
 /** Aggregates {@link SagaEvent}s into counters and a bounded latency sample. */
 export class SagaMetrics {
-  private readonly counters = new Map<SagaEvent['type'], number>()
-  private readonly latencies: number[] = []
+  readonly #counters = new Map<SagaEvent['type'], number>()
+  readonly #latencies: number[] = []
 
   record(event: SagaEvent): void {
-    this.counters.set(event.type, (this.counters.get(event.type) ?? 0) + 1)
+    this.#counters.set(event.type, (this.#counters.get(event.type) ?? 0) + 1)
     if (event.type === 'step:completed' && event.direction === 'invoke') {
-      if (this.latencies.length >= SAMPLE_LIMIT) this.latencies.shift()
-      this.latencies.push(event.latencyMs)
+      if (this.#latencies.length >= SAMPLE_LIMIT) this.#latencies.shift()
+      this.#latencies.push(event.latencyMs)
     }
   }
 
   snapshot(): SagaMetricsSnapshot {
-    const sorted = [...this.latencies].sort((a, b) => a - b)
+    const sorted = [...this.#latencies].sort((a, b) => a - b)
     const at = (q: number): number =>
       sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0
     return {
-      counters: Object.fromEntries(this.counters) as Record<SagaEvent['type'], number>,
+      counters: Object.fromEntries(this.#counters) as Record<SagaEvent['type'], number>,
       stepLatencyMs: { count: sorted.length, p50: at(0.5), p99: at(0.99), max: sorted.at(-1) ?? 0 },
     }
   }

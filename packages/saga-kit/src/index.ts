@@ -1,9 +1,16 @@
-/** The package version, so callers can log what they run. */
-export const VERSION = '0.0.0'
-
-export { defineSaga, SagaDefinition } from './core/define-saga.js'
-export type { LockConflictPolicy, SagaLockOptions, SagaOptions } from './core/define-saga.js'
-export { command, isCommand } from './core/types.js'
+/**
+ * `@faultline/saga-kit`: durable sagas with persisted reverse compensations, orchestration and
+ * choreography, on Postgres. Exactly what the README documents; the sync-kit transport is on
+ * `./sync-kit`, test helpers (fault hook, contract suite) on `./testing`.
+ */
+export { defineSaga } from './core/define-saga.js'
+export type {
+  LockConflictPolicy,
+  SagaDefinition,
+  SagaLockOptions,
+  SagaOptions,
+} from './core/define-saga.js'
+export { command } from './core/types.js'
 export type {
   CommandAction,
   Direction,
@@ -14,36 +21,22 @@ export type {
   SagaTx,
   StepAction,
   StepContext,
-  StepDefinition,
-  StepGroup,
   StepKind,
   StepOptions,
 } from './core/types.js'
-export { backoffDelayMs, DEFAULT_COMPENSATION_RETRY, DEFAULT_RETRY } from './core/backoff.js'
-export { decide, compensationPlan, needsCompensation } from './core/planner.js'
-export type { Decision } from './core/planner.js'
-export type { InstanceRecord, SagaState, Snapshot, StepRecord, StepStatus } from './core/records.js'
-export { decodeCommand, decodeReply, participantChannel } from './core/messages.js'
-export type { CommandBody, ReplyBody, StepAddress } from './core/messages.js'
-export { SagaKitError, isSagaKitError, rejectStep, toErrorRecord } from './errors.js'
-export type {
-  ErrorRecord,
-  SagaKitErrorCode,
-  SagaKitErrorContext,
-  SagaKitErrorOptions,
-} from './errors.js'
-export { SagaMetrics } from './events.js'
+export type { InstanceRecord, SagaState, StepRecord, StepStatus } from './core/records.js'
+export { isSagaKitError, rejectStep, SagaKitError } from './errors.js'
+export type { ErrorRecord, SagaKitErrorCode, SagaKitErrorContext } from './errors.js'
 export type { SagaEvent, SagaMetricsSnapshot } from './events.js'
-export { DEFAULTS } from './options.js'
+export { SAGA_DEFAULTS } from './options.js'
 export type { OrchestratorOptions } from './options.js'
 export { createOrchestrator } from './orchestrator.js'
-export type { Orchestrator, StartOptions } from './orchestrator.js'
-export type { StartResult } from './postgres/start.js'
-export type { HistoryRecord, ListOptions, SagaView } from './postgres/queries.js'
-export type { FaultPoint } from './postgres/deps.js'
-export { migrate, MIGRATIONS } from './postgres/migrations.js'
-export { withTx, ClientTx } from './postgres/tx.js'
-export { createParticipant, defineParticipant, SimulatedCrash } from './participant.js'
+export type { Orchestrator, SagaStartOptions } from './orchestrator.js'
+export type { StartResult } from './engine/start.js'
+export type { HistoryRecord, ListOptions, SagaView } from './engine/queries.js'
+export { migrateSagaKit } from './engine/migrations.js'
+export { withTx } from './engine/client-tx.js'
+export { createParticipant, defineParticipant } from './participant.js'
 export type {
   CommandContext,
   CommandHandler,
@@ -54,26 +47,17 @@ export type {
 export type {
   CommandLockPolicy,
   EntityCommandHandler,
-  EntityLockCheck,
   EntityOf,
   ParticipantHandler,
 } from './participant-locks.js'
-export { assertUnlocked, entityLockHolder } from './postgres/entity-locks.js'
-export type { AssertUnlockedOptions } from './postgres/entity-locks.js'
+export { assertUnlocked, entityLockHolder } from './engine/entity-locks.js'
+export type { AssertUnlockedOptions } from './engine/entity-locks.js'
 export { createReactor, emitEvent } from './choreography.js'
 export type { DomainEvent, ReactionContext, Reactor, ReactorOptions } from './choreography.js'
-export { createMemoryTransport, MemoryTransport } from './transport/memory-transport.js'
-export type { MemoryTransportOptions } from './transport/memory-transport.js'
-export { silentLogger, systemClock } from './ports.js'
-export type {
-  Clock,
-  Logger,
-  Delivery,
-  MessageHandler,
-  SagaTransport,
-  Subscription,
-  TransportMessage,
-} from './ports.js'
+export { createMemoryTransport } from './adapters/memory-transport.js'
+export type { MemoryTransport, MemoryTransportOptions } from './adapters/memory-transport.js'
+export { createPgQueueTransport } from './adapters/pg-queue-transport.js'
+export type { PgQueueTransport, PgQueueTransportOptions } from './adapters/pg-queue-transport.js'
+export type { Delivery, MessageHandler, SagaMessage, SagaTransport, Subscription } from './ports.js'
 export { contextFromHeaders, traceHeaders } from './telemetry.js'
-export { createPgQueueTransport, PgQueueTransport } from './transport/pg-queue-transport.js'
-export type { PgQueueTransportOptions } from './transport/pg-queue-transport.js'
+export type { Clock, Logger } from '@faultline/common'

@@ -1,15 +1,21 @@
 import { randomUUID } from 'node:crypto'
+import { silentLogger, systemClock } from '@faultline/common'
 import type { SagaDefinition } from './core/define-saga.js'
 import type { InstanceRecord } from './core/records.js'
 import type { SagaTx } from './core/types.js'
 import { SagaKitError } from './errors.js'
 import { SagaMetrics, type SagaMetricsSnapshot } from './events.js'
-import { DEFAULTS, type OrchestratorOptions } from './options.js'
-import { checkCompatibility } from './postgres/compatibility.js'
-import type { EngineDeps } from './postgres/deps.js'
-import { sagaPasses } from './postgres/advance.js'
-import { operate } from './postgres/operator.js'
-import { claimAndRunOne, renewLeases } from './postgres/poller.js'
+import { faultHookOf } from './fault-hook.js'
+import {
+  type OrchestratorOptions,
+  type ResolvedOrchestratorOptions,
+  resolveOrchestratorOptions,
+} from './options.js'
+import type { ClientTx } from './engine/client-tx.js'
+import { checkCompatibility } from './engine/compatibility.js'
+import type { EngineDeps } from './engine/engine-deps.js'
+import { operate, type OperatorAction } from './engine/operator.js'
+import { renewLeases } from './engine/poller.js'
 import {
   getSaga,
   type HistoryRecord,
@@ -17,16 +23,22 @@ import {
   type ListOptions,
   sagaHistory,
   type SagaView,
-} from './postgres/queries.js'
-import { handleReply } from './postgres/replies.js'
-import { type StartResult, startInTx, startPass } from './postgres/start.js'
-import type { ClientTx } from './postgres/tx.js'
-import { withTxChain } from './postgres/tx-chain.js'
-import { silentLogger, systemClock, type Subscription } from './ports.js'
+} from './engine/queries.js'
+import { handleReply } from './engine/replies.js'
+import { sagaPasses } from './engine/saga-passes.js'
+import { asSchemaError, requireSagaSchema } from './engine/schema.js'
+import { type StartResult, startInTx, startPass } from './engine/start.js'
+import { withTxChain } from './engine/tx-chain.js'
+import { BackgroundLoop } from './orchestrator/background-loop.js'
+import { DuePoller } from './orchestrator/due-poller.js'
+import { sagaRegistry } from './orchestrator/registry.js'
+import type { Subscription } from './ports.js'
 import { defaultTracer } from './telemetry.js'
+import { registerOrchestratorProbe } from './testing/probes.js'
+import { MAX_TIMER_MS } from './validate.js'
 
 /** Options of one `start()` call. */
-export interface StartOptions {
+export interface SagaStartOptions {
   /** The saga's id; starting the same id again returns the existing saga. */
   readonly sagaId: string
   /**
@@ -38,7 +50,7 @@ export interface StartOptions {
 
 /** A durable saga orchestrator over Postgres. */
 export interface Orchestrator {
-  start<Data>(sagaName: string, data: Data, options: StartOptions): Promise<StartResult>
+  start<Data>(sagaName: string, data: Data, options: SagaStartOptions): Promise<StartResult>
   get(sagaId: string): Promise<SagaView | undefined>
   list(options?: ListOptions): Promise<InstanceRecord[]>
   history(sagaId: string): Promise<HistoryRecord[]>
@@ -61,201 +73,207 @@ export interface Orchestrator {
   close(): Promise<void>
 }
 
-function registry(sagas: OrchestratorOptions['sagas']): Map<string, SagaDefinition<unknown>> {
-  const map = new Map<string, SagaDefinition<unknown>>()
-  for (const def of sagas) {
-    if (map.has(def.name))
-      throw new SagaKitError('E_SAGA_BAD_OPTION', `Two sagas are named "${def.name}".`, {
-        context: { sagaName: def.name },
-      })
-    if (def.groups.length === 0)
-      throw new SagaKitError('E_SAGA_BAD_OPTION', `Saga "${def.name}" has no steps.`, {
-        context: { sagaName: def.name },
-      })
-    map.set(def.name, def as SagaDefinition<unknown>)
+/** Runs `call`; a Postgres "no such table" from a missing saga schema becomes E_SAGA_SCHEMA_MISSING. */
+async function schemaChecked<Result>(where: string, call: () => Promise<Result>): Promise<Result> {
+  try {
+    return await call()
+  } catch (error) {
+    throw asSchemaError(error, where)
   }
-  return map
 }
 
 /**
  * Refuses a `start()` without a usable `{ sagaId }` (JavaScript callers can omit it). The id is
  * not generated: it is what makes a repeated start (a retried request) a no-op.
  */
-function checkStartOptions(sagaName: string, opts: StartOptions | undefined): void {
-  const sagaId: unknown = typeof opts === 'object' && opts !== null ? opts.sagaId : undefined
+function checkStartOptions(sagaName: string, options: SagaStartOptions | undefined): void {
+  const sagaId: unknown =
+    typeof options === 'object' && options !== null ? options.sagaId : undefined
   if (typeof sagaId === 'string' && sagaId.length > 0 && sagaId.length <= 200) return
   throw new SagaKitError(
-    'E_SAGA_BAD_OPTION',
+    'E_SAGA_INVALID_OPTION',
     `start("${sagaName}", data, { sagaId }) needs a sagaId: a non-empty string of at most 200 characters that names this saga, so that starting it again is a no-op.`,
     { context: { sagaName } },
   )
 }
 
-function positiveMs(name: string, value: number): number {
-  if (Number.isFinite(value) && value > 0) return value
-  throw new SagaKitError(
-    'E_SAGA_BAD_OPTION',
-    `createOrchestrator(): ${name} must be a positive number of milliseconds (got ${String(value)}).`,
-  )
+/** Creates an orchestrator; call `migrateSagaKit(db)` once before, and `listen()` to process work. */
+export function createOrchestrator(options: OrchestratorOptions): Orchestrator {
+  return new SagaOrchestrator(options)
 }
 
-/** Creates an orchestrator; call `migrate(db)` once before, and `listen()` to process work. */
-export function createOrchestrator(options: OrchestratorOptions): Orchestrator {
-  const sagas = registry(options.sagas)
-  const metrics = new SagaMetrics()
-  const logger = options.logger ?? silentLogger
-  let closed = false
-  const deps: EngineDeps = {
-    db: options.db,
-    sagas,
-    transport: options.transport,
-    clock: options.clock ?? systemClock,
-    logger,
-    tracer: options.tracer ?? defaultTracer(),
-    ownerId: options.ownerId ?? randomUUID(),
-    leaseMs: options.leaseMs ?? DEFAULTS.leaseMs,
-    startCommitWaitMs: positiveMs(
-      'startCommitWaitMs',
-      options.startCommitWaitMs ?? DEFAULTS.startCommitWaitMs,
-    ),
-    replyChannel: options.replyChannel ?? DEFAULTS.replyChannel,
-    random: options.random ?? Math.random,
-    emit: (event) => {
-      metrics.record(event)
-      options.onEvent?.(event)
-    },
-    faultPoint: options.faultPoint ?? (() => {}),
-    wake: (sagaId) =>
-      void advance(sagaId).catch((e: unknown) =>
-        logger.error('saga-kit: advance failed', { sagaId, error: String(e) }),
-      ),
-  }
-  const hookError = (e: unknown): void =>
-    logger.error('saga-kit: after-commit hook failed', { error: String(e) })
+/**
+ * The orchestrator: the engine's dependencies, resolved once; the poller of due sagas; and,
+ * once listening, the reply subscription and the background loops (poll loops and the lease
+ * heartbeat), each holding at most one timer.
+ */
+class SagaOrchestrator implements Orchestrator {
+  readonly #settings: ResolvedOrchestratorOptions
+  readonly #sagas: ReadonlyMap<string, SagaDefinition<unknown>>
+  readonly #metrics = new SagaMetrics()
+  readonly #deps: EngineDeps
+  readonly #poller: DuePoller
+  readonly #loops: BackgroundLoop[] = []
+  #subscription: Subscription | undefined
+  #closed = false
 
-  const running = (): boolean => !closed
+  constructor(options: OrchestratorOptions) {
+    this.#settings = resolveOrchestratorOptions(options)
+    this.#sagas = sagaRegistry(options.sagas)
+    const logger = options.logger ?? silentLogger
+    this.#deps = {
+      db: options.db,
+      sagas: this.#sagas,
+      transport: options.transport,
+      clock: options.clock ?? systemClock,
+      logger,
+      tracer: options.tracer ?? defaultTracer(),
+      ownerId: this.#settings.ownerId ?? randomUUID(),
+      leaseMs: this.#settings.leaseMs,
+      startCommitWaitMs: this.#settings.startCommitWaitMs,
+      replyChannel: this.#settings.replyChannel,
+      random: options.random ?? Math.random,
+      emit: (event) => {
+        this.#metrics.record(event)
+        options.onEvent?.(event)
+      },
+      fault: faultHookOf(options),
+      wake: (sagaId) =>
+        void this.#advance(sagaId).catch((error: unknown) =>
+          logger.error({ sagaId, error: String(error) }, 'saga-kit: advance failed'),
+        ),
+    }
+    this.#poller = new DuePoller(this.#deps, this.#running)
+    registerOrchestratorProbe(this, () => ({
+      pendingTimers: this.#loops.reduce((sum, loop) => sum + loop.pendingTimers, 0),
+    }))
+  }
+
+  start<Data>(sagaName: string, data: Data, options: SagaStartOptions): Promise<StartResult> {
+    return schemaChecked('start()', () => this.#start(sagaName, data, options))
+  }
+
+  get(sagaId: string): Promise<SagaView | undefined> {
+    return schemaChecked('get()', () => getSaga(this.#deps.db, sagaId))
+  }
+
+  list(options?: ListOptions): Promise<InstanceRecord[]> {
+    return schemaChecked('list()', () => listSagas(this.#deps.db, options))
+  }
+
+  history(sagaId: string): Promise<HistoryRecord[]> {
+    return schemaChecked('history()', () => sagaHistory(this.#deps.db, sagaId))
+  }
+
+  resume(sagaId: string): Promise<void> {
+    return schemaChecked('resume()', () => this.#operate(sagaId, 'retry'))
+  }
+
+  retryStep(sagaId: string, stepId: string): Promise<void> {
+    return schemaChecked('retryStep()', () => this.#operate(sagaId, 'retry', stepId))
+  }
+
+  skipStep(sagaId: string, stepId: string): Promise<void> {
+    return schemaChecked('skipStep()', () => this.#operate(sagaId, 'skip', stepId))
+  }
+
+  advance(sagaId: string): Promise<void> {
+    return schemaChecked('advance()', () => this.#advance(sagaId))
+  }
+
+  runDue(limit?: number): Promise<number> {
+    return schemaChecked('runDue()', () => this.#poller.runDue(limit))
+  }
+
+  async checkDefinitions(): Promise<void> {
+    await requireSagaSchema(this.#deps.db, 'checkDefinitions()')
+    await checkCompatibility(this.#deps.db, this.#sagas)
+  }
+
+  async listen(): Promise<void> {
+    await this.checkDefinitions()
+    this.#subscription = await this.#deps.transport.subscribe(
+      this.#deps.replyChannel,
+      async (message, delivery) => {
+        const more = await handleReply(this.#deps, message, delivery)
+        if (more !== null) await this.#advance(more)
+      },
+    )
+    const { pollIntervalMs, concurrency, leaseMs } = this.#settings
+    for (let loop = 0; loop < concurrency; loop++) {
+      this.#startLoop(() => this.#poller.poll(pollIntervalMs), pollIntervalMs)
+    }
+    // The heartbeat renews leases every third of a lease, so one late renewal loses none.
+    this.#startLoop(() => renewLeases(this.#deps), Math.min(MAX_TIMER_MS, Math.floor(leaseMs / 3)))
+  }
+
+  metrics(): SagaMetricsSnapshot {
+    return this.#metrics.snapshot()
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true
+    for (const loop of this.#loops.splice(0)) loop.stop()
+    await this.#subscription?.close()
+  }
+
+  readonly #running = (): boolean => !this.#closed
+
+  #startLoop(work: () => Promise<unknown>, everyMs: number): void {
+    const loop = new BackgroundLoop(work, everyMs, (error) =>
+      this.#deps.logger.error({ error: String(error) }, 'saga-kit: background loop failed'),
+    )
+    this.#loops.push(loop)
+    loop.start()
+  }
+
+  readonly #hookError = (error: unknown): void =>
+    this.#deps.logger.error({ error: String(error) }, 'saga-kit: after-commit hook failed')
 
   /** One transaction per pass, chained on one connection while more is due (see withTxChain). */
-  async function advance(sagaId: string): Promise<void> {
-    if (closed) return
-    await withTxChain(deps.db, sagaPasses(deps, sagaId, running).pass('now'), hookError)
+  async #advance(sagaId: string): Promise<void> {
+    if (this.#closed) return
+    const passes = sagaPasses(this.#deps, sagaId, this.#running)
+    await withTxChain(this.#deps.db, passes.pass('now'), this.#hookError)
   }
 
-  async function start<Data>(
+  async #operate(sagaId: string, action: OperatorAction, stepId?: string): Promise<void> {
+    if (await operate(this.#deps, sagaId, action, stepId)) await this.#advance(sagaId)
+  }
+
+  async #start<Data>(
     sagaName: string,
     data: Data,
-    opts: StartOptions,
+    options: SagaStartOptions,
   ): Promise<StartResult> {
-    checkStartOptions(sagaName, opts)
-    const def = sagas.get(sagaName)
-    if (def === undefined) {
+    checkStartOptions(sagaName, options)
+    const definition = this.#sagas.get(sagaName)
+    if (definition === undefined) {
       throw new SagaKitError(
         'E_SAGA_UNKNOWN_SAGA',
-        `No saga named "${sagaName}" is registered (known: ${[...sagas.keys()].join(', ')}).`,
-        { context: { sagaName, sagaId: opts.sagaId } },
+        `No saga named "${sagaName}" is registered (known: ${[...this.#sagas.keys()].join(', ')}).`,
+        { context: { sagaName, sagaId: options.sagaId } },
       )
     }
-    if (opts.tx !== undefined) {
+    if (options.tx !== undefined) {
+      const tx = options.tx as ClientTx
       const { due: _due, ...result } = await startInTx(
-        deps,
-        opts.tx as ClientTx,
-        def,
+        this.#deps,
+        tx,
+        definition,
         data,
-        opts.sagaId,
+        options.sagaId,
       )
       return result
     }
     // The start and the passes after it form one chain of transactions on one connection.
-    const passes = sagaPasses(deps, opts.sagaId, running)
+    const passes = sagaPasses(this.#deps, options.sagaId, this.#running)
     let started: StartResult | undefined
-    const first = startPass(deps, def, data, opts.sagaId, (result, due) => {
+    const first = startPass(this.#deps, definition, data, options.sagaId, (result, due) => {
       started = result
       return passes.after(due)
     })
-    await withTxChain(deps.db, first, hookError)
+    await withTxChain(this.#deps.db, first, this.#hookError)
     return started as StartResult
-  }
-
-  async function runDue(limit = 1000): Promise<number> {
-    const skip = new Set<string>()
-    let touched = 0
-    while (touched < limit && !closed) {
-      try {
-        const id = await claimAndRunOne(deps, skip)
-        if (id === null) break
-        touched++
-      } catch (error) {
-        logger.error('saga-kit: advancing a due saga failed; will retry on a later poll', {
-          error: String(error),
-        })
-        break
-      }
-    }
-    return touched
-  }
-
-  // Until when the poller's loops skip their probe: one "is anything due?" query per interval
-  // answers for all of them (most find nothing); once one finds work, all of them join in.
-  let quietUntil = 0
-  async function pollDue(pollMs: number): Promise<void> {
-    const now = performance.now()
-    if (now < quietUntil) return
-    quietUntil = now + pollMs
-    if ((await runDue()) > 0) quietUntil = 0
-  }
-
-  let subscription: Subscription | undefined
-  const timers: NodeJS.Timeout[] = []
-  const loop = (fn: () => Promise<unknown>, everyMs: number): void => {
-    const tick = (): void => {
-      if (closed) return
-      void fn()
-        .catch((e: unknown) =>
-          logger.error('saga-kit: background loop failed', { error: String(e) }),
-        )
-        .finally(() => {
-          if (!closed) timers.push(setTimeout(tick, everyMs))
-        })
-    }
-    tick()
-  }
-
-  return {
-    start,
-    get: (sagaId) => getSaga(deps.db, sagaId),
-    list: (opts) => listSagas(deps.db, opts),
-    history: (sagaId) => sagaHistory(deps.db, sagaId),
-    resume: async (sagaId) =>
-      void ((await operate(deps, sagaId, 'retry')) && (await advance(sagaId))),
-    retryStep: async (sagaId, stepId) =>
-      void ((await operate(deps, sagaId, 'retry', stepId)) && (await advance(sagaId))),
-    skipStep: async (sagaId, stepId) =>
-      void ((await operate(deps, sagaId, 'skip', stepId)) && (await advance(sagaId))),
-    advance,
-    runDue,
-    checkDefinitions: () => checkCompatibility(deps.db, sagas),
-    async listen() {
-      await checkCompatibility(deps.db, sagas)
-      subscription = await deps.transport.subscribe(
-        deps.replyChannel,
-        async (message, delivery) => {
-          const more = await handleReply(deps, message, delivery)
-          if (more !== null) await advance(more)
-        },
-      )
-      const concurrency = options.concurrency ?? DEFAULTS.concurrency
-      const pollMs = options.pollIntervalMs ?? DEFAULTS.pollIntervalMs
-      for (let n = 0; n < concurrency; n++) loop(() => pollDue(pollMs), pollMs)
-      loop(
-        () => renewLeases(deps),
-        Math.min(2 ** 31 - 1, Math.max(50, Math.floor(deps.leaseMs / 3))),
-      )
-    },
-    metrics: () => metrics.snapshot(),
-    async close() {
-      closed = true
-      for (const t of timers.splice(0)) clearTimeout(t)
-      await subscription?.close()
-    },
   }
 }

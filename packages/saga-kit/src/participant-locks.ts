@@ -1,8 +1,9 @@
 import type { CommandBody } from './core/messages.js'
 import type { SagaTx } from './core/types.js'
 import type { SagaKitError } from './errors.js'
-import type { TransportMessage } from './ports.js'
-import { entityLocked, entityLockHolder, stashCommand } from './postgres/entity-locks.js'
+import type { FaultHook } from './fault-hook.js'
+import type { SagaMessage } from './ports.js'
+import { entityLocked, entityLockHolder, stashCommand } from './engine/entity-locks.js'
 import type { CommandContext, CommandHandler } from './participant.js'
 
 /** What a participant does with a command whose entity another saga has locked. */
@@ -54,9 +55,9 @@ export async function checkEntityLock(
   handler: ParticipantHandler,
   participant: string,
   cmd: CommandBody,
-  message: TransportMessage,
+  message: SagaMessage,
   at: number,
-  hook?: (check: EntityLockCheck) => void | Promise<void>,
+  fault: FaultHook,
 ): Promise<null | 'stashed' | SagaKitError> {
   if (typeof handler === 'function') return null
   const { payload, replyTo: _r, ...address } = cmd
@@ -65,7 +66,12 @@ export async function checkEntityLock(
   const holder = await entityLockHolder(tx, lockKey)
   const free = holder === null || holder === cmd.sagaId
   const verdict = free ? 'pass' : handler.onLocked === 'stash' ? 'stash' : 'refuse'
-  await hook?.({ lockKey, holder, verdict })
+  await fault('participant:entity-lock', {
+    sagaId: cmd.sagaId,
+    stepId: cmd.stepId,
+    idempotencyKey: cmd.idempotencyKey,
+    entityLock: { lockKey, holder, verdict },
+  })
   if (free) return null
   if (verdict === 'refuse') return entityLocked(lockKey, holder, cmd.sagaId)
   await stashCommand(tx.client, { lockKey, participant, holder, cmd, message, at })

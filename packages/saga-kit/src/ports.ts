@@ -5,7 +5,7 @@ import type { SagaTx } from './core/types.js'
  * One message on the saga transport: a command, a reply, or a choreography event. The body is
  * JSON; saga fields are validated by the codec on receipt, never trusted.
  */
-export interface TransportMessage {
+export interface SagaMessage {
   /** Unique per message; receivers may deduplicate on it. */
   readonly id: string
   /** Partition/ordering key, e.g. the saga id or the aggregate id. */
@@ -31,7 +31,7 @@ export interface Delivery {
  * Called for each delivered message; a rejection means "deliver it again later" (and rolls back
  * `delivery.tx`, when there is one).
  */
-export type MessageHandler = (message: TransportMessage, delivery?: Delivery) => Promise<void>
+export type MessageHandler = (message: SagaMessage, delivery?: Delivery) => Promise<void>
 
 /** A live subscription; `close()` stops delivery. */
 export interface Subscription {
@@ -48,25 +48,6 @@ export interface Subscription {
  * - A handler that rejects gets the message again later.
  */
 export interface SagaTransport {
-  send(tx: SagaTx, channel: string, message: TransportMessage): Promise<void>
+  send(tx: SagaTx, channel: string, message: SagaMessage): Promise<void>
   subscribe(channel: string, handler: MessageHandler): Promise<Subscription>
 }
-
-/** Time source; inject a fake one in tests. */
-export interface Clock {
-  /** Milliseconds since the epoch. */
-  now(): number
-}
-
-/** Structured logger; fields are plain JSON. */
-export interface Logger {
-  info(message: string, fields?: Record<string, unknown>): void
-  warn(message: string, fields?: Record<string, unknown>): void
-  error(message: string, fields?: Record<string, unknown>): void
-}
-
-/** The wall clock. */
-export const systemClock: Clock = { now: () => Date.now() }
-
-/** A logger that drops everything. */
-export const silentLogger: Logger = { info: () => {}, warn: () => {}, error: () => {} }

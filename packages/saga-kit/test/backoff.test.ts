@@ -1,13 +1,9 @@
 import fc from 'fast-check'
 import { describe, expect, test } from 'vitest'
-import {
-  backoffDelayMs,
-  DEFAULT_RETRY,
-  decodeCommand,
-  decodeReply,
-  toErrorRecord,
-  rejectStep,
-} from '@faultline/saga-kit'
+import { rejectStep } from '@faultline/saga-kit'
+import { decodeCommand, decodeReply } from '@faultline/saga-kit/testing'
+import { backoffDelayMs, DEFAULT_RETRY } from '../src/core/backoff.js'
+import { toErrorRecord } from '../src/errors.js'
 
 describe('backoffDelayMs', () => {
   test('grows exponentially, stays within [base*(1-jitter), base] and never exceeds maxDelayMs', () => {

@@ -19,7 +19,7 @@
 import type { ChildProcess } from 'node:child_process'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import pg from 'pg'
-import { createParticipant, migrate, type Participant } from '@faultline/saga-kit'
+import { createParticipant, migrateSagaKit, type Participant } from '@faultline/saga-kit'
 import { migrateSyncKit } from '@faultline/sync-kit'
 import { startKafka, startPostgres, type KafkaHandle, type PostgresHandle } from '@faultline/infra'
 import { CHAOS_TABLES, chaosData, chaosParticipants, HELD_SKU } from './chaos/chaos-saga.js'
@@ -76,7 +76,7 @@ async function prepareDatabase(name: string, size: ChaosSize) {
   const { url } = await server.createDatabase(name)
   const pool = new pg.Pool({ connectionString: url, max: 80 })
   pool.on('error', () => {})
-  await migrate(pool)
+  await migrateSagaKit(pool)
   await migrateSyncKit(pool)
   await pool.query(CHAOS_TABLES)
   const stock = Math.round(size.sagas * 1.6)

@@ -12,9 +12,10 @@ import {
   isSagaKitError,
   withTx,
   type CommandHandler,
-  type EntityLockCheck,
-  type TransportMessage,
+  type SagaMessage,
 } from '@faultline/saga-kit'
+import { type EntityLockCheck } from '@faultline/saga-kit/testing'
+import { withFaultHook } from '@faultline/saga-kit/testing'
 import { count, startTestDb, waitFor, type TestDb } from './support/harness.js'
 
 let db: TestDb
@@ -72,14 +73,19 @@ async function setup(name: string, onEntityLock?: (c: EntityLockCheck) => Promis
   const pool = await db.fresh(name)
   await pool.query('CREATE TABLE charge (saga_id text, order_id text)')
   await pool.query('CREATE TABLE note (saga_id text)')
-  const held: TransportMessage[] = []
+  const held: SagaMessage[] = []
   const passed = new Set<string>()
-  const sagaOf = (m: TransportMessage) => (m.body as { sagaId: string }).sagaId
+  const sagaOf = (m: SagaMessage) => (m.body as { sagaId: string }).sagaId
   const transport = createMemoryTransport({
     drop: (ch, m) =>
       ch === 'saga.participant.gate' && !passed.has(sagaOf(m)) ? (held.push(m), true) : false,
   })
-  const participant = createParticipant({ db: pool, transport, definition: payments, onEntityLock })
+  const participant = createParticipant(
+    withFaultHook({ db: pool, transport, definition: payments }, async (point, info) => {
+      if (point === 'participant:entity-lock' && info.entityLock !== undefined)
+        await onEntityLock?.(info.entityLock)
+    }),
+  )
   await participant.listen()
   await createParticipant({ db: pool, transport, definition: gate }).listen()
   const orch = createOrchestrator({

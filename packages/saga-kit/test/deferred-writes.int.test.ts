@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { migrateSyncKit } from '@faultline/sync-kit'
 import {
-  ClientTx,
   createParticipant,
   defineParticipant,
   emitEvent,
-  type TransportMessage,
+  type SagaMessage,
 } from '@faultline/saga-kit'
+import { ClientTx } from '../src/engine/client-tx.js'
 import { createSyncKitTransport } from '@faultline/saga-kit/sync-kit'
 import { count, startTestDb, type TestDb } from './support/harness.js'
 
@@ -16,7 +16,7 @@ beforeAll(async () => {
 })
 afterAll(async () => db?.stop())
 
-const commandTo = (sagaId: string): TransportMessage => ({
+const commandTo = (sagaId: string): SagaMessage => ({
   id: `cmd-${sagaId}`,
   key: sagaId,
   type: 'reserve',
@@ -66,7 +66,7 @@ describe('deferred writes (ClientTx.defer)', () => {
     try {
       await client.query('BEGIN')
       const tx = new ClientTx(client, false, true)
-      await (participant.handle as (m: TransportMessage, d: unknown) => Promise<void>)(
+      await (participant.handle as (m: SagaMessage, d: unknown) => Promise<void>)(
         commandTo('shared'),
         { db: pool, tx },
       )

@@ -15,9 +15,9 @@ import {
   defineSaga,
   withTx,
   type Orchestrator,
-  type ReplyBody,
-  type TransportMessage,
+  type SagaMessage,
 } from '@faultline/saga-kit'
+import { type ReplyBody } from '@faultline/saga-kit/testing'
 import { count, startTestDb, waitFor, type TestDb } from './support/harness.js'
 
 let db: TestDb
@@ -35,7 +35,7 @@ const earlySaga = defineSaga<{ orderId: string }>('early')
   .step('finish', { invoke: async () => {} }) // local: the reply sets its savepoint
 
 /** The inventory participant's "ok" to attempt 1 of `sagaId`'s reserve step. */
-function reserveReply(sagaId: string): TransportMessage {
+function reserveReply(sagaId: string): SagaMessage {
   const body: ReplyBody = {
     sagaId,
     sagaName: 'early',

@@ -3,10 +3,10 @@ import {
   createMemoryTransport,
   createOrchestrator,
   createParticipant,
-  SimulatedCrash,
   withTx,
-  type TransportMessage,
+  type SagaMessage,
 } from '@faultline/saga-kit'
+import { SimulatedCrash, withFaultHook } from '@faultline/saga-kit/testing'
 import { count, FakeClock, startTestDb, waitFor, type TestDb } from './support/harness.js'
 import {
   createShopTables,
@@ -94,7 +94,7 @@ describe('duplicated and reordered replies', () => {
   test('two copies of a reply applied concurrently advance the saga once; a naive read-then-write applies both', async () => {
     const pool = await db.fresh('concurrent_replies')
     await createShopTables(pool)
-    const held: TransportMessage[] = []
+    const held: SagaMessage[] = []
     let holding = true
     const transport = createMemoryTransport({
       drop: (ch, m) =>
@@ -138,7 +138,7 @@ describe('deadlines', () => {
   test('a participant that never answers triggers the step deadline once; the saga compensates; a late reply is ignored', async () => {
     const pool = await db.fresh('deadline')
     await createShopTables(pool)
-    const lost: TransportMessage[] = []
+    const lost: SagaMessage[] = []
     const transport = createMemoryTransport({
       drop: (_ch, m) => (m.type === 'payments.charge' ? (lost.push(m), true) : false),
     })
@@ -225,14 +225,12 @@ describe('participant crash between effect and reply', () => {
     await createShopTables(pool)
     const transport = createMemoryTransport({ redeliveryDelayMs: 5 })
     let crashes = 0
-    const crashing = createParticipant({
-      db: pool,
-      transport,
-      definition: inventory,
-      afterEffect: () => {
-        if (crashes++ < 2) throw new SimulatedCrash('killed after the effect, before the reply')
-      },
-    })
+    const crashing = createParticipant(
+      withFaultHook({ db: pool, transport, definition: inventory }, (point) => {
+        if (point === 'participant:after-effect' && crashes++ < 2)
+          throw new SimulatedCrash('killed after the effect, before the reply')
+      }),
+    )
     await crashing.listen()
     await createParticipant({ db: pool, transport, definition: payments }).listen()
     const orch = createOrchestrator({
@@ -250,7 +248,7 @@ describe('participant crash between effect and reply', () => {
 
     // Naive: the effect commits on its own, the reply afterwards; a crash in between is redelivered.
     let naiveCrashes = 0
-    const naive = async (m: TransportMessage): Promise<void> => {
+    const naive = async (m: SagaMessage): Promise<void> => {
       const { qty } = (m.body as { payload: { qty: number } }).payload
       await pool.query(`UPDATE stock SET qty = qty - $1 WHERE sku = 'sku-1'`, [qty])
       if (naiveCrashes++ < 1) throw new Error('killed after the effect, before the reply')

@@ -12,10 +12,10 @@ import {
   withTx,
   type Logger,
   type MessageHandler,
-  type ReplyBody,
   type SagaTransport,
-  type TransportMessage,
+  type SagaMessage,
 } from '@faultline/saga-kit'
+import { type ReplyBody } from '@faultline/saga-kit/testing'
 import { count, startTestDb, waitFor, type TestDb } from './support/harness.js'
 
 let db: TestDb
@@ -40,7 +40,7 @@ const twoSteps = defineSaga<Record<string, never>>('lease')
   .step('a', { invoke: command('p', 'p.a'), timeoutMs: 60_000 })
   .step('b', { invoke: command('p', 'p.b'), timeoutMs: 60_000 })
 
-function replyToA(sagaId: string): TransportMessage {
+function replyToA(sagaId: string): SagaMessage {
   const body: ReplyBody = {
     sagaId,
     sagaName: 'lease',
@@ -59,9 +59,11 @@ describe('lease renewal', () => {
     const transport = new CapturingTransport()
     const errors: string[] = []
     const logger: Logger = {
+      debug: () => {},
       info: () => {},
       warn: () => {},
-      error: (message, fields) => void errors.push(`${message} ${JSON.stringify(fields)}`),
+      error: (fields: object | string, message?: string) =>
+        void errors.push(`${message} ${JSON.stringify(fields)}`),
     }
     // A renewal every 100 ms; no poller.
     const orch = createOrchestrator({

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest'
-import { createMemoryTransport, type SagaTx, type TransportMessage } from '@faultline/saga-kit'
-import { transportContract } from './contracts/transport.contract.js'
+import { createMemoryTransport, type SagaTx, type SagaMessage } from '@faultline/saga-kit'
+import { transportContract } from '@faultline/saga-kit/testing'
 
 function fakeTx(): SagaTx & { commit(): void } {
   const hooks: (() => void)[] = []
@@ -10,7 +10,7 @@ function fakeTx(): SagaTx & { commit(): void } {
     commit: () => hooks.forEach((h) => h()),
   }
 }
-const msg = (id: string): TransportMessage => ({ id, key: 'k', type: 't', body: {}, headers: {} })
+const msg = (id: string): SagaMessage => ({ id, key: 'k', type: 't', body: {}, headers: {} })
 
 describe('MemoryTransport', () => {
   test('delivers only what committed, redelivers after a rejection, and duplicates on request', async () => {

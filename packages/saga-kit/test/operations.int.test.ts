@@ -7,7 +7,7 @@ import {
   defineSaga,
   emitEvent,
   isSagaKitError,
-  type TransportMessage,
+  type SagaMessage,
 } from '@faultline/saga-kit'
 import { count, FakeClock, startTestDb, waitFor, type TestDb } from './support/harness.js'
 import { createShopTables, startParticipants } from './support/order-saga.js'
@@ -40,7 +40,7 @@ describe('semantic locks', () => {
     const pool = await db.fresh('locks')
     await createShopTables(pool)
     await pool.query('CREATE TABLE lock_runs (saga_id text, at timestamptz)')
-    const held: TransportMessage[] = []
+    const held: SagaMessage[] = []
     let hold = true
     const transport = createMemoryTransport({
       drop: (ch, m) => (hold && ch === 'saga.participant.inventory' ? (held.push(m), true) : false),

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe } from 'vitest'
 import { createPgQueueTransport, withTx } from '@faultline/saga-kit'
 import { startTestDb, type TestDb } from './support/harness.js'
-import { transportContract } from './contracts/transport.contract.js'
+import { transportContract } from '@faultline/saga-kit/testing'
 
 let db: TestDb
 beforeAll(async () => {

@@ -16,7 +16,7 @@ import {
   type MemoryTransport,
   type ErrorRecord,
   type Orchestrator,
-  type TransportMessage,
+  type SagaMessage,
 } from '@faultline/saga-kit'
 import { count, FakeClock, startTestDb, type TestDb } from './support/harness.js'
 import { createShopTables, startParticipants } from './support/order-saga.js'
@@ -92,7 +92,7 @@ describe('a refusal replayed by the participant', () => {
   })
 
   test('a refusal that arrives while the step waits to retry ends the step at once; no retry is sent', async () => {
-    const held: TransportMessage[] = []
+    const held: SagaMessage[] = []
     const transport = createMemoryTransport({
       drop: (ch, m) =>
         ch === 'saga.replies' && m.type === 'payments.charge.reply' && held.length === 0
@@ -117,7 +117,7 @@ describe('a refusal replayed by the participant', () => {
   })
 
   test('a refusal of an earlier attempt that arrives while a later attempt waits ends the step; the step is compensated', async () => {
-    const held: TransportMessage[] = []
+    const held: SagaMessage[] = []
     const transport = createMemoryTransport({
       drop: (ch, m) => {
         const { attempt } = m.body as { attempt: number }
@@ -154,7 +154,7 @@ describe('a refusal replayed by the participant', () => {
     // No participant answers; the replies are written here.
     const transport = createMemoryTransport({ drop: (ch) => ch === 'saga.participant.payments' })
     const { orch, clock } = await setUp('refusal_not_uncertain', transport)
-    const failure = (attempt: number, error: ErrorRecord): TransportMessage => ({
+    const failure = (attempt: number, error: ErrorRecord): SagaMessage => ({
       id: `f${attempt}-${error.code}`,
       key: 'r1',
       type: 'payments.charge.reply',
@@ -239,7 +239,7 @@ test('a stored success is replayed under the attempt that asked', async () => {
   const pool: pg.Pool = await db.fresh('replay_success')
   await createShopTables(pool)
   const [, payments] = await startParticipants(pool, transport)
-  const charge = (attempt: number): TransportMessage => ({
+  const charge = (attempt: number): SagaMessage => ({
     id: `m${attempt}`,
     key: 's1',
     type: 'payments.charge',

@@ -98,14 +98,14 @@ describe('start() races', () => {
 })
 
 describe('start() without options', () => {
-  test('is refused with E_SAGA_BAD_OPTION naming the missing sagaId, not a TypeError', async () => {
+  test('is refused with E_SAGA_INVALID_OPTION naming the missing sagaId, not a TypeError', async () => {
     const orch = orchestrator(db.pool)
     // As JavaScript calls it: the type system cannot stop a missing or wrong options object.
     const start = (name: string, data: unknown, options: unknown) =>
       orch.start(name, data, options as { sagaId: string })
     for (const options of [undefined, null, 'order-1']) {
       const error = await start('locked', { orderId: '1' }, options).catch((e: unknown) => e)
-      expect(isSagaKitError(error) && error.code).toBe('E_SAGA_BAD_OPTION')
+      expect(isSagaKitError(error) && error.code).toBe('E_SAGA_INVALID_OPTION')
       expect((error as Error).message).toContain('{ sagaId }')
     }
     expect(await count(db.pool, 'SELECT count(*) n FROM saga.instance')).toBe(0)

@@ -9,11 +9,11 @@ import {
   defineParticipant,
   defineSaga,
   rejectStep,
-  SimulatedCrash,
   type SagaDefinition,
   type StepOptions,
-  type TransportMessage,
+  type SagaMessage,
 } from '@faultline/saga-kit'
+import { SimulatedCrash, withFaultHook } from '@faultline/saga-kit/testing'
 import { FakeClock, startTestDb, type TestDb } from './support/harness.js'
 import {
   model,
@@ -170,7 +170,7 @@ describe('saga state machine (fast-check, real Postgres)', () => {
         run++
         const sagaId = `prop-${run}`
         scripts.set(sagaId, new Map(steps.map((s) => [s.id, s])))
-        const drop = (channel: string, m: TransportMessage): boolean => {
+        const drop = (channel: string, m: SagaMessage): boolean => {
           const b = m.body as {
             sagaId: string
             stepId: string
@@ -190,36 +190,44 @@ describe('saga state machine (fast-check, real Postgres)', () => {
         const clock = new FakeClock()
         let points = 0
         let pPoints = 0
-        const orch = createOrchestrator({
-          db: pool,
-          sagas: [buildSaga(`prop${run}`, steps)],
-          transport,
-          clock,
-          concurrency: 0,
-          leaseMs: 1e12,
-          faultPoint: () => {
-            if (crashes.includes(++points)) throw new SimulatedCrash(`crash at point ${points}`)
-          },
-        })
-        const participant = createParticipant({
-          db: pool,
-          transport,
-          clock,
-          definition: defineParticipant('prop', {
-            'prop.do': async ({ tx, sagaId: id, stepId, attempt }) => {
-              act(outcomeOf(id, stepId, 'invoke', attempt))
-              await effect(tx.client, id, stepId, 'invoke')
+        const orch = createOrchestrator(
+          withFaultHook(
+            {
+              db: pool,
+              sagas: [buildSaga(`prop${run}`, steps)],
+              transport,
+              clock,
+              concurrency: 0,
+              leaseMs: 1e12,
             },
-            'prop.undo': async ({ tx, sagaId: id, stepId, attempt }) => {
-              act(outcomeOf(id, stepId, 'compensate', attempt))
-              await effect(tx.client, id, stepId, 'compensate')
+            () => {
+              if (crashes.includes(++points)) throw new SimulatedCrash(`crash at point ${points}`)
             },
-          }),
-          afterEffect: () => {
-            if (participantCrashes.includes(++pPoints))
-              throw new SimulatedCrash('participant crash')
-          },
-        })
+          ),
+        )
+        const participant = createParticipant(
+          withFaultHook(
+            {
+              db: pool,
+              transport,
+              clock,
+              definition: defineParticipant('prop', {
+                'prop.do': async ({ tx, sagaId: id, stepId, attempt }) => {
+                  act(outcomeOf(id, stepId, 'invoke', attempt))
+                  await effect(tx.client, id, stepId, 'invoke')
+                },
+                'prop.undo': async ({ tx, sagaId: id, stepId, attempt }) => {
+                  act(outcomeOf(id, stepId, 'compensate', attempt))
+                  await effect(tx.client, id, stepId, 'compensate')
+                },
+              }),
+            },
+            (point) => {
+              if (point === 'participant:after-effect' && participantCrashes.includes(++pPoints))
+                throw new SimulatedCrash('participant crash')
+            },
+          ),
+        )
         await orch.listen()
         await participant.listen()
         try {

@@ -19,14 +19,14 @@ import {
 } from '@faultline/sync-kit/kafka'
 import {
   createOrchestrator,
-  migrate,
+  migrateSagaKit,
   withTx,
   type Orchestrator,
   type Participant,
 } from '@faultline/saga-kit'
 import { createSyncKitTransport, SAGA_EVENT_TYPE } from '@faultline/saga-kit/sync-kit'
 import { count, waitFor } from './support/harness.js'
-import { transportContract } from './contracts/transport.contract.js'
+import { transportContract } from '@faultline/saga-kit/testing'
 import { createShopTables, orderSaga, startParticipants } from './support/order-saga.js'
 
 let server: PostgresHandle
@@ -54,7 +54,7 @@ beforeAll(async () => {
   pool = new pg.Pool({ connectionString: url, max: 30 })
   pool.on('error', () => {})
   await migrateSyncKit(pool)
-  await migrate(pool)
+  await migrateSagaKit(pool)
   await createShopTables(pool)
   const admin = new Kafka({ brokers: kafka.brokers, logLevel: logLevel.NOTHING }).admin()
   await admin.connect()

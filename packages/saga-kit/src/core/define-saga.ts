@@ -61,13 +61,17 @@ export class SagaDefinition<Data> {
 
   /** Appends one step. */
   step(id: string, options: StepOptions<Data>): SagaDefinition<Data> {
-    return this.append({ id, steps: [resolveStep(id, options)], parallel: false })
+    return this.#append({ id, steps: [resolveStep(id, options)], parallel: false })
   }
 
   /** Appends steps that run at the same time; each has an explicit id so replay is stable. */
   parallel(steps: readonly ParallelStepOptions<Data>[]): SagaDefinition<Data> {
     const resolved = steps.map((s) => resolveStep(s.id, s))
-    return this.append({ id: resolved.map((s) => s.id).join('+'), steps: resolved, parallel: true })
+    return this.#append({
+      id: resolved.map((s) => s.id).join('+'),
+      steps: resolved,
+      parallel: true,
+    })
   }
 
   /** Every step, in definition order. */
@@ -90,7 +94,7 @@ export class SagaDefinition<Data> {
     return this.steps.map((s) => s.kind)
   }
 
-  private append(group: StepGroup<Data>): SagaDefinition<Data> {
+  #append(group: StepGroup<Data>): SagaDefinition<Data> {
     validateGroup(this.name, this.groups, group)
     return new SagaDefinition(this.name, [...this.groups, group], this.options)
   }

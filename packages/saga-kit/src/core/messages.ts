@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import type { ErrorRecord } from '../errors.js'
-import type { TransportMessage } from '../ports.js'
+import type { SagaMessage } from '../ports.js'
 import type { Direction } from './types.js'
 
 /** Fields shared by a command and its reply. */
@@ -31,11 +31,11 @@ export interface ReplyBody extends StepAddress {
 export const participantChannel = (participant: string): string => `saga.participant.${participant}`
 
 /** Builds a transport message with a fresh id; the saga id is the ordering key. */
-export function sagaMessage(
+export function buildSagaMessage(
   type: string,
   body: CommandBody | ReplyBody,
   headers: Record<string, string>,
-): TransportMessage {
+): SagaMessage {
   return { id: randomUUID(), key: body.sagaId, type, body, headers }
 }
 
@@ -57,7 +57,7 @@ const asRecord = (v: unknown): Record<string, unknown> | null =>
   typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : null
 
 /** Validates a command body; returns it, or a sentence listing every problem. */
-export function decodeCommand(m: TransportMessage): CommandBody | string {
+export function decodeCommand(m: SagaMessage): CommandBody | string {
   const b = asRecord(m.body)
   if (b === null) return 'command body is not an object'
   const problems = addressProblems(b)
@@ -66,7 +66,7 @@ export function decodeCommand(m: TransportMessage): CommandBody | string {
 }
 
 /** Validates a reply body; returns it, or a sentence listing every problem. */
-export function decodeReply(m: TransportMessage): ReplyBody | string {
+export function decodeReply(m: SagaMessage): ReplyBody | string {
   const b = asRecord(m.body)
   if (b === null) return 'reply body is not an object'
   const problems = addressProblems(b)

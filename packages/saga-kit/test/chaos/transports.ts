@@ -115,7 +115,13 @@ export function chaosTransport(
     // One transaction per message: a chunk would keep the stock row locked while a late
     // participant handler sleeps in it, and stall every reservation behind it.
     maxBatchSize: 1,
-    logger: debugLogger,
+    logger: {
+      debug: () => {},
+      info: () => {},
+      warn: (fields: object | string, message?: string) => debugLine('warn', message ?? '', fields),
+      error: (fields: object | string, message?: string) =>
+        debugLine('error', message ?? '', fields),
+    },
   })
   return { transport, close: () => publisher.close() }
 }

@@ -1,6 +1,6 @@
 import pg from 'pg'
 import { startPostgres, type PostgresHandle } from '@faultline/infra'
-import { migrate, type Clock } from '@faultline/saga-kit'
+import { migrateSagaKit, type Clock } from '@faultline/saga-kit'
 
 /** A clock tests move by hand. */
 export class FakeClock implements Clock {
@@ -31,7 +31,7 @@ export async function startTestDb(): Promise<TestDb> {
     const pool = new pg.Pool({ connectionString: url, max: 20 })
     pool.on('error', () => {}) // idle clients die when the server stops at the end of a file
     pools.push(pool)
-    await migrate(pool)
+    await migrateSagaKit(pool)
     return pool
   }
   const pool = await fresh('saga_main')

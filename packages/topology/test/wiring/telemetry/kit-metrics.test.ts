@@ -32,6 +32,7 @@ const relayStats = (published: number, lagMs?: number): RelayStats => ({
   reconnects: 0,
   ackedLsn: '0/1',
   heartbeatLagMs: lagMs,
+  broker: { endpoint: '127.0.0.1:9092', reachable: true, lastError: undefined },
 })
 
 describe('kit metrics on prom-client', () => {
