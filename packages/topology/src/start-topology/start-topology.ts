@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { silentLogger } from '@faultline/common'
+import { compareLsn, silentLogger } from '@faultline/common'
 import { trackDir } from '@faultline/infra'
 import { TopologyError } from '../errors.js'
 import { createLoadBalancer } from '../lb/create-load-balancer.js'
@@ -15,6 +15,22 @@ import { createTopologyDatabases, startTopologyInfra, type TopologyInfra } from 
 import { checkStartOptions, DEFAULT_REPLICAS, type StartTopologyOptions } from './options.js'
 import { seedCatalog } from './seed.js'
 import { createTopologyTopics } from './topics.js'
+
+/**
+ * Waits until the standby has replayed `token`, so the seeded catalog is visible on every read
+ * path when `startTopology` returns (checked every 50 ms, for at most 60 s).
+ */
+async function waitForReplay(infra: TopologyInfra, token: string): Promise<void> {
+  const deadline = Date.now() + 60_000
+  while (compareLsn(await infra.postgres.replayLsn(), token) < 0) {
+    if (Date.now() > deadline)
+      throw new TopologyError(
+        'E_TOPOLOGY_STARTUP_TIMEOUT',
+        `the standby did not replay the seed (LSN ${token}) within 60 s; check infra.postgres.replica's log`,
+      )
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+}
 
 /** Services behind the load balancer. */
 const BALANCED = new Set(['catalog-query'])
@@ -138,6 +154,7 @@ export async function startTopology(options: StartTopologyOptions = {}): Promise
       adminUrl === undefined
         ? { productIds: [], categories: [], token: undefined }
         : await seedCatalog(adminUrl, ctx.seed, products)
+    if (seeded.token !== undefined) await waitForReplay(infra, seeded.token)
     return createHandle({
       supervisor,
       balancer,

@@ -71,7 +71,9 @@ export class ProductReads {
       return (await this.#router.read((db) => queryOne(db, id), { token })).result
     const load = this.#router.loader(async (db, ctx: LoaderContext) => {
       const product = await queryOne(db, id)
-      if (product !== undefined) ctx.report({ version: product.version })
+      // "Not found" is version 0: below the watermark of a product whose creation was applied,
+      // so a lagging replica's miss is refused and reloaded instead of cached as a 404.
+      ctx.report({ version: product?.version ?? 0 })
       return product
     })
     return this.#cache.getOrLoad(productKey(id), load)
@@ -145,11 +147,12 @@ export class ProductReads {
       ctx.report(productKey(id), { version: product.version })
       loaded.set(productKey(id), product)
     }
-    for (const [id, product] of result) {
+    for (const id of ids) {
       if (current.has(id)) continue
+      const product = result.get(id)
       const key = productKey(id)
-      ctx.report(key, { version: product.version, ...(lsn === undefined ? {} : { lsn }) })
-      loaded.set(key, product)
+      ctx.report(key, { version: product?.version ?? 0, ...(lsn === undefined ? {} : { lsn }) })
+      if (product !== undefined) loaded.set(key, product)
     }
     return loaded
   }
