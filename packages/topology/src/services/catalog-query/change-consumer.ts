@@ -31,6 +31,8 @@ export interface ChangeConsumer {
   readonly consumer: Consumer<MemoryTx>
   /** Events applied to this node's cache since start. */
   applied(): number
+  /** True from the moment the consumer is subscribed until it is stopped. */
+  running(): boolean
   stop(): Promise<void>
 }
 
@@ -84,10 +86,13 @@ export async function startChangeConsumer(options: ChangeConsumerOptions): Promi
     logger,
   })
   await consumer.start()
+  let running = true
   return {
     consumer,
     applied: () => applied,
+    running: () => running,
     async stop() {
+      running = false
       await consumer.stop()
       await deadLetters.close()
     },

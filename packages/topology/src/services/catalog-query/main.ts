@@ -68,7 +68,7 @@ await runService<QueryConfig>({
     }
     registerQueryOps(service.app, ops)
     if (config.testHooks) registerQueryTestHooks(service.app, ops)
-    service.addReadinessCheck('change stream subscribed', () => true)
+    service.addReadinessCheck('change stream subscribed', () => consumer.running())
     service.addReadinessCheck('cache store and bus up', async () => {
       await cache.ready()
       return true

@@ -5,8 +5,10 @@ import { PRODUCT_CHANGED, type ProductChangedPayload } from '../shared/product.j
 /** The live table `GET /search` reads (a rebuild swaps a fresh one in under this name). */
 export const SEARCH_TABLE = 'search_products'
 
-/** One read-model row as `checksum()` digests it and the ops route shows it. */
-// A type, not an interface: sync-kit's `rows()` wants JSON values, which need an index signature.
+/**
+ * One read-model row as `checksum()` digests it and the ops route shows it. A type, not an
+ * interface: sync-kit's `rows()` wants JSON values, which need an index signature.
+ */
 export type SearchRow = {
   readonly id: string
   readonly name: string
