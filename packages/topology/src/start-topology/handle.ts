@@ -37,6 +37,8 @@ export interface TopologyHandle {
   readonly runDir: string
   /** The seeded products. */
   readonly seeded: SeededCatalog
+  /** How long each start step took (ms): infra, databases, topics, balancer, services, seed. */
+  readonly timings: Readonly<Record<string, number>>
   /** Base URL of each service's first instance, plus `catalog-query-lb`. */
   endpoints(): Record<string, string>
   /** Every service's name, in start order. */
@@ -95,6 +97,7 @@ export interface HandleParts {
   readonly ownsInfra: boolean
   readonly databases: Readonly<Record<TopologyDatabaseName, DatabaseUrls>>
   readonly seeded: SeededCatalog
+  readonly timings: Readonly<Record<string, number>>
 }
 
 /** The handle over a started supervisor, balancer and infra. */
@@ -108,6 +111,7 @@ export function createHandle(parts: HandleParts): TopologyHandle {
     databases: parts.databases,
     runDir: supervisor.runDir,
     seeded: parts.seeded,
+    timings: parts.timings,
     endpoints: () => {
       const entries = supervisor
         .services()

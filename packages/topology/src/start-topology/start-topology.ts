@@ -126,12 +126,23 @@ async function startServices(
 export async function startTopology(options: StartTopologyOptions = {}): Promise<TopologyHandle> {
   checkStartOptions(options)
   const logger = options.logger ?? silentLogger
+  const timings: Record<string, number> = {}
+  // Each step's duration goes to the log and to `handle.timings`, for the start-time benchmark.
+  const step = async <T>(name: string, work: () => Promise<T>): Promise<T> => {
+    const started = performance.now()
+    const result = await work()
+    timings[name] = Math.round(performance.now() - started)
+    logger.info({ step: name, ms: timings[name] }, 'startTopology step done')
+    return result
+  }
   const runDir = makeRunDir(options.runDir)
   const ownsInfra = options.infra === undefined
   const log = (line: string): void => logger.info({ infra: line }, 'infra')
   const infra =
     options.infra ??
-    (await startTopologyInfra({ replicaApplyDelayMs: options.replicaApplyDelayMs ?? 0, log }))
+    (await step('infra', () =>
+      startTopologyInfra({ replicaApplyDelayMs: options.replicaApplyDelayMs ?? 0, log }),
+    ))
   const cleanup: (() => Promise<void>)[] = []
   if (ownsInfra)
     cleanup.push(() =>
@@ -140,21 +151,27 @@ export async function startTopology(options: StartTopologyOptions = {}): Promise
       ),
     )
   try {
-    const ctx = await contextFor(infra, options, runDir)
-    await createTopologyTopics(ctx.kafkaBrokers, ctx.namespace)
-    const balancer = await createLoadBalancer({ runDir, provider: options.lb ?? 'auto', logger })
+    const ctx = await step('databases', () => contextFor(infra, options, runDir))
+    await step('topics', () => createTopologyTopics(ctx.kafkaBrokers, ctx.namespace))
+    const balancer = await step('balancer', () =>
+      createLoadBalancer({ runDir, provider: options.lb ?? 'auto', logger }),
+    )
     cleanup.unshift(() => balancer.stop())
     logger.info({ provider: balancer.provider, url: balancer.url }, 'catalog-query load balancer')
-    const supervisor = await startServices(ctx, options, balancer)
+    const supervisor = await step('services', () => startServices(ctx, options, balancer))
     cleanup.unshift(() => supervisor.stop())
-    const adminUrl = supervisor.service('catalog-admin').instances()[0]?.url
+    const adminUrl = supervisor
+      .services()
+      .find((group) => group.name === 'catalog-admin')
+      ?.instances()[0]?.url
     const products =
       typeof options.products === 'number' ? { count: options.products } : (options.products ?? {})
-    const seeded =
-      adminUrl === undefined
-        ? { productIds: [], categories: [], token: undefined }
-        : await seedCatalog(adminUrl, ctx.seed, products)
-    if (seeded.token !== undefined) await waitForReplay(infra, seeded.token)
+    const seeded = await step('seed', async () => {
+      if (adminUrl === undefined) return { productIds: [], categories: [], token: undefined }
+      const catalog = await seedCatalog(adminUrl, ctx.seed, products)
+      if (catalog.token !== undefined) await waitForReplay(infra, catalog.token)
+      return catalog
+    })
     return createHandle({
       supervisor,
       balancer,
@@ -162,9 +179,10 @@ export async function startTopology(options: StartTopologyOptions = {}): Promise
       ownsInfra,
       databases: ctx.databases,
       seeded,
+      timings,
     })
   } catch (error) {
-    for (const step of cleanup) await step().catch(() => undefined)
+    for (const undo of cleanup) await undo().catch(() => undefined)
     throw error
   }
 }

@@ -23,6 +23,7 @@ beforeAll(async () => {
     products: 120,
     testHooks: true,
   })
+  console.log(`startTopology steps (ms): ${JSON.stringify(topology.timings)}`)
   admin = topology.endpoints()['catalog-admin'] as string
   replica = new pg.Pool({ connectionString: topology.databases.catalog.replicaUrl, max: 2 })
 }, 600_000)
@@ -181,6 +182,12 @@ describe('catalog topology', () => {
     const victim = topology.service('catalog-query').instance(2)
     const killedAt = Date.now()
     await victim.kill()
+    await waitFor(
+      'the balancer to drop the instance',
+      () => !victim.inRotation,
+      DETECTION_BOUND_MS * 5,
+    )
+    const droppedAfterMs = Date.now() - killedAt
     const afterBound = () =>
       streams
         .flatMap((s) => s.samples)
@@ -197,8 +204,9 @@ describe('catalog topology', () => {
     const failedBefore = all.filter((s) => !s.ok && s.at <= killedAt + DETECTION_BOUND_MS).length
     const failedAfter = all.filter((s) => !s.ok && s.at > killedAt + DETECTION_BOUND_MS)
     console.log(
-      `kill under load (${topology.lbProvider}): ${all.length} requests, ${failedBefore} failed within the bound, ${failedAfter.length} after`,
+      `kill under load (${topology.lbProvider}): out of rotation after ${droppedAfterMs} ms; ${all.length} requests, ${failedBefore} failed within the bound, ${failedAfter.length} after`,
     )
+    expect(droppedAfterMs).toBeLessThanOrEqual(DETECTION_BOUND_MS)
     expect(failedAfter).toEqual([])
   })
 })
