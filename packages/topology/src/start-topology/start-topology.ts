@@ -9,8 +9,8 @@ import type { LoadBalancer } from '../lb/types.js'
 import { topologyServices } from '../services/registry.js'
 import type { TopologyServiceContext } from '../services/shared/context.js'
 import { createSupervisor } from '../supervisor/supervisor.js'
-import type { ServiceDefinition } from '../supervisor/types.js'
 import { createHandle, type TopologyHandle } from './handle.js'
+import { withDependencies } from './service-selection.js'
 import { createTopologyDatabases, startTopologyInfra, type TopologyInfra } from './infra.js'
 import { checkStartOptions, DEFAULT_REPLICAS, type StartTopologyOptions } from './options.js'
 import { seedCatalog } from './seed.js'
@@ -34,30 +34,6 @@ async function waitForReplay(infra: TopologyInfra, token: string): Promise<void>
 
 /** Services behind the load balancer. */
 const BALANCED = new Set(['catalog-query'])
-
-/** The wanted services plus every service they depend on, transitively. */
-function withDependencies(
-  all: readonly ServiceDefinition[],
-  wanted: readonly string[] | undefined,
-): ServiceDefinition[] {
-  if (wanted === undefined) return [...all]
-  const byName = new Map(all.map((definition) => [definition.name, definition]))
-  const chosen = new Set<string>()
-  const visit = (name: string): void => {
-    const definition = byName.get(name)
-    if (definition === undefined)
-      throw new TopologyError(
-        'E_TOPOLOGY_UNKNOWN_SERVICE',
-        `startTopology(): no service "${name}"; the services are ${[...byName.keys()].join(', ')}`,
-        { context: { service: name } },
-      )
-    if (chosen.has(name)) return
-    chosen.add(name)
-    for (const dependency of definition.dependsOn ?? []) visit(dependency)
-  }
-  wanted.forEach(visit)
-  return all.filter((definition) => chosen.has(definition.name))
-}
 
 function makeRunDir(given: string | undefined): string {
   const runDir = given ?? mkdtempSync(join(tmpdir(), 'faultline-topology-'))
