@@ -139,6 +139,45 @@ describe('catalog topology', () => {
     expect(Math.max(...elapsed)).toBeLessThanOrEqual(CHANGE_STREAM_BOUND_MS)
   })
 
+  it('walks a category in keyset pages, and a moved product leaves one category for the other', async () => {
+    type Page = { items: { id: string; category: string }[]; nextCursor: string | null }
+    const walk = async (category: string): Promise<string[]> => {
+      const ids: string[] = []
+      let cursor: string | null = null
+      do {
+        const query: string = `/products?category=${category}&limit=7${cursor === null ? '' : `&cursor=${cursor}`}`
+        const page = (await send(topology.lbUrl, query)).body as unknown as Page
+        ids.push(...page.items.map((item) => item.id))
+        cursor = page.nextCursor
+      } while (cursor !== null)
+      return ids
+    }
+    const state = await opsState<{ products: { id: string }[] }>(admin)
+    const books = await walk('books')
+    expect(books).toEqual([...books].sort())
+    expect(books.length).toBe(Math.ceil(state.products.length / 6))
+    const moved = books[0] as string
+    const put = await send(admin, `/products/${moved}`, {
+      method: 'PUT',
+      body: { name: 'moved', category: 'garden', priceCents: 10, stock: 1 },
+    })
+    expect(put.status).toBe(200)
+    await waitFor(
+      'the moved product to leave books',
+      async () => !(await walk('books')).includes(moved),
+      BUS_BOUND_MS * 5,
+    )
+    expect(await walk('garden')).toContain(moved)
+    const many = await send(topology.lbUrl, `/products?ids=${books.slice(0, 3).join(',')}`)
+    expect((many.body.items as unknown[]).length).toBe(3)
+    const bad = await send(admin, '/products', {
+      method: 'POST',
+      body: { name: 'x', category: 'Bad Category', priceCents: 1, stock: 1 },
+    })
+    expect(bad.status).toBe(400)
+    expect(JSON.stringify(bad.body)).toContain('category')
+  })
+
   it('rebuilds the search projection to the same checksum as the live one', async () => {
     const search = topology.endpoints().search as string
     type Catalog = { products: { id: string; version: number; deleted: boolean }[] }
