@@ -52,6 +52,13 @@ function contextOf(
   }
 }
 
+/** A pool for the test's SQL checks; a connection Postgres ends at teardown is no failure. */
+function checkingPool(connectionString: string): pg.Pool {
+  const pool = new pg.Pool({ connectionString, max: 4 })
+  pool.on('error', () => {})
+  return pool
+}
+
 /** Starts Postgres, Kafka and the order side's eight processes, and waits until all are ready. */
 export async function startOrderSide(options: OrderSideOptions): Promise<OrderSideRun> {
   const runDir = makeRunDir()
@@ -67,7 +74,7 @@ export async function startOrderSide(options: OrderSideOptions): Promise<OrderSi
   const ctx = contextOf(server, kafka, dbUrls, runDir)
   const supervisor = createSupervisor({ runDir, services: orderSideServices(ctx, options) })
   const db = Object.fromEntries(
-    SERVICES.map((name) => [name, new pg.Pool({ connectionString: dbUrls[name], max: 4 })]),
+    SERVICES.map((name) => [name, checkingPool(dbUrls[name])]),
   ) as Record<OrderSideService, pg.Pool>
   const stop = async () => {
     await supervisor.stop()

@@ -1,5 +1,5 @@
 import pg from 'pg'
-import { createPostgresStore } from '@faultline/sync-kit'
+import { createPostgresStore, isSyncKitError } from '@faultline/sync-kit'
 import {
   createKafkaEventConsumer,
   createKafkaPublisher,
@@ -31,6 +31,26 @@ export interface Messaging {
 const SESSION_TIMEOUT_MS = 10_000
 const HEARTBEAT_INTERVAL_MS = 1_000
 
+/** How long a topic check keeps retrying errors Kafka calls retriable. */
+const ENSURE_TOPIC_TIMEOUT_MS = 60_000
+
+/**
+ * Retries `attempt` while it fails with a retryable sync-kit error: a topic that another client
+ * (a relay's producer) is creating at the same moment answers "this server does not host this
+ * topic-partition" until its leader is elected.
+ */
+async function retryWhileRetryable<T>(attempt: () => Promise<T>): Promise<T> {
+  const deadline = Date.now() + ENSURE_TOPIC_TIMEOUT_MS
+  for (let delayMs = 100; ; delayMs = Math.min(delayMs * 2, 2_000)) {
+    try {
+      return await attempt()
+    } catch (error) {
+      if (!isSyncKitError(error) || !error.retryable || Date.now() + delayMs > deadline) throw error
+      await new Promise((resolve) => setTimeout(resolve, delayMs))
+    }
+  }
+}
+
 /** Builds the pool, the publisher and the transport of one order-side service. */
 export function createMessaging(config: OrderSideConfig, logger: KitLogger): Messaging {
   const pool = new pg.Pool({ connectionString: config.databaseUrl, max: config.poolMax })
@@ -60,7 +80,9 @@ export function createMessaging(config: OrderSideConfig, logger: KitLogger): Mes
     ensureChannels: async (channels) => {
       for (const channel of channels) {
         const topic = channelTopic(config.namespace, channel)
-        await publisher.ensureTopic({ topic, fitMessagesOf: [], headroomBytes: 0 })
+        await retryWhileRetryable(() =>
+          publisher.ensureTopic({ topic, fitMessagesOf: [], headroomBytes: 0 }),
+        )
       }
     },
     close: async () => {
