@@ -39,7 +39,7 @@ async function available(productId: string): Promise<number> {
   return scalar(run.db.inventory, 'SELECT available FROM stock WHERE product_id = $1', [productId])
 }
 
-async function placeOrder(body: Record<string, unknown>, key = randomUUID()) {
+async function placeOrder(body: Record<string, unknown>, key: string = randomUUID()) {
   return send(run.urls.orders, '/orders', {
     method: 'POST',
     body,
@@ -90,6 +90,48 @@ describe('order side (orders, inventory, payments, shipping over Kafka)', () => 
       '/ops/state',
     )
     expect(state.body.orders).toContainEqual({ id: order.id, status: 'APPROVED', customer: 'c-1' })
+  })
+
+  test('/readyz: every service reports its database and consumers ready', async () => {
+    for (const service of ['orders', 'inventory', 'payments', 'shipping'] as const) {
+      const ready = await json<{ ready: boolean; checks: Record<string, { ready: boolean }> }>(
+        run.urls[service],
+        '/readyz',
+      )
+      expect(ready.status).toBe(200)
+      expect(ready.body.checks).toMatchObject({
+        database: { ready: true },
+        consumers: { ready: true },
+      })
+    }
+  })
+
+  test('payments hang: the charge waits without a reply while hang is on, and goes through once it is off', async () => {
+    await setStock('p-hang', 5)
+    await chaos({ hang: true })
+    let order: Order
+    try {
+      const placed = await placeOrder({
+        customerId: 'c-hang',
+        productId: 'p-hang',
+        quantity: 1,
+        amountCents: 300,
+      })
+      order = JSON.parse(placed.text) as Order
+      const charging = `SELECT count(*) FROM saga.step
+        WHERE saga_id = $1 AND step_id = 'charge' AND status = 'waiting'`
+      await waitFor('the charge command to be sent', async () => {
+        return (await scalar(run.db.orders, charging, [order.id])) === 1
+      })
+      const charges = 'SELECT count(*) FROM charges WHERE order_id = $1'
+      expect(await scalar(run.db.payments, charges, [order.id])).toBe(0)
+      expect((await json<Order>(run.urls.orders, `/orders/${order.id}`)).body.status).toBe(
+        'PENDING',
+      )
+    } finally {
+      await chaos({ hang: false })
+    }
+    expect(await settledStatus(order.id)).toBe('APPROVED')
   })
 
   test('a payment failure compensates: stock restored, no charge left, order REJECTED', async () => {
@@ -215,4 +257,22 @@ describe('order side (orders, inventory, payments, shipping over Kafka)', () => 
     const charges = `SELECT count(*) FROM charges WHERE customer_id LIKE 'flash-%' AND status = 'CHARGED'`
     expect(await scalar(run.db.payments, charges)).toBe(units)
   }, 900_000)
+
+  test('SIGTERM drains: every process shuts down cleanly (exit 0) within its bound', async () => {
+    await run.supervisor.stop()
+    const exits = run.events.filter((e) => e.type === 'instance:exited')
+    expect(exits.map((e) => e.instance).sort()).toEqual(
+      [
+        'inventory-1',
+        'orders-1',
+        'payments-1',
+        'relay-inventory-1',
+        'relay-orders-1',
+        'relay-payments-1',
+        'relay-shipping-1',
+        'shipping-1',
+      ].sort(),
+    )
+    for (const exit of exits) expect(exit, exit.instance).toMatchObject({ code: 0, expected: true })
+  })
 })

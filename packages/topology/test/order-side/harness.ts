@@ -1,7 +1,7 @@
 import pg from 'pg'
 import { Agent, request } from 'undici'
 import { startKafka, startPostgres, type KafkaHandle, type PostgresHandle } from '@faultline/infra'
-import { createSupervisor, type Supervisor } from '../../src/index.js'
+import { createSupervisor, type Supervisor, type SupervisorEvent } from '../../src/index.js'
 import { orderSideServices, type OrderSideOptions } from '../../src/services/order-services.js'
 import type { TopologyServiceContext } from '../../src/services/shared/context.js'
 import { makeRunDir, removeRunDir } from '../helpers.js'
@@ -16,6 +16,8 @@ export interface OrderSideRun {
   readonly urls: Readonly<Record<OrderSideService, string>>
   /** A pool on each service's database, for the tests' own SQL checks. */
   readonly db: Readonly<Record<OrderSideService, pg.Pool>>
+  /** Every supervisor event so far. */
+  readonly events: readonly SupervisorEvent[]
   stop(): Promise<void>
 }
 
@@ -72,7 +74,12 @@ export async function startOrderSide(options: OrderSideOptions): Promise<OrderSi
     string
   >
   const ctx = contextOf(server, kafka, dbUrls, runDir)
-  const supervisor = createSupervisor({ runDir, services: orderSideServices(ctx, options) })
+  const events: SupervisorEvent[] = []
+  const supervisor = createSupervisor({
+    runDir,
+    services: orderSideServices(ctx, options),
+    onEvent: (event) => events.push(event),
+  })
   const db = Object.fromEntries(
     SERVICES.map((name) => [name, checkingPool(dbUrls[name])]),
   ) as Record<OrderSideService, pg.Pool>
@@ -91,7 +98,7 @@ export async function startOrderSide(options: OrderSideOptions): Promise<OrderSi
   const urls = Object.fromEntries(
     SERVICES.map((name) => [name, supervisor.service(name).instance(1).url ?? '']),
   ) as Record<OrderSideService, string>
-  return { supervisor, urls, db, stop }
+  return { supervisor, urls, db, events, stop }
 }
 
 /** A keep-alive client with room for a flash sale's concurrent requests. */
