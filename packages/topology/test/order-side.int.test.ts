@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { encodeEnvelope, uuidv7 } from '@faultline/sync-kit'
+import { createKafkaPublisher } from '@faultline/sync-kit/kafka'
 import { waitFor } from './helpers.js'
 import {
   closeClient,
@@ -257,6 +259,44 @@ describe('order side (orders, inventory, payments, shipping over Kafka)', () => 
     const charges = `SELECT count(*) FROM charges WHERE customer_id LIKE 'flash-%' AND status = 'CHARGED'`
     expect(await scalar(run.db.payments, charges)).toBe(units)
   }, 900_000)
+
+  test("inventory opens stock for a product the catalog creates, from the catalog's event on Kafka", async () => {
+    const publisher = createKafkaPublisher({ brokers: [...run.kafkaBrokers] })
+    const created = (id: string, stock: number, sequence: number, change: string) => ({
+      topic: `${run.namespace}outbox.event.product`,
+      ...encodeEnvelope({
+        id: uuidv7(),
+        aggregateType: 'product',
+        aggregateId: id,
+        type: 'catalog.product.changed',
+        version: 1,
+        sequence,
+        payload: { id, stock, change, name: 'n', category: 'c', priceCents: 1, version: sequence },
+        headers: {},
+        occurredAt: new Date().toISOString(),
+      }),
+    })
+    try {
+      const results = await publisher.publish([
+        created('p-catalog', 7, 1, 'created'),
+        // Later changes leave inventory's live count alone.
+        created('p-catalog', 500, 2, 'replaced'),
+        created('p-catalog-2', 3, 1, 'created'),
+      ])
+      expect(results.every((r) => r.ok)).toBe(true)
+      const applied = `SELECT count(*) FROM sync_inbox_position
+        WHERE aggregatetype = 'product' AND aggregateid = 'p-catalog' AND last_sequence = 2`
+      await waitFor('both events of the first product to be applied', async () => {
+        return (await scalar(run.db.inventory, applied)) === 1
+      })
+      await waitFor('stock of the second product', async () => {
+        return (await available('p-catalog-2')) === 3
+      })
+      expect(await available('p-catalog')).toBe(7)
+    } finally {
+      await publisher.close()
+    }
+  })
 
   test('a SIGKILLed relay loses nothing: an order placed while relay-orders is down is approved once it is back', async () => {
     await setStock('p-relay', 5)

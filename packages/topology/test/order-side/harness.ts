@@ -16,6 +16,9 @@ export interface OrderSideRun {
   readonly urls: Readonly<Record<OrderSideService, string>>
   /** A pool on each service's database, for the tests' own SQL checks. */
   readonly db: Readonly<Record<OrderSideService, pg.Pool>>
+  /** The Kafka brokers and the topic namespace the services use. */
+  readonly kafkaBrokers: readonly string[]
+  readonly namespace: string
   /** Every supervisor event so far. */
   readonly events: readonly SupervisorEvent[]
   /** Stops the eight processes (SIGTERM), once; `stop()` then stops only the rest. */
@@ -102,7 +105,16 @@ export async function startOrderSide(options: OrderSideOptions): Promise<OrderSi
   const urls = Object.fromEntries(
     SERVICES.map((name) => [name, supervisor.service(name).instance(1).url ?? '']),
   ) as Record<OrderSideService, string>
-  return { supervisor, urls, db, events, stopServices, stop }
+  return {
+    supervisor,
+    urls,
+    db,
+    kafkaBrokers: kafka.brokers,
+    namespace: ctx.namespace,
+    events,
+    stopServices,
+    stop,
+  }
 }
 
 /** A keep-alive client with room for a flash sale's concurrent requests. */
