@@ -168,8 +168,8 @@ describe('order side (orders, inventory, payments, shipping over Kafka)', () => 
     const key = `key-${randomUUID()}`
     const body = { customerId: 'c-idem', productId: 'p-idem', quantity: 1, amountCents: 100 }
     const first = await Promise.all(Array.from({ length: 20 }, () => placeOrder(body, key)))
-    expect(new Set(first.map((r) => r.status))).toEqual(new Set([201]))
-    expect(new Set(first.map((r) => r.text)).size).toBe(1)
+    expect(new Set(first.map((response) => response.status))).toEqual(new Set([201]))
+    expect(new Set(first.map((response) => response.text)).size).toBe(1)
     const order = JSON.parse(first[0]!.text) as Order
     expect(await settledStatus(order.id)).toBe('APPROVED')
     // After the saga moved the order on, a replay still returns the first response, as sent.
@@ -226,16 +226,16 @@ describe('order side (orders, inventory, payments, shipping over Kafka)', () => 
       }
     })()
     const placed = await Promise.all(
-      Array.from({ length: orders }, (_, i) =>
+      Array.from({ length: orders }, (_, index) =>
         placeOrder({
-          customerId: `flash-${i}`,
+          customerId: `flash-${index}`,
           productId: 'p-flash',
           quantity: 1,
           amountCents: 10,
         }),
       ),
     )
-    expect(placed.filter((r) => r.status === 201)).toHaveLength(orders)
+    expect(placed.filter((response) => response.status === 201)).toHaveLength(orders)
     const pending = `SELECT count(*) FROM orders WHERE product_id = 'p-flash' AND status = 'PENDING'`
     await waitFor(
       'every flash-sale order to settle',
@@ -283,7 +283,7 @@ describe('order side (orders, inventory, payments, shipping over Kafka)', () => 
         created('p-catalog', 500, 2, 'replaced'),
         created('p-catalog-2', 3, 1, 'created'),
       ])
-      expect(results.every((r) => r.ok)).toBe(true)
+      expect(results.every((result) => result.ok)).toBe(true)
       const applied = `SELECT count(*) FROM sync_inbox_position
         WHERE aggregatetype = 'product' AND aggregateid = 'p-catalog' AND last_sequence = 2`
       await waitFor('both events of the first product to be applied', async () => {
@@ -324,8 +324,8 @@ describe('order side (orders, inventory, payments, shipping over Kafka)', () => 
   test('SIGTERM drains: every process shuts down cleanly (exit 0) within its bound', async () => {
     const from = run.events.length
     await run.stopServices()
-    const exits = run.events.slice(from).filter((e) => e.type === 'instance:exited')
-    expect(exits.map((e) => e.instance).sort()).toEqual(
+    const exits = run.events.slice(from).filter((event) => event.type === 'instance:exited')
+    expect(exits.map((event) => event.instance).sort()).toEqual(
       [
         'inventory-1',
         'orders-1',

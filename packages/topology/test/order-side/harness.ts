@@ -56,6 +56,7 @@ function contextOf(
     runDir,
     seed: 7,
     namespace: 'orderside.',
+    testHooks: false,
   }
 }
 
@@ -74,10 +75,9 @@ export async function startOrderSide(options: OrderSideOptions): Promise<OrderSi
     startKafka({ log: () => {} }),
   ])
   const created = await Promise.all(SERVICES.map((name) => server.createDatabase(name)))
-  const dbUrls = Object.fromEntries(SERVICES.map((name, i) => [name, created[i]!.url])) as Record<
-    OrderSideService,
-    string
-  >
+  const dbUrls = Object.fromEntries(
+    SERVICES.map((name, index) => [name, created[index]!.url]),
+  ) as Record<OrderSideService, string>
   const ctx = contextOf(server, kafka, dbUrls, runDir)
   const events: SupervisorEvent[] = []
   const supervisor = createSupervisor({

@@ -21,7 +21,7 @@ export async function setStock(pool: Pool, productId: string, available: number)
 export async function findStock(pool: Pool, productId: string): Promise<StockView | undefined> {
   const { rows } = await pool.query<{ available: number; reserved: string }>(
     `SELECT s.available, COALESCE((SELECT sum(quantity) FROM reservations r
-       WHERE r.product_id = s.product_id AND r.status = 'RESERVED'), 0) AS reserved
+       WHERE row.product_id = s.product_id AND row.status = 'RESERVED'), 0) AS reserved
      FROM stock s WHERE s.product_id = $1`,
     [productId],
   )
@@ -50,13 +50,13 @@ export async function inventoryState(pool: Pool, limit: number) {
     ),
   ])
   return {
-    stock: stock.rows.map((r) => ({ productId: r.product_id, available: r.available })),
-    reservations: reservations.rows.map((r) => ({
-      id: r.id,
-      orderId: r.order_id,
-      productId: r.product_id,
-      quantity: r.quantity,
-      status: r.status,
+    stock: stock.rows.map((row) => ({ productId: row.product_id, available: row.available })),
+    reservations: reservations.rows.map((row) => ({
+      id: row.id,
+      orderId: row.order_id,
+      productId: row.product_id,
+      quantity: row.quantity,
+      status: row.status,
     })),
   }
 }

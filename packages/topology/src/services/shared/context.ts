@@ -1,11 +1,6 @@
 /** The databases of the reference topology; one per service, on the infra Postgres cluster. */
 export type TopologyDatabaseName =
-  | 'catalog'
-  | 'orders'
-  | 'inventory'
-  | 'payments'
-  | 'search'
-  | 'shipping'
+  'catalog' | 'orders' | 'inventory' | 'payments' | 'search' | 'shipping'
 
 /** Where one database is reachable: the primary for writes, the hot standby for reads. */
 export interface DatabaseUrls {
@@ -49,4 +44,9 @@ export interface TopologyServiceContext {
    * broker never read each other's events. Empty string when the caller asked for none.
    */
   readonly namespace: string
+  /**
+   * Register test-only routes (fault hooks such as catalog-query's `POST /ops/test/bus`). Off
+   * unless the caller of `startTopology` asks, so a normal run exposes none.
+   */
+  readonly testHooks: boolean
 }
