@@ -21,7 +21,7 @@ export async function setStock(pool: Pool, productId: string, available: number)
 export async function findStock(pool: Pool, productId: string): Promise<StockView | undefined> {
   const { rows } = await pool.query<{ available: number; reserved: string }>(
     `SELECT s.available, COALESCE((SELECT sum(quantity) FROM reservations r
-       WHERE row.product_id = s.product_id AND row.status = 'RESERVED'), 0) AS reserved
+       WHERE r.product_id = s.product_id AND r.status = 'RESERVED'), 0) AS reserved
      FROM stock s WHERE s.product_id = $1`,
     [productId],
   )
