@@ -1,5 +1,5 @@
 import { createReplicaRouter } from '@faultline/cache-kit/postgres'
-import { migrate as migrateSyncKit } from '@faultline/sync-kit'
+import { migrateSyncKit } from '@faultline/sync-kit'
 import { createServiceApp } from '../../wiring/http/create-service-app.js'
 import { runService } from '../../wiring/http/run-service.js'
 import { createCatalogCache } from '../shared/cache.js'

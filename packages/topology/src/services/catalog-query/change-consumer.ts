@@ -2,13 +2,12 @@ import type { ReadThroughCache } from '@faultline/cache-kit'
 import type { Logger } from '@faultline/common'
 import {
   createConsumer,
-  createMemoryStore,
+  createMemoryConsumerStore,
   type Consumer,
   type EventEnvelope,
   type MemoryTx,
 } from '@faultline/sync-kit'
 import { createKafkaEventConsumer, createKafkaPublisher } from '@faultline/sync-kit/kafka'
-import { syncKitLogger } from '../shared/kit-logger.js'
 import {
   PRODUCT_CHANGED,
   categoryTag,
@@ -57,7 +56,7 @@ async function applyToCache(cache: ReadThroughCache, event: EventEnvelope): Prom
  * is retried, not dead-lettered early: an invalidation dropped to a DLQ would leave L2 stale.
  */
 export async function startChangeConsumer(options: ChangeConsumerOptions): Promise<ChangeConsumer> {
-  const logger = syncKitLogger(options.logger)
+  const logger = options.logger
   const brokers = [...options.brokers]
   const deadLetters = createKafkaPublisher({ brokers, clientId: `${options.groupId}-dlq`, logger })
   const events = createKafkaEventConsumer({
@@ -77,7 +76,7 @@ export async function startChangeConsumer(options: ChangeConsumerOptions): Promi
       },
     },
     consumer: events,
-    db: createMemoryStore(),
+    db: createMemoryConsumerStore(),
     deadLetters,
     gapPolicy: 'report',
     maxAttempts: 1_000,

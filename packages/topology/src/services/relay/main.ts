@@ -1,8 +1,7 @@
-import { createLogicalRelay, migrate as migrateSyncKit } from '@faultline/sync-kit'
+import { createLogicalRelay, migrateSyncKit } from '@faultline/sync-kit'
 import { createKafkaPublisher } from '@faultline/sync-kit/kafka'
 import { createServiceApp } from '../../wiring/http/create-service-app.js'
 import { runService } from '../../wiring/http/run-service.js'
-import { syncKitLogger } from '../shared/kit-logger.js'
 import { createPool } from '../shared/pools.js'
 import { RELAY_CONFIG_SCHEMA, type RelayConfig } from '../shared/relay-definition.js'
 
@@ -15,7 +14,7 @@ await runService<RelayConfig>({
   configSchema: RELAY_CONFIG_SCHEMA,
   async build(config) {
     const service = await createServiceApp({ service: config.service, instance: config.instance })
-    const logger = syncKitLogger(service.app.log)
+    const logger = service.app.log
     const pool = createPool(config.databaseUrl, {
       name: config.instance,
       logger: service.app.log,

@@ -1,12 +1,11 @@
 import {
-  createPostgresStore,
+  createPostgresConsumerStore,
   createProjectionRunner,
-  migrate as migrateSyncKit,
+  migrateSyncKit,
 } from '@faultline/sync-kit'
 import { createKafkaEventConsumer, createKafkaPublisher } from '@faultline/sync-kit/kafka'
 import { createServiceApp } from '../../wiring/http/create-service-app.js'
 import { runService } from '../../wiring/http/run-service.js'
-import { syncKitLogger } from '../shared/kit-logger.js'
 import { createPool } from '../shared/pools.js'
 import { productSearch } from './projection.js'
 import { registerSearchOps, registerSearchRoutes } from './routes.js'
@@ -31,7 +30,7 @@ await runService<SearchConfig>({
   },
   async build(config) {
     const service = await createServiceApp({ service: config.service, instance: config.instance })
-    const logger = syncKitLogger(service.app.log)
+    const logger = service.app.log
     // A rebuild needs about 2 × partitions + 2 connections besides the live consumer's.
     const pool = createPool(config.databaseUrl, {
       name: config.instance,
@@ -43,7 +42,7 @@ await runService<SearchConfig>({
     const deadLetters = createKafkaPublisher({ brokers, clientId: `${config.groupId}-dlq`, logger })
     const runner = createProjectionRunner({
       projection: productSearch,
-      db: createPostgresStore({ pool }),
+      db: createPostgresConsumerStore({ pool }),
       topics: [config.topic],
       groupId: config.groupId,
       connect: () =>
