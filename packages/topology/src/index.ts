@@ -39,3 +39,20 @@ export type {
 export { createLoadBalancer } from './lb/create-load-balancer.js'
 export type { LbProviderChoice, LbTlsOptions, LoadBalancerOptions } from './lb/options.js'
 export type { Backend, LbProviderName, LoadBalancer } from './lb/types.js'
+
+export { startTopology } from './start-topology/start-topology.js'
+export type { StartTopologyOptions } from './start-topology/options.js'
+export type { TopologyHandle, TopologyService } from './start-topology/handle.js'
+export type { TopologyInfra } from './start-topology/infra.js'
+export { DEFAULT_CATEGORIES, seedProducts } from './start-topology/seed.js'
+export type { SeedOptions, SeededCatalog } from './start-topology/seed.js'
+export { serviceFactories, topologyServices } from './services/registry.js'
+export type { ServiceFactory } from './services/registry.js'
+export type {
+  DatabaseUrls,
+  TopologyDatabaseName,
+  TopologyInfraUrls,
+  TopologyServiceContext,
+} from './services/shared/context.js'
+export type { Product, ProductChangedPayload } from './services/shared/product.js'
+export { CONSISTENCY_TOKEN_HEADER } from './services/shared/consistency.js'

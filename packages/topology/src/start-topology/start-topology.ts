@@ -1,0 +1,170 @@
+import { mkdirSync, mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { compareLsn, silentLogger } from '@faultline/common'
+import { trackDir } from '@faultline/infra'
+import { TopologyError } from '../errors.js'
+import { createLoadBalancer } from '../lb/create-load-balancer.js'
+import type { LoadBalancer } from '../lb/types.js'
+import { topologyServices } from '../services/registry.js'
+import type { TopologyServiceContext } from '../services/shared/context.js'
+import { createSupervisor } from '../supervisor/supervisor.js'
+import type { ServiceDefinition } from '../supervisor/types.js'
+import { createHandle, type TopologyHandle } from './handle.js'
+import { createTopologyDatabases, startTopologyInfra, type TopologyInfra } from './infra.js'
+import { checkStartOptions, DEFAULT_REPLICAS, type StartTopologyOptions } from './options.js'
+import { seedCatalog } from './seed.js'
+import { createTopologyTopics } from './topics.js'
+
+/**
+ * Waits until the standby has replayed `token`, so the seeded catalog is visible on every read
+ * path when `startTopology` returns (checked every 50 ms, for at most 60 s).
+ */
+async function waitForReplay(infra: TopologyInfra, token: string): Promise<void> {
+  const deadline = Date.now() + 60_000
+  while (compareLsn(await infra.postgres.replayLsn(), token) < 0) {
+    if (Date.now() > deadline)
+      throw new TopologyError(
+        'E_TOPOLOGY_STARTUP_TIMEOUT',
+        `the standby did not replay the seed (LSN ${token}) within 60 s; check infra.postgres.replica's log`,
+      )
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+}
+
+/** Services behind the load balancer. */
+const BALANCED = new Set(['catalog-query'])
+
+/** The wanted services plus every service they depend on, transitively. */
+function withDependencies(
+  all: readonly ServiceDefinition[],
+  wanted: readonly string[] | undefined,
+): ServiceDefinition[] {
+  if (wanted === undefined) return [...all]
+  const byName = new Map(all.map((definition) => [definition.name, definition]))
+  const chosen = new Set<string>()
+  const visit = (name: string): void => {
+    const definition = byName.get(name)
+    if (definition === undefined)
+      throw new TopologyError(
+        'E_TOPOLOGY_UNKNOWN_SERVICE',
+        `startTopology(): no service "${name}"; the services are ${[...byName.keys()].join(', ')}`,
+        { context: { service: name } },
+      )
+    if (chosen.has(name)) return
+    chosen.add(name)
+    for (const dependency of definition.dependsOn ?? []) visit(dependency)
+  }
+  wanted.forEach(visit)
+  return all.filter((definition) => chosen.has(definition.name))
+}
+
+function makeRunDir(given: string | undefined): string {
+  const runDir = given ?? mkdtempSync(join(tmpdir(), 'faultline-topology-'))
+  if (given === undefined) trackDir(runDir)
+  mkdirSync(join(runDir, 'logs'), { recursive: true })
+  return runDir
+}
+
+async function contextFor(
+  infra: TopologyInfra,
+  options: StartTopologyOptions,
+  runDir: string,
+): Promise<TopologyServiceContext> {
+  const databases = await createTopologyDatabases(infra.postgres)
+  const kafkaBrokers = infra.kafka.brokers
+  return {
+    infra: {
+      postgresUrl: infra.postgres.url,
+      postgresReplicaUrl: infra.postgres.replicaUrl ?? '',
+      redisUrl: infra.redis.url,
+      kafkaBrokers,
+    },
+    databases,
+    kafkaBrokers,
+    redisUrl: infra.redis.url,
+    runDir,
+    seed: options.seed ?? 1,
+    namespace: options.namespace ?? '',
+    testHooks: options.testHooks ?? false,
+  }
+}
+
+async function startServices(
+  ctx: TopologyServiceContext,
+  options: StartTopologyOptions,
+  balancer: LoadBalancer,
+): Promise<ReturnType<typeof createSupervisor>> {
+  const replicas = { ...DEFAULT_REPLICAS, ...options.replicas }
+  const definitions = withDependencies(topologyServices(ctx), options.services).map(
+    (definition) => ({
+      ...definition,
+      instances: replicas[definition.name] ?? definition.instances,
+      ...(BALANCED.has(definition.name) ? { balancer } : {}),
+    }),
+  )
+  const supervisor = createSupervisor({
+    services: definitions,
+    runDir: ctx.runDir,
+    ...(options.onEvent === undefined ? {} : { onEvent: options.onEvent }),
+  })
+  try {
+    await supervisor.start()
+  } catch (error) {
+    await supervisor.stop()
+    throw error
+  }
+  return supervisor
+}
+
+/**
+ * Starts the reference topology: infra (unless given), the six databases, the topics, every
+ * service in dependency order (each ready on `/readyz`), catalog-query's instances behind the
+ * load balancer, then the seed products through catalog-admin. Whatever it started is stopped
+ * again when a step fails.
+ */
+export async function startTopology(options: StartTopologyOptions = {}): Promise<TopologyHandle> {
+  checkStartOptions(options)
+  const logger = options.logger ?? silentLogger
+  const runDir = makeRunDir(options.runDir)
+  const ownsInfra = options.infra === undefined
+  const log = (line: string): void => logger.info({ infra: line }, 'infra')
+  const infra =
+    options.infra ??
+    (await startTopologyInfra({ replicaApplyDelayMs: options.replicaApplyDelayMs ?? 0, log }))
+  const cleanup: (() => Promise<void>)[] = []
+  if (ownsInfra)
+    cleanup.push(() =>
+      Promise.all([infra.postgres.stop(), infra.redis.stop(), infra.kafka.stop()]).then(
+        () => undefined,
+      ),
+    )
+  try {
+    const ctx = await contextFor(infra, options, runDir)
+    await createTopologyTopics(ctx.kafkaBrokers, ctx.namespace)
+    const balancer = await createLoadBalancer({ runDir, provider: options.lb ?? 'auto', logger })
+    cleanup.unshift(() => balancer.stop())
+    logger.info({ provider: balancer.provider, url: balancer.url }, 'catalog-query load balancer')
+    const supervisor = await startServices(ctx, options, balancer)
+    cleanup.unshift(() => supervisor.stop())
+    const adminUrl = supervisor.service('catalog-admin').instances()[0]?.url
+    const products =
+      typeof options.products === 'number' ? { count: options.products } : (options.products ?? {})
+    const seeded =
+      adminUrl === undefined
+        ? { productIds: [], categories: [], token: undefined }
+        : await seedCatalog(adminUrl, ctx.seed, products)
+    if (seeded.token !== undefined) await waitForReplay(infra, seeded.token)
+    return createHandle({
+      supervisor,
+      balancer,
+      infra,
+      ownsInfra,
+      databases: ctx.databases,
+      seeded,
+    })
+  } catch (error) {
+    for (const step of cleanup) await step().catch(() => undefined)
+    throw error
+  }
+}

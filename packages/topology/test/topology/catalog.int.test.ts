@@ -1,0 +1,204 @@
+import pg from 'pg'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startTopology, type TopologyHandle } from '../../src/index.js'
+import { waitFor } from '../helpers.js'
+import { startStream } from '../stream.js'
+import { getProduct, opsState, send, setPrice, type QueryState } from './catalog-client.js'
+
+/** The bounds the README documents for a read without the token (see "Consistency"). */
+const BUS_BOUND_MS = 2_000
+const CHANGE_STREAM_BOUND_MS = 5_000
+/** The balancer's detection bound the README documents for a killed instance. */
+const DETECTION_BOUND_MS = 2_000
+const INSTANCES = 3
+
+let topology: TopologyHandle
+let admin: string
+let replica: pg.Pool
+
+beforeAll(async () => {
+  topology = await startTopology({
+    replicaApplyDelayMs: 500,
+    replicas: { 'catalog-query': INSTANCES },
+    products: 120,
+    testHooks: true,
+  })
+  admin = topology.endpoints()['catalog-admin'] as string
+  replica = new pg.Pool({ connectionString: topology.databases.catalog.replicaUrl, max: 2 })
+}, 600_000)
+
+afterAll(async () => {
+  await replica?.end()
+  await topology?.stop()
+}, 120_000)
+
+function queryUrls(): string[] {
+  return topology.service('catalog-query').urls()
+}
+
+/** Reads `id` through every instance directly, so each one's L1 holds it. */
+async function warmEverywhere(id: string): Promise<void> {
+  for (const url of queryUrls()) {
+    expect((await getProduct(url, id)).status).toBe(200)
+    expect((await getProduct(url, id)).status).toBe(200)
+  }
+}
+
+async function replicaVersion(id: string): Promise<number | undefined> {
+  const { rows } = await replica.query<{ version: number }>(
+    'SELECT version FROM products WHERE id = $1',
+    [id],
+  )
+  return rows[0]?.version
+}
+
+describe('catalog topology', () => {
+  it('serves an admin update at once to a reader holding the token, with the replica 500 ms behind', async () => {
+    const cycles = 15
+    let replicaBehind = 0
+    let violations = 0
+    const ids = topology.seeded.productIds.slice(0, cycles)
+    for (const [index, id] of ids.entries()) {
+      await warmEverywhere(id)
+      const write = await setPrice(admin, id, 1_000 + index, 1)
+      expect(write.status).toBe(200)
+      // The lag is real: the standby still has the old row right after the write.
+      if (((await replicaVersion(id)) ?? 0) < write.version) replicaBehind += 1
+      const throughLb = await getProduct(topology.lbUrl, id, write.token)
+      const direct = await Promise.all(queryUrls().map((url) => getProduct(url, id, write.token)))
+      for (const read of [throughLb, ...direct])
+        if (read.product.version !== write.version) violations += 1
+    }
+    console.log(
+      `read-your-writes: ${cycles} writes, ${violations} stale token reads, replica behind after ${replicaBehind} writes`,
+    )
+    expect(replicaBehind).toBeGreaterThan(0)
+    expect(violations).toBe(0)
+  })
+
+  it('shows an admin update without the token on every instance within the documented bound', async () => {
+    const id = topology.seeded.productIds[20] as string
+    const elapsed: number[] = []
+    for (let cycle = 0; cycle < 10; cycle += 1) {
+      await warmEverywhere(id)
+      const write = await setPrice(admin, id, 2_000 + cycle)
+      const started = Date.now()
+      await Promise.all(
+        queryUrls().map((url) =>
+          waitFor(
+            `version ${write.version} on ${url}`,
+            async () => (await getProduct(url, id)).product.version >= write.version,
+            BUS_BOUND_MS * 5,
+          ),
+        ),
+      )
+      elapsed.push(Date.now() - started)
+    }
+    console.log(
+      `without token, visible on all ${INSTANCES} instances after (ms): ${elapsed.join(', ')}`,
+    )
+    expect(Math.max(...elapsed)).toBeLessThanOrEqual(BUS_BOUND_MS)
+  })
+
+  it('invalidates an instance through the change stream when its pub/sub connection is killed and its messages lost', async () => {
+    const target = queryUrls()[0] as string
+    const hooked = await send(target, '/ops/test/bus', {
+      method: 'POST',
+      body: { drop: true, kill: true },
+    })
+    expect(hooked.body.killed).toBe(1)
+    await waitFor(
+      'the bus to reconnect',
+      async () => (await opsState<QueryState>(target)).cache.busState === 'up',
+      30_000,
+    )
+    const elapsed: number[] = []
+    for (const [cycle, id] of topology.seeded.productIds.slice(30, 40).entries()) {
+      await getProduct(target, id)
+      const before = await opsState<QueryState>(target)
+      const warm = await getProduct(target, id)
+      // The second read came from L1: without an invalidation this node would keep serving it.
+      expect((await opsState<QueryState>(target)).cache.l1Hits).toBeGreaterThan(before.cache.l1Hits)
+      const write = await setPrice(admin, id, 3_000 + cycle)
+      expect(write.version).toBe(warm.product.version + 1)
+      const started = Date.now()
+      await waitFor(
+        `change stream to invalidate ${id}`,
+        async () => (await getProduct(target, id)).product.version === write.version,
+        CHANGE_STREAM_BOUND_MS * 4,
+      )
+      elapsed.push(Date.now() - started)
+    }
+    const after = await opsState<QueryState>(target)
+    await send(target, '/ops/test/bus', { method: 'POST', body: { drop: false } })
+    console.log(
+      `lost bus: ${after.busMessagesDropped} bus messages dropped; visible after (ms): ${elapsed.join(', ')}`,
+    )
+    expect(after.busMessagesDropped).toBeGreaterThanOrEqual(elapsed.length)
+    expect(Math.max(...elapsed)).toBeLessThanOrEqual(CHANGE_STREAM_BOUND_MS)
+  })
+
+  it('rebuilds the search projection to the same checksum as the live one', async () => {
+    const search = topology.endpoints().search as string
+    type Catalog = { products: { id: string; version: number; deleted: boolean }[] }
+    type Search = {
+      checksum: { digest: string; count: number }
+      rows: { id: string; version: number }[]
+    }
+    const implied = (catalog: Catalog) =>
+      catalog.products
+        .filter((p) => !p.deleted)
+        .map((p) => `${p.id}@${p.version}`)
+        .sort()
+        .join(',')
+    const projected = (state: Search) =>
+      state.rows
+        .map((r) => `${r.id}@${r.version}`)
+        .sort()
+        .join(',')
+    await waitFor(
+      'search to catch up with the catalog',
+      async () =>
+        implied(await opsState<Catalog>(admin)) === projected(await opsState<Search>(search)),
+      60_000,
+    )
+    const live = await opsState<Search>(search)
+    const rebuilt = await send(search, '/ops/rebuild', { method: 'POST', body: {} })
+    expect(rebuilt.status).toBe(200)
+    const after = await opsState<Search>(search)
+    console.log(
+      `search: live ${live.checksum.count} rows ${live.checksum.digest.slice(0, 12)}, rebuilt ${JSON.stringify(rebuilt.body)}`,
+    )
+    expect(live.checksum.count).toBe(topology.seeded.productIds.length)
+    expect((rebuilt.body.checksum as { digest: string }).digest).toBe(live.checksum.digest)
+    expect(after.checksum.digest).toBe(live.checksum.digest)
+  })
+
+  it('drops a killed catalog-query instance from the balancer: no request fails after the detection bound', async () => {
+    const ids = topology.seeded.productIds.slice(50, 60)
+    const streams = ids.slice(0, 4).map((id) => startStream(topology.lbUrl, `/products/${id}`, 2))
+    await waitFor('load to flow', () => streams.every((s) => s.oks() > 20), 60_000)
+    const victim = topology.service('catalog-query').instance(2)
+    const killedAt = Date.now()
+    await victim.kill()
+    const afterBound = () =>
+      streams
+        .flatMap((s) => s.samples)
+        .filter((sample) => sample.at > killedAt + DETECTION_BOUND_MS)
+    // Sized by work: 2,000 answers after the bound, then the restarted instance back in rotation.
+    await waitFor('2,000 answers after the bound', () => afterBound().length >= 2_000, 180_000)
+    await waitFor(
+      'the instance to be back',
+      () => victim.state === 'ready' && victim.inRotation,
+      120_000,
+    )
+    await Promise.all(streams.map((s) => s.stop()))
+    const all = streams.flatMap((s) => s.samples)
+    const failedBefore = all.filter((s) => !s.ok && s.at <= killedAt + DETECTION_BOUND_MS).length
+    const failedAfter = all.filter((s) => !s.ok && s.at > killedAt + DETECTION_BOUND_MS)
+    console.log(
+      `kill under load (${topology.lbProvider}): ${all.length} requests, ${failedBefore} failed within the bound, ${failedAfter.length} after`,
+    )
+    expect(failedAfter).toEqual([])
+  })
+})
