@@ -1,0 +1,39 @@
+import { createParticipant } from '@faultline/saga-kit'
+import type { ServiceApp } from '../../wiring/http/create-service-app.js'
+import type { BaseServiceConfig } from '../../wiring/http/service-config.js'
+import { orderSideConfigSchema, type OrderSideConfig } from '../shared/order-side/config.js'
+import { CHANNELS } from '../shared/order-side/names.js'
+import { startOrderSideService } from '../shared/order-side/order-side-service.js'
+import { INVENTORY_MIGRATIONS } from './migrations.js'
+import { inventoryParticipant } from './participant.js'
+import { registerInventoryRoutes } from './routes.js'
+
+/** The inventory service's config schema (the order side's shared fields only). */
+export const INVENTORY_CONFIG_SCHEMA = orderSideConfigSchema()
+
+/**
+ * The inventory service: the saga participant that reserves and releases stock (its inbox,
+ * effect and reply commit in one transaction), plus stock admin and the ops snapshot.
+ */
+export async function buildInventoryApp(
+  config: BaseServiceConfig & OrderSideConfig,
+): Promise<ServiceApp> {
+  const base = await startOrderSideService(config, {
+    migrations: INVENTORY_MIGRATIONS,
+    channels: [CHANNELS.inventory],
+    consumers: ['inventory-commands'],
+  })
+  const { svc, messaging, logger } = base
+  const participant = createParticipant({
+    db: messaging.pool,
+    transport: messaging.transport,
+    definition: inventoryParticipant,
+    logger,
+  })
+  await participant.listen()
+  base.subscribed('inventory-commands')
+  registerInventoryRoutes(svc.app, messaging.pool)
+  svc.onShutdown('participant', () => participant.close())
+  svc.onShutdown('messaging', () => messaging.close())
+  return svc
+}

@@ -1,0 +1,21 @@
+import type { ServiceDefinition } from '../../supervisor/types.js'
+import type { TopologyServiceContext } from '../shared/context.js'
+import {
+  entryOf,
+  relayDefinition,
+  serviceDefinition,
+  type OrderSideOptions,
+} from '../shared/order-side/definitions.js'
+
+/** `inventory` and `relay-inventory`. */
+export function inventoryServices(
+  ctx: TopologyServiceContext,
+  options: OrderSideOptions = {},
+): ServiceDefinition[] {
+  const inventory = serviceDefinition(ctx, 'inventory', options, {
+    name: 'inventory',
+    entry: entryOf(import.meta.url, './main'),
+    dependsOn: ['relay-inventory'],
+  })
+  return [relayDefinition(ctx, 'inventory', options), inventory]
+}
