@@ -1,19 +1,12 @@
 import type { ServiceDefinition } from '../supervisor/types.js'
-<<<<<<< HEAD
 import { catalogServiceFactory } from './catalog-services.js'
-=======
->>>>>>> orders
 import { orderServices, type ServiceFactory } from './order-services.js'
 import type { TopologyServiceContext } from './shared/context.js'
 
 export type { ServiceFactory } from './order-services.js'
 
 /** The catalog side's services (catalog-admin, relay-catalog, catalog-query, search). */
-<<<<<<< HEAD
 export const catalogServices: readonly ServiceFactory[] = [catalogServiceFactory]
-=======
-export const catalogServices: ServiceFactory[] = []
->>>>>>> orders
 
 /** Every service factory of the topology, catalog side first. */
 export function serviceFactories(): readonly ServiceFactory[] {
