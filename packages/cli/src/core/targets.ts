@@ -10,10 +10,7 @@ import type { TargetProvider } from './target.js'
  * topology for the run; it is loaded on first use so other commands never load it.
  */
 export const TARGETS: ReadonlyMap<string, () => Promise<TargetProvider>> = new Map([
-  [
-    'topology',
-    async () => (await import('../targets/topology/provider.js')).topologyProvider(),
-  ],
+  ['topology', async () => (await import('../targets/topology/provider.js')).topologyProvider()],
 ])
 
 /** The target names `--target` accepts besides a module path. */

@@ -10,8 +10,7 @@ const NOTHING: Revert = () => Promise.resolve()
 /** Runs `revert` once, whatever happened to the fault; a failed revert is reported, not thrown twice. */
 function once(revert: Revert, report: (problem: string) => void): Revert {
   let done: Promise<void> | undefined
-  return () =>
-    (done ??= revert().catch((error: unknown) => report(describeError(error))))
+  return () => (done ??= revert().catch((error: unknown) => report(describeError(error))))
 }
 
 function infraProcess(handle: TopologyHandle, name: string): ServiceHandle | undefined {

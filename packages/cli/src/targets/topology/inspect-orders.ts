@@ -35,7 +35,10 @@ interface CompletionRow {
 export async function orderSagas(access: TopologyAccess): Promise<SagaSnapshot[]> {
   const url = access.databases.orders.url
   const [instances, steps, completions] = await Promise.all([
-    query<InstanceRow>(url, 'SELECT saga_id, saga_name, state, deadline_at::text FROM saga.instance'),
+    query<InstanceRow>(
+      url,
+      'SELECT saga_id, saga_name, state, deadline_at::text FROM saga.instance',
+    ),
     query<StepRow>(url, 'SELECT saga_id, step_id, direction, status, uncertain FROM saga.step'),
     query<CompletionRow>(
       url,

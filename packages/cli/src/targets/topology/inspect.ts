@@ -1,8 +1,4 @@
-import type {
-  ProcessSnapshot,
-  SnapshotPart,
-  SystemSnapshot,
-} from '../../checkers/snapshot.js'
+import type { ProcessSnapshot, SnapshotPart, SystemSnapshot } from '../../checkers/snapshot.js'
 import { describeError } from '../../core/errors.js'
 import type { TopologyAccess } from './access.js'
 import { catalogStream, searchReadModel } from './inspect-catalog.js'

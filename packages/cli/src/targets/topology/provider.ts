@@ -85,8 +85,7 @@ export function topologyProvider(options: TopologyProviderOptions = {}): TargetP
     async open(context) {
       if (options.stateFile !== undefined) return openAttached(options.stateFile)
       const namespace = options.start?.namespace ?? ''
-      if (options.handle !== undefined)
-        return openHandle(options.handle, false, context, namespace)
+      if (options.handle !== undefined) return openHandle(options.handle, false, context, namespace)
       const handle = await startForRun(
         startOptions(context.scenario.topology, context, options.start),
         context.signal,

@@ -8,7 +8,8 @@ export const STATE_FILE_NAME = 'topology.json'
 export const STATE_FILE_VERSION = 1
 
 /** The databases of the topology, as `@faultline/topology` names them. */
-export type StateDatabaseName = 'catalog' | 'orders' | 'inventory' | 'payments' | 'search' | 'shipping'
+export type StateDatabaseName =
+  'catalog' | 'orders' | 'inventory' | 'payments' | 'search' | 'shipping'
 
 /**
  * `<dir>/topology.json`: what `faultline up` leaves for `run`, `status` and `down` to find a

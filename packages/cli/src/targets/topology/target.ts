@@ -34,7 +34,8 @@ export function createTopologyTarget(parts: TopologyTargetParts): Target {
   const kafka = new TopologyKafka(access.kafkaBrokers, access.namespace)
   const deps = { http, keys, endpoints: () => access.endpoints }
   const report = parts.report ?? (() => undefined)
-  const initialStock = access.handle === undefined ? undefined : (parts.requirements.stock ?? DEFAULT_STOCK)
+  const initialStock =
+    access.handle === undefined ? undefined : (parts.requirements.stock ?? DEFAULT_STOCK)
   return {
     describe: () => describeTopology(access.handle === undefined),
     prepare: (op: string, random: SeededRandom) => prepareInvocation(op, keys, random),

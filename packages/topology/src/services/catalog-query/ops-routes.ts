@@ -81,7 +81,8 @@ export function registerQueryTestHooks(app: FastifyInstance, deps: QueryOpsDeps)
     },
     async (request) => {
       if (request.body.drop !== undefined) deps.bus.setDropping(request.body.drop)
-      if (request.body.skipChanges !== undefined) deps.consumer.setSkipping(request.body.skipChanges)
+      if (request.body.skipChanges !== undefined)
+        deps.consumer.setSkipping(request.body.skipChanges)
       const killed =
         request.body.kill === true
           ? await killBusConnection(deps.redisUrl, deps.busConnectionName)
