@@ -5,8 +5,13 @@ import { CliError, describeError } from './errors.js'
 import { installModuleMap } from './module-map.js'
 import type { TargetProvider } from './target.js'
 
-/** Named targets the CLI knows; the topology and embedded adapters register here when they land. */
-export const TARGETS: ReadonlyMap<string, () => Promise<TargetProvider>> = new Map()
+/**
+ * Named targets the CLI knows. `topology` (the default of `faultline run`) starts the reference
+ * topology for the run; it is loaded on first use so other commands never load it.
+ */
+export const TARGETS: ReadonlyMap<string, () => Promise<TargetProvider>> = new Map([
+  ['topology', async () => (await import('../targets/topology/provider.js')).topologyProvider()],
+])
 
 /** The target names `--target` accepts besides a module path. */
 export function targetNames(): string[] {
@@ -14,12 +19,18 @@ export function targetNames(): string[] {
 }
 
 /**
- * Resolves `--target`: a registered name, or a module (`.ts` or `.js`) whose default export is a
+ * Resolves `--target`: a registered name, a running topology's state file (`<dir>/topology.json`
+ * from `faultline up`), or a module (`.ts` or `.js`) whose default export is a
  * `TargetProvider` or a function returning one, so any system can be driven by the engine.
  */
 export async function resolveTarget(name: string): Promise<TargetProvider> {
   const known = TARGETS.get(name)
   if (known !== undefined) return known()
+  if (name.endsWith('.json')) {
+    // `faultline up` wrote it: attach to that running topology instead of starting one.
+    const { topologyProvider } = await import('../targets/topology/provider.js')
+    return topologyProvider({ stateFile: resolve(name) })
+  }
   if (!/\.(m|c)?[jt]s$/.test(name)) {
     const names = targetNames()
     throw new CliError(

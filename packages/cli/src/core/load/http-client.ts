@@ -20,8 +20,17 @@ export interface HttpClient extends ScenarioHttp {
       readonly body?: unknown
       readonly signal?: AbortSignal
     },
-  ): Promise<{ readonly status: number; readonly body: string; json(): unknown }>
+  ): Promise<HttpResponse>
   close(): Promise<void>
+}
+
+/** A response as {@link HttpClient} returns it. */
+export interface HttpResponse {
+  readonly status: number
+  readonly body: string
+  /** Response headers, lower-case names (e.g. the catalog's `x-consistency-token`). */
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>
+  json(): unknown
 }
 
 /** Makes an {@link HttpClient}; close it at the end of the run. */
@@ -52,7 +61,12 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
         ...(init.signal === undefined ? {} : { signal: init.signal }),
       })
       const text = await response.body.text()
-      return { status: response.statusCode, body: text, json: () => JSON.parse(text) as unknown }
+      return {
+        status: response.statusCode,
+        body: text,
+        headers: response.headers,
+        json: () => JSON.parse(text) as unknown,
+      }
     },
     close: () => dispatcher.close(),
   }

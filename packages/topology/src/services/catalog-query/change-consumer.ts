@@ -30,6 +30,11 @@ export interface ChangeConsumer {
   readonly consumer: Consumer<MemoryTx>
   /** Events applied to this node's cache since start. */
   applied(): number
+  /**
+   * Test hook (a planted defect): while set, events are consumed but not applied, so this node's
+   * L1 keeps versions a write replaced and the CLI's staleness checker must say `invalid`.
+   */
+  setSkipping(skipping: boolean): void
   /** True from the moment the consumer is subscribed until it is stopped. */
   running(): boolean
   stop(): Promise<void>
@@ -66,11 +71,13 @@ export async function startChangeConsumer(options: ChangeConsumerOptions): Promi
     maxWaitTimeMs: 500,
   })
   let applied = 0
+  let skipping = false
   const consumer = createConsumer({
     groupId: options.groupId,
     topics: [options.topic],
     handlers: {
       [PRODUCT_CHANGED]: async (_tx, event) => {
+        if (skipping) return
         await applyToCache(options.cache, event)
         applied += 1
       },
@@ -89,6 +96,7 @@ export async function startChangeConsumer(options: ChangeConsumerOptions): Promi
   return {
     consumer,
     applied: () => applied,
+    setSkipping: (value) => void (skipping = value),
     running: () => running,
     async stop() {
       running = false

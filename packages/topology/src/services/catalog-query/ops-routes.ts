@@ -60,21 +60,29 @@ export function registerQueryOps(app: FastifyInstance, deps: QueryOpsDeps): void
 
 /**
  * `POST /ops/test/bus` (only with `testHooks`): `{ drop }` starts or stops losing incoming bus
- * messages; `{ kill: true }` kills the pub/sub connection on the server, as a network fault would.
+ * messages; `{ kill: true }` kills the pub/sub connection on the server, as a network fault would;
+ * `{ skipChanges }` starts or stops ignoring the change stream (with `drop`, nothing invalidates
+ * this node's L1: the defence switched off, for checker tests).
  */
 export function registerQueryTestHooks(app: FastifyInstance, deps: QueryOpsDeps): void {
-  app.post<{ Body: { drop?: boolean; kill?: boolean } }>(
+  app.post<{ Body: { drop?: boolean; kill?: boolean; skipChanges?: boolean } }>(
     '/ops/test/bus',
     {
       schema: {
         body: {
           type: 'object',
-          properties: { drop: { type: 'boolean' }, kill: { type: 'boolean' } },
+          properties: {
+            drop: { type: 'boolean' },
+            kill: { type: 'boolean' },
+            skipChanges: { type: 'boolean' },
+          },
         },
       },
     },
     async (request) => {
       if (request.body.drop !== undefined) deps.bus.setDropping(request.body.drop)
+      if (request.body.skipChanges !== undefined)
+        deps.consumer.setSkipping(request.body.skipChanges)
       const killed =
         request.body.kill === true
           ? await killBusConnection(deps.redisUrl, deps.busConnectionName)

@@ -1,0 +1,110 @@
+import type { HttpClient } from '../../core/load/http-client.js'
+import type { QuiescenceReport } from '../../core/target.js'
+import type { TopologyAccess } from './access.js'
+import type { TopologyKafka } from './kafka.js'
+import { query } from './sql.js'
+
+function field(value: unknown, ...path: string[]): unknown {
+  let at = value
+  for (const name of path)
+    at = typeof at === 'object' && at !== null ? (at as Record<string, unknown>)[name] : undefined
+  return at
+}
+
+/** `/ops/state` of every instance of the services whose name starts with `prefix`. */
+async function states(
+  access: TopologyAccess,
+  http: HttpClient,
+  prefix: string,
+): Promise<unknown[]> {
+  const handle = access.handle
+  const urls =
+    handle === undefined
+      ? Object.entries(access.endpoints)
+          .filter(([name]) => name.startsWith(prefix) && name !== 'catalog-query-lb')
+          .map(([, url]) => url)
+      : handle
+          .services()
+          .filter((name) => name.startsWith(prefix))
+          .flatMap((name) => handle.service(name).urls())
+  return Promise.all(
+    urls.map(async (url) => {
+      try {
+        const response = await http.request(`${url}/ops/state`, {
+          signal: AbortSignal.timeout(5_000),
+        })
+        return response.status === 200 ? response.json() : undefined
+      } catch {
+        return undefined
+      }
+    }),
+  )
+}
+
+/** Cache hits / (hits + misses) over every catalog-query instance. */
+export async function cacheHitRatio(access: TopologyAccess, http: HttpClient): Promise<number> {
+  let hits = 0
+  let misses = 0
+  for (const state of await states(access, http, 'catalog-query')) {
+    hits += Number(field(state, 'cache', 'hits') ?? 0)
+    misses += Number(field(state, 'cache', 'misses') ?? 0)
+  }
+  return hits + misses === 0 ? 0 : hits / (hits + misses)
+}
+
+/** Events relays received from their outbox slot and have not published yet. */
+export async function relayBacklog(access: TopologyAccess, http: HttpClient): Promise<number> {
+  let queued = 0
+  for (const state of await states(access, http, 'relay-')) {
+    const stats = field(state, 'stats') ?? field(state, 'relay')
+    queued += Number(field(stats, 'queuedEvents') ?? 0)
+  }
+  return queued
+}
+
+/** Outbox rows (catalog and order side) minus messages on their topics; 0 when all are out. */
+async function unpublished(access: TopologyAccess, kafka: TopologyKafka): Promise<number> {
+  let missing = 0
+  const producers = ['catalog', 'orders', 'inventory', 'payments', 'shipping'] as const
+  for (const database of producers) {
+    const rows = await query<{ aggregatetype: string; n: string }>(
+      access.databases[database].url,
+      'SELECT aggregatetype, count(*)::text AS n FROM sync_outbox GROUP BY aggregatetype',
+    ).catch(() => [])
+    for (const row of rows) {
+      const topic = `${access.namespace}outbox.event.${row.aggregatetype}`
+      const onTopic = await kafka.messageCount(topic).catch(() => 0)
+      missing += Math.max(0, Number(row.n) - onTopic)
+    }
+  }
+  return missing
+}
+
+/** Sagas not yet terminal in the orders database. */
+async function runningSagas(access: TopologyAccess): Promise<number> {
+  const rows = await query<{ n: string }>(
+    access.databases.orders.url,
+    `SELECT count(*)::text AS n FROM saga.instance WHERE state IN ('RUNNING', 'COMPENSATING')`,
+  ).catch(() => [{ n: '0' }])
+  return Number(rows[0]?.n ?? 0)
+}
+
+/**
+ * Quiet when every outbox event is on its topic, no relay holds a queued event, every consumer
+ * group has committed the end of its topics and no saga is still running.
+ */
+export async function topologyQuiescence(
+  access: TopologyAccess,
+  http: HttpClient,
+  kafka: TopologyKafka,
+): Promise<QuiescenceReport> {
+  const [outboxUnpublished, relayQueued, consumerLag, sagasRunning] = await Promise.all([
+    unpublished(access, kafka),
+    relayBacklog(access, http),
+    kafka.consumerLag().catch(() => -1),
+    runningSagas(access),
+  ])
+  const detail = { outboxUnpublished, relayQueued, consumerLag, sagasRunning }
+  const quiet = Object.values(detail).every((value) => value === 0)
+  return { quiet, detail }
+}

@@ -1,0 +1,96 @@
+import type { StartTopologyOptions, TopologyHandle } from '@faultline/topology'
+import { createHttpClient } from '../../core/load/http-client.js'
+import type { Target, TargetContext, TargetProvider } from '../../core/target.js'
+import { accessOfHandle, accessOfStateFile, type TopologyAccess } from './access.js'
+import { describeTopology } from './description.js'
+import { applyRequirements, startForRun, startOptions } from './open.js'
+import { query } from './sql.js'
+import { readStateFile } from './state-file.js'
+import { createTopologyTarget } from './target.js'
+
+/** How the topology target finds its topology. */
+export interface TopologyProviderOptions {
+  /** Use this running topology (a test's shared one); it is not stopped at the end. */
+  readonly handle?: TopologyHandle
+  /** Attach to the one `faultline up` runs, through its `topology.json`. */
+  readonly stateFile?: string
+  /** Extra `startTopology` options when the run starts its own (e.g. `testHooks`). */
+  readonly start?: Partial<StartTopologyOptions>
+}
+
+async function catalogOf(access: TopologyAccess): Promise<{ ids: string[]; categories: string[] }> {
+  const rows = await query<{ id: string; category: string }>(
+    access.databases.catalog.url,
+    'SELECT id, category FROM products WHERE NOT deleted ORDER BY id',
+  )
+  return {
+    ids: rows.map((row) => row.id),
+    categories: [...new Set(rows.map((row) => row.category))].sort(),
+  }
+}
+
+async function openAttached(file: string): Promise<Target> {
+  const access = accessOfStateFile(readStateFile(file))
+  const { ids, categories } = await catalogOf(access)
+  return createTopologyTarget({
+    access,
+    products: ids,
+    categories,
+    requirements: {},
+    stop: () => Promise.resolve(),
+  })
+}
+
+async function openHandle(
+  handle: TopologyHandle,
+  owned: boolean,
+  context: TargetContext,
+  namespace: string,
+): Promise<Target> {
+  const requirements = context.scenario.topology
+  const access = accessOfHandle(handle, namespace)
+  const stop = owned ? () => handle.stop() : () => Promise.resolve()
+  try {
+    const wanted = requirements.replicas?.['catalog-query'] ?? 1
+    if (!owned && handle.service('catalog-query').instances().length !== wanted)
+      await handle.scale('catalog-query', wanted)
+    const http = createHttpClient({ connections: 20 })
+    try {
+      await applyRequirements(requirements, handle.endpoints(), handle.seeded.productIds, http)
+    } finally {
+      await http.close()
+    }
+  } catch (error) {
+    await stop()
+    throw error
+  }
+  return createTopologyTarget({
+    access,
+    products: handle.seeded.productIds,
+    categories: [...handle.seeded.categories],
+    requirements,
+    stop,
+  })
+}
+
+/**
+ * The `topology` target: starts the reference topology for the run (with the scenario's
+ * replicas, replica delay, products, stock and payment failure rate) and stops it at the end,
+ * or drives one that is already running.
+ */
+export function topologyProvider(options: TopologyProviderOptions = {}): TargetProvider {
+  const attached = options.stateFile !== undefined
+  return {
+    describe: () => describeTopology(attached),
+    async open(context) {
+      if (options.stateFile !== undefined) return openAttached(options.stateFile)
+      const namespace = options.start?.namespace ?? ''
+      if (options.handle !== undefined) return openHandle(options.handle, false, context, namespace)
+      const handle = await startForRun(
+        startOptions(context.scenario.topology, context, options.start),
+        context.signal,
+      )
+      return openHandle(handle, true, context, namespace)
+    },
+  }
+}

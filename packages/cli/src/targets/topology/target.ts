@@ -1,0 +1,69 @@
+import type { TopologyRequirements } from '@faultline/scenarios'
+import { createHttpClient } from '../../core/load/http-client.js'
+import type { SeededRandom } from '../../core/random.js'
+import type { ScheduledFault } from '../../core/schedule.js'
+import type { HttpRequestSpec, Invocation, Target } from '../../core/target.js'
+import { readOrigin, type TopologyAccess } from './access.js'
+import { describeTopology } from './description.js'
+import { applyTopologyFault } from './faults.js'
+import { inspectTopology } from './inspect.js'
+import { prepareInvocation } from './invocations.js'
+import { TopologyKafka } from './kafka.js'
+import { KeySpace } from './keys.js'
+import { cacheHitRatio, relayBacklog, topologyQuiescence } from './live.js'
+import { DEFAULT_STOCK } from './open.js'
+import { performOperation } from './perform.js'
+
+/** What {@link createTopologyTarget} drives. */
+export interface TopologyTargetParts {
+  readonly access: TopologyAccess
+  readonly products: readonly string[]
+  readonly categories: readonly string[]
+  readonly requirements: TopologyRequirements
+  /** Stops what this run started (nothing when attached). */
+  readonly stop: () => Promise<void>
+  /** Told about reverts that failed (the run goes on). */
+  readonly report?: (problem: string) => void
+}
+
+/** The engine's `Target` over a running topology. */
+export function createTopologyTarget(parts: TopologyTargetParts): Target {
+  const { access } = parts
+  const http = createHttpClient({ connections: 256 })
+  const keys = new KeySpace(parts.products, parts.categories)
+  const kafka = new TopologyKafka(access.kafkaBrokers, access.namespace)
+  const deps = { http, keys, endpoints: () => access.endpoints }
+  const report = parts.report ?? (() => undefined)
+  const initialStock =
+    access.handle === undefined ? undefined : (parts.requirements.stock ?? DEFAULT_STOCK)
+  return {
+    describe: () => describeTopology(access.handle === undefined),
+    prepare: (op: string, random: SeededRandom) => prepareInvocation(op, keys, random),
+    perform: (op, invocation, { signal }) => performOperation(op, deps, invocation, signal),
+    httpRequest: (_op: string, invocation: Invocation): HttpRequestSpec => ({
+      origin: readOrigin(access),
+      method: 'GET',
+      path: `/products/${invocation.key ?? ''}`,
+    }),
+    applyFault: (fault: ScheduledFault) => applyTopologyFault(access, fault, report),
+    quiescence: () => topologyQuiescence(access, http, kafka),
+    inspect: () => inspectTopology(access, kafka, initialStock),
+    async liveMetrics() {
+      const [ratio, backlog, lag] = await Promise.all([
+        cacheHitRatio(access, http),
+        relayBacklog(access, http),
+        kafka.consumerLag().catch(() => undefined),
+      ])
+      return {
+        cache_hit_ratio: ratio,
+        outbox_unpublished: backlog,
+        ...(lag === undefined ? {} : { consumer_lag: lag }),
+      }
+    },
+    endpoints: () => access.endpoints,
+    async close() {
+      await Promise.allSettled([http.close(), kafka.close()])
+      await parts.stop()
+    },
+  }
+}
