@@ -36,7 +36,6 @@ const ctx: TopologyServiceContext = {
   runDir: '/tmp/run',
   seed: 42,
   namespace: 'run7.',
-  testHooks: false,
 }
 
 const SCHEMAS: Record<string, ObjectSchema> = {

@@ -36,7 +36,6 @@ function contextOf(
 ): TopologyServiceContext {
   const database = (url: string) => ({ url, replicaUrl: url })
   return {
-    testHooks: false,
     infra: {
       postgresUrl: server.url,
       postgresReplicaUrl: server.url,
