@@ -7,6 +7,11 @@ import { doctorCommand } from './commands/doctor.js'
 import { listCommand } from './commands/list.js'
 import { reportCommand } from './commands/report.js'
 import { runCommand, type RunFlags } from './commands/run.js'
+import { downCommand } from './commands/topology/down.js'
+import { statusCommand } from './commands/topology/status.js'
+import { tokenCommand, type TokenFlags } from './commands/topology/token.js'
+import { upCommand, type UpFlags } from './commands/topology/up.js'
+import { DEFAULT_UP_DIR } from './commands/topology/up-state.js'
 import { describeError } from './core/errors.js'
 import { VERSION } from './version.js'
 
@@ -88,6 +93,7 @@ function buildProgram(controller: AbortController, stop: Interruption): Command 
         ...stop,
       })
     })
+  addTopologyCommands(program, controller)
   program
     .command('report')
     .description(
@@ -151,6 +157,68 @@ function buildProgram(controller: AbortController, stop: Interruption): Command 
       process.exitCode = await benchCommand(area, extra, controller.signal)
     })
   return program
+}
+
+/** `up`, `down`, `status` and `token`: a topology kept running between runs. */
+function addTopologyCommands(program: Command, controller: AbortController): void {
+  const dirHelp = `where the running topology's state, keys and logs live (default ${DEFAULT_UP_DIR})`
+  program
+    .command('up')
+    .description(
+      'start infra and the topology and keep them up (Ctrl-C or `faultline down` stops them)',
+    )
+    .option(
+      '--infra <provider>',
+      'auto | local | docker | external (embedded runs inside `run`)',
+      'auto',
+    )
+    .option('--replicas <list>', 'instances per service, e.g. catalog-query=3', 'catalog-query=1')
+    .option('--seed <n>', 'seed of the seed data (0..4294967295)')
+    .option('--products <n>', 'products to seed (default 200)')
+    .option('--lb <provider>', 'load balancer: auto | nginx | node', 'auto')
+    .option('--tls', 'mutual TLS between services')
+    .option('--dir <dir>', dirHelp)
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ faultline up --replicas catalog-query=3\n  $ faultline run catalog-read-storm --smoke --target .faultline/up/topology.json\n  $ faultline status\n  $ faultline down',
+    )
+    .action(async (flags: UpFlags) => {
+      process.exitCode = await upCommand(flags, {
+        stdout: process.stdout,
+        signal: controller.signal,
+      })
+    })
+  program
+    .command('down')
+    .description('stop the topology `faultline up` started')
+    .option('--dir <dir>', dirHelp)
+    .addHelpText('after', '\nExamples:\n  $ faultline down')
+    .action(async (flags: { dir?: string }) => {
+      process.exitCode = await downCommand(flags, process.stdout)
+    })
+  program
+    .command('status')
+    .description('whether a topology is up, and the readiness of each endpoint (exit 0 all ready)')
+    .option('--dir <dir>', dirHelp)
+    .option('--json', 'print one JSON object')
+    .addHelpText('after', '\nExamples:\n  $ faultline status\n  $ faultline status --json')
+    .action(async (flags: { dir?: string; json?: boolean }) => {
+      process.exitCode = await statusCommand(flags, process.stdout)
+    })
+  program
+    .command('token')
+    .description("mint a JWT with the running topology's signing key")
+    .requiredOption('--role <role>', 'customer | catalog:write | ops | service')
+    .option('--sub <subject>', 'the subject (user id)', 'local-user')
+    .option('--ttl <duration>', 'lifetime, e.g. 15m, 1h', '15m')
+    .option('--dir <dir>', dirHelp)
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ faultline token --role customer --sub alice\n  $ curl -H "Authorization: Bearer $(faultline token --role ops)" ...',
+    )
+    .action(async (flags: TokenFlags) => {
+      process.exitCode = await tokenCommand(flags, process.stdout)
+    })
 }
 
 /** Parses the command line and runs; the first Ctrl-C stops the run cleanly, a second one exits. */

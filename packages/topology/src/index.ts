@@ -56,3 +56,6 @@ export type {
 } from './services/shared/context.js'
 export type { Product, ProductChangedPayload } from './services/shared/product.js'
 export { CONSISTENCY_TOKEN_HEADER } from './services/shared/consistency.js'
+
+export { createKeySet, importKeySet, isRole, mintToken, ROLES } from './wiring/auth/index.js'
+export type { KeySet, KeySetDocument, MintTokenOptions, Role } from './wiring/auth/index.js'
