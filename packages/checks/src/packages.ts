@@ -28,7 +28,8 @@ export const PACKED_KITS: readonly PackageName[] = ['common', 'cache-kit', 'sync
 export const API_REPORT_PENDING: readonly PackageName[] = ['sync-kit', 'saga-kit']
 
 /**
- * Packages whose README snippets are type-checked and reported but do not fail the test: their
- * READMEs are being rewritten for issue 13. Remove a name when its rewrite lands.
+ * Packages (directory names under `packages/`) whose README snippets are type-checked but do not
+ * fail the test yet: sync-kit's and saga-kit's READMEs are being rewritten for issue 13, the
+ * CLI's for issue 16. Remove a name when its rewrite lands; the test lists what still fails.
  */
-export const README_SNIPPETS_PENDING: readonly PackageName[] = ['sync-kit', 'saga-kit']
+export const README_SNIPPETS_PENDING: readonly string[] = ['sync-kit', 'saga-kit', 'cli']
