@@ -105,16 +105,22 @@ export function undeclaredImports(kit: string, packed: PackedKit): string[] {
     ...Object.keys(manifest.peerDependencies ?? {}),
     ...Object.keys(manifest.optionalDependencies ?? {}),
   ])
-  const missing = new Set<string>()
-  for (const { path } of packed.files.filter((file) => /\.(js|d\.ts)$/.test(file.path))) {
-    const text = readFileSync(join(packageDir(kit), path), 'utf8')
-    for (const specifier of importedSpecifiers(text)) {
-      if (specifier.startsWith('.') || specifier.startsWith('node:')) continue
-      const name = packageName(specifier)
-      if (!declared.has(name) && !BUILTINS.has(name)) missing.add(`${name} (in ${path})`)
-    }
-  }
-  return [...missing].sort()
+  const missing = packed.files
+    .filter((file) => /\.(js|d\.ts)$/.test(file.path))
+    .flatMap(({ path }) => {
+      const text = readFileSync(join(packageDir(kit), path), 'utf8')
+      return undeclaredIn(declared, text).map((name) => `${name} (in ${path})`)
+    })
+  return [...new Set(missing)].sort()
+}
+
+/** The packages a module's text imports (statically, dynamically or as types) that are not in `declared`. */
+export function undeclaredIn(declared: ReadonlySet<string>, text: string): string[] {
+  const names = importedSpecifiers(text)
+    .filter((specifier) => !specifier.startsWith('.') && !specifier.startsWith('node:'))
+    .map(packageName)
+    .filter((name) => !declared.has(name) && !BUILTINS.has(name))
+  return [...new Set(names)]
 }
 
 function importedSpecifiers(text: string): string[] {
