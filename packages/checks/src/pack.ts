@@ -135,6 +135,34 @@ function packageName(specifier: string): string {
 }
 
 /**
+ * Targets of the package.json "exports" conditions (`types`, `default`, ...) that the tarball does
+ * not contain. The `@faultline/source` condition names the TypeScript source for the monorepo's
+ * own tooling and is not shipped on purpose: no consumer sets that condition.
+ */
+export function missingExportTargets(kit: string, packed: PackedKit): string[] {
+  const shipped = new Set(packed.files.map((file) => file.path))
+  const missing: string[] = []
+  for (const [subpath, target] of Object.entries(readPackageJson(kit).exports ?? {})) {
+    for (const [condition, file] of exportTargets(target, '')) {
+      if (condition.split('.').includes('@faultline/source')) continue
+      if (!shipped.has(file.replace(/^\.\//, ''))) {
+        missing.push(`"${subpath}" ${condition}: ${file}`)
+      }
+    }
+  }
+  return missing
+}
+
+/** The file targets of one "exports" entry, nested conditions flattened to `outer.inner`. */
+function exportTargets(target: unknown, condition: string): [string, string][] {
+  if (typeof target === 'string') return [[condition === '' ? 'default' : condition, target]]
+  if (target === null || typeof target !== 'object') return []
+  return Object.entries(target).flatMap(([inner, value]) =>
+    exportTargets(value, condition === '' ? inner : `${condition}.${inner}`),
+  )
+}
+
+/**
  * Packed build outputs whose source no longer exists: a renamed or deleted module's `.js` left
  * in `dist/` by an incremental build ships to users unless the kit is rebuilt from clean.
  */

@@ -6,6 +6,7 @@ import { RESOLUTIONS, writeConsumerProject } from '../src/pack-consumer.js'
 import {
   buildKits,
   command,
+  missingExportTargets,
   packKits,
   plainEnv,
   staleOutputs,
@@ -70,6 +71,10 @@ describe('the kits installed from their npm tarballs', () => {
       undeclaredImports(kit, packedKit(kit)),
       'add them to dependencies or peerDependencies',
     ).toEqual([])
+  })
+
+  test.each(PACKED_KITS)('%s ships every file its exports map names', (kit) => {
+    expect(missingExportTargets(kit, packedKit(kit)), 'fix "exports" or "files"').toEqual([])
   })
 
   test.each(PACKED_KITS)('%s ships no output of a deleted source', (kit) => {
