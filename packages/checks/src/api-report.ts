@@ -161,12 +161,28 @@ export function diffSurface(committed: ApiSurface, current: ApiSurface): ApiDiff
   return { added, removed, changed }
 }
 
-/** A reviewer's message for a diff: the names that changed and the command to refresh. */
-export function describeDiff(specifier: string, file: string, diff: ApiDiff): string {
+/**
+ * A reviewer's message for a diff: the names that changed and the command to refresh; given both
+ * surfaces, each changed declaration's text before and after.
+ */
+export function describeDiff(
+  specifier: string,
+  file: string,
+  diff: ApiDiff,
+  surfaces?: { committed: ApiSurface; current: ApiSurface },
+): string {
   const parts = [`The public surface of ${specifier} differs from ${file}:`]
   if (diff.added.length > 0) parts.push(`  added: ${diff.added.join(', ')}`)
   if (diff.removed.length > 0) parts.push(`  removed: ${diff.removed.join(', ')}`)
   if (diff.changed.length > 0) parts.push(`  changed: ${diff.changed.join(', ')}`)
+  for (const name of surfaces === undefined ? [] : diff.changed) {
+    parts.push(`  ${name} was:\n${indent(surfaces?.committed.get(name))}`)
+    parts.push(`  ${name} is now:\n${indent(surfaces?.current.get(name))}`)
+  }
   parts.push(`If the change is intended, run \`${API_UPDATE_COMMAND}\` and commit ${file}.`)
   return parts.join('\n')
+}
+
+function indent(text: string | undefined): string {
+  return (text ?? '').replace(/^/gm, '    ')
 }

@@ -35,7 +35,9 @@ describe.each(enforced)('API report of %s', (pkg) => {
       const committed = parseReport(readFileSync(reportPath(pkg, entry), 'utf8'))
       const diff = diffSurface(committed, current)
       const unchanged = diff.added.length + diff.removed.length + diff.changed.length === 0
-      expect(unchanged, describeDiff(entry.specifier, file, diff)).toBe(true)
+      expect(unchanged, describeDiff(entry.specifier, file, diff, { committed, current })).toBe(
+        true,
+      )
       // The same names with the same text can still differ in layout: compare the whole file too.
       expect(readFileSync(reportPath(pkg, entry), 'utf8'), `run \`${API_UPDATE_COMMAND}\``).toBe(
         renderReport(pkg, entry, current),
@@ -71,6 +73,21 @@ describe('API report diff', () => {
     expect(message).toContain('removed: `gone`')
     expect(message).toContain('changed: `reshaped`')
     expect(message).toContain('npm run api:update')
+    const detailed = describeDiff(
+      '@faultline/x',
+      'packages/x/api/index.api.md',
+      diffSurface(committed, current),
+      {
+        committed,
+        current,
+      },
+    )
+    expect(detailed).toContain(
+      '`reshaped` was:\n    export interface reshaped {\n        a: string;',
+    )
+    expect(detailed).toContain(
+      '`reshaped` is now:\n    export interface reshaped {\n        a: number;',
+    )
   })
 
   test('a rendered report parses back to the same surface', () => {
