@@ -78,10 +78,15 @@ describe('order side: compensation after a charge that may have happened', () =>
   })
 
   test('SIGTERM while payments hangs on a charge: payments still drains and exits 0', async () => {
+    const stock = await send(run.urls.inventory, '/admin/stock/p-stop', {
+      method: 'PUT',
+      body: { available: 1 },
+    })
+    expect(stock.status, stock.text).toBe(200)
     await chaos({ hang: true })
     const placed = await send(run.urls.orders, '/orders', {
       method: 'POST',
-      body: { customerId: 'c-stop', productId: 'p-refund', quantity: 1, amountCents: 100 },
+      body: { customerId: 'c-stop', productId: 'p-stop', quantity: 1, amountCents: 100 },
       headers: { 'idempotency-key': 'stop-1' },
     })
     expect(placed.status).toBe(201)
