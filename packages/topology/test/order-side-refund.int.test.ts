@@ -76,4 +76,32 @@ describe('order side: compensation after a charge that may have happened', () =>
     const state = `SELECT state FROM saga.instance WHERE saga_id = $1`
     expect((await run.db.orders.query(state, [orderId])).rows).toEqual([{ state: 'COMPENSATED' }])
   })
+
+  test('SIGTERM while payments hangs on a charge: payments still drains and exits 0', async () => {
+    const stock = await send(run.urls.inventory, '/admin/stock/p-stop', {
+      method: 'PUT',
+      body: { available: 1 },
+    })
+    expect(stock.status, stock.text).toBe(200)
+    await chaos({ hang: true })
+    const placed = await send(run.urls.orders, '/orders', {
+      method: 'POST',
+      body: { customerId: 'c-stop', productId: 'p-stop', quantity: 1, amountCents: 100 },
+      headers: { 'idempotency-key': 'stop-1' },
+    })
+    expect(placed.status).toBe(201)
+    const orderId = (JSON.parse(placed.text) as { id: string }).id
+    const charging = `SELECT count(*) FROM saga.step
+      WHERE saga_id = $1 AND step_id = 'charge' AND status = 'waiting'`
+    await waitFor('the charge command to be sent', async () => {
+      return (await scalar(run.db.orders, charging, [orderId])) === 1
+    })
+    const from = run.events.length
+    await run.stopServices()
+    const exits = run.events.slice(from).filter((event) => event.type === 'instance:exited')
+    expect(exits.find((event) => event.instance === 'payments-1')).toMatchObject({
+      code: 0,
+      expected: true,
+    })
+  })
 })

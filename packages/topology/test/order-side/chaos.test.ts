@@ -40,5 +40,7 @@ describe('Chaos (payments knobs)', () => {
     const waiting = chaos.disturb()
     chaos.close()
     await expect(waiting).rejects.toThrow(/shut down/)
+    // A redelivered command after close() fails at once instead of hanging again.
+    await expect(chaos.disturb()).rejects.toThrow(/shut down/)
   })
 })
