@@ -123,6 +123,9 @@ describe('faultline up / status / token / down (the real bin, a real topology)',
       expect(down.code, down.stdout + down.stderr).toBe(0)
       expect(await upExit).toBe(0)
       expect(upOut).toContain('stopped: no process of the topology is left')
+      // up's children include infra's exit watchdogs, which leave right after their parent.
+      for (let polls = 0; polls < 300 && children.some(alive); polls++)
+        await new Promise((resolve) => setTimeout(resolve, 100))
       expect(children.filter(alive)).toEqual([])
       expect(existsSync(join(dir, 'topology.json'))).toBe(false)
 
@@ -132,5 +135,6 @@ describe('faultline up / status / token / down (the real bin, a real topology)',
     } finally {
       if (alive(upPid)) process.kill(upPid, 'SIGKILL')
     }
-  })
+    // Starting a whole topology on a busy 2-core runner takes minutes; the steps wait on conditions.
+  }, 600_000)
 })

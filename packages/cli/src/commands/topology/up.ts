@@ -110,6 +110,25 @@ function printUp(
   )
 }
 
+/**
+ * Resolves when `signal` aborts. A timer holds the event loop open meanwhile: the topology's
+ * children and sockets are unref'd, so without it Node would exit with everything still running.
+ */
+function untilAborted(signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve()
+    const keepAlive = setInterval(() => undefined, 60_000)
+    signal.addEventListener(
+      'abort',
+      () => {
+        clearInterval(keepAlive)
+        resolve()
+      },
+      { once: true },
+    )
+  })
+}
+
 /** `faultline up`: starts infra and the topology and keeps them up until Ctrl-C or `down`. */
 export async function upCommand(flags: UpFlags, io: UpIo): Promise<number> {
   const files = upFiles(flags.dir)
@@ -141,10 +160,7 @@ export async function upCommand(flags: UpFlags, io: UpIo): Promise<number> {
     for (const role of ['customer', 'catalog:write', 'ops'] as const)
       tokens[role] = await mintToken({ keySet, role, ttlMs: 3_600_000 })
     printUp(io.stdout, handle, files, tokens)
-    await new Promise<void>((resolve) => {
-      if (io.signal.aborted) resolve()
-      else io.signal.addEventListener('abort', () => resolve(), { once: true })
-    })
+    await untilAborted(io.signal)
     io.stdout.write('stopping the topology ...\n')
   } finally {
     await handle.stop()
