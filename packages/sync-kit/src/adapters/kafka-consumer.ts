@@ -7,18 +7,18 @@ import {
   type IHeaders,
   type KafkaMessage,
 } from 'kafkajs'
-import { classifyKafkaError } from '../adapters/kafka-error-class.js'
+import { classifyKafkaError } from './kafka-error-class.js'
 import { SyncKitError, describeError } from '../errors.js'
 import type { Logger } from '../ports.js'
 import { silentLogger } from '../ports.js'
-import { PartitionWorkers } from './partition-workers.js'
+import { PartitionWorkers } from '../consumer/partition-workers.js'
 import type {
   ConsumedBatch,
   ConsumedMessage,
   ConsumerRunOptions,
   EventConsumer,
   PartitionOffset,
-} from './ports.js'
+} from '../consumer/ports.js'
 
 /** Options for {@link createKafkaEventConsumer}. Give `brokers`, or a `kafka` client you own. */
 export interface KafkaEventConsumerOptions {
