@@ -1,6 +1,8 @@
-/** `@faultline/sync-kit/kafka`: the kafkajs adapter, kept apart so kafkajs loads only when used. */
-export { KafkaPublisher, createKafkaPublisher } from './adapters/kafka-publisher.js'
-export type { KafkaPublisherOptions } from './adapters/kafka-publisher.js'
-// consumer side
-export { KafkaEventConsumer, createKafkaEventConsumer } from './consumer/kafka-consumer.js'
-export type { KafkaEventConsumerOptions } from './consumer/kafka-consumer.js'
+/**
+ * `@faultline/sync-kit/kafka`: the kafkajs adapters (publisher and consumer), kept apart so that
+ * kafkajs, an optional peer dependency, loads only when this subpath is imported.
+ */
+export { createKafkaPublisher } from './adapters/kafka-publisher.js'
+export type { KafkaPublisher, KafkaPublisherOptions } from './adapters/kafka-publisher.js'
+export { createKafkaEventConsumer } from './adapters/kafka-consumer.js'
+export type { KafkaEventConsumer, KafkaEventConsumerOptions } from './adapters/kafka-consumer.js'

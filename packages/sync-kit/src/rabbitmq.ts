@@ -1,3 +1,6 @@
-/** `@faultline/sync-kit/rabbitmq`: the amqplib adapter, kept apart so amqplib loads only when used. */
-export { RabbitMqPublisher, createRabbitMqPublisher } from './adapters/rabbitmq-publisher.js'
-export type { RabbitMqPublisherOptions } from './adapters/rabbitmq-publisher.js'
+/**
+ * `@faultline/sync-kit/rabbitmq`: the amqplib publisher, kept apart so that amqplib, an optional
+ * peer dependency, loads only when this subpath is imported.
+ */
+export { createRabbitMqPublisher } from './adapters/rabbitmq-publisher.js'
+export type { RabbitMqPublisher, RabbitMqPublisherOptions } from './adapters/rabbitmq-publisher.js'

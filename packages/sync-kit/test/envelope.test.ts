@@ -5,14 +5,12 @@ import {
   HEADER_EVENT_TYPE,
   decodeEnvelope,
   encodeEnvelope,
-  formatEventType,
   isSyncKitError,
-  parseEventType,
   uuidv7,
-  validateEnvelope,
   type EventEnvelope,
   type JsonValue,
 } from '@faultline/sync-kit'
+import { formatEventType, parseEventType, validateEnvelope } from '../src/envelope.js'
 
 const envelopeArb = fc.record({
   id: fc.constant(null).map(() => uuidv7()),

@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest'
-import { SyncKitError, describeError, isSyncKitError } from '@faultline/sync-kit'
+import { SyncKitError, isSyncKitError } from '@faultline/sync-kit'
+import { describeError } from '../src/errors.js'
 
 describe('SyncKitError', () => {
   test('carries code, retryable, frozen context and cause', () => {

@@ -1,14 +1,10 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { startKafka, type KafkaHandle } from '@faultline/infra'
-import {
-  encodeEnvelope,
-  isSyncKitError,
-  messageBytes,
-  type OutgoingMessage,
-} from '@faultline/sync-kit'
+import { encodeEnvelope, isSyncKitError, type OutgoingMessage } from '@faultline/sync-kit'
+import { messageBytes } from '../src/message-size.js'
 import { createKafkaPublisher } from '@faultline/sync-kit/kafka'
 import { murmur2OfString } from '../src/adapters/java-partitioner.js'
-import { envelope, eventPublisherContract } from './contracts/event-publisher.contract.js'
+import { envelope, eventPublisherContract } from '../src/testing/event-publisher-contract.js'
 import { createTopic, readTopic, readTopicRaw } from './support/kafka.js'
 import { kafkaErrorTableFromJar } from './support/kafka-jar.js'
 import { KAFKA_ERROR_CODES } from '../src/adapters/kafka-error-table.js'

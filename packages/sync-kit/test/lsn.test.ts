@@ -1,7 +1,8 @@
 import fc from 'fast-check'
 import { describe, expect, test } from 'vitest'
 import { isFaultlineError } from '@faultline/common'
-import { compareLsn, formatLsn, maxLsn, parseLsn } from '@faultline/sync-kit'
+import { compareLsn, formatLsn, parseLsn } from '@faultline/sync-kit'
+import { maxLsn } from '@faultline/common'
 
 const lsn64 = fc.bigInt({ min: 0n, max: (1n << 64n) - 1n })
 

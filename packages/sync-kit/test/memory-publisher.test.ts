@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest'
 import { createMemoryPublisher, encodeEnvelope, isSyncKitError, uuidv7 } from '@faultline/sync-kit'
-import { eventPublisherContract } from './contracts/event-publisher.contract.js'
+import { eventPublisherContract } from '@faultline/sync-kit/testing'
 
 let topics = 0
 let last = createMemoryPublisher()

@@ -1,13 +1,7 @@
 import fc from 'fast-check'
 import { describe, expect, test } from 'vitest'
-import {
-  appendEvents,
-  encodeEnvelope,
-  isSyncKitError,
-  KAFKA_DEFAULT_MAX_MESSAGE_BYTES,
-  messageBytes,
-  type SqlClient,
-} from '@faultline/sync-kit'
+import { appendEvents, encodeEnvelope, isSyncKitError, type SqlClient } from '@faultline/sync-kit'
+import { KAFKA_DEFAULT_MAX_MESSAGE_BYTES, messageBytes } from '../src/message-size.js'
 import { minimumMessageBytes, prepareEvent } from '../src/outbox-input.js'
 
 /**

@@ -1,6 +1,7 @@
 import fc from 'fast-check'
 import { describe, expect, test } from 'vitest'
-import { createMemoryPublisher, silentLogger } from '@faultline/sync-kit'
+import { createMemoryPublisher } from '@faultline/sync-kit'
+import { silentLogger } from '@faultline/common'
 import { PublishQueue } from '../src/relay/publish-queue.js'
 import { RefusedEvents } from '../src/relay/refused.js'
 

@@ -2,7 +2,7 @@ import { connect } from 'node:net'
 import amqp from 'amqplib'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { createRabbitMqPublisher } from '@faultline/sync-kit/rabbitmq'
-import { eventPublisherContract } from './contracts/event-publisher.contract.js'
+import { eventPublisherContract } from '@faultline/sync-kit/testing'
 
 /** The one pre-started service tests may use: RabbitMQ on 127.0.0.1:5672 (see the rules). */
 const URL = 'amqp://guest:guest@127.0.0.1:5672'

@@ -1,6 +1,7 @@
 import fc from 'fast-check'
 import { describe, expect, test } from 'vitest'
-import { isUuid, uuidv7, uuidv7Timestamp } from '@faultline/sync-kit'
+import { uuidv7 } from '@faultline/sync-kit'
+import { isUuid, uuidv7Timestamp } from '../src/uuidv7.js'
 
 describe('uuidv7', () => {
   test('carries version 7, the RFC variant and the millisecond timestamp', () => {

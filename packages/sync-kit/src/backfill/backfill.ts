@@ -1,7 +1,7 @@
 import type { PoolClient } from 'pg'
 import { SyncKitError, describeError, isSyncKitError } from '../errors.js'
 import { appendEvents } from '../outbox.js'
-import { quoteIdent } from '../inbox/postgres-store.js'
+import { quoteIdent } from '../adapters/postgres-consumer-store.js'
 import { resolveBackfillOptions, type BackfillOptions } from './options.js'
 
 /** Where a backfill stands; also what `run()` returns. */

@@ -181,6 +181,11 @@ export class Consumer<Tx> {
     const stalled = (await this.heldBack()).filter(
       (p) => now - p.parkedAt >= this.#options.gapAlarmMs,
     )
+    // Forget events no longer stalled (released or dead-lettered), so the set holds only the
+    // events waiting now rather than every event that ever waited.
+    const current = new Set(stalled.map((p) => p.event.id))
+    for (const key of this.#stalledReported)
+      if (!current.has(key)) this.#stalledReported.delete(key)
     for (const p of stalled) {
       const key = `${p.event.id}`
       if (this.#stalledReported.has(key)) continue

@@ -183,8 +183,13 @@ export class LogicalRelay {
   async stop(drainTimeoutMs = 5000): Promise<void> {
     if (!this.#running) return
     this.#running = false
-    for (const t of this.#timers) clearInterval(t)
-    await Promise.race([this.#queue.drained(), new Promise((r) => setTimeout(r, drainTimeoutMs))])
+    this.#stopTimers()
+    let drainTimer: NodeJS.Timeout | undefined
+    await Promise.race([
+      this.#queue.drained(),
+      new Promise((resolve) => (drainTimer = setTimeout(resolve, drainTimeoutMs))),
+    ])
+    clearTimeout(drainTimer)
     this.#sendStatus()
     this.#queue.stop()
     await this.#stream?.close()
@@ -280,7 +285,7 @@ export class LogicalRelay {
   /** Stops for good after an error no reconnect can fix, releasing what the relay holds. */
   async #fail(error: SyncKitError): Promise<void> {
     this.#running = false
-    for (const t of this.#timers) clearInterval(t)
+    this.#stopTimers()
     this.#queue.stop()
     this.#options.logger.error(
       {
@@ -346,6 +351,12 @@ export class LogicalRelay {
     if (lsn > this.#acked) this.#acked = lsn
     void this.#faults?.('relay:before-ack', { events: 0 })
     this.#stream?.sendStatus(this.#acked)
+  }
+
+  /** Clears the interval timers and forgets them, so a restarted relay starts from none. */
+  #stopTimers(): void {
+    for (const timer of this.#timers) clearInterval(timer)
+    this.#timers = []
   }
 
   #startTimers(): void {

@@ -59,6 +59,7 @@ export class PublishQueue {
   #delayMs = 0
   #stopped = false
   #endLinger: (() => void) | undefined
+  #endBackoff: (() => void) | undefined
   published = 0
   failures = 0
 
@@ -88,6 +89,7 @@ export class PublishQueue {
     this.#stopped = true
     this.#items.length = 0
     this.#endLinger?.()
+    this.#endBackoff?.()
     this.#wake()
   }
 
@@ -179,7 +181,15 @@ export class PublishQueue {
         'publish failed and will keep failing until its cause is fixed; retrying',
       )
     } else this.#opts.logger.warn(fields, 'publish failed; retrying')
-    await new Promise((r) => setTimeout(r, this.#delayMs))
+    // stop() cuts the wait short, so a relay pointed at a dead broker still stops at once.
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(() => this.#endBackoff?.(), this.#delayMs)
+      this.#endBackoff = () => {
+        clearTimeout(timer)
+        this.#endBackoff = undefined
+        resolve()
+      }
+    })
   }
 
   #wake(): void {

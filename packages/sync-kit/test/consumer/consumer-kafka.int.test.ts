@@ -29,7 +29,7 @@ import {
   pgHistoryProjection,
   waitUntil,
 } from './support.js'
-import { eventConsumerContract } from './event-consumer.contract.js'
+import { eventConsumerContract } from '@faultline/sync-kit/testing'
 
 let pgServer: PostgresHandle
 let kafka: KafkaHandle

@@ -12,7 +12,7 @@ import {
   type JsonValue,
   type PostgresConsumerStore,
 } from '@faultline/sync-kit'
-import { consumerStoreContract } from '../inbox/consumer-store.contract.js'
+import { consumerStoreContract } from '@faultline/sync-kit/testing'
 import { isMangled, runScenario, scenarioArb } from './scenario.js'
 import {
   appendToHistoryPg,

@@ -1,6 +1,9 @@
 import fc from 'fast-check'
 import { describe, expect, test } from 'vitest'
-import { createMemoryConsumerStore, type MemoryTx } from '../../src/inbox/memory-store.js'
+import {
+  createMemoryConsumerStore,
+  type MemoryTx,
+} from '../../src/adapters/memory-consumer-store.js'
 import { isMangled, runScenario, scenarioArb } from './scenario.js'
 import { appendToHistory } from './support.js'
 

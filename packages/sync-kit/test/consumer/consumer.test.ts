@@ -5,7 +5,7 @@ import {
   createMemoryBroker,
   type MemoryBroker,
   type MemoryEventConsumer,
-} from '../../src/consumer/memory-broker.js'
+} from '../../src/adapters/memory-broker.js'
 import type { ConsumerOptions } from '../../src/consumer/options.js'
 import { totalLag } from '../../src/consumer/lag.js'
 import { SyncKitError } from '../../src/errors.js'
@@ -13,7 +13,7 @@ import {
   createMemoryConsumerStore,
   type MemoryConsumerStore,
   type MemoryTx,
-} from '../../src/inbox/memory-store.js'
+} from '../../src/adapters/memory-consumer-store.js'
 import { createUpcasters } from '../../src/upcast.js'
 import { appendToHistory, drained, itemEvent, publishEvents, waitUntil } from './support.js'
 

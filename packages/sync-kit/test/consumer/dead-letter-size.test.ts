@@ -2,9 +2,12 @@ import { afterEach, describe, expect, test } from 'vitest'
 import { createMemoryPublisher } from '../../src/adapters/memory-publisher.js'
 import { createConsumer, type Consumer } from '../../src/consumer/consumer.js'
 import { readDeadLetter } from '../../src/consumer/dead-letter.js'
-import { createMemoryBroker } from '../../src/consumer/memory-broker.js'
+import { createMemoryBroker } from '../../src/adapters/memory-broker.js'
 import type { ConsumerEvent } from '../../src/consumer/events.js'
-import { createMemoryConsumerStore, type MemoryTx } from '../../src/inbox/memory-store.js'
+import {
+  createMemoryConsumerStore,
+  type MemoryTx,
+} from '../../src/adapters/memory-consumer-store.js'
 import { appendToHistory, drained, itemEvent, publishEvents } from './support.js'
 
 const TOPIC = 'items'

@@ -1,5 +1,5 @@
-import { createMemoryBroker } from '../../src/consumer/memory-broker.js'
-import { eventConsumerContract } from './event-consumer.contract.js'
+import { createMemoryBroker } from '../../src/adapters/memory-broker.js'
+import { eventConsumerContract } from '@faultline/sync-kit/testing'
 
 eventConsumerContract('MemoryEventConsumer', () => {
   const broker = createMemoryBroker({ partitions: 2 })

@@ -1,7 +1,7 @@
 import fc from 'fast-check'
 import type { EventEnvelope, JsonValue } from '../../src/envelope.js'
 import { createConsumer } from '../../src/consumer/consumer.js'
-import { createMemoryBroker } from '../../src/consumer/memory-broker.js'
+import { createMemoryBroker } from '../../src/adapters/memory-broker.js'
 import type { ConsumerOptions, EventHandler } from '../../src/consumer/options.js'
 import type { ConsumerStore } from '../../src/consumer/ports.js'
 import { expectedHistories, itemEvent, publishEvents, waitUntil } from './support.js'

@@ -1,4 +1,4 @@
-import { createMemoryConsumerStore } from '../../src/inbox/memory-store.js'
-import { consumerStoreContract } from './consumer-store.contract.js'
+import { createMemoryConsumerStore } from '../../src/adapters/memory-consumer-store.js'
+import { consumerStoreContract } from '@faultline/sync-kit/testing'
 
 consumerStoreContract('MemoryConsumerStore', () => createMemoryConsumerStore())

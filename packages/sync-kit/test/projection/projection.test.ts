@@ -1,11 +1,11 @@
 import { afterEach, describe, expect, test } from 'vitest'
 import { createConsumer } from '../../src/consumer/consumer.js'
-import { createMemoryBroker, type MemoryBroker } from '../../src/consumer/memory-broker.js'
+import { createMemoryBroker, type MemoryBroker } from '../../src/adapters/memory-broker.js'
 import {
   createMemoryConsumerStore,
   type MemoryConsumerStore,
   type MemoryTx,
-} from '../../src/inbox/memory-store.js'
+} from '../../src/adapters/memory-consumer-store.js'
 import { defineProjection } from '../../src/projection/define.js'
 import { createProjectionRunner, type ProjectionRunner } from '../../src/projection/runner.js'
 import { isSyncKitError } from '../../src/errors.js'

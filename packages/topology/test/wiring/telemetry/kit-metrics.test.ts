@@ -31,6 +31,7 @@ const relayStats = (published: number, lagMs?: number): RelayStats => ({
   rejectedEvents: 0,
   reconnects: 0,
   ackedLsn: '0/1',
+  broker: { endpoint: undefined, reachable: true, lastError: undefined },
   heartbeatLagMs: lagMs,
   broker: { endpoint: '127.0.0.1:9092', reachable: true, lastError: undefined },
 })

@@ -6,7 +6,7 @@ import type {
   ConsumerRunOptions,
   EventConsumer,
   PartitionOffset,
-} from './ports.js'
+} from '../consumer/ports.js'
 
 /** Options for {@link createMemoryBroker}. */
 export interface MemoryBrokerOptions {

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest'
-import type { ConsumedBatch, ConsumedMessage, EventConsumer } from '../../src/consumer/ports.js'
+import type { ConsumedBatch, ConsumedMessage, EventConsumer } from '../consumer/ports.js'
 import { waitUntil } from './support.js'
 
 /** How the contract drives one adapter. */

@@ -1,13 +1,8 @@
 import { expect, test } from 'vitest'
-import {
-  decodeEnvelope,
-  encodeEnvelope,
-  isSyncKitError,
-  uuidv7,
-  type EventEnvelope,
-  type EventPublisher,
-  type OutgoingMessage,
-} from '@faultline/sync-kit'
+import { decodeEnvelope, encodeEnvelope, type EventEnvelope } from '../envelope.js'
+import { isSyncKitError } from '../errors.js'
+import type { EventPublisher, OutgoingMessage } from '../ports.js'
+import { uuidv7 } from '../uuidv7.js'
 
 /** What a contract run needs from an adapter's test file. */
 export interface PublisherHarness {

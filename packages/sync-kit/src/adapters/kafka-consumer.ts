@@ -7,18 +7,18 @@ import {
   type IHeaders,
   type KafkaMessage,
 } from 'kafkajs'
-import { classifyKafkaError } from '../adapters/kafka-error-class.js'
+import { classifyKafkaError } from './kafka-error-class.js'
 import { SyncKitError, describeError } from '../errors.js'
 import type { Logger } from '../ports.js'
 import { silentLogger } from '../ports.js'
-import { PartitionWorkers } from './partition-workers.js'
+import { PartitionWorkers } from '../consumer/partition-workers.js'
 import type {
   ConsumedBatch,
   ConsumedMessage,
   ConsumerRunOptions,
   EventConsumer,
   PartitionOffset,
-} from './ports.js'
+} from '../consumer/ports.js'
 
 /** Options for {@link createKafkaEventConsumer}. Give `brokers`, or a `kafka` client you own. */
 export interface KafkaEventConsumerOptions {
@@ -35,7 +35,9 @@ export interface KafkaEventConsumerOptions {
   /**
    * Longest a fetch waits on the broker for new messages. kafkajs heartbeats (and so learns of a
    * rebalance) only between fetches, so an idle member needs this well below `sessionTimeoutMs`.
-   * @default 5_000
+   * It also bounds `stop()`: kafkajs leaves the group only once the fetch in flight returns, so
+   * the default keeps closing under a second, for two fetch requests a second while idle.
+   * @default 500
    */
   readonly maxWaitTimeMs?: number
   /**
@@ -215,7 +217,7 @@ export class KafkaEventConsumer implements EventConsumer {
       groupId: options.groupId,
       sessionTimeout: this.#options.sessionTimeoutMs ?? 30_000,
       heartbeatInterval: this.#options.heartbeatIntervalMs ?? 3_000,
-      maxWaitTimeInMs: this.#options.maxWaitTimeMs ?? 5_000,
+      maxWaitTimeInMs: this.#options.maxWaitTimeMs ?? 500,
     })
     this.#consumer = consumer
     try {

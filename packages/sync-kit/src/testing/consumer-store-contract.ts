@@ -1,14 +1,14 @@
 import { describe, expect, test } from 'vitest'
-import { claimAndLock } from '../../src/consumer/apply.js'
-import { chunkTransaction } from '../../src/consumer/chunk.js'
+import { claimAndLock } from '../consumer/apply.js'
+import { chunkTransaction } from '../consumer/chunk.js'
 import {
   aggregateKey,
   type ChunkClaim,
   type ChunkEnd,
   type ProjectionStore,
-} from '../../src/consumer/ports.js'
-import type { EventEnvelope } from '../../src/envelope.js'
-import { itemEvent } from '../consumer/support.js'
+} from '../consumer/ports.js'
+import type { EventEnvelope } from '../envelope.js'
+import { itemEvent } from './support.js'
 
 const origin = { topic: 't', partition: 0, offset: '0' }
 const agg = { aggregateType: 'item', aggregateId: 'a' }
