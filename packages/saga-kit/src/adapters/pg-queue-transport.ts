@@ -91,9 +91,9 @@ export class PgQueueTransport implements SagaTransport {
   #listen(): Promise<PoolClient> {
     this.#listener ??= (async () => {
       const client = await this.#options.db.connect()
-      client.on('notification', (n) => this.#wake(n.payload ?? ''))
-      client.on('error', (e) =>
-        this.#logger.warn({ error: String(e) }, 'saga-kit: pg queue listener lost'),
+      client.on('notification', (notification) => this.#wake(notification.payload ?? ''))
+      client.on('error', (error) =>
+        this.#logger.warn({ error: String(error) }, 'saga-kit: pg queue listener lost'),
       )
       await client.query('LISTEN saga_message')
       return client
@@ -101,11 +101,15 @@ export class PgQueueTransport implements SagaTransport {
     return this.#listener
   }
 
+  /**
+   * Closes the listening connection rather than handing it back to the pool: a session that
+   * LISTENed is no use to the pool's next user, and an idle one the server drops would surface
+   * as an 'error' event on the caller's pool.
+   */
   async #unlisten(): Promise<void> {
     const client = await this.#listener
     this.#listener = undefined
-    await client?.query('UNLISTEN saga_message').catch(() => {})
-    client?.release()
+    client?.release(true)
   }
 
   #wake(channel: string): void {
