@@ -62,9 +62,15 @@ export class PgQueueTransport implements SagaTransport {
     this.#logger = options.logger ?? silentLogger
   }
 
+  /**
+   * Queues the message in the caller's transaction, with a NOTIFY (delivered when it commits,
+   * dropped when it rolls back) that wakes the channel's idle pollers, in one round trip.
+   */
   async send(tx: SagaTx, channel: string, message: SagaMessage): Promise<void> {
     await tx.client.query(
-      'INSERT INTO saga.message (channel, message, visible_at) VALUES ($1, $2, $3)',
+      `WITH queued AS (
+         INSERT INTO saga.message (channel, message, visible_at) VALUES ($1, $2, $3) RETURNING channel)
+       SELECT pg_notify('saga_message', channel) FROM queued`,
       [channel, JSON.stringify(message), this.#clock.now()],
     )
   }
