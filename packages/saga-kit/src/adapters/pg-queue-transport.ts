@@ -81,7 +81,7 @@ export class PgQueueTransport implements SagaTransport {
     this.#subscriptions++
     let open = true
     const pollers: Promise<void>[] = []
-    for (let n = 0; n < (this.#options.concurrency ?? 2); n++) {
+    for (let index = 0; index < (this.#options.concurrency ?? 2); index++) {
       pollers.push(this.#poll(channel, handler, () => open))
     }
     return {
