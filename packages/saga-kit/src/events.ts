@@ -75,9 +75,9 @@ export class SagaMetrics {
   }
 
   snapshot(): SagaMetricsSnapshot {
-    const sorted = [...this.#latencies].sort((a, b) => a - b)
-    const at = (q: number): number =>
-      sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0
+    const sorted = [...this.#latencies].sort((left, right) => left - right)
+    const at = (quantile: number): number =>
+      sorted[Math.min(sorted.length - 1, Math.floor(quantile * sorted.length))] ?? 0
     return {
       counters: Object.fromEntries(this.#counters) as Record<SagaEvent['type'], number>,
       stepLatencyMs: { count: sorted.length, p50: at(0.5), p99: at(0.99), max: sorted.at(-1) ?? 0 },

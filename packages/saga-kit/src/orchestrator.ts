@@ -69,7 +69,10 @@ export interface Orchestrator {
   /** Checks definitions, subscribes to replies, starts the poller and lease heartbeat. */
   listen(): Promise<void>
   metrics(): SagaMetricsSnapshot
-  /** Stops listening; leaves the pool and transport open (the caller owns them). */
+  /**
+   * Stops listening and waits for the work in progress; leaves the pool and transport open (the
+   * caller owns them, and may end them once this resolves).
+   */
   close(): Promise<void>
 }
 
@@ -114,6 +117,8 @@ class SagaOrchestrator implements Orchestrator {
   readonly #deps: EngineDeps
   readonly #poller: DuePoller
   readonly #loops: BackgroundLoop[] = []
+  /** Advances started by `wake` (after a commit), which close() waits for. */
+  readonly #woken = new Set<Promise<void>>()
   #subscription: Subscription | undefined
   #closed = false
 
@@ -138,10 +143,14 @@ class SagaOrchestrator implements Orchestrator {
         options.onEvent?.(event)
       },
       fault: faultHookOf(options),
-      wake: (sagaId) =>
-        void this.#advance(sagaId).catch((error: unknown) =>
-          logger.error({ sagaId, error: String(error) }, 'saga-kit: advance failed'),
-        ),
+      wake: (sagaId) => {
+        const advance = this.#advance(sagaId)
+          .catch((error: unknown) =>
+            logger.error({ sagaId, error: String(error) }, 'saga-kit: advance failed'),
+          )
+          .finally(() => this.#woken.delete(advance))
+        this.#woken.add(advance)
+      },
     }
     this.#poller = new DuePoller(this.#deps, this.#running)
     registerOrchestratorProbe(this, () => ({
@@ -213,8 +222,11 @@ class SagaOrchestrator implements Orchestrator {
 
   async close(): Promise<void> {
     this.#closed = true
-    for (const loop of this.#loops.splice(0)) loop.stop()
-    await this.#subscription?.close()
+    // Nothing waits out an interval: the loops' timers are cleared at once, and what is left is
+    // the work already running, which close() waits for so the caller may end the pool next.
+    const stopping = this.#loops.splice(0).map((loop) => loop.stop())
+    await Promise.all([...stopping, this.#subscription?.close()])
+    await Promise.all([...this.#woken])
   }
 
   readonly #running = (): boolean => !this.#closed

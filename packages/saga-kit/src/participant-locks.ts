@@ -21,7 +21,7 @@ export type EntityOf = (
  */
 export interface EntityCommandHandler {
   readonly handle: CommandHandler
-  /** E.g. `(p) => 'order:' + (p as { orderId: string }).orderId`: the key sagas lock with. */
+  /** E.g. `(payload) => 'order:' + (payload as { orderId: string }).orderId`: the key sagas lock with. */
   readonly lock: EntityOf
   /**
    * When a saga other than the command's own holds the entity: `fail` replies with a failure
@@ -43,8 +43,8 @@ export interface EntityLockCheck {
 }
 
 /** The function that handles the command. */
-export const handlerOf = (h: ParticipantHandler): CommandHandler =>
-  typeof h === 'function' ? h : h.handle
+export const handlerOf = (handler: ParticipantHandler): CommandHandler =>
+  typeof handler === 'function' ? handler : handler.handle
 
 /**
  * Checks the entity a command acts on, inside the handler's transaction. Returns null (go on),

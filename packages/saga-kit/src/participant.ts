@@ -68,8 +68,11 @@ export interface ParticipantOptions {
 
 /** A running participant. */
 export interface Participant {
-  /** Handles one delivered command (the transport calls it; tests may too). */
-  handle(message: SagaMessage): Promise<void>
+  /**
+   * Handles one delivered command (the transport calls it; tests may too). With a `delivery` on
+   * this participant's database, the command is handled in the delivery's transaction.
+   */
+  handle(message: SagaMessage, delivery?: Delivery): Promise<void>
   listen(): Promise<void>
   close(): Promise<void>
 }
@@ -105,9 +108,9 @@ class ParticipantRuntime implements Participant {
     this.#runner = new CommandRunner(this.#definition, this.#clock, faultHookOf(options))
   }
 
-  async handle(message: SagaMessage): Promise<void> {
+  async handle(message: SagaMessage, delivery?: Delivery): Promise<void> {
     try {
-      await this.#handle(message)
+      await this.#handle(message, delivery)
     } catch (error) {
       throw asSchemaError(error, `participant "${this.#definition.name}"`)
     }

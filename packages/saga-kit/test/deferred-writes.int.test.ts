@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import { migrateSyncKit } from '@faultline/sync-kit'
+import { createPostgresConsumerStore, migrateSyncKit } from '@faultline/sync-kit'
 import {
   createParticipant,
   defineParticipant,
@@ -40,10 +40,12 @@ describe('deferred writes (ClientTx.defer)', () => {
     // The transport defers its outbox rows in saga-kit's own transactions; send() is all this
     // test uses of it, so its consumer side is never started.
     const transport = createSyncKitTransport({
-      store: undefined as never,
+      store: createPostgresConsumerStore({ pool }),
       db: pool,
-      eventConsumer: () => undefined as never,
-      deadLetters: undefined as never,
+      eventConsumer: () => {
+        throw new Error('never subscribed')
+      },
+      deadLetters: { publish: () => Promise.resolve([]), close: () => Promise.resolve() },
     })
     const participant = createParticipant({
       db: pool,
@@ -66,10 +68,7 @@ describe('deferred writes (ClientTx.defer)', () => {
     try {
       await client.query('BEGIN')
       const tx = new ClientTx(client, false, true)
-      await (participant.handle as (m: SagaMessage, d: unknown) => Promise<void>)(
-        commandTo('shared'),
-        { db: pool, tx },
-      )
+      await participant.handle(commandTo('shared'), { db: pool, tx })
       await tx.flush()
       await client.query('COMMIT')
     } finally {

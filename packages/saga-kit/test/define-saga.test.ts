@@ -89,13 +89,13 @@ describe('defineSaga', () => {
 describe('SagaKitError', () => {
   test('carries code, retryable, typed context, cause and a cross-realm brand', () => {
     const cause = new Error('boom')
-    const e = new SagaKitError('E_SAGA_STEP_FAILED', 'step failed', {
+    const e = new SagaKitError('E_SAGA_STEP_TIMEOUT', 'step failed', {
       context: { sagaId: 's', step: 'a', attempt: 2 },
       cause,
       retryable: true,
     })
     expect(e).toMatchObject({
-      code: 'E_SAGA_STEP_FAILED',
+      code: 'E_SAGA_STEP_TIMEOUT',
       retryable: true,
       context: { sagaId: 's', step: 'a', attempt: 2 },
       cause,

@@ -146,7 +146,7 @@ describe('a reply for a saga nobody is starting', () => {
 })
 
 describe('startCommitWaitMs', () => {
-  test('must be a positive number of milliseconds', () => {
+  test('must be a positive whole number of milliseconds (E_SAGA_INVALID_OPTION)', () => {
     for (const startCommitWaitMs of [0, -1, Number.NaN, Infinity]) {
       const create = () =>
         createOrchestrator({
@@ -155,7 +155,7 @@ describe('startCommitWaitMs', () => {
           transport: createMemoryTransport(),
           startCommitWaitMs,
         })
-      expect(create).toThrow(/startCommitWaitMs must be a positive number of milliseconds/)
+      expect(create).toThrow(/option startCommitWaitMs must be an integer from 1 to/)
     }
   })
 })

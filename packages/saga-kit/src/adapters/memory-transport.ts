@@ -53,7 +53,7 @@ export class MemoryTransport implements SagaTransport {
     if (this.#options.drop?.(channel, message) === true) return
     const random = this.#options.random ?? Math.random
     const copies = random() < (this.#options.duplicateRate ?? 0) ? 2 : 1
-    for (let c = 0; c < copies; c++)
+    for (let copy = 0; copy < copies; copy++)
       this.#schedule(channel, message, random() * (this.#options.maxDelayMs ?? 0))
   }
 
@@ -65,7 +65,7 @@ export class MemoryTransport implements SagaTransport {
       close: () => {
         this.#handlers.set(
           channel,
-          (this.#handlers.get(channel) ?? []).filter((h) => h !== handler),
+          (this.#handlers.get(channel) ?? []).filter((handle) => handle !== handler),
         )
         return Promise.resolve()
       },

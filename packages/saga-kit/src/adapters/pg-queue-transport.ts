@@ -62,9 +62,15 @@ export class PgQueueTransport implements SagaTransport {
     this.#logger = options.logger ?? silentLogger
   }
 
+  /**
+   * Queues the message in the caller's transaction, with a NOTIFY (delivered when it commits,
+   * dropped when it rolls back) that wakes the channel's idle pollers, in one round trip.
+   */
   async send(tx: SagaTx, channel: string, message: SagaMessage): Promise<void> {
     await tx.client.query(
-      'INSERT INTO saga.message (channel, message, visible_at) VALUES ($1, $2, $3)',
+      `WITH queued AS (
+         INSERT INTO saga.message (channel, message, visible_at) VALUES ($1, $2, $3) RETURNING channel)
+       SELECT pg_notify('saga_message', channel) FROM queued`,
       [channel, JSON.stringify(message), this.#clock.now()],
     )
   }
@@ -75,7 +81,7 @@ export class PgQueueTransport implements SagaTransport {
     this.#subscriptions++
     let open = true
     const pollers: Promise<void>[] = []
-    for (let n = 0; n < (this.#options.concurrency ?? 2); n++) {
+    for (let index = 0; index < (this.#options.concurrency ?? 2); index++) {
       pollers.push(this.#poll(channel, handler, () => open))
     }
     return {
@@ -91,9 +97,9 @@ export class PgQueueTransport implements SagaTransport {
   #listen(): Promise<PoolClient> {
     this.#listener ??= (async () => {
       const client = await this.#options.db.connect()
-      client.on('notification', (n) => this.#wake(n.payload ?? ''))
-      client.on('error', (e) =>
-        this.#logger.warn({ error: String(e) }, 'saga-kit: pg queue listener lost'),
+      client.on('notification', (notification) => this.#wake(notification.payload ?? ''))
+      client.on('error', (error) =>
+        this.#logger.warn({ error: String(error) }, 'saga-kit: pg queue listener lost'),
       )
       await client.query('LISTEN saga_message')
       return client
@@ -101,11 +107,15 @@ export class PgQueueTransport implements SagaTransport {
     return this.#listener
   }
 
+  /**
+   * Closes the listening connection rather than handing it back to the pool: a session that
+   * LISTENed is no use to the pool's next user, and an idle one the server drops would surface
+   * as an 'error' event on the caller's pool.
+   */
   async #unlisten(): Promise<void> {
     const client = await this.#listener
     this.#listener = undefined
-    await client?.query('UNLISTEN saga_message').catch(() => {})
-    client?.release()
+    client?.release(true)
   }
 
   #wake(channel: string): void {

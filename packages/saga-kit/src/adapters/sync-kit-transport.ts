@@ -169,22 +169,22 @@ async function startWithRetry(start: () => Promise<void>, timeoutMs: number): Pr
       return await start()
     } catch (error) {
       if (!isSyncKitError(error) || !error.retryable || Date.now() + delay > deadline) throw error
-      await new Promise((r) => setTimeout(r, delay))
+      await new Promise((resolve) => setTimeout(resolve, delay))
     }
   }
 }
 
-const isRecord = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v)
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value)
 
 /** True for a payload shaped like a {@link SagaMessage} (its body is checked by the handler). */
-function isSagaMessage(m: unknown): m is SagaMessage {
+function isSagaMessage(message: unknown): message is SagaMessage {
   return (
-    isRecord(m) &&
-    typeof m.id === 'string' &&
-    typeof m.type === 'string' &&
-    (m.key === undefined || typeof m.key === 'string') &&
-    (m.headers === undefined || isRecord(m.headers))
+    isRecord(message) &&
+    typeof message.id === 'string' &&
+    typeof message.type === 'string' &&
+    (message.key === undefined || typeof message.key === 'string') &&
+    (message.headers === undefined || isRecord(message.headers))
   )
 }
 
@@ -196,17 +196,23 @@ function isSagaMessage(m: unknown): m is SagaMessage {
  * whole retry budget, holding back every saga message behind it on the partition.
  */
 function toMessage(event: EventEnvelope): SagaMessage {
-  const m = event.payload
-  if (!isSagaMessage(m)) {
+  const message = event.payload
+  if (!isSagaMessage(message)) {
     return {
       id: event.id,
       key: event.aggregateId,
       type: event.type,
-      body: m,
+      body: message,
       headers: { ...event.headers },
     }
   }
-  return { id: m.id, key: m.key ?? '', type: m.type, body: m.body, headers: m.headers ?? {} }
+  return {
+    id: message.id,
+    key: message.key ?? '',
+    type: message.type,
+    body: message.body,
+    headers: message.headers ?? {},
+  }
 }
 
 /**
@@ -241,28 +247,28 @@ export class SyncKitTransport implements SagaTransport {
   }
 
   async subscribe(channel: string, handler: MessageHandler): Promise<Subscription> {
-    const o = this.#options
-    const logger = o.logger ?? silentLogger
-    const { db } = o
+    const settings = this.#options
+    const logger = settings.logger ?? silentLogger
+    const { db } = settings
     // The saga transaction of each event's latest attempt, by event id. sync-kit reports
     // `consumer:applied` only after the inbox transaction committed, which is when the handler's
     // after-commit hooks may run; a failed attempt's entry is replaced by the retry's.
     if (db !== undefined) await requireSyncKitSchema(db)
-    const topic = (o.topic ?? defaultTopic)(channel)
-    await ensureChannelTopic(o.deadLetters, topic, logger)
+    const topic = (settings.topic ?? defaultTopic)(channel)
+    await ensureChannelTopic(settings.deadLetters, topic, logger)
     const pending = new Map<string, ClientTx>()
-    const onEvent = (e: ConsumerEvent): void => {
-      if (e.type !== 'consumer:applied' && e.type !== 'consumer:dead-lettered') return
-      if (e.eventId === undefined) return
-      const tx = pending.get(e.eventId)
-      pending.delete(e.eventId)
-      if (e.type === 'consumer:applied')
+    const onEvent = (event: ConsumerEvent): void => {
+      if (event.type !== 'consumer:applied' && event.type !== 'consumer:dead-lettered') return
+      if (event.eventId === undefined) return
+      const tx = pending.get(event.eventId)
+      pending.delete(event.eventId)
+      if (event.type === 'consumer:applied')
         tx?.runHooks((error) =>
           logger.error({ error: String(error) }, 'saga-kit: after-commit hook failed'),
         )
     }
     const consumer = createConsumer<PoolClient>({
-      groupId: `${o.groupPrefix ?? 'saga'}.${channel}`,
+      groupId: `${settings.groupPrefix ?? 'saga'}.${channel}`,
       topics: [topic],
       handlers: {
         [SAGA_EVENT_TYPE]: async (client, event) => {
@@ -276,16 +282,16 @@ export class SyncKitTransport implements SagaTransport {
         },
       },
       onEvent: db === undefined ? undefined : onEvent,
-      consumer: o.eventConsumer(),
-      db: o.store,
-      deadLetters: o.deadLetters,
+      consumer: settings.eventConsumer(),
+      db: settings.store,
+      deadLetters: settings.deadLetters,
       // Saga handlers tolerate any order; holding back on a gap would only add latency.
       gapPolicy: 'report',
-      maxAttempts: o.maxAttempts ?? 20,
-      ...(o.maxBatchSize === undefined ? {} : { maxBatchSize: o.maxBatchSize }),
+      maxAttempts: settings.maxAttempts ?? 20,
+      ...(settings.maxBatchSize === undefined ? {} : { maxBatchSize: settings.maxBatchSize }),
       logger,
     })
-    await startWithRetry(() => consumer.start(), o.startTimeoutMs ?? 60_000)
+    await startWithRetry(() => consumer.start(), settings.startTimeoutMs ?? 60_000)
     return {
       close: async () => {
         await consumer.stop()

@@ -66,9 +66,9 @@ export class SagaDefinition<Data> {
 
   /** Appends steps that run at the same time; each has an explicit id so replay is stable. */
   parallel(steps: readonly ParallelStepOptions<Data>[]): SagaDefinition<Data> {
-    const resolved = steps.map((s) => resolveStep(s.id, s))
+    const resolved = steps.map((step) => resolveStep(step.id, step))
     return this.#append({
-      id: resolved.map((s) => s.id).join('+'),
+      id: resolved.map((step) => step.id).join('+'),
       steps: resolved,
       parallel: true,
     })
@@ -76,22 +76,22 @@ export class SagaDefinition<Data> {
 
   /** Every step, in definition order. */
   get steps(): readonly StepDefinition<Data>[] {
-    return this.groups.flatMap((g) => g.steps)
+    return this.groups.flatMap((group) => group.steps)
   }
 
   /** The step with this id, if any. */
   findStep(id: string): StepDefinition<Data> | undefined {
-    return this.steps.find((s) => s.id === id)
+    return this.steps.find((step) => step.id === id)
   }
 
   /** Index of the group with this id, or -1. */
   groupIndex(id: string): number {
-    return this.groups.findIndex((g) => g.id === id)
+    return this.groups.findIndex((group) => group.id === id)
   }
 
   /** The kinds of the steps, in order; handy in tests and docs. */
   get kinds(): readonly StepKind[] {
-    return this.steps.map((s) => s.kind)
+    return this.steps.map((step) => step.kind)
   }
 
   #append(group: StepGroup<Data>): SagaDefinition<Data> {

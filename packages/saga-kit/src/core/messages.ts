@@ -39,39 +39,42 @@ export function buildSagaMessage(
   return { id: randomUUID(), key: body.sagaId, type, body, headers }
 }
 
-const isStr = (v: unknown): v is string => typeof v === 'string' && v.length > 0
+const isStr = (value: unknown): value is string => typeof value === 'string' && value.length > 0
 
-function addressProblems(b: Record<string, unknown>): string[] {
+function addressProblems(body: Record<string, unknown>): string[] {
   const problems: string[] = []
-  for (const f of ['sagaId', 'sagaName', 'stepId', 'idempotencyKey'] as const) {
-    if (!isStr(b[f])) problems.push(`${f} must be a non-empty string`)
+  for (const field of ['sagaId', 'sagaName', 'stepId', 'idempotencyKey'] as const) {
+    if (!isStr(body[field])) problems.push(`${field} must be a non-empty string`)
   }
-  if (b.direction !== 'invoke' && b.direction !== 'compensate')
+  if (body.direction !== 'invoke' && body.direction !== 'compensate')
     problems.push('direction must be invoke or compensate')
-  if (typeof b.attempt !== 'number' || !Number.isInteger(b.attempt) || b.attempt < 1)
+  if (typeof body.attempt !== 'number' || !Number.isInteger(body.attempt) || body.attempt < 1)
     problems.push('attempt must be a positive integer')
   return problems
 }
 
-const asRecord = (v: unknown): Record<string, unknown> | null =>
-  typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : null
+const asRecord = (value: unknown): Record<string, unknown> | null =>
+  typeof value === 'object' && value !== null && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : null
 
 /** Validates a command body; returns it, or a sentence listing every problem. */
-export function decodeCommand(m: SagaMessage): CommandBody | string {
-  const b = asRecord(m.body)
-  if (b === null) return 'command body is not an object'
-  const problems = addressProblems(b)
-  if (!isStr(b.replyTo)) problems.push('replyTo must be a non-empty string')
-  return problems.length > 0 ? problems.join('; ') : (b as unknown as CommandBody)
+export function decodeCommand(message: SagaMessage): CommandBody | string {
+  const record = asRecord(message.body)
+  if (record === null) return 'command body is not an object'
+  const problems = addressProblems(record)
+  if (!isStr(record.replyTo)) problems.push('replyTo must be a non-empty string')
+  return problems.length > 0 ? problems.join('; ') : (record as unknown as CommandBody)
 }
 
 /** Validates a reply body; returns it, or a sentence listing every problem. */
-export function decodeReply(m: SagaMessage): ReplyBody | string {
-  const b = asRecord(m.body)
-  if (b === null) return 'reply body is not an object'
-  const problems = addressProblems(b)
-  if (b.outcome !== 'ok' && b.outcome !== 'failed') problems.push('outcome must be ok or failed')
-  if (b.outcome === 'failed' && asRecord(b.error) === null)
+export function decodeReply(message: SagaMessage): ReplyBody | string {
+  const record = asRecord(message.body)
+  if (record === null) return 'reply body is not an object'
+  const problems = addressProblems(record)
+  if (record.outcome !== 'ok' && record.outcome !== 'failed')
+    problems.push('outcome must be ok or failed')
+  if (record.outcome === 'failed' && asRecord(record.error) === null)
     problems.push('a failed reply needs an error object')
-  return problems.length > 0 ? problems.join('; ') : (b as unknown as ReplyBody)
+  return problems.length > 0 ? problems.join('; ') : (record as unknown as ReplyBody)
 }

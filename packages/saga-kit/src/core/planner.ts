@@ -51,9 +51,10 @@ export function needsCompensation(row: StepRecord | undefined): boolean {
 function pivotPassed<Data>(def: SagaDefinition<Data>, snap: Snapshot, groupIdx: number): boolean {
   return def.groups
     .slice(0, groupIdx)
-    .some((g) =>
-      g.steps.some(
-        (s) => s.kind === 'pivot' && snap.steps.get(stepKey(s.id, 'invoke'))?.status === 'done',
+    .some((group) =>
+      group.steps.some(
+        (step) =>
+          step.kind === 'pivot' && snap.steps.get(stepKey(step.id, 'invoke'))?.status === 'done',
       ),
     )
 }
@@ -102,7 +103,11 @@ function decideForward<Data>(
   }
   if (waits.length === 0) {
     const next = def.groups[idx + 1]?.id ?? null
-    return { type: 'advance', cursor: next, pivot: group.steps.some((s) => s.kind === 'pivot') }
+    return {
+      type: 'advance',
+      cursor: next,
+      pivot: group.steps.some((step) => step.kind === 'pivot'),
+    }
   }
   if (!pivoted && instance.deadlineAt !== null) waits.push(instance.deadlineAt)
   return { type: 'sleep', until: earliest(waits) }
@@ -117,11 +122,12 @@ export function compensationPlan<Data>(
   const last = cursor === null ? def.groups.length - 1 : def.groupIndex(cursor)
   const reached = def.groups.slice(0, Math.max(last, -1) + 1)
   return reached
-    .flatMap((g) => g.steps)
+    .flatMap((group) => group.steps)
     .reverse()
     .filter(
-      (s) =>
-        s.compensate !== undefined && needsCompensation(snap.steps.get(stepKey(s.id, 'invoke'))),
+      (step) =>
+        step.compensate !== undefined &&
+        needsCompensation(snap.steps.get(stepKey(step.id, 'invoke'))),
     )
 }
 

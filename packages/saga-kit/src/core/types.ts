@@ -117,7 +117,7 @@ export function isCommand<Data>(action: StepAction<Data>): action is CommandActi
   return typeof action === 'object'
 }
 
-/** Builds a command action: `command('inventory', 'inventory.reserve', (c) => ({ ... }))`. */
+/** Builds a command action: `command('inventory', 'inventory.reserve', ({ data }) => ({ ... }))`. */
 export function command<Data>(
   participant: string,
   type: string,

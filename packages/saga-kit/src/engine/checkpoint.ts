@@ -9,19 +9,19 @@ const SAVE_INSTANCE = `UPDATE saga.instance SET state=$2, cursor=$3, deadline_at
        lease_until=$7, lock_key=$8, failed_phase=$9, failed_step=$10, error=$11, version=version+1, updated_at=$12
      WHERE saga_id=$1`
 
-function instanceParams(i: InstanceRecord, now: number): unknown[] {
+function instanceParams(instance: InstanceRecord, now: number): unknown[] {
   return [
-    i.sagaId,
-    i.state,
-    i.cursor,
-    i.deadlineAt,
-    i.nextWakeAt,
-    i.owner,
-    i.leaseUntil,
-    i.lockKey,
-    i.failedPhase,
-    i.failedStep,
-    i.error === null ? null : JSON.stringify(i.error),
+    instance.sagaId,
+    instance.state,
+    instance.cursor,
+    instance.deadlineAt,
+    instance.nextWakeAt,
+    instance.owner,
+    instance.leaseUntil,
+    instance.lockKey,
+    instance.failedPhase,
+    instance.failedStep,
+    instance.error === null ? null : JSON.stringify(instance.error),
     now,
   ]
 }
@@ -46,16 +46,16 @@ export class Checkpoint {
   }
 
   /** Queues a history entry. */
-  note(at: number, e: HistoryEntry): void {
-    const detail = e.detail === undefined ? null : JSON.stringify(e.detail)
+  note(at: number, entry: HistoryEntry): void {
+    const detail = entry.detail === undefined ? null : JSON.stringify(entry.detail)
     this.#history.push(
       inline(HISTORY_ROW, [
         this.#sagaId,
         at,
-        e.kind,
-        e.stepId ?? null,
-        e.direction ?? null,
-        e.attempt ?? null,
+        entry.kind,
+        entry.stepId ?? null,
+        entry.direction ?? null,
+        entry.attempt ?? null,
         detail,
       ]),
     )
@@ -66,12 +66,20 @@ export class Checkpoint {
    * `attempt` (a reply's own attempt, which may be an earlier one than the row's), by default
    * the row's.
    */
-  step(s: StepRecord, at: number, kind: string, attempt: number = s.attempt): void {
-    const row = stepParams(this.#sagaId, s)
+  step(stepRow: StepRecord, at: number, kind: string, attempt: number = stepRow.attempt): void {
+    const row = stepParams(this.#sagaId, stepRow)
     const error = row[10] // the step's error is also its history entry's detail
-    this.#steps.set(stepKey(s.stepId, s.direction), inline(STEP_ROW, row))
+    this.#steps.set(stepKey(stepRow.stepId, stepRow.direction), inline(STEP_ROW, row))
     this.#history.push(
-      inline(HISTORY_ROW, [this.#sagaId, at, kind, s.stepId, s.direction, attempt, error]),
+      inline(HISTORY_ROW, [
+        this.#sagaId,
+        at,
+        kind,
+        stepRow.stepId,
+        stepRow.direction,
+        attempt,
+        error,
+      ]),
     )
   }
 

@@ -16,7 +16,7 @@ function literal(value: unknown): string {
  * trip where a parameterised query carries one. For saga-kit's own statements only.
  */
 export function inline(text: string, params: readonly unknown[]): string {
-  return text.replace(/\$(\d+)/g, (_, n: string) => literal(params[Number(n) - 1]))
+  return text.replace(/\$(\d+)/g, (_, position: string) => literal(params[Number(position) - 1]))
 }
 
 /** A {@link SagaTx} over a client the caller has put in a transaction. */

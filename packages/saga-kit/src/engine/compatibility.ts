@@ -23,14 +23,17 @@ export async function checkCompatibility(
      SELECT saga_name, cursor, 'group', min(saga_id) FROM saga.instance
       WHERE state IN ('STASHED','RUNNING','COMPENSATING','FAILED') AND cursor IS NOT NULL GROUP BY 1, 2`,
   )
-  const problems = rows.filter((r) => {
-    const def = sagas.get(r.saga_name)
+  const problems = rows.filter((row) => {
+    const def = sagas.get(row.saga_name)
     if (def === undefined) return false // another service's saga
-    return r.kind === 'step' ? def.findStep(r.ref) === undefined : def.groupIndex(r.ref) < 0
+    return row.kind === 'step' ? def.findStep(row.ref) === undefined : def.groupIndex(row.ref) < 0
   })
   if (problems.length === 0) return
   const list = problems
-    .map((p) => `${p.saga_name}: ${p.kind} "${p.ref}" (e.g. saga ${p.example})`)
+    .map(
+      (problem) =>
+        `${problem.saga_name}: ${problem.kind} "${problem.ref}" (e.g. saga ${problem.example})`,
+    )
     .join('; ')
   throw new SagaKitError(
     'E_SAGA_INCOMPATIBLE_DEFINITION',

@@ -79,10 +79,10 @@ async function start(
   tx: ClientTx,
   snap: Snapshot,
   cp: Checkpoint,
-  d: { step: AnyStep; direction: Direction },
+  decision: { step: AnyStep; direction: Direction },
   savepointSet: boolean,
 ): Promise<void> {
-  const { step, direction } = d
+  const { step, direction } = decision
   const action = direction === 'invoke' ? step.invoke : step.compensate
   if (action === undefined) return // the planner never compensates a step without one
   if (isCommand(action)) return sendCommand(deps, tx, snap, cp, step, direction, action)
@@ -90,9 +90,9 @@ async function start(
 }
 
 /** True when `d` starts a local step (one that runs in the checkpoint transaction). */
-export const isLocalStart = (d: Decision<unknown>): boolean => {
-  if (d.type !== 'start') return false
-  const action = d.direction === 'invoke' ? d.step.invoke : d.step.compensate
+export const isLocalStart = (decision: Decision<unknown>): boolean => {
+  if (decision.type !== 'start') return false
+  const action = decision.direction === 'invoke' ? decision.step.invoke : decision.step.compensate
   return action !== undefined && !isCommand(action)
 }
 
@@ -136,7 +136,8 @@ export interface DriveOptions {
 }
 
 /** Decisions that change only the snapshot and the checkpoint (memory), never the database. */
-const inMemory = (d: Decision<unknown>): boolean => d.type === 'advance' || d.type === 'compensate'
+const inMemory = (decision: Decision<unknown>): boolean =>
+  decision.type === 'advance' || decision.type === 'compensate'
 
 /**
  * Applies decisions to a locked saga inside `tx` until it sleeps, or until a second local step
@@ -162,18 +163,19 @@ export async function driveOn(
   let ranLocal = false
   // The savepoint stays usable while the pass has written nothing to the database.
   let clean = !!options.savepointSet
-  for (let n = 0; n < MAX_DECISIONS_PER_TX; n++) {
-    const d = decide(def, snap, deps.clock.now()) as Decision<unknown>
-    if (d.type === 'sleep') return persist(deps, tx, snap, cp, d.until).then(() => false)
+  for (let index = 0; index < MAX_DECISIONS_PER_TX; index++) {
+    const decision = decide(def, snap, deps.clock.now()) as Decision<unknown>
+    if (decision.type === 'sleep')
+      return persist(deps, tx, snap, cp, decision.until).then(() => false)
     // One local step per transaction: each gets its own checkpoint commit, like a DBOS step,
     // while the commands that follow it ride in the same commit.
-    const local = isLocalStart(d)
+    const local = isLocalStart(decision)
     if (ranLocal && local) return persist(deps, tx, snap, cp, deps.clock.now()).then(() => 'local')
     ranLocal ||= local
-    if (d.type === 'timeout') timeout(deps, tx, snap, cp, d)
-    else if (d.type === 'start') await start(deps, tx, snap, cp, d, clean)
-    else await transition(deps, tx, snap, cp, d)
-    clean &&= inMemory(d)
+    if (decision.type === 'timeout') timeout(deps, tx, snap, cp, decision)
+    else if (decision.type === 'start') await start(deps, tx, snap, cp, decision, clean)
+    else await transition(deps, tx, snap, cp, decision)
+    clean &&= inMemory(decision)
   }
   return persist(deps, tx, snap, cp, deps.clock.now()).then(() => 'now')
 }

@@ -125,9 +125,9 @@ export async function migrateSagaKit(db: Pool): Promise<void> {
     const { rows } = await client.query<{ v: number | null }>(
       'SELECT max(version) AS v FROM saga.migrations',
     )
-    for (let v = (rows[0]?.v ?? 0) + 1; v <= MIGRATIONS.length; v++) {
-      await client.query(MIGRATIONS[v - 1]!)
-      await client.query('INSERT INTO saga.migrations (version) VALUES ($1)', [v])
+    for (let value = (rows[0]?.v ?? 0) + 1; value <= MIGRATIONS.length; value++) {
+      await client.query(MIGRATIONS[value - 1]!)
+      await client.query('INSERT INTO saga.migrations (version) VALUES ($1)', [value])
     }
     await client.query('COMMIT')
   } catch (error) {

@@ -41,10 +41,10 @@ export async function operate(
     deps.db,
     async (tx) => {
       const snap = await lockFailed(deps, tx.client, sagaId)
-      const i = snap.instance
-      const direction = i.failedPhase === 'backward' ? 'compensate' : 'invoke'
-      const target = stepId ?? i.failedStep ?? ''
-      const step = deps.sagas.get(i.sagaName)?.findStep(target)
+      const record = snap.instance
+      const direction = record.failedPhase === 'backward' ? 'compensate' : 'invoke'
+      const target = stepId ?? record.failedStep ?? ''
+      const step = deps.sagas.get(record.sagaName)?.findStep(target)
       const row = snap.steps.get(stepKey(target, direction))
       const now = deps.clock.now()
       if (row !== undefined && row.status === 'failed' && step !== undefined) {
@@ -68,11 +68,11 @@ export async function operate(
         )
       }
       snap.instance = {
-        ...i,
-        state: i.failedPhase === 'backward' ? 'COMPENSATING' : 'RUNNING',
+        ...record,
+        state: record.failedPhase === 'backward' ? 'COMPENSATING' : 'RUNNING',
         failedPhase: null,
         failedStep: null,
-        error: i.failedPhase === 'backward' ? i.error : null,
+        error: record.failedPhase === 'backward' ? record.error : null,
         nextWakeAt: now,
       }
       await appendHistory(tx.client, sagaId, now, {

@@ -47,7 +47,8 @@ export async function claimAndRunOne(
       await drive(deps, tx, { instance, steps: await loadSteps(tx.client, instance.sagaId) })
       return instance.sagaId
     },
-    (e) => deps.logger.error({ error: String(e) }, 'saga-kit: after-commit hook failed'),
+    (failure) =>
+      deps.logger.error({ error: String(failure) }, 'saga-kit: after-commit hook failed'),
     true,
   )
 }

@@ -36,7 +36,7 @@ export async function getSaga(db: Pool, sagaId: string): Promise<SagaView | unde
   )
   return {
     ...toInstance(inst.rows[0] as Record<string, unknown>),
-    steps: steps.rows.map((r) => toStep(r as Record<string, unknown>)),
+    steps: steps.rows.map((row) => toStep(row as Record<string, unknown>)),
   }
 }
 
@@ -47,7 +47,7 @@ export async function listSagas(db: Pool, options: ListOptions = {}): Promise<In
      ORDER BY created_at DESC, saga_id LIMIT $3`,
     [options.state ?? null, options.sagaName ?? null, options.limit ?? 100],
   )
-  return rows.map((r) => toInstance(r as Record<string, unknown>))
+  return rows.map((row) => toInstance(row as Record<string, unknown>))
 }
 
 /** The history of one saga in order. */
@@ -56,13 +56,13 @@ export async function sagaHistory(db: Pool, sagaId: string): Promise<HistoryReco
     'SELECT * FROM saga.history WHERE saga_id = $1 ORDER BY id',
     [sagaId],
   )
-  return rows.map((r) => ({
-    id: Number(r.id),
-    at: Number(r.at),
-    kind: r.kind as string,
-    stepId: (r.step_id as string | null) ?? null,
-    direction: (r.direction as string | null) ?? null,
-    attempt: r.attempt === null ? null : Number(r.attempt),
-    detail: r.detail,
+  return rows.map((entry) => ({
+    id: Number(entry.id),
+    at: Number(entry.at),
+    kind: entry.kind as string,
+    stepId: (entry.step_id as string | null) ?? null,
+    direction: (entry.direction as string | null) ?? null,
+    attempt: entry.attempt === null ? null : Number(entry.attempt),
+    detail: entry.detail,
   }))
 }

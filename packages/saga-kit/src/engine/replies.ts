@@ -135,9 +135,10 @@ async function applyInTx(
 function localStepNext(deps: EngineDeps, reply: ReplyBody): boolean {
   if (reply.direction !== 'invoke' || reply.outcome !== 'ok') return false
   const def = deps.sagas.get(reply.sagaName)
-  const at = def?.groups.findIndex((g) => g.steps.some((s) => s.id === reply.stepId)) ?? -1
+  const at =
+    def?.groups.findIndex((group) => group.steps.some((step) => step.id === reply.stepId)) ?? -1
   const next = at < 0 ? undefined : def?.groups[at + 1]
-  return next?.steps.some((s) => s.invoke !== undefined && !isCommand(s.invoke)) ?? false
+  return next?.steps.some((step) => step.invoke !== undefined && !isCommand(step.invoke)) ?? false
 }
 
 /**
@@ -175,7 +176,8 @@ export async function handleReply(
     return await runInTx(
       deps.db,
       run,
-      (e) => deps.logger.error({ error: String(e) }, 'saga-kit: after-commit hook failed'),
+      (failure) =>
+        deps.logger.error({ error: String(failure) }, 'saga-kit: after-commit hook failed'),
       true,
     )
   } finally {

@@ -12,45 +12,46 @@ import type { Direction } from '../core/types.js'
 import { inline } from './client-tx.js'
 
 type Row = Record<string, unknown>
-const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v))
+const num = (value: unknown): number | null =>
+  value === null || value === undefined ? null : Number(value)
 
 /** Maps a `saga.instance` row. */
-export function toInstance(r: Row): InstanceRecord {
+export function toInstance(row: Row): InstanceRecord {
   return {
-    sagaId: r.saga_id as string,
-    sagaName: r.saga_name as string,
-    state: r.state as SagaState,
-    data: r.data,
-    cursor: (r.cursor as string | null) ?? null,
-    deadlineAt: num(r.deadline_at),
-    nextWakeAt: num(r.next_wake_at),
-    owner: (r.owner as string | null) ?? null,
-    leaseUntil: num(r.lease_until),
-    lockKey: (r.lock_key as string | null) ?? null,
-    failedPhase: (r.failed_phase as 'forward' | 'backward' | null) ?? null,
-    failedStep: (r.failed_step as string | null) ?? null,
-    error: (r.error as ErrorRecord | null) ?? null,
-    version: Number(r.version),
-    createdAt: Number(r.created_at),
-    updatedAt: Number(r.updated_at),
+    sagaId: row.saga_id as string,
+    sagaName: row.saga_name as string,
+    state: row.state as SagaState,
+    data: row.data,
+    cursor: (row.cursor as string | null) ?? null,
+    deadlineAt: num(row.deadline_at),
+    nextWakeAt: num(row.next_wake_at),
+    owner: (row.owner as string | null) ?? null,
+    leaseUntil: num(row.lease_until),
+    lockKey: (row.lock_key as string | null) ?? null,
+    failedPhase: (row.failed_phase as 'forward' | 'backward' | null) ?? null,
+    failedStep: (row.failed_step as string | null) ?? null,
+    error: (row.error as ErrorRecord | null) ?? null,
+    version: Number(row.version),
+    createdAt: Number(row.created_at),
+    updatedAt: Number(row.updated_at),
   }
 }
 
 /** Maps a `saga.step` row. */
-export function toStep(r: Row): StepRecord {
+export function toStep(row: Row): StepRecord {
   return {
-    stepId: r.step_id as string,
-    direction: r.direction as Direction,
-    status: r.status as StepStatus,
-    attempt: Number(r.attempt),
-    attemptLimit: Number(r.attempt_limit),
-    uncertain: Boolean(r.uncertain),
-    deadlineAt: num(r.deadline_at),
-    nextAt: num(r.next_at),
-    result: r.result ?? null,
-    error: (r.error as ErrorRecord | null) ?? null,
-    startedAt: Number(r.started_at),
-    finishedAt: num(r.finished_at),
+    stepId: row.step_id as string,
+    direction: row.direction as Direction,
+    status: row.status as StepStatus,
+    attempt: Number(row.attempt),
+    attemptLimit: Number(row.attempt_limit),
+    uncertain: Boolean(row.uncertain),
+    deadlineAt: num(row.deadline_at),
+    nextAt: num(row.next_at),
+    result: row.result ?? null,
+    error: (row.error as ErrorRecord | null) ?? null,
+    startedAt: Number(row.started_at),
+    finishedAt: num(row.finished_at),
   }
 }
 
@@ -83,9 +84,9 @@ export async function loadForUpdate(client: PoolClient, sagaId: string): Promise
 
 function stepMap(rows: readonly unknown[]): Map<string, StepRecord> {
   const map = new Map<string, StepRecord>()
-  for (const r of rows as Row[]) {
-    const s = toStep(r)
-    map.set(stepKey(s.stepId, s.direction), s)
+  for (const row of rows as Row[]) {
+    const step = toStep(row)
+    map.set(stepKey(step.stepId, step.direction), step)
   }
   return map
 }
@@ -104,7 +105,7 @@ export async function loadSteps(
  * only when the instance is (its row count is 1 then, 0 when the id already existed).
  */
 export function startStatement(
-  i: InstanceRecord,
+  record: InstanceRecord,
   entry: HistoryEntry,
 ): { text: string; params: unknown[] } {
   const text = `WITH i AS (
@@ -113,17 +114,17 @@ export function startStatement(
        VALUES ($1,$2,$3,$4::jsonb,$5,$6,$7,$8,$9,$10,0,$11,$11) ON CONFLICT (saga_id) DO NOTHING RETURNING saga_id)
      INSERT INTO saga.history (saga_id, at, kind, detail) SELECT saga_id, $11, $12, $13::jsonb FROM i`
   const params = [
-    i.sagaId,
-    i.sagaName,
-    i.state,
-    JSON.stringify(i.data),
-    i.cursor,
-    i.deadlineAt,
-    i.nextWakeAt,
-    i.owner,
-    i.leaseUntil,
-    i.lockKey,
-    i.createdAt,
+    record.sagaId,
+    record.sagaName,
+    record.state,
+    JSON.stringify(record.data),
+    record.cursor,
+    record.deadlineAt,
+    record.nextWakeAt,
+    record.owner,
+    record.leaseUntil,
+    record.lockKey,
+    record.createdAt,
     entry.kind,
     entry.detail === undefined ? null : JSON.stringify(entry.detail),
   ]
@@ -133,10 +134,10 @@ export function startStatement(
 /** Runs {@link startStatement}; returns false when the id already exists (idempotent start). */
 export async function insertInstance(
   client: PoolClient,
-  i: InstanceRecord,
+  instance: InstanceRecord,
   entry: HistoryEntry,
 ): Promise<boolean> {
-  const { text, params } = startStatement(i, entry)
+  const { text, params } = startStatement(instance, entry)
   return (await client.query(text, params)).rowCount === 1
 }
 
@@ -154,27 +155,31 @@ const UPSERT_STEP = `INSERT INTO saga.step (saga_id, ${STEP_COLUMNS})
      ${STEP_CONFLICT}`
 
 /** A step row's values, saga_id first, in the column order of every step insert ($1..$13). */
-export function stepParams(sagaId: string, s: StepRecord): unknown[] {
+export function stepParams(sagaId: string, step: StepRecord): unknown[] {
   return [
     sagaId,
-    s.stepId,
-    s.direction,
-    s.status,
-    s.attempt,
-    s.attemptLimit,
-    s.uncertain,
-    s.deadlineAt,
-    s.nextAt,
-    JSON.stringify(s.result ?? null),
-    s.error === null ? null : JSON.stringify(s.error),
-    s.startedAt,
-    s.finishedAt,
+    step.stepId,
+    step.direction,
+    step.status,
+    step.attempt,
+    step.attemptLimit,
+    step.uncertain,
+    step.deadlineAt,
+    step.nextAt,
+    JSON.stringify(step.result ?? null),
+    step.error === null ? null : JSON.stringify(step.error),
+    step.startedAt,
+    step.finishedAt,
   ]
 }
 
 /** Inserts or updates the one row of a step direction. */
-export async function saveStep(client: PoolClient, sagaId: string, s: StepRecord): Promise<void> {
-  await client.query(UPSERT_STEP, stepParams(sagaId, s))
+export async function saveStep(
+  client: PoolClient,
+  sagaId: string,
+  step: StepRecord,
+): Promise<void> {
+  await client.query(UPSERT_STEP, stepParams(sagaId, step))
 }
 
 /** One entry of the queryable history. */
@@ -189,14 +194,14 @@ export interface HistoryEntry {
 const HISTORY_INSERT =
   'INSERT INTO saga.history (saga_id, at, kind, step_id, direction, attempt, detail) VALUES ($1,$2,$3,$4,$5,$6,$7)'
 
-const historyParams = (sagaId: string, at: number, e: HistoryEntry): unknown[] => [
+const historyParams = (sagaId: string, at: number, entry: HistoryEntry): unknown[] => [
   sagaId,
   at,
-  e.kind,
-  e.stepId ?? null,
-  e.direction ?? null,
-  e.attempt ?? null,
-  e.detail === undefined ? null : JSON.stringify(e.detail),
+  entry.kind,
+  entry.stepId ?? null,
+  entry.direction ?? null,
+  entry.attempt ?? null,
+  entry.detail === undefined ? null : JSON.stringify(entry.detail),
 ]
 
 /** Appends to `saga.history`, in the caller's transaction. */
@@ -204,14 +209,14 @@ export async function appendHistory(
   client: PoolClient,
   sagaId: string,
   at: number,
-  e: HistoryEntry,
+  entry: HistoryEntry,
 ): Promise<void> {
-  await client.query(HISTORY_INSERT, historyParams(sagaId, at, e))
+  await client.query(HISTORY_INSERT, historyParams(sagaId, at, entry))
 }
 
 /** {@link appendHistory} as a statement with literals, to send with other writes. */
-export const historyStatement = (sagaId: string, at: number, e: HistoryEntry): string =>
-  inline(HISTORY_INSERT, historyParams(sagaId, at, e))
+export const historyStatement = (sagaId: string, at: number, entry: HistoryEntry): string =>
+  inline(HISTORY_INSERT, historyParams(sagaId, at, entry))
 
 /** Records a message that could not be applied, so an operator can see it. */
 export async function deadLetter(

@@ -112,9 +112,9 @@ function newInstance<Data>(
   }
 }
 
-const startEntry = (i: InstanceRecord): HistoryEntry => ({
-  kind: i.state === 'STASHED' ? 'stashed' : 'started',
-  detail: i.lockKey === null ? undefined : { lockKey: i.lockKey },
+const startEntry = (instance: InstanceRecord): HistoryEntry => ({
+  kind: instance.state === 'STASHED' ? 'stashed' : 'started',
+  detail: instance.lockKey === null ? undefined : { lockKey: instance.lockKey },
 })
 
 /** The insert found the id taken: the existing saga's state, or E_SAGA_ID_CONFLICT. */

@@ -72,10 +72,10 @@ export class StepTx {
       if (this.#fenced) {
         const callback = args.at(-1)
         if (typeof callback !== 'function') return Promise.reject(this.#refusal())
-        queueMicrotask(() => (callback as (e: Error) => void)(this.#refusal()))
+        queueMicrotask(() => (callback as (error: Error) => void)(this.#refusal()))
         return undefined
       }
-      const result = (client.query as (...a: QueryArgs) => unknown).apply(client, args)
+      const result = (client.query as (...args: QueryArgs) => unknown).apply(client, args)
       if (result instanceof Promise) {
         this.#inFlight++
         result.then(this.#settled, this.#settled)

@@ -14,57 +14,65 @@ export async function transition(
   tx: ClientTx,
   snap: Snapshot,
   cp: Checkpoint,
-  d: Decision<unknown>,
+  decision: Decision<unknown>,
 ): Promise<void> {
   const now = deps.clock.now()
-  const i = snap.instance
-  const base = { sagaId: i.sagaId, sagaName: i.sagaName }
-  switch (d.type) {
+  const record = snap.instance
+  const base = { sagaId: record.sagaId, sagaName: record.sagaName }
+  switch (decision.type) {
     case 'advance':
-      snap.instance = { ...i, cursor: d.cursor }
-      if (d.cursor !== null) return // entering a group is implied by its steps' entries
+      snap.instance = { ...record, cursor: decision.cursor }
+      if (decision.cursor !== null) return // entering a group is implied by its steps' entries
       return cp.note(now, { kind: 'steps.done' })
     case 'compensate':
-      snap.instance = { ...i, state: 'COMPENSATING', error: d.reason }
-      tx.afterCommit(() => deps.emit({ type: 'saga:compensating', ...base, reason: d.reason }))
+      snap.instance = { ...record, state: 'COMPENSATING', error: decision.reason }
+      tx.afterCommit(() =>
+        deps.emit({ type: 'saga:compensating', ...base, reason: decision.reason }),
+      )
       return cp.note(now, {
-        kind: d.reason.code === 'E_SAGA_DEADLINE' ? 'deadline.fired' : 'compensation.started',
-        detail: d.reason,
+        kind:
+          decision.reason.code === 'E_SAGA_DEADLINE' ? 'deadline.fired' : 'compensation.started',
+        detail: decision.reason,
       })
     case 'finish':
-      snap.instance = { ...i, state: d.state, nextWakeAt: null, lockKey: i.lockKey }
-      if (i.lockKey !== null) {
-        const replayed = await releaseLock(deps, tx, i.lockKey, i.sagaId)
-        const detail = { lockKey: i.lockKey, commands: replayed }
+      snap.instance = {
+        ...record,
+        state: decision.state,
+        nextWakeAt: null,
+        lockKey: record.lockKey,
+      }
+      if (record.lockKey !== null) {
+        const replayed = await releaseLock(deps, tx, record.lockKey, record.sagaId)
+        const detail = { lockKey: record.lockKey, commands: replayed }
         if (replayed > 0) cp.note(now, { kind: 'stash.replayed', detail })
       }
       tx.afterCommit(() =>
         deps.emit({
-          type: d.state === 'COMPLETED' ? 'saga:completed' : 'saga:compensated',
+          type: decision.state === 'COMPLETED' ? 'saga:completed' : 'saga:compensated',
           ...base,
-          durationMs: now - i.createdAt,
+          durationMs: now - record.createdAt,
         }),
       )
       return cp.note(now, {
-        kind: d.state === 'COMPLETED' ? 'completed' : 'compensated',
+        kind: decision.state === 'COMPLETED' ? 'completed' : 'compensated',
       })
     case 'fail':
       snap.instance = {
-        ...i,
+        ...record,
         state: 'FAILED',
-        failedPhase: i.state === 'RUNNING' ? 'forward' : 'backward',
-        failedStep: d.step,
-        error: d.error,
+        failedPhase: record.state === 'RUNNING' ? 'forward' : 'backward',
+        failedStep: decision.step,
+        error: decision.error,
         nextWakeAt: null,
       }
       tx.afterCommit(() =>
-        deps.emit({ type: 'saga:failed', ...base, step: d.step, error: d.error }),
+        deps.emit({ type: 'saga:failed', ...base, step: decision.step, error: decision.error }),
       )
       return cp.note(now, {
         kind: 'failed',
-        stepId: d.step,
-        direction: d.direction,
-        detail: d.error,
+        stepId: decision.step,
+        direction: decision.direction,
+        detail: decision.error,
       })
     case 'start':
     case 'timeout':

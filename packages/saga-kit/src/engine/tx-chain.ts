@@ -17,12 +17,12 @@ const XID = 'SELECT txid_current()::text AS xid'
 /** The transaction id and the opening's results, from the results of a `…BEGIN; XID; opening`. */
 function opened(results: QueryResult | QueryResult[]): { xid: string; rest: QueryResult[] } {
   const all = Array.isArray(results) ? results : [results]
-  const begin = all.map((r) => r.command).lastIndexOf('BEGIN')
+  const begin = all.map((row) => row.command).lastIndexOf('BEGIN')
   const xid = (all[begin + 1]?.rows[0] as { xid?: string } | undefined)?.xid ?? ''
   return { xid, rest: all.slice(begin + 2) }
 }
 
-const join = (...parts: string[]): string => parts.filter((p) => p.length > 0).join(';\n')
+const join = (...parts: string[]): string => parts.filter((part) => part.length > 0).join(';\n')
 
 /** Whether transaction `xid` committed; a failed lookup counts as "not known to have". */
 async function committed(client: PoolClient | Pool, xid: string): Promise<boolean> {

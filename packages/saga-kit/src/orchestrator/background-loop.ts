@@ -7,6 +7,8 @@ export class BackgroundLoop {
   readonly #everyMs: number
   readonly #onError: (error: unknown) => void
   #timer: NodeJS.Timeout | undefined
+  /** The run in progress, if any: {@link stop} waits for it. */
+  #running: Promise<void> | undefined
   #stopped = false
 
   constructor(work: () => Promise<unknown>, everyMs: number, onError: (error: unknown) => void) {
@@ -20,11 +22,15 @@ export class BackgroundLoop {
     this.#tick()
   }
 
-  /** No run starts after this; a run in progress finishes on its own. */
-  stop(): void {
+  /**
+   * No run starts after this; resolves once the run in progress (if any) has settled, so the
+   * caller may end the pool the work uses right after.
+   */
+  async stop(): Promise<void> {
     this.#stopped = true
     clearTimeout(this.#timer)
     this.#timer = undefined
+    await this.#running
   }
 
   /** 1 while the next run is scheduled, else 0 (for the soak test's probe). */
@@ -35,9 +41,10 @@ export class BackgroundLoop {
   #tick = (): void => {
     this.#timer = undefined
     if (this.#stopped) return
-    void this.#work()
-      .catch(this.#onError)
+    this.#running = this.#work()
+      .then(() => undefined, this.#onError)
       .finally(() => {
+        this.#running = undefined
         if (!this.#stopped) this.#timer = setTimeout(this.#tick, this.#everyMs)
       })
   }

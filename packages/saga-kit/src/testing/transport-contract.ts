@@ -18,7 +18,7 @@ const msg = (id: string): SagaMessage => ({
 })
 const until = async (check: () => boolean): Promise<void> => {
   const end = Date.now() + 10_000
-  while (!check() && Date.now() < end) await new Promise((r) => setTimeout(r, 10))
+  while (!check() && Date.now() < end) await new Promise((resolve) => setTimeout(resolve, 10))
 }
 
 /**
@@ -30,15 +30,17 @@ export function transportContract(name: string, make: () => Promise<TransportFix
   test(`${name}: delivers what committed with body and headers intact, never what rolled back`, async () => {
     const { transport, inTx } = await make()
     const seen: SagaMessage[] = []
-    const sub = await transport.subscribe('contract.a', (m) => Promise.resolve(void seen.push(m)))
+    const sub = await transport.subscribe('contract.a', (message) =>
+      Promise.resolve(void seen.push(message)),
+    )
     await inTx(async (tx) => transport.send(tx, 'contract.a', msg('committed')))
     await inTx(async (tx) => {
       await transport.send(tx, 'contract.a', msg('rolled-back'))
       throw new Error('abort')
     }).catch(() => {})
     await until(() => seen.length >= 1)
-    await new Promise((r) => setTimeout(r, 200))
-    expect(seen.map((m) => m.id)).toEqual(['committed'])
+    await new Promise((resolve) => setTimeout(resolve, 200))
+    expect(seen.map((message) => message.id)).toEqual(['committed'])
     expect(seen[0]).toMatchObject({
       key: 'k',
       type: 't',
