@@ -214,6 +214,31 @@ describe('catalog topology', () => {
     expect(after.checksum.digest).toBe(live.checksum.digest)
   })
 
+  it('loses no event when relay-catalog is killed mid-stream: writes go on, the restarted relay sends them', async () => {
+    const relay = topology.service('relay-catalog').instance(1)
+    const firstPid = relay.pid
+    const ids = topology.seeded.productIds.slice(70, 90)
+    await relay.kill()
+    // Writes commit to the outbox while no relay runs; the slot keeps them.
+    const writes = await Promise.all(ids.map((id, index) => setPrice(admin, id, 5_000 + index)))
+    expect(writes.every((write) => write.status === 200)).toBe(true)
+    await waitFor(
+      'relay-catalog to be restarted',
+      () => relay.state === 'ready' && relay.pid !== firstPid,
+      120_000,
+    )
+    const search = topology.endpoints().search as string
+    type Search = { rows: { id: string; version: number }[] }
+    const expected = new Map(ids.map((id, index) => [id, writes[index]?.version]))
+    await waitFor(
+      'search to have every write made while the relay was down',
+      async () =>
+        (await opsState<Search>(search)).rows.filter((row) => expected.get(row.id) === row.version)
+          .length === ids.length,
+      60_000,
+    )
+  })
+
   it('drops a killed catalog-query instance from the balancer: no request fails after the detection bound', async () => {
     const ids = topology.seeded.productIds.slice(50, 60)
     const streams = ids.slice(0, 4).map((id) => startStream(topology.lbUrl, `/products/${id}`, 2))
