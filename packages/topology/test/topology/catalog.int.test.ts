@@ -244,6 +244,36 @@ describe('catalog topology', () => {
     )
   })
 
+  it('scales catalog-query up and down under load without a failed request, and a new instance is invalidated too', async () => {
+    const id = topology.seeded.productIds[95] as string
+    const streams = [startStream(topology.lbUrl, `/products/${id}`, 3)]
+    await waitFor('load to flow', () => streams.every((stream) => stream.oks() > 20), 60_000)
+    await topology.scale('catalog-query', INSTANCES + 1)
+    const added = topology.service('catalog-query').instance(INSTANCES + 1)
+    expect(added.inRotation).toBe(true)
+    // The new instance has its own group: a change after it joined reaches its L1 too.
+    await getProduct(added.url as string, id)
+    const write = await setPrice(admin, id, 7_777)
+    await waitFor(
+      'the new instance to see the change',
+      async () => (await getProduct(added.url as string, id)).product.version === write.version,
+      BUS_BOUND_MS * 5,
+    )
+    await topology.scale('catalog-query', INSTANCES)
+    const answered = streams[0]?.samples.length ?? 0
+    await waitFor(
+      '200 more answers after the scale-down',
+      () => (streams[0]?.samples.length ?? 0) >= answered + 200,
+      60_000,
+    )
+    await Promise.all(streams.map((stream) => stream.stop()))
+    const failures = streams.flatMap((stream) => stream.failures())
+    console.log(
+      `scale ${INSTANCES} -> ${INSTANCES + 1} -> ${INSTANCES} under load: ${streams[0]?.samples.length} requests, ${failures.length} failed`,
+    )
+    expect(failures).toEqual([])
+  })
+
   it('drops a killed catalog-query instance from the balancer: no request fails after the detection bound', async () => {
     const ids = topology.seeded.productIds.slice(50, 60)
     const streams = ids.slice(0, 4).map((id) => startStream(topology.lbUrl, `/products/${id}`, 2))
