@@ -251,7 +251,7 @@ describe('catalog topology', () => {
     await topology.scale('catalog-query', INSTANCES + 1)
     const added = topology.service('catalog-query').instance(INSTANCES + 1)
     expect(added.inRotation).toBe(true)
-    // The new instance has its own group: a change after it joined reaches its L1 too.
+    // A change after it joined reaches the new instance's L1 (the bus, and its own new group).
     await getProduct(added.url as string, id)
     const write = await setPrice(admin, id, 7_777)
     await waitFor(
