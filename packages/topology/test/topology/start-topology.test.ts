@@ -64,14 +64,14 @@ describe('seed products', () => {
 
   it('spreads products over the categories with the stock asked for', () => {
     const products = seedProducts(1, { count: 12, categories: ['a', 'b', 'c'], stock: 5 })
-    expect(products.filter((p) => p.category === 'a')).toHaveLength(4)
-    expect(new Set(products.map((p) => p.stock))).toEqual(new Set([5]))
+    expect(products.filter((product) => product.category === 'a')).toHaveLength(4)
+    expect(new Set(products.map((product) => product.stock))).toEqual(new Set([5]))
   })
 })
 
 describe('catalog service definitions', () => {
   const definitions = topologyServices(ctx)
-  const byName = new Map(definitions.map((d) => [d.name, d]))
+  const byName = new Map(definitions.map((definition) => [definition.name, definition]))
 
   it('starts the relay before any writer of its outbox, and catalog-query after the table exists', () => {
     expect(byName.get('catalog-admin')?.dependsOn).toEqual(['relay-catalog'])
@@ -92,7 +92,7 @@ describe('catalog service definitions', () => {
   it('selects a service with everything it depends on', () => {
     expect(
       withDependencies(definitions, ['catalog-query'])
-        .map((d) => d.name)
+        .map((definition) => definition.name)
         .sort(),
     ).toEqual(['catalog-admin', 'catalog-query', 'relay-catalog'])
     expect(refusal(() => withDependencies(definitions, ['nope']))).toMatch(
