@@ -17,6 +17,7 @@ beforeAll(async () => {
     replicas: { 'catalog-query': 3 },
     products: 60,
     testHooks: true,
+    links: ['catalog-query->postgres-replica'],
     runDir: mkdtempSync(join(tmpdir(), 'faultline-target-topology-')),
   })
 }, 600_000)
@@ -172,4 +173,58 @@ describe('the topology target', () => {
       await target.close()
     }
   })
+
+  it('puts a toxic on a link routed through its fault proxy, and takes it off again', async () => {
+    const dir = outDir()
+    const provider = topologyProvider({ handle: topology })
+    expect(provider.describe().links).toEqual(['catalog-query->postgres-replica'])
+    const target = await provider.open({
+      scenario: resolveScenario(findScenario('catalog-read-storm')!, { smoke: true }),
+      seed: 5,
+      runDir: dir,
+      logDir: dir,
+      signal: new AbortController().signal,
+    })
+    const admin = topology.endpoints()['catalog-admin'] as string
+    const reader = topology.service('catalog-query').urls()[0] as string
+    const created = await fetch(`${admin}/products`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'linked', category: 'tools', priceCents: 100, stock: 1 }),
+    })
+    const { id } = (await created.json()) as { id: string }
+    try {
+      const revert = await target.applyFault(
+        {
+          id: 9,
+          kind: 'latency',
+          target: 'link:catalog-query->postgres-replica',
+          startMs: 0,
+          endMs: 0,
+          params: { latencyMs: 400, jitterMs: 0 },
+          source: { index: 0, occurrence: 0 },
+        },
+        new AbortController().signal,
+      )
+      expect(topology.link('catalog-query->postgres-replica').toxics()).toHaveLength(1)
+      // A miss goes to the replica through the proxy: the toxic's delay is in the read.
+      const started = performance.now()
+      await waitFor(async () => (await fetch(`${reader}/products/${id}`)).status === 200)
+      expect(performance.now() - started).toBeGreaterThanOrEqual(400)
+      await revert()
+      await revert()
+      expect(topology.link('catalog-query->postgres-replica').toxics()).toHaveLength(0)
+    } finally {
+      await target.close()
+    }
+  })
 })
+
+/** Polls `check` until it holds (every 50 ms, at most 30 s). */
+async function waitFor(check: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + 30_000
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('condition not met within 30 s')
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+}

@@ -1,6 +1,7 @@
-import { INFRA_PROCESSES, RELAY_PROCESSES } from '@faultline/scenarios'
+import { INFRA_PROCESSES, LINK_FAULT_KINDS, RELAY_PROCESSES } from '@faultline/scenarios'
 import type { TargetDescription } from '../../core/target.js'
 import { TOPOLOGY_OPERATIONS } from './invocations.js'
+import { SUPPORTED_LINKS } from './link-faults.js'
 
 /** The topology's services (the `auth` service of the design is not in it yet). */
 export const TOPOLOGY_SERVICES = [
@@ -30,17 +31,24 @@ function processNames(): string[] {
   ]
 }
 
-/** What the topology target can do, before anything starts. */
-export function describeTopology(attached: boolean): TargetDescription {
+/**
+ * What the topology target can do, before anything starts. `links`: those a given topology
+ * routes through a fault proxy; by default every link the target can route when it starts one.
+ */
+export function describeTopology(
+  attached: boolean,
+  links: readonly string[] = attached ? [] : SUPPORTED_LINKS,
+): TargetDescription {
   return {
     name: 'topology',
     measuresReality: true,
     operations: TOPOLOGY_OPERATIONS,
     httpOperations: ['read-product'],
     processes: processNames(),
-    // No link is routed through a fault proxy yet; see the README of this folder.
-    links: [],
-    faultKinds: attached ? ['pause'] : ['kill', 'pause', 'restart', 'scale'],
+    links,
+    faultKinds: attached
+      ? ['pause']
+      : ['kill', 'pause', 'restart', 'scale', ...(links.length > 0 ? LINK_FAULT_KINDS : [])],
     metrics: [
       {
         name: 'cache_hit_ratio',

@@ -37,7 +37,10 @@ export function createTopologyTarget(parts: TopologyTargetParts): Target {
   const initialStock =
     access.handle === undefined ? undefined : (parts.requirements.stock ?? DEFAULT_STOCK)
   return {
-    describe: () => describeTopology(access.handle === undefined),
+    describe: () =>
+      access.handle === undefined
+        ? describeTopology(true)
+        : describeTopology(false, access.handle.links()),
     prepare: (op: string, random: SeededRandom) => prepareInvocation(op, keys, random),
     perform: (op, invocation, { signal }) => performOperation(op, deps, invocation, signal),
     httpRequest: (_op: string, invocation: Invocation): HttpRequestSpec => ({
