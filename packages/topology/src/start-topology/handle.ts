@@ -40,6 +40,8 @@ export interface TopologyHandle {
   readonly runDir: string
   /** The seeded products. */
   readonly seeded: SeededCatalog
+  /** How long each start step took (ms): infra, databases, topics, balancer, services, seed. */
+  readonly timings: Readonly<Record<string, number>>
   /** Base URL of each service's first instance, plus `catalog-query-lb`. */
   endpoints(): Record<string, string>
   /** Every service's name, in start order. */
@@ -102,6 +104,7 @@ export interface HandleParts {
   readonly ownsInfra: boolean
   readonly databases: Readonly<Record<TopologyDatabaseName, DatabaseUrls>>
   readonly seeded: SeededCatalog
+  readonly timings: Readonly<Record<string, number>>
   /** Fault proxies on links; closed with the topology. @default none */
   readonly links?: readonly LinkProxy[]
 }
@@ -117,6 +120,7 @@ export function createHandle(parts: HandleParts): TopologyHandle {
     databases: parts.databases,
     runDir: supervisor.runDir,
     seeded: parts.seeded,
+    timings: parts.timings,
     endpoints: () => {
       const entries = supervisor
         .services()

@@ -9,8 +9,8 @@ import type { LoadBalancer } from '../lb/types.js'
 import { topologyServices } from '../services/registry.js'
 import type { TopologyServiceContext } from '../services/shared/context.js'
 import { createSupervisor } from '../supervisor/supervisor.js'
-import type { ServiceDefinition } from '../supervisor/types.js'
 import { createHandle, type TopologyHandle } from './handle.js'
+import { withDependencies } from './service-selection.js'
 import { createTopologyDatabases, startTopologyInfra, type TopologyInfra } from './infra.js'
 import { startLinkProxies, routeThroughLinks, type LinkProxy } from './links.js'
 import { checkStartOptions, DEFAULT_REPLICAS, type StartTopologyOptions } from './options.js'
@@ -35,30 +35,6 @@ async function waitForReplay(infra: TopologyInfra, token: string): Promise<void>
 
 /** Services behind the load balancer. */
 const BALANCED = new Set(['catalog-query'])
-
-/** The wanted services plus every service they depend on, transitively. */
-function withDependencies(
-  all: readonly ServiceDefinition[],
-  wanted: readonly string[] | undefined,
-): ServiceDefinition[] {
-  if (wanted === undefined) return [...all]
-  const byName = new Map(all.map((definition) => [definition.name, definition]))
-  const chosen = new Set<string>()
-  const visit = (name: string): void => {
-    const definition = byName.get(name)
-    if (definition === undefined)
-      throw new TopologyError(
-        'E_TOPOLOGY_UNKNOWN_SERVICE',
-        `startTopology(): no service "${name}"; the services are ${[...byName.keys()].join(', ')}`,
-        { context: { service: name } },
-      )
-    if (chosen.has(name)) return
-    chosen.add(name)
-    for (const dependency of definition.dependsOn ?? []) visit(dependency)
-  }
-  wanted.forEach(visit)
-  return all.filter((definition) => chosen.has(definition.name))
-}
 
 function makeRunDir(given: string | undefined): string {
   const runDir = given ?? mkdtempSync(join(tmpdir(), 'faultline-topology-'))
@@ -127,12 +103,23 @@ async function startServices(
 export async function startTopology(options: StartTopologyOptions = {}): Promise<TopologyHandle> {
   checkStartOptions(options)
   const logger = options.logger ?? silentLogger
+  const timings: Record<string, number> = {}
+  // Each step's duration goes to the log and to `handle.timings`, for the start-time benchmark.
+  const step = async <T>(name: string, work: () => Promise<T>): Promise<T> => {
+    const started = performance.now()
+    const result = await work()
+    timings[name] = Math.round(performance.now() - started)
+    logger.info({ step: name, ms: timings[name] }, 'startTopology step done')
+    return result
+  }
   const runDir = makeRunDir(options.runDir)
   const ownsInfra = options.infra === undefined
   const log = (line: string): void => logger.info({ infra: line }, 'infra')
   const infra =
     options.infra ??
-    (await startTopologyInfra({ replicaApplyDelayMs: options.replicaApplyDelayMs ?? 0, log }))
+    (await step('infra', () =>
+      startTopologyInfra({ replicaApplyDelayMs: options.replicaApplyDelayMs ?? 0, log }),
+    ))
   const cleanup: (() => Promise<void>)[] = []
   if (ownsInfra)
     cleanup.push(() =>
@@ -141,9 +128,11 @@ export async function startTopology(options: StartTopologyOptions = {}): Promise
       ),
     )
   try {
-    const ctx = await contextFor(infra, options, runDir)
-    await createTopologyTopics(ctx.kafkaBrokers, ctx.namespace)
-    const balancer = await createLoadBalancer({ runDir, provider: options.lb ?? 'auto', logger })
+    const ctx = await step('databases', () => contextFor(infra, options, runDir))
+    await step('topics', () => createTopologyTopics(ctx.kafkaBrokers, ctx.namespace))
+    const balancer = await step('balancer', () =>
+      createLoadBalancer({ runDir, provider: options.lb ?? 'auto', logger }),
+    )
     cleanup.unshift(() => balancer.stop())
     logger.info({ provider: balancer.provider, url: balancer.url }, 'catalog-query load balancer')
     const links = await startLinkProxies(
@@ -154,16 +143,20 @@ export async function startTopology(options: StartTopologyOptions = {}): Promise
     cleanup.unshift(() =>
       Promise.all(links.map((link) => link.proxy.close())).then(() => undefined),
     )
-    const supervisor = await startServices(ctx, options, balancer, links)
+    const supervisor = await step('services', () => startServices(ctx, options, balancer, links))
     cleanup.unshift(() => supervisor.stop())
-    const adminUrl = supervisor.service('catalog-admin').instances()[0]?.url
+    const adminUrl = supervisor
+      .services()
+      .find((group) => group.name === 'catalog-admin')
+      ?.instances()[0]?.url
     const products =
       typeof options.products === 'number' ? { count: options.products } : (options.products ?? {})
-    const seeded =
-      adminUrl === undefined
-        ? { productIds: [], categories: [], token: undefined }
-        : await seedCatalog(adminUrl, ctx.seed, products)
-    if (seeded.token !== undefined) await waitForReplay(infra, seeded.token)
+    const seeded = await step('seed', async () => {
+      if (adminUrl === undefined) return { productIds: [], categories: [], token: undefined }
+      const catalog = await seedCatalog(adminUrl, ctx.seed, products)
+      if (catalog.token !== undefined) await waitForReplay(infra, catalog.token)
+      return catalog
+    })
     return createHandle({
       supervisor,
       balancer,
@@ -171,10 +164,11 @@ export async function startTopology(options: StartTopologyOptions = {}): Promise
       ownsInfra,
       databases: ctx.databases,
       seeded,
+      timings,
       links,
     })
   } catch (error) {
-    for (const step of cleanup) await step().catch(() => undefined)
+    for (const undo of cleanup) await undo().catch(() => undefined)
     throw error
   }
 }

@@ -13,7 +13,7 @@ export async function send(
   base: string,
   path: string,
   init: {
-    method?: 'GET' | 'POST' | 'PATCH'
+    method?: 'GET' | 'POST' | 'PUT' | 'PATCH'
     body?: unknown
     headers?: Record<string, string>
   } = {},

@@ -60,11 +60,11 @@ export async function createProducts(
   const { result, token } = await router.write(async (tx) => {
     const inserted = await tx.query<ProductRow>(INSERT, [
       ids,
-      inputs.map((p) => p.name),
-      inputs.map((p) => p.category),
-      inputs.map((p) => p.description ?? ''),
-      inputs.map((p) => p.priceCents),
-      inputs.map((p) => p.stock),
+      inputs.map((input) => input.name),
+      inputs.map((input) => input.category),
+      inputs.map((input) => input.description ?? ''),
+      inputs.map((input) => input.priceCents),
+      inputs.map((input) => input.stock),
     ])
     const products = inserted.rows.map(toProduct)
     await appendChange(

@@ -127,7 +127,7 @@ export function registerAdminRoutes(app: FastifyInstance, deps: AdminDeps): void
     async (request, reply) => {
       const { products, token } = await createProducts(deps.router, request.body.products)
       void reply.code(201).header(CONSISTENCY_TOKEN_HEADER, token)
-      return { created: products.length, ids: products.map((p) => p.id) }
+      return { created: products.length, ids: products.map((product) => product.id) }
     },
   )
 }

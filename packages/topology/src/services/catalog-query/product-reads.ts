@@ -39,10 +39,10 @@ async function queryPage(
 }
 
 /** The larger of two optional LSNs. */
-function later(a: Lsn | undefined, b: Lsn | undefined): Lsn | undefined {
-  if (a === undefined) return b
-  if (b === undefined) return a
-  return compareLsn(a, b) >= 0 ? a : b
+function later(left: Lsn | undefined, right: Lsn | undefined): Lsn | undefined {
+  if (left === undefined) return right
+  if (right === undefined) return left
+  return compareLsn(left, right) >= 0 ? left : right
 }
 
 /**

@@ -35,9 +35,9 @@ export const productSearch: Projection<PoolClient> = defineProjection<PoolClient
     )
   },
   apply: async (tx, event, { table }) => {
-    const p = event.payload as unknown as ProductChangedPayload
-    if (p.deleted) {
-      await tx.query(`DELETE FROM ${table} WHERE id = $1`, [p.id])
+    const product = event.payload as unknown as ProductChangedPayload
+    if (product.deleted) {
+      await tx.query(`DELETE FROM ${table} WHERE id = $1`, [product.id])
       return
     }
     // The consumer applies one product's events in order; the version guard only makes a
@@ -48,7 +48,15 @@ export const productSearch: Projection<PoolClient> = defineProjection<PoolClient
        ON CONFLICT (id) DO UPDATE SET name = $2, category = $3, description = $4,
          price_cents = $5, stock = $6, version = $7
        WHERE ${table}.version < $7`,
-      [p.id, p.name, p.category, p.description, p.priceCents, p.stock, p.version],
+      [
+        product.id,
+        product.name,
+        product.category,
+        product.description,
+        product.priceCents,
+        product.stock,
+        product.version,
+      ],
     )
   },
   rows: async (tx, table) =>

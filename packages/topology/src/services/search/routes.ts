@@ -14,7 +14,7 @@ const SEARCH_QUERY = {
 
 /** `%` and `_` in a user's text are literal characters, not LIKE wildcards. */
 function likePattern(text: string): string {
-  return `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`
+  return `%${text.replace(/[\\%_]/g, (char) => `\\${char}`)}%`
 }
 
 /** `GET /search?q=&category=`: name or description contains `q`, in `category`, by name. */
@@ -23,14 +23,14 @@ export function registerSearchRoutes(app: FastifyInstance, pool: pg.Pool): void 
     '/search',
     { schema: { querystring: SEARCH_QUERY } },
     async (request) => {
-      const { q, category, limit } = request.query
+      const { q: text, category, limit } = request.query
       const result = await pool.query<SearchRow & { description: string }>(
         `SELECT id, name, category, description, price_cents::float8 AS price_cents, stock, version
          FROM ${SEARCH_TABLE}
          WHERE ($1::text IS NULL OR name ILIKE $1 OR description ILIKE $1)
            AND ($2::text IS NULL OR category = $2)
          ORDER BY name, id LIMIT $3`,
-        [q === undefined ? null : likePattern(q), category ?? null, limit],
+        [text === undefined ? null : likePattern(text), category ?? null, limit],
       )
       return { items: result.rows }
     },

@@ -28,7 +28,7 @@ export async function migrateService(
       [service],
     )
     const applied = new Set(done.rows.map((row) => row.id))
-    for (const migration of migrations.filter((m) => !applied.has(m.id)))
+    for (const migration of migrations.filter((step) => !applied.has(step.id)))
       await applyOne(client, service, migration)
   } finally {
     await client.query(`SELECT pg_advisory_unlock(hashtext($1))`, [`topology:${service}`])
