@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { encodeEnvelope, uuidv7 } from '@faultline/sync-kit'
+import { createKafkaPublisher } from '@faultline/sync-kit/kafka'
 import { waitFor } from './helpers.js'
 import {
   closeClient,
@@ -166,8 +168,8 @@ describe('order side (orders, inventory, payments, shipping over Kafka)', () => 
     const key = `key-${randomUUID()}`
     const body = { customerId: 'c-idem', productId: 'p-idem', quantity: 1, amountCents: 100 }
     const first = await Promise.all(Array.from({ length: 20 }, () => placeOrder(body, key)))
-    expect(new Set(first.map((r) => r.status))).toEqual(new Set([201]))
-    expect(new Set(first.map((r) => r.text)).size).toBe(1)
+    expect(new Set(first.map((response) => response.status))).toEqual(new Set([201]))
+    expect(new Set(first.map((response) => response.text)).size).toBe(1)
     const order = JSON.parse(first[0]!.text) as Order
     expect(await settledStatus(order.id)).toBe('APPROVED')
     // After the saga moved the order on, a replay still returns the first response, as sent.
@@ -224,16 +226,16 @@ describe('order side (orders, inventory, payments, shipping over Kafka)', () => 
       }
     })()
     const placed = await Promise.all(
-      Array.from({ length: orders }, (_, i) =>
+      Array.from({ length: orders }, (_, index) =>
         placeOrder({
-          customerId: `flash-${i}`,
+          customerId: `flash-${index}`,
           productId: 'p-flash',
           quantity: 1,
           amountCents: 10,
         }),
       ),
     )
-    expect(placed.filter((r) => r.status === 201)).toHaveLength(orders)
+    expect(placed.filter((response) => response.status === 201)).toHaveLength(orders)
     const pending = `SELECT count(*) FROM orders WHERE product_id = 'p-flash' AND status = 'PENDING'`
     await waitFor(
       'every flash-sale order to settle',
@@ -258,10 +260,72 @@ describe('order side (orders, inventory, payments, shipping over Kafka)', () => 
     expect(await scalar(run.db.payments, charges)).toBe(units)
   }, 900_000)
 
+  test("inventory opens stock for a product the catalog creates, from the catalog's event on Kafka", async () => {
+    const publisher = createKafkaPublisher({ brokers: [...run.kafkaBrokers] })
+    const created = (id: string, stock: number, sequence: number, change: string) => ({
+      topic: `${run.namespace}outbox.event.product`,
+      ...encodeEnvelope({
+        id: uuidv7(),
+        aggregateType: 'product',
+        aggregateId: id,
+        type: 'catalog.product.changed',
+        version: 1,
+        sequence,
+        payload: { id, stock, change, name: 'n', category: 'c', priceCents: 1, version: sequence },
+        headers: {},
+        occurredAt: new Date().toISOString(),
+      }),
+    })
+    try {
+      const results = await publisher.publish([
+        created('p-catalog', 7, 1, 'created'),
+        // Later changes leave inventory's live count alone.
+        created('p-catalog', 500, 2, 'replaced'),
+        created('p-catalog-2', 3, 1, 'created'),
+      ])
+      expect(results.every((result) => result.ok)).toBe(true)
+      const applied = `SELECT count(*) FROM sync_inbox_position
+        WHERE aggregatetype = 'product' AND aggregateid = 'p-catalog' AND last_sequence = 2`
+      await waitFor('both events of the first product to be applied', async () => {
+        return (await scalar(run.db.inventory, applied)) === 1
+      })
+      await waitFor('stock of the second product', async () => {
+        return (await available('p-catalog-2')) === 3
+      })
+      expect(await available('p-catalog')).toBe(7)
+    } finally {
+      await publisher.close()
+    }
+  })
+
+  test('a SIGKILLed relay loses nothing: an order placed while relay-orders is down is approved once it is back', async () => {
+    await setStock('p-relay', 5)
+    const relay = run.supervisor.service('relay-orders').instance(1)
+    await relay.kill()
+    await waitFor('relay-orders to be down', () => relay.state === 'crashed')
+    const placed = await placeOrder({
+      customerId: 'c-relay',
+      productId: 'p-relay',
+      quantity: 1,
+      amountCents: 700,
+    })
+    expect(placed.status).toBe(201)
+    const order = JSON.parse(placed.text) as Order
+    // Its reserve command is committed in the orders outbox, but nothing carries it to Kafka.
+    const outbox = `SELECT count(*) FROM sync_outbox WHERE aggregateid = $1`
+    expect(await scalar(run.db.orders, outbox, [order.id])).toBe(1)
+    const reservations = 'SELECT count(*) FROM reservations WHERE order_id = $1'
+    expect(await scalar(run.db.inventory, reservations, [order.id])).toBe(0)
+    await relay.restart()
+    expect(await settledStatus(order.id)).toBe('APPROVED')
+    expect(await available('p-relay')).toBe(4)
+  })
+
   test('SIGTERM drains: every process shuts down cleanly (exit 0) within its bound', async () => {
-    await run.supervisor.stop()
-    const exits = run.events.filter((e) => e.type === 'instance:exited')
-    expect(exits.map((e) => e.instance).sort()).toEqual(
+    const from = run.events.length
+    await run.stopServices()
+    const exits = run.events.slice(from).filter((event) => event.type === 'instance:exited')
+    expect(exits.map((event) => event.instance).sort()).toEqual(
       [
         'inventory-1',
         'orders-1',

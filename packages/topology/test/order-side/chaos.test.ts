@@ -3,7 +3,7 @@ import { Chaos, NO_CHAOS } from '../../src/services/payments/chaos.js'
 
 /** Lets pending promise callbacks run, without waiting on a clock. */
 async function settle(): Promise<void> {
-  for (let i = 0; i < 10; i += 1) await Promise.resolve()
+  for (let turn = 0; turn < 10; turn += 1) await Promise.resolve()
 }
 
 describe('Chaos (payments knobs)', () => {
@@ -40,5 +40,7 @@ describe('Chaos (payments knobs)', () => {
     const waiting = chaos.disturb()
     chaos.close()
     await expect(waiting).rejects.toThrow(/shut down/)
+    // A redelivered command after close() fails at once instead of hanging again.
+    await expect(chaos.disturb()).rejects.toThrow(/shut down/)
   })
 })

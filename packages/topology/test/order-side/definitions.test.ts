@@ -16,7 +16,6 @@ const database = (name: string) => ({
 })
 
 const ctx: TopologyServiceContext = {
-  testHooks: false,
   infra: {
     postgresUrl: 'postgres://u@127.0.0.1:5432/',
     postgresReplicaUrl: 'postgres://u@127.0.0.1:5433/',
@@ -36,6 +35,7 @@ const ctx: TopologyServiceContext = {
   runDir: '/tmp/run',
   seed: 42,
   namespace: 'run7.',
+  testHooks: false,
 }
 
 const SCHEMAS: Record<string, ObjectSchema> = {
@@ -47,7 +47,9 @@ const SCHEMAS: Record<string, ObjectSchema> = {
 
 describe('order side service definitions', () => {
   test('the registered factories describe the four services and their four relays', () => {
-    const names = orderServices.flatMap((factory) => factory(ctx)).map((d) => d.name)
+    const names = orderServices
+      .flatMap((factory) => factory(ctx))
+      .map((definition) => definition.name)
     expect(names.sort()).toEqual(
       [
         'inventory',
@@ -63,7 +65,9 @@ describe('order side service definitions', () => {
   })
 
   test('each service starts after its relay; orders after both participants', () => {
-    const byName = new Map(orderSideServices(ctx).map((d) => [d.name, d]))
+    const byName = new Map(
+      orderSideServices(ctx).map((definition) => [definition.name, definition]),
+    )
     expect(byName.get('orders')?.dependsOn).toEqual(['relay-orders', 'inventory', 'payments'])
     for (const name of ['inventory', 'payments', 'shipping'])
       expect(byName.get(name)?.dependsOn).toEqual([`relay-${name}`])

@@ -16,8 +16,13 @@ export interface OrderSideRun {
   readonly urls: Readonly<Record<OrderSideService, string>>
   /** A pool on each service's database, for the tests' own SQL checks. */
   readonly db: Readonly<Record<OrderSideService, pg.Pool>>
+  /** The Kafka brokers and the topic namespace the services use. */
+  readonly kafkaBrokers: readonly string[]
+  readonly namespace: string
   /** Every supervisor event so far. */
   readonly events: readonly SupervisorEvent[]
+  /** Stops the eight processes (SIGTERM), once; `stop()` then stops only the rest. */
+  stopServices(): Promise<void>
   stop(): Promise<void>
 }
 
@@ -31,7 +36,6 @@ function contextOf(
 ): TopologyServiceContext {
   const database = (url: string) => ({ url, replicaUrl: url })
   return {
-    testHooks: false,
     infra: {
       postgresUrl: server.url,
       postgresReplicaUrl: server.url,
@@ -52,6 +56,7 @@ function contextOf(
     runDir,
     seed: 7,
     namespace: 'orderside.',
+    testHooks: false,
   }
 }
 
@@ -70,10 +75,9 @@ export async function startOrderSide(options: OrderSideOptions): Promise<OrderSi
     startKafka({ log: () => {} }),
   ])
   const created = await Promise.all(SERVICES.map((name) => server.createDatabase(name)))
-  const dbUrls = Object.fromEntries(SERVICES.map((name, i) => [name, created[i]!.url])) as Record<
-    OrderSideService,
-    string
-  >
+  const dbUrls = Object.fromEntries(
+    SERVICES.map((name, index) => [name, created[index]!.url]),
+  ) as Record<OrderSideService, string>
   const ctx = contextOf(server, kafka, dbUrls, runDir)
   const events: SupervisorEvent[] = []
   const supervisor = createSupervisor({
@@ -84,8 +88,10 @@ export async function startOrderSide(options: OrderSideOptions): Promise<OrderSi
   const db = Object.fromEntries(
     SERVICES.map((name) => [name, checkingPool(dbUrls[name])]),
   ) as Record<OrderSideService, pg.Pool>
+  let stopping: Promise<void> | undefined
+  const stopServices = () => (stopping ??= supervisor.stop())
   const stop = async () => {
-    await supervisor.stop()
+    await stopServices()
     await Promise.all(Object.values(db).map((pool) => pool.end()))
     await Promise.all([server.stop(), kafka.stop()])
     removeRunDir(runDir)
@@ -99,7 +105,16 @@ export async function startOrderSide(options: OrderSideOptions): Promise<OrderSi
   const urls = Object.fromEntries(
     SERVICES.map((name) => [name, supervisor.service(name).instance(1).url ?? '']),
   ) as Record<OrderSideService, string>
-  return { supervisor, urls, db, events, stop }
+  return {
+    supervisor,
+    urls,
+    db,
+    kafkaBrokers: kafka.brokers,
+    namespace: ctx.namespace,
+    events,
+    stopServices,
+    stop,
+  }
 }
 
 /** A keep-alive client with room for a flash sale's concurrent requests. */

@@ -6,6 +6,7 @@ import { CHANNELS } from '../shared/order-side/names.js'
 import { startOrderSideService } from '../shared/order-side/order-side-service.js'
 import { INVENTORY_MIGRATIONS } from './migrations.js'
 import { inventoryParticipant } from './participant.js'
+import { createProductStockConsumer } from './product-consumer.js'
 import { registerInventoryRoutes } from './routes.js'
 
 /** The inventory service's config schema (the order side's shared fields only). */
@@ -13,15 +14,16 @@ export const INVENTORY_CONFIG_SCHEMA = orderSideConfigSchema()
 
 /**
  * The inventory service: the saga participant that reserves and releases stock (its inbox,
- * effect and reply commit in one transaction), plus stock admin and the ops snapshot.
+ * effect and reply commit in one transaction), the consumer that opens stock for products the
+ * catalog creates, stock admin and the ops snapshot.
  */
 export async function buildInventoryApp(
   config: BaseServiceConfig & OrderSideConfig,
 ): Promise<ServiceApp> {
   const base = await startOrderSideService(config, {
     migrations: INVENTORY_MIGRATIONS,
-    channels: [CHANNELS.inventory],
-    consumers: ['inventory-commands'],
+    channels: [CHANNELS.inventory, CHANNELS.product],
+    consumers: ['inventory-commands', 'product-events'],
   })
   const { svc, messaging, logger } = base
   const participant = createParticipant({
@@ -32,8 +34,12 @@ export async function buildInventoryApp(
   })
   await participant.listen()
   base.subscribed('inventory-commands')
+  const products = createProductStockConsumer(config, messaging, logger)
+  await products.start()
+  base.subscribed('product-events')
   registerInventoryRoutes(svc.app, messaging.pool)
   svc.onShutdown('participant', () => participant.close())
+  svc.onShutdown('product-events', () => products.stop())
   svc.onShutdown('messaging', () => messaging.close())
   return svc
 }

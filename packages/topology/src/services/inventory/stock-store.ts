@@ -50,13 +50,13 @@ export async function inventoryState(pool: Pool, limit: number) {
     ),
   ])
   return {
-    stock: stock.rows.map((r) => ({ productId: r.product_id, available: r.available })),
-    reservations: reservations.rows.map((r) => ({
-      id: r.id,
-      orderId: r.order_id,
-      productId: r.product_id,
-      quantity: r.quantity,
-      status: r.status,
+    stock: stock.rows.map((row) => ({ productId: row.product_id, available: row.available })),
+    reservations: reservations.rows.map((row) => ({
+      id: row.id,
+      orderId: row.order_id,
+      productId: row.product_id,
+      quantity: row.quantity,
+      status: row.status,
     })),
   }
 }

@@ -70,7 +70,11 @@ export async function ordersState(pool: Pool, limit: number) {
     ),
   ])
   return {
-    counts: Object.fromEntries(counts.rows.map((r) => [r.status, Number(r.n)])),
-    orders: orders.rows.map((r) => ({ id: r.id, status: r.status, customer: r.customer_id })),
+    counts: Object.fromEntries(counts.rows.map((row) => [row.status, Number(row.n)])),
+    orders: orders.rows.map((row) => ({
+      id: row.id,
+      status: row.status,
+      customer: row.customer_id,
+    })),
   }
 }

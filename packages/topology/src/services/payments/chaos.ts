@@ -11,6 +11,14 @@ export interface ChaosSettings {
 /** No faults. */
 export const NO_CHAOS: ChaosSettings = Object.freeze({ failureRate: 0, latencyMs: 0, hang: false })
 
+/**
+ * A plain error: saga-kit and sync-kit count it as transient, so the command is redelivered
+ * (to another instance, or to this one after a restart).
+ */
+function shuttingDown(): Error {
+  return new Error('payments shut down while a command hung under chaos; redelivered later')
+}
+
 /** A small seeded PRNG (mulberry32), so a run's declines follow from its seed. */
 function seededRandom(seed: number): () => number {
   let state = seed >>> 0
@@ -30,6 +38,7 @@ export class Chaos {
   #settings: ChaosSettings
   readonly #random: () => number
   #waiters: { resume: () => void; abort: (error: Error) => void }[] = []
+  #closed = false
 
   constructor(initial: ChaosSettings, seed: number) {
     this.#settings = initial
@@ -53,6 +62,8 @@ export class Chaos {
     const { latencyMs } = this.#settings
     if (latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, latencyMs))
     if (!this.#settings.hang) return
+    // A redelivery after close() must not hang again, or the consumer could never stop.
+    if (this.#closed) throw shuttingDown()
     await new Promise<void>((resume, abort) => this.#waiters.push({ resume, abort }))
   }
 
@@ -61,12 +72,10 @@ export class Chaos {
     return this.#random() < this.#settings.failureRate
   }
 
-  /** Fails every hung command (so shutdown can drain); their transactions roll back. */
+  /** Fails every hung command, and every later one while hang is on, so shutdown can drain. */
   close(): void {
-    // A plain error: saga-kit and sync-kit count it as transient, so the command is redelivered.
-    const error = new Error(
-      'payments shut down while a command hung under chaos; redelivered later',
-    )
+    this.#closed = true
+    const error = shuttingDown()
     for (const waiter of this.#waiters.splice(0)) waiter.abort(error)
   }
 }

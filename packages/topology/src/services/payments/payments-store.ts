@@ -18,18 +18,21 @@ export async function paymentsState(pool: Pool, limit: number) {
   ])
   return {
     totals: Object.fromEntries(
-      totals.rows.map((r) => [r.status, { count: Number(r.n), amountCents: Number(r.cents) }]),
+      totals.rows.map((row) => [
+        row.status,
+        { count: Number(row.n), amountCents: Number(row.cents) },
+      ]),
     ),
-    charges: charges.rows.map((r) => ({
-      id: r.id,
-      orderId: r.order_id,
-      amountCents: Number(r.amount_cents),
-      status: r.status,
+    charges: charges.rows.map((row) => ({
+      id: row.id,
+      orderId: row.order_id,
+      amountCents: Number(row.amount_cents),
+      status: row.status,
     })),
-    refunds: refunds.rows.map((r) => ({
-      chargeId: r.charge_id,
-      orderId: r.order_id,
-      amountCents: Number(r.amount_cents),
+    refunds: refunds.rows.map((row) => ({
+      chargeId: row.charge_id,
+      orderId: row.order_id,
+      amountCents: Number(row.amount_cents),
     })),
   }
 }

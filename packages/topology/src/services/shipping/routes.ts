@@ -19,7 +19,11 @@ export function registerShippingRoutes(app: FastifyInstance, pool: Pool): void {
     ])
     return {
       count: Number(total.rows[0]?.n ?? 0),
-      shipments: rows.rows.map((r) => ({ id: r.id, orderId: r.order_id, status: r.status })),
+      shipments: rows.rows.map((row) => ({
+        id: row.id,
+        orderId: row.order_id,
+        status: row.status,
+      })),
     }
   })
 }

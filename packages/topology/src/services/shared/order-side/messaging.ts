@@ -51,6 +51,16 @@ async function retryWhileRetryable<T>(attempt: () => Promise<T>): Promise<T> {
   }
 }
 
+/** A kafkajs consumer with the order side's session settings (one per subscription). */
+export function kafkaEventConsumer(brokers: readonly string[], logger: KitLogger) {
+  return createKafkaEventConsumer({
+    brokers: [...brokers],
+    sessionTimeoutMs: SESSION_TIMEOUT_MS,
+    heartbeatIntervalMs: HEARTBEAT_INTERVAL_MS,
+    logger,
+  })
+}
+
 /** Builds the pool, the publisher and the transport of one order-side service. */
 export function createMessaging(config: OrderSideConfig, logger: KitLogger): Messaging {
   const pool = new pg.Pool({ connectionString: config.databaseUrl, max: config.poolMax })
@@ -61,13 +71,7 @@ export function createMessaging(config: OrderSideConfig, logger: KitLogger): Mes
   const transport = createSyncKitTransport({
     store: createPostgresStore({ pool }),
     db: pool,
-    eventConsumer: () =>
-      createKafkaEventConsumer({
-        brokers,
-        sessionTimeoutMs: SESSION_TIMEOUT_MS,
-        heartbeatIntervalMs: HEARTBEAT_INTERVAL_MS,
-        logger,
-      }),
+    eventConsumer: () => kafkaEventConsumer(brokers, logger),
     deadLetters: publisher,
     groupPrefix: namespaced(config.namespace, 'saga'),
     topic: (channel) => channelTopic(config.namespace, channel),

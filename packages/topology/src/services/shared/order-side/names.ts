@@ -38,4 +38,14 @@ export const CHANNELS = {
   order: 'order',
   /** `shipment.created` events, emitted by shipping. */
   shipment: 'shipment',
+  /** The catalog's `catalog.product.changed` events (aggregate type `product`). */
+  product: 'product',
 } as const
+
+/**
+ * Every topic the order side reads or writes, so whoever creates the run's topics up front (with
+ * more partitions than the broker's default) can include them.
+ */
+export function orderSideTopics(namespace: string): string[] {
+  return Object.values(CHANNELS).map((channel) => channelTopic(namespace, channel))
+}
