@@ -31,6 +31,9 @@ function processNames(): string[] {
   ]
 }
 
+/** The saga states the live metrics count (`saga_instances_<state>`). */
+export const SAGA_STATES = ['running', 'completed', 'compensated', 'failed'] as const
+
 /**
  * What the topology target can do, before anything starts. `links`: those a given topology
  * routes through a fault proxy; by default every link the target can route when it starts one.
@@ -57,11 +60,22 @@ export function describeTopology(
         description: 'catalog-query cache hits / (hits + misses), summed over instances',
       },
       {
-        name: 'consumer_lag',
+        name: 'consumer_lag_messages',
         type: 'gauge',
         unit: 'count',
         description: 'messages on the topology topics not yet committed by their consumer groups',
       },
+      {
+        name: 'relay_lag_seconds',
+        type: 'gauge',
+        description: 'the slowest relay heartbeat from Postgres to the relay, seconds',
+      },
+      ...SAGA_STATES.map((state) => ({
+        name: `saga_instances_${state}`,
+        type: 'gauge' as const,
+        unit: 'count' as const,
+        description: `OrderSaga instances ${state} in the orders database`,
+      })),
       {
         name: 'outbox_unpublished',
         type: 'gauge',
