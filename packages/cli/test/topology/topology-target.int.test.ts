@@ -9,22 +9,6 @@ import type { SystemSnapshot } from '../../src/checkers/snapshot.js'
 import type { ScheduledFault } from '../../src/core/schedule.js'
 import { topologyProvider } from '../../src/targets/topology/index.js'
 
-/** One topology for the file: starting it is most of the cost. */
-let topology: TopologyHandle
-
-beforeAll(async () => {
-  topology = await startTopology({
-    replicas: { 'catalog-query': 3 },
-    products: 60,
-    testHooks: true,
-    runDir: mkdtempSync(join(tmpdir(), 'faultline-target-topology-')),
-  })
-}, 600_000)
-
-afterAll(async () => {
-  await topology?.stop()
-}, 120_000)
-
 async function finish(
   events: AsyncIterable<{ type: string; summary?: RunSummary }>,
 ): Promise<RunSummary> {
@@ -50,7 +34,23 @@ async function invalidation(on: boolean): Promise<void> {
   }
 }
 
+/** One topology for the suite: starting it is most of the cost. */
+let topology: TopologyHandle
+
 describe('the topology target', () => {
+  beforeAll(async () => {
+    topology = await startTopology({
+      replicas: { 'catalog-query': 3 },
+      products: 60,
+      testHooks: true,
+      runDir: mkdtempSync(join(tmpdir(), 'faultline-target-topology-')),
+    })
+  }, 600_000)
+
+  afterAll(async () => {
+    await topology?.stop()
+  }, 120_000)
+
   it('runs catalog-read-storm --smoke end to end: exit 0, staleness valid on real reads and writes', async () => {
     const summary = await finish(
       runScenario({
@@ -173,3 +173,79 @@ describe('the topology target', () => {
     }
   })
 })
+
+/**
+ * A link fault needs the link routed through a proxy from the start. The proxy runs in this
+ * process, next to the load generator; the suite above runs without one so its numbers are the
+ * topology's own. A small topology of its own (the catalog only) keeps this cheap.
+ */
+describe('the topology target on a topology with a proxied link', () => {
+  beforeAll(async () => {
+    topology = await startTopology({
+      services: ['catalog-query'],
+      replicas: { 'catalog-query': 1 },
+      products: 5,
+      links: ['catalog-query->postgres-replica'],
+      runDir: mkdtempSync(join(tmpdir(), 'faultline-target-link-')),
+    })
+  }, 600_000)
+
+  afterAll(async () => {
+    await topology?.stop()
+  }, 120_000)
+
+  it('puts a toxic on a link routed through its fault proxy, and takes it off again', async () => {
+    const dir = outDir()
+    const provider = topologyProvider({ handle: topology })
+    expect(provider.describe().links).toEqual(['catalog-query->postgres-replica'])
+    const target = await provider.open({
+      // No topology requirements: one catalog-query, as started.
+      scenario: resolveScenario(findScenario('order-saga-happy')!, { smoke: true }),
+      seed: 5,
+      runDir: dir,
+      logDir: dir,
+      signal: new AbortController().signal,
+    })
+    const admin = topology.endpoints()['catalog-admin'] as string
+    const reader = topology.service('catalog-query').urls()[0] as string
+    const created = await fetch(`${admin}/products`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'linked', category: 'tools', priceCents: 100, stock: 1 }),
+    })
+    const { id } = (await created.json()) as { id: string }
+    try {
+      const revert = await target.applyFault(
+        {
+          id: 9,
+          kind: 'latency',
+          target: 'link:catalog-query->postgres-replica',
+          startMs: 0,
+          endMs: 0,
+          params: { latencyMs: 400, jitterMs: 0 },
+          source: { index: 0, occurrence: 0 },
+        },
+        new AbortController().signal,
+      )
+      expect(topology.link('catalog-query->postgres-replica').toxics()).toHaveLength(1)
+      // A miss goes to the replica through the proxy: the toxic's delay is in the read.
+      const started = performance.now()
+      await waitFor(async () => (await fetch(`${reader}/products/${id}`)).status === 200)
+      expect(performance.now() - started).toBeGreaterThanOrEqual(400)
+      await revert()
+      await revert()
+      expect(topology.link('catalog-query->postgres-replica').toxics()).toHaveLength(0)
+    } finally {
+      await target.close()
+    }
+  })
+})
+
+/** Polls `check` until it holds (every 50 ms, at most 30 s). */
+async function waitFor(check: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + 30_000
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('condition not met within 30 s')
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+}

@@ -4,7 +4,10 @@ import type { DatabaseUrls, TopologyDatabaseName } from '../services/shared/cont
 import type { ServiceGroup } from '../supervisor/service-group.js'
 import type { ServiceInstance } from '../supervisor/service-instance.js'
 import type { Supervisor } from '../supervisor/supervisor.js'
+import type { FaultProxy } from '@faultline/infra'
+import { TopologyError } from '../errors.js'
 import type { TopologyInfra } from './infra.js'
+import type { LinkProxy } from './links.js'
 import type { SeededCatalog } from './seed.js'
 
 /** One service of a running topology: its instances and the faults the CLI applies to them. */
@@ -48,6 +51,10 @@ export interface TopologyHandle {
   scale(name: string, count: number): Promise<void>
   /** `GET /ops/state` of every instance, keyed by instance id. */
   opsState(): Promise<Record<string, unknown>>
+  /** The links routed through a fault proxy (`startTopology({ links })`), `from->to`. */
+  links(): string[]
+  /** The fault proxy of one link, for toxics. */
+  link(name: string): FaultProxy
   /** Stops every service (reverse dependency order), the balancer, and infra it started. */
   stop(): Promise<void>
 }
@@ -98,6 +105,8 @@ export interface HandleParts {
   readonly databases: Readonly<Record<TopologyDatabaseName, DatabaseUrls>>
   readonly seeded: SeededCatalog
   readonly timings: Readonly<Record<string, number>>
+  /** Fault proxies on links; closed with the topology. @default none */
+  readonly links?: readonly LinkProxy[]
 }
 
 /** The handle over a started supervisor, balancer and infra. */
@@ -139,10 +148,22 @@ export function createHandle(parts: HandleParts): TopologyHandle {
       )
       return Object.fromEntries(states)
     },
+    links: () => (parts.links ?? []).map((link) => link.name),
+    link: (name) => {
+      const found = parts.links?.find((link) => link.name === name)
+      if (found === undefined)
+        throw new TopologyError(
+          'E_TOPOLOGY_INVALID_OPTION',
+          `no link ${name} through a fault proxy; start the topology with links: ['${name}']`,
+          { context: { option: 'links' } },
+        )
+      return found.proxy
+    },
     stop: () =>
       (stopped ??= (async () => {
         await supervisor.stop()
         await balancer.stop()
+        await Promise.all((parts.links ?? []).map((link) => link.proxy.close()))
         if (parts.ownsInfra)
           await Promise.all([infra.postgres.stop(), infra.redis.stop(), infra.kafka.stop()])
       })()),

@@ -25,6 +25,12 @@ export interface StartTopologyOptions {
   readonly runDir?: string
   /** Prefix of topics, groups and cache keys. @default '' */
   readonly namespace?: string
+  /**
+   * Links to route through a fault proxy, `<service>-><backend>` with backend `postgres`,
+   * `postgres-replica` or `redis` (e.g. `catalog-query->redis`): that service is given the proxy's
+   * address; `handle.link(name)` puts toxics on it. @default none
+   */
+  readonly links?: readonly string[]
   /** Register test-only fault routes in the services. @default false */
   readonly testHooks?: boolean
   /** Supervisor lifecycle events. */

@@ -12,6 +12,7 @@ import { createSupervisor } from '../supervisor/supervisor.js'
 import { createHandle, type TopologyHandle } from './handle.js'
 import { withDependencies } from './service-selection.js'
 import { createTopologyDatabases, startTopologyInfra, type TopologyInfra } from './infra.js'
+import { startLinkProxies, routeThroughLinks, type LinkProxy } from './links.js'
 import { checkStartOptions, DEFAULT_REPLICAS, type StartTopologyOptions } from './options.js'
 import { seedCatalog } from './seed.js'
 import { createTopologyTopics } from './topics.js'
@@ -70,15 +71,15 @@ async function startServices(
   ctx: TopologyServiceContext,
   options: StartTopologyOptions,
   balancer: LoadBalancer,
+  links: readonly LinkProxy[],
 ): Promise<ReturnType<typeof createSupervisor>> {
   const replicas = { ...DEFAULT_REPLICAS, ...options.replicas }
-  const definitions = withDependencies(topologyServices(ctx), options.services).map(
-    (definition) => ({
-      ...definition,
-      instances: replicas[definition.name] ?? definition.instances,
-      ...(BALANCED.has(definition.name) ? { balancer } : {}),
-    }),
-  )
+  const chosen = withDependencies(topologyServices(ctx), options.services)
+  const definitions = routeThroughLinks(chosen, links).map((definition) => ({
+    ...definition,
+    instances: replicas[definition.name] ?? definition.instances,
+    ...(BALANCED.has(definition.name) ? { balancer } : {}),
+  }))
   const supervisor = createSupervisor({
     services: definitions,
     runDir: ctx.runDir,
@@ -134,7 +135,15 @@ export async function startTopology(options: StartTopologyOptions = {}): Promise
     )
     cleanup.unshift(() => balancer.stop())
     logger.info({ provider: balancer.provider, url: balancer.url }, 'catalog-query load balancer')
-    const supervisor = await step('services', () => startServices(ctx, options, balancer))
+    const links = await startLinkProxies(
+      options.links ?? [],
+      infra,
+      topologyServices(ctx).map((definition) => definition.name),
+    )
+    cleanup.unshift(() =>
+      Promise.all(links.map((link) => link.proxy.close())).then(() => undefined),
+    )
+    const supervisor = await step('services', () => startServices(ctx, options, balancer, links))
     cleanup.unshift(() => supervisor.stop())
     const adminUrl = supervisor
       .services()
@@ -156,6 +165,7 @@ export async function startTopology(options: StartTopologyOptions = {}): Promise
       databases: ctx.databases,
       seeded,
       timings,
+      links,
     })
   } catch (error) {
     for (const undo of cleanup) await undo().catch(() => undefined)

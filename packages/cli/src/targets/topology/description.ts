@@ -1,6 +1,7 @@
-import { INFRA_PROCESSES, RELAY_PROCESSES } from '@faultline/scenarios'
+import { INFRA_PROCESSES, LINK_FAULT_KINDS, RELAY_PROCESSES } from '@faultline/scenarios'
 import type { TargetDescription } from '../../core/target.js'
 import { TOPOLOGY_OPERATIONS } from './invocations.js'
+import { SUPPORTED_LINKS } from './link-faults.js'
 
 /** The topology's services (the `auth` service of the design is not in it yet). */
 export const TOPOLOGY_SERVICES = [
@@ -30,17 +31,27 @@ function processNames(): string[] {
   ]
 }
 
-/** What the topology target can do, before anything starts. */
-export function describeTopology(attached: boolean): TargetDescription {
+/** The saga states the live metrics count (`saga_instances_<state>`). */
+export const SAGA_STATES = ['running', 'completed', 'compensated', 'failed'] as const
+
+/**
+ * What the topology target can do, before anything starts. `links`: those a given topology
+ * routes through a fault proxy; by default every link the target can route when it starts one.
+ */
+export function describeTopology(
+  attached: boolean,
+  links: readonly string[] = attached ? [] : SUPPORTED_LINKS,
+): TargetDescription {
   return {
     name: 'topology',
     measuresReality: true,
     operations: TOPOLOGY_OPERATIONS,
     httpOperations: ['read-product'],
     processes: processNames(),
-    // No link is routed through a fault proxy yet; see the README of this folder.
-    links: [],
-    faultKinds: attached ? ['pause'] : ['kill', 'pause', 'restart', 'scale'],
+    links,
+    faultKinds: attached
+      ? ['pause']
+      : ['kill', 'pause', 'restart', 'scale', ...(links.length > 0 ? LINK_FAULT_KINDS : [])],
     metrics: [
       {
         name: 'cache_hit_ratio',
@@ -49,11 +60,22 @@ export function describeTopology(attached: boolean): TargetDescription {
         description: 'catalog-query cache hits / (hits + misses), summed over instances',
       },
       {
-        name: 'consumer_lag',
+        name: 'consumer_lag_messages',
         type: 'gauge',
         unit: 'count',
         description: 'messages on the topology topics not yet committed by their consumer groups',
       },
+      {
+        name: 'relay_lag_seconds',
+        type: 'gauge',
+        description: 'the slowest relay heartbeat from Postgres to the relay, seconds',
+      },
+      ...SAGA_STATES.map((state) => ({
+        name: `saga_instances_${state}`,
+        type: 'gauge' as const,
+        unit: 'count' as const,
+        description: `OrderSaga instances ${state} in the orders database`,
+      })),
       {
         name: 'outbox_unpublished',
         type: 'gauge',

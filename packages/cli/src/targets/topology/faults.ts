@@ -4,6 +4,7 @@ import { CliError, describeError } from '../../core/errors.js'
 import type { ScheduledFault } from '../../core/schedule.js'
 import type { Revert } from '../../core/target.js'
 import type { TopologyAccess } from './access.js'
+import { applyLinkFault } from './link-faults.js'
 
 const NOTHING: Revert = () => Promise.resolve()
 
@@ -87,7 +88,7 @@ export async function applyTopologyFault(
   if (handle === undefined) return once(pidFault(access.pids ?? {}, fault), report)
   if (fault.kind === 'scale') return once(await scaleFault(handle, fault), report)
   if (fault.target.startsWith('link:'))
-    throw new CliError('E_CLI_UNSUPPORTED', `No fault proxy on ${fault.target} in this topology.`)
+    return once(await applyLinkFault(handle.link(fault.target.slice(5)), fault), report)
   const infra = infraProcess(handle, fault.target)
   const revert =
     infra === undefined

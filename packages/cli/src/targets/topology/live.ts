@@ -52,14 +52,37 @@ export async function cacheHitRatio(access: TopologyAccess, http: HttpClient): P
   return hits + misses === 0 ? 0 : hits / (hits + misses)
 }
 
-/** Events relays received from their outbox slot and have not published yet. */
-export async function relayBacklog(access: TopologyAccess, http: HttpClient): Promise<number> {
+/** What the relays report: events queued (received, not yet published) and heartbeat lag. */
+export async function relayStats(
+  access: TopologyAccess,
+  http: HttpClient,
+): Promise<{ queued: number; lagSeconds: number | undefined }> {
   let queued = 0
+  let lagMs: number | undefined
   for (const state of await states(access, http, 'relay-')) {
     const stats = field(state, 'stats') ?? field(state, 'relay')
     queued += Number(field(stats, 'queuedEvents') ?? 0)
+    const heartbeat = field(stats, 'heartbeatLagMs')
+    if (typeof heartbeat === 'number') lagMs = Math.max(lagMs ?? 0, heartbeat)
   }
-  return queued
+  return { queued, lagSeconds: lagMs === undefined ? undefined : lagMs / 1000 }
+}
+
+/** OrderSaga instances per state (`saga_instances_running`, ...); empty when unreadable. */
+export async function sagaCounts(access: TopologyAccess): Promise<Record<string, number>> {
+  const rows = await query<{ state: string; n: string }>(
+    access.databases.orders.url,
+    'SELECT state, count(*)::text AS n FROM saga.instance GROUP BY state',
+  ).catch(() => undefined)
+  if (rows === undefined) return {}
+  const count = (...names: string[]): number =>
+    rows.filter((row) => names.includes(row.state)).reduce((sum, row) => sum + Number(row.n), 0)
+  return {
+    saga_instances_running: count('RUNNING', 'COMPENSATING', 'STASHED'),
+    saga_instances_completed: count('COMPLETED'),
+    saga_instances_compensated: count('COMPENSATED'),
+    saga_instances_failed: count('FAILED'),
+  }
 }
 
 /** Outbox rows (catalog and order side) minus messages on their topics; 0 when all are out. */
@@ -100,7 +123,7 @@ export async function topologyQuiescence(
 ): Promise<QuiescenceReport> {
   const [outboxUnpublished, relayQueued, consumerLag, sagasRunning] = await Promise.all([
     unpublished(access, kafka),
-    relayBacklog(access, http),
+    relayStats(access, http).then((stats) => stats.queued),
     kafka.consumerLag().catch(() => -1),
     runningSagas(access),
   ])

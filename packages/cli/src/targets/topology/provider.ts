@@ -3,6 +3,7 @@ import { createHttpClient } from '../../core/load/http-client.js'
 import type { Target, TargetContext, TargetProvider } from '../../core/target.js'
 import { accessOfHandle, accessOfStateFile, type TopologyAccess } from './access.js'
 import { describeTopology } from './description.js'
+import { linksOf } from './link-faults.js'
 import { applyRequirements, startForRun, startOptions } from './open.js'
 import { query } from './sql.js'
 import { readStateFile } from './state-file.js'
@@ -81,13 +82,18 @@ async function openHandle(
 export function topologyProvider(options: TopologyProviderOptions = {}): TargetProvider {
   const attached = options.stateFile !== undefined
   return {
-    describe: () => describeTopology(attached),
+    describe: () =>
+      options.handle === undefined
+        ? describeTopology(attached)
+        : describeTopology(false, options.handle.links()),
     async open(context) {
       if (options.stateFile !== undefined) return openAttached(options.stateFile)
       const namespace = options.start?.namespace ?? ''
       if (options.handle !== undefined) return openHandle(options.handle, false, context, namespace)
+      // Proxies only on the links the scenario puts faults on: each adds a hop to every request.
+      const links = linksOf(context.scenario.faults)
       const handle = await startForRun(
-        startOptions(context.scenario.topology, context, options.start),
+        startOptions(context.scenario.topology, context, { links, ...options.start }),
         context.signal,
       )
       return openHandle(handle, true, context, namespace)

@@ -10,7 +10,7 @@ import { inspectTopology } from './inspect.js'
 import { prepareInvocation } from './invocations.js'
 import { TopologyKafka } from './kafka.js'
 import { KeySpace } from './keys.js'
-import { cacheHitRatio, relayBacklog, topologyQuiescence } from './live.js'
+import { cacheHitRatio, relayStats, sagaCounts, topologyQuiescence } from './live.js'
 import { DEFAULT_STOCK } from './open.js'
 import { performOperation } from './perform.js'
 
@@ -37,7 +37,10 @@ export function createTopologyTarget(parts: TopologyTargetParts): Target {
   const initialStock =
     access.handle === undefined ? undefined : (parts.requirements.stock ?? DEFAULT_STOCK)
   return {
-    describe: () => describeTopology(access.handle === undefined),
+    describe: () =>
+      access.handle === undefined
+        ? describeTopology(true)
+        : describeTopology(false, access.handle.links()),
     prepare: (op: string, random: SeededRandom) => prepareInvocation(op, keys, random),
     perform: (op, invocation, { signal }) => performOperation(op, deps, invocation, signal),
     httpRequest: (_op: string, invocation: Invocation): HttpRequestSpec => ({
@@ -49,15 +52,18 @@ export function createTopologyTarget(parts: TopologyTargetParts): Target {
     quiescence: () => topologyQuiescence(access, http, kafka),
     inspect: () => inspectTopology(access, kafka, initialStock),
     async liveMetrics() {
-      const [ratio, backlog, lag] = await Promise.all([
+      const [ratio, relays, lag, sagas] = await Promise.all([
         cacheHitRatio(access, http),
-        relayBacklog(access, http),
+        relayStats(access, http),
         kafka.consumerLag().catch(() => undefined),
+        sagaCounts(access),
       ])
       return {
         cache_hit_ratio: ratio,
-        outbox_unpublished: backlog,
-        ...(lag === undefined ? {} : { consumer_lag: lag }),
+        outbox_unpublished: relays.queued,
+        ...(relays.lagSeconds === undefined ? {} : { relay_lag_seconds: relays.lagSeconds }),
+        ...(lag === undefined ? {} : { consumer_lag_messages: lag }),
+        ...sagas,
       }
     },
     endpoints: () => access.endpoints,
