@@ -5,8 +5,16 @@ import { CliError, describeError } from './errors.js'
 import { installModuleMap } from './module-map.js'
 import type { TargetProvider } from './target.js'
 
-/** Named targets the CLI knows; the topology and embedded adapters register here when they land. */
-export const TARGETS: ReadonlyMap<string, () => Promise<TargetProvider>> = new Map()
+/**
+ * Named targets the CLI knows. `embedded` is the in-memory system; the topology adapter registers
+ * here as `topology` when it lands (`chooseTarget` in `targets/choose-target.ts` looks for it).
+ */
+export const TARGETS: ReadonlyMap<string, () => Promise<TargetProvider>> = new Map([
+  [
+    'embedded',
+    async () => (await import('../targets/embedded/index.js')).createEmbeddedTarget(),
+  ],
+])
 
 /** The target names `--target` accepts besides a module path. */
 export function targetNames(): string[] {

@@ -39,6 +39,8 @@ const CATEGORIES = ['books', 'games', 'tools', 'garden', 'music'] as const
  */
 export class EmbeddedCatalog {
   readonly #rows = new Map<string, ProductRow>()
+  /** Events appended per product: the outbox sequence starts at 1 with the first change. */
+  readonly #sequences = new Map<string, number>()
   readonly #outbox: { row: OutboxEventRow; envelope: EventEnvelope<ProductPayload> }[] = []
   readonly #broker: MemoryBroker
   /** The relay may publish (neither it nor the broker is down). */
@@ -93,13 +95,15 @@ export class EmbeddedCatalog {
     this.#rows.set(id, row)
     this.#commits++
     const { id: _id, ...payload } = row
+    const sequence = (this.#sequences.get(id) ?? 0) + 1
+    this.#sequences.set(id, sequence)
     const envelope: EventEnvelope<ProductPayload> = {
       id: uuidv7(),
       aggregateType: 'product',
       aggregateId: id,
       type: PRODUCT_CHANGED,
       version: 1,
-      sequence: row.version,
+      sequence,
       payload,
       headers: { 'fl-commit-lsn': commitLsn(this.#commits) },
       occurredAt: new Date().toISOString(),
@@ -108,7 +112,7 @@ export class EmbeddedCatalog {
       row: {
         id: envelope.id,
         aggregate: `product:${id}`,
-        sequence: row.version,
+        sequence,
         type: PRODUCT_CHANGED,
       },
       envelope,

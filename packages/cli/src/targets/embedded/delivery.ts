@@ -91,6 +91,11 @@ export class EmbeddedConsumer {
       )
   }
 
+  /** Events held back behind a sequence gap (a gap that never closes keeps the system busy). */
+  async heldBack(): Promise<number> {
+    return (await this.store.listParked(this.name)).length
+  }
+
   /** What it applied, for the delivery checker. */
   applied(): ConsumerApplied {
     const applied: AppliedEvent[] = [...this.#applied].map(([eventId, { count, order }]) => ({

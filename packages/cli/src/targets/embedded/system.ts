@@ -67,14 +67,19 @@ export class EmbeddedSystem {
     ])
   }
 
-  /** Quiet once the outbox is published, every consumer caught up and every saga ended. */
-  quiescence(): QuiescenceReport {
+  /**
+   * Quiet once the outbox is published, every consumer caught up with nothing held back behind a
+   * sequence gap, and every saga ended.
+   */
+  async quiescence(): Promise<QuiescenceReport> {
     const outboxPending = this.catalog.pending()
     const consumerLag = this.consumerLag()
     const runningSagas = this.orders.running()
+    const held = await Promise.all(this.consumers().map((consumer) => consumer.heldBack()))
+    const heldBack = held.reduce((sum, count) => sum + count, 0)
     return {
-      quiet: outboxPending === 0 && consumerLag === 0 && runningSagas === 0,
-      detail: { outboxPending, consumerLag, runningSagas },
+      quiet: outboxPending === 0 && consumerLag === 0 && heldBack === 0 && runningSagas === 0,
+      detail: { outboxPending, consumerLag, heldBack, runningSagas },
     }
   }
 

@@ -63,7 +63,7 @@ async function openEmbeddedTarget(
     prepare: (op, random) => prepareOperation(op, random, products),
     perform: (op, invocation) => performOperation(system, op, invocation),
     applyFault: (fault) => applyEmbeddedFault(system, fault),
-    quiescence: () => Promise.resolve(system.quiescence()),
+    quiescence: () => system.quiescence(),
     inspect: () => Promise.resolve(system.snapshot()),
     liveMetrics: () =>
       Promise.resolve({
