@@ -12,6 +12,7 @@ export const EMBEDDED_PROCESSES = [
   'orders#0',
   'inventory#0',
   'payments#0',
+  'search#0',
   ...Array.from({ length: MAX_INSTANCES }, (_, index) => `catalog-query#${index}`),
 ] as const
 

@@ -47,6 +47,8 @@ function outageFor(system: EmbeddedSystem, target: string): Outage {
       return () => held(system.orders.inventoryUp)
     case 'payments#0':
       return () => held(system.orders.paymentsUp)
+    case 'search#0':
+      return searchOutage
     default:
       return instanceOutage(system, target)
   }
@@ -82,6 +84,16 @@ async function relayOutage(system: EmbeddedSystem): Promise<Revert> {
     system.catalog.relayUp.release()
     system.catalog.relay()
     return Promise.resolve()
+  }
+}
+
+/** The search service down: no queries, and its consumer stops (it catches up after). */
+async function searchOutage(system: EmbeddedSystem): Promise<Revert> {
+  system.search.up.hold()
+  await system.search.consumer.stop()
+  return async () => {
+    system.search.up.release()
+    await system.resumeConsumers()
   }
 }
 

@@ -51,6 +51,7 @@ export async function performOperation(
     case 'list-category':
       return listCategory(system, String(input.category))
     case 'search':
+      if (!system.search.up.on) return fail(503, 'the search service is down')
       return ok({ hits: system.search.query(String(input.term)) })
     case 'place-order':
       return placeOrder(system, input)

@@ -2,6 +2,7 @@ import { digestRows, type JsonValue, type MemoryBroker, type MemoryTx } from '@f
 import type { ReadModelSnapshot } from '../../checkers/snapshot.js'
 import type { EmbeddedCatalog, ProductPayload } from './catalog.js'
 import { EmbeddedConsumer } from './delivery.js'
+import { Switch } from './switch.js'
 
 /** The read model's table in the search consumer's store. */
 const TABLE = 'product_search'
@@ -15,6 +16,8 @@ type SearchRow = { id: string; name: string; category: string; price: number; ve
  */
 export class SearchModel {
   readonly consumer: EmbeddedConsumer
+  /** The search service is up (a `search` fault holds it down: no queries, no consuming). */
+  readonly up = new Switch()
   readonly #catalog: EmbeddedCatalog
 
   constructor(broker: MemoryBroker, catalog: EmbeddedCatalog) {
@@ -22,6 +25,20 @@ export class SearchModel {
     this.consumer = new EmbeddedConsumer(broker, 'search.products', (tx, event) => {
       const payload = event.payload as unknown as ProductPayload
       project(tx, event.aggregateId, payload)
+      return Promise.resolve()
+    })
+  }
+
+  /**
+   * Fills the read model from the catalog as it stands, as the topology's backfill does before
+   * the consumer takes over: the seeded products have no change events.
+   */
+  async backfill(): Promise<void> {
+    await this.consumer.store.transaction((tx) => {
+      for (const row of this.#catalog.rows()) {
+        const { id, ...payload } = row
+        project(tx, id, payload)
+      }
       return Promise.resolve()
     })
   }

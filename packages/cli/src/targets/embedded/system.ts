@@ -63,8 +63,14 @@ export class EmbeddedSystem {
     const instances = this.tier.instances.filter((instance) => instance.up.on)
     await Promise.all([
       ...instances.map((instance) => instance.consumer.start()),
-      this.search.consumer.start(),
+      ...(this.search.up.on ? [this.search.consumer.start()] : []),
     ])
+  }
+
+  /** Backfills the search model and starts every consumer. */
+  async start(): Promise<void> {
+    await this.search.backfill()
+    await this.resumeConsumers()
   }
 
   /**
@@ -130,6 +136,7 @@ export class EmbeddedSystem {
       { name: 'orders#0', alive: this.orders.orchestratorUp.on },
       { name: 'inventory#0', alive: this.orders.inventoryUp.on },
       { name: 'payments#0', alive: this.orders.paymentsUp.on },
+      { name: 'search#0', alive: this.search.up.on },
       ...this.tier.instances.map((instance) => ({ name: instance.name, alive: instance.up.on })),
     ]
   }

@@ -57,7 +57,7 @@ async function openEmbeddedTarget(
     random: () => draws.next(),
     skipInvalidation: options.skipInvalidation ?? false,
   })
-  await system.resumeConsumers()
+  await system.start()
   return {
     describe: () => EMBEDDED_DESCRIPTION,
     prepare: (op, random) => prepareOperation(op, random, products),
