@@ -10,10 +10,7 @@ import type { TargetProvider } from './target.js'
  * here as `topology` when it lands (`chooseTarget` in `targets/choose-target.ts` looks for it).
  */
 export const TARGETS: ReadonlyMap<string, () => Promise<TargetProvider>> = new Map([
-  [
-    'embedded',
-    async () => (await import('../targets/embedded/index.js')).createEmbeddedTarget(),
-  ],
+  ['embedded', async () => (await import('../targets/embedded/index.js')).createEmbeddedTarget()],
 ])
 
 /** The target names `--target` accepts besides a module path. */

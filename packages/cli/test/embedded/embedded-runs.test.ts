@@ -66,7 +66,9 @@ describe('library smoke scenarios on the embedded target', () => {
     const summary = await run(library('order-saga-happy'), {}, 1000)
     expect(summary.target).toEqual({ name: 'embedded', measuresReality: false })
     expect(summary.notes.join('\n')).toMatch(/nothing real was measured/)
-    expect(renderSummary(summary).split('\n')[0]).toMatch(/target: embedded \(in memory: nothing real was measured\)/)
+    expect(renderSummary(summary).split('\n')[0]).toMatch(
+      /target: embedded \(in memory: nothing real was measured\)/,
+    )
   })
 
   test('flash sale: exactly the stock is sold, never more', async () => {

@@ -52,7 +52,10 @@ export class SharedRedis {
 }
 
 /** Makes a cache for one catalog-query node on the shared Redis. */
-export function createNodeCache(redis: SharedRedis, nodeId: string): {
+export function createNodeCache(
+  redis: SharedRedis,
+  nodeId: string,
+): {
   cache: ReadThroughCache
   bus: MemoryBus
 } {

@@ -1,4 +1,4 @@
-import { digestRows, type JsonValue, type MemoryBroker, type MemoryTx } from '@faultline/sync-kit'
+import { digestRows, type MemoryBroker, type MemoryTx } from '@faultline/sync-kit'
 import type { ReadModelSnapshot } from '../../checkers/snapshot.js'
 import type { EmbeddedCatalog, ProductPayload } from './catalog.js'
 import { EmbeddedConsumer } from './delivery.js'
@@ -88,6 +88,6 @@ function toSearchRow(id: string, row: ProductPayload): SearchRow {
 }
 
 function checksum(rows: SearchRow[]): { checksum: string; rows: number } {
-  const digest = digestRows(rows as unknown as JsonValue[])
+  const digest = digestRows(rows)
   return { checksum: digest.digest, rows: digest.count }
 }
