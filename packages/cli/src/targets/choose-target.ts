@@ -34,7 +34,7 @@ export async function chooseTarget(infra: string): Promise<ChosenTarget> {
     return {
       provider: await embedded(),
       infra: 'embedded',
-      note: 'No topology target is available here, so --infra auto runs the embedded (in-memory) system: nothing real is measured. Install the topology (npm run setup) for real numbers.',
+      note: 'No topology target is available here, so --infra auto runs the embedded (in-memory) system: nothing real is measured. For real numbers, faultline doctor shows what the topology needs.',
     }
   }
   if (topology === undefined) {
