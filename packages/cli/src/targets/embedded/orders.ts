@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events'
 import type {
   BusinessSnapshot,
   ChargeRow,
@@ -74,6 +75,8 @@ export class EmbeddedOrders {
 
   constructor(options: OrdersOptions) {
     this.#options = options
+    // Every saga waiting out an outage listens for the close; hundreds may wait at once.
+    setMaxListeners(0, this.#closing.signal)
     for (const id of options.productIds)
       this.#stock.set(id, { initial: options.stock, available: options.stock, reserved: 0 })
   }
