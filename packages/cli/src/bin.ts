@@ -21,6 +21,7 @@ const EXIT_ERROR = 1
 const RUN_HELP = `
 Examples:
   $ faultline run catalog-read-storm --smoke
+  $ faultline run order-saga-happy --smoke --infra embedded
   $ faultline run ./my-scenario.ts --duration 2m --rate 300 --seed 42
   $ faultline run catalog-read-storm --json > events.ndjson --junit junit.xml
   $ faultline run --replay .faultline/runs/2026-12-07T16-00-00-000Z-catalog-read-storm
@@ -71,9 +72,12 @@ function buildProgram(controller: AbortController, stop: Interruption): Command 
     .option('--keep-up', 'leave the topology running after the run')
     .option('--replay <dir>', 'rerun a previous run with its seed, overrides and fault schedule')
     .option(
+      '--infra <mode>',
+      'auto|local|docker|external|embedded; embedded runs the kits in memory (nothing real measured) (default auto)',
+    )
+    .option(
       '--target <name|module>',
-      'the system under test: a registered target, or a module exporting a TargetProvider',
-      'topology',
+      'the system under test instead of --infra: a registered target (embedded), or a module exporting a TargetProvider',
     )
     .option('--no-dashboard', 'plain progress lines even on a terminal (never escape codes)')
     .option('--report', 'write report.html into the run dir (the default)')

@@ -17,6 +17,10 @@ export type {
   TargetProvider,
 } from './core/target.js'
 export type { ScheduledFault } from './core/schedule.js'
+export { createEmbeddedTarget, EMBEDDED_DESCRIPTION } from './targets/embedded/index.js'
+export type { EmbeddedTargetOptions } from './targets/embedded/index.js'
+export { chooseTarget, INFRA_MODES, parseInfra } from './targets/choose-target.js'
+export type { ChosenTarget, InfraMode } from './targets/choose-target.js'
 export type { SeededRandom } from './core/random.js'
 export { createCheckerRegistry, builtInCheckers } from './core/checkers.js'
 export type { CheckerEntry, CheckerFn, CheckerMetric, CheckerRegistry } from './core/checkers.js'

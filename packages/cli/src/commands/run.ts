@@ -9,6 +9,7 @@ import { prepareRun, startRun } from '../core/run.js'
 import { loadScenario } from '../core/scenario-loader.js'
 import type { RunSummary } from '../core/summary-types.js'
 import { resolveTarget } from '../core/targets.js'
+import { chooseTarget } from '../targets/choose-target.js'
 import type { TargetProvider } from '../core/target.js'
 import { writeReport } from '../report/write-report.js'
 import { renderComparison } from '../ui/compare-text.js'
@@ -35,6 +36,8 @@ export interface RunFlags {
   readonly keepUp?: boolean
   readonly replay?: string
   readonly target?: string
+  /** `--infra auto|local|docker|external|embedded`; ignored when `--target` names the target. */
+  readonly infra?: string
   /** `--no-dashboard` sets false. */
   readonly dashboard?: boolean
   /** `--no-report` sets false; on by default. */
@@ -73,7 +76,7 @@ export async function runCommand(
   const baseline = flags.baseline === undefined ? undefined : readSide(flags.baseline)
   const replay = flags.replay === undefined ? undefined : readReplay(flags.replay)
   const loaded = await loadScenario(argument ?? replayArgument(replay))
-  const target = io.target ?? (await resolveTarget(flags.target ?? 'topology'))
+  const target = io.target ?? (await pickTarget(flags, io))
   // One seed for every repetition: the runs differ only by the system's own noise.
   const seed = parseSeed(flags.seed) ?? replay?.seed ?? randomSeed()
   const outBase = flags.out ?? defaultRunDir(process.cwd(), loaded.scenario.name)
@@ -92,6 +95,22 @@ export async function runCommand(
   let exit = worst(summaries.map((s) => s.exitCode))
   if (baseline !== undefined) exit = worst([exit, gate(baseline, summaries, tolerance, flags, io)])
   return exit
+}
+
+/** `--target` names the target outright; otherwise `--infra` chooses (default auto). */
+async function pickTarget(flags: RunFlags, io: RunIo): Promise<TargetProvider> {
+  if (flags.target !== undefined) {
+    if (flags.infra !== undefined)
+      throw new CliError(
+        'E_CLI_INVALID_OPTION',
+        '--target and --infra both choose the system under test; pass only one of them.',
+        { context: { option: 'infra', value: flags.infra } },
+      )
+    return resolveTarget(flags.target)
+  }
+  const chosen = await chooseTarget(flags.infra ?? 'auto')
+  if (chosen.note !== undefined && flags.json !== true) io.stdout.write(`  note: ${chosen.note}\n`)
+  return chosen.provider
 }
 
 interface OneRun {

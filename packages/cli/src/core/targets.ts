@@ -7,10 +7,12 @@ import type { TargetProvider } from './target.js'
 
 /**
  * Named targets the CLI knows. `topology` (the default of `faultline run`) starts the reference
- * topology for the run; it is loaded on first use so other commands never load it.
+ * topology for the run; `embedded` is the in-memory system (nothing real measured). Each is
+ * loaded on first use so other commands never load it.
  */
 export const TARGETS: ReadonlyMap<string, () => Promise<TargetProvider>> = new Map([
   ['topology', async () => (await import('../targets/topology/provider.js')).topologyProvider()],
+  ['embedded', async () => (await import('../targets/embedded/index.js')).createEmbeddedTarget()],
 ])
 
 /** The target names `--target` accepts besides a module path. */

@@ -13,7 +13,7 @@ const FAIL = '✗'
 export function renderSummary(summary: RunSummary): string {
   const lines: string[] = []
   lines.push(
-    `  scenario: ${summary.scenario.name}${summary.smoke ? ' (smoke)' : ''}  seed: ${summary.seed}  target: ${summary.target.name}`,
+    `  scenario: ${summary.scenario.name}${summary.smoke ? ' (smoke)' : ''}  seed: ${summary.seed}  target: ${summary.target.name}${summary.target.measuresReality ? '' : ' (in memory: nothing real was measured)'}`,
   )
   lines.push(`  status:   ${statusLine(summary)}`, '')
   if (summary.thresholds.length > 0) {

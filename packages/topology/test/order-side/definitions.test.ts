@@ -16,6 +16,7 @@ const database = (name: string) => ({
 })
 
 const ctx: TopologyServiceContext = {
+  testHooks: false,
   infra: {
     postgresUrl: 'postgres://u@127.0.0.1:5432/',
     postgresReplicaUrl: 'postgres://u@127.0.0.1:5433/',

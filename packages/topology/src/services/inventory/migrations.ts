@@ -1,4 +1,4 @@
-import type { Migration } from '@faultline/sync-kit'
+import type { ServiceMigration as Migration } from '../shared/migrate.js'
 
 /**
  * The inventory database's own tables. `available` can never go below zero (a CHECK backs the

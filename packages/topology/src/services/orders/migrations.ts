@@ -1,4 +1,4 @@
-import type { Migration } from '@faultline/sync-kit'
+import type { ServiceMigration as Migration } from '../shared/migrate.js'
 
 /**
  * The orders database's own tables. `orders` holds each order and where its saga left it;

@@ -1,4 +1,4 @@
-import type { Migration } from '@faultline/sync-kit'
+import type { ServiceMigration as Migration } from '../shared/migrate.js'
 
 /**
  * The payments database's own tables. A charge is keyed by the saga step's idempotency key and

@@ -1,4 +1,4 @@
-import type { Migration } from '@faultline/sync-kit'
+import type { ServiceMigration as Migration } from '../shared/migrate.js'
 
 /** The shipping database's own table: one shipment per approved order. */
 export const SHIPPING_MIGRATIONS: readonly Migration[] = [

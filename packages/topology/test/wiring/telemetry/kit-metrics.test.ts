@@ -33,7 +33,6 @@ const relayStats = (published: number, lagMs?: number): RelayStats => ({
   ackedLsn: '0/1',
   broker: { endpoint: undefined, reachable: true, lastError: undefined },
   heartbeatLagMs: lagMs,
-  broker: { endpoint: '127.0.0.1:9092', reachable: true, lastError: undefined },
 })
 
 describe('kit metrics on prom-client', () => {

@@ -1,4 +1,4 @@
-import type { Migration } from '@faultline/sync-kit'
+import type { ServiceMigration as Migration } from '../migrate.js'
 import { createServiceApp, type ServiceApp } from '../../../wiring/http/create-service-app.js'
 import type { BaseServiceConfig } from '../../../wiring/http/service-config.js'
 import type { OrderSideConfig } from './config.js'
@@ -41,7 +41,7 @@ export async function startOrderSideService(
   })
   const logger = kitLogger(svc.app.log, 'kits')
   const messaging = createMessaging(config, logger)
-  await migrateService(messaging.pool, options.migrations)
+  await migrateService(messaging.pool, config.service, options.migrations)
   await messaging.ensureChannels(options.channels)
   const live = new Set<string>()
   svc.addReadinessCheck('database', async () => {
