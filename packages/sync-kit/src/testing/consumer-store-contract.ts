@@ -8,7 +8,7 @@ import {
   type ProjectionStore,
 } from '../consumer/ports.js'
 import type { EventEnvelope } from '../envelope.js'
-import { itemEvent } from './support.js'
+import { itemEvent, waitUntil } from './support.js'
 
 const origin = { topic: 't', partition: 0, offset: '0' }
 const agg = { aggregateType: 'item', aggregateId: 'a' }
@@ -249,11 +249,13 @@ export function consumerStoreContract<Tx>(name: string, store: () => ProjectionS
         await held
         order.push('released')
       })
-      await new Promise((r) => setTimeout(r, 50))
+      await waitUntil(() => order.includes('exclusive'))
       const shared = s.transaction(() => Promise.resolve(order.push('shared')), {
         sharedLock: lock,
       })
-      await new Promise((r) => setTimeout(r, 100))
+      // Sized by work, not time: transactions without the lock commit meanwhile, so the store
+      // makes progress while the one that takes it shared still waits.
+      for (let done = 0; done < 5; done++) await s.transaction(() => Promise.resolve())
       expect(order).toEqual(['exclusive'])
       release()
       await Promise.all([exclusive, shared])
