@@ -11,12 +11,12 @@ describe('backoffDelayMs', () => {
       fc.property(
         fc.integer({ min: 1, max: 40 }),
         fc.double({ min: 0, max: 0.999, noNaN: true }),
-        (attempt, r) => {
+        (attempt, index) => {
           const policy = { ...DEFAULT_RETRY, initialDelayMs: 100, maxDelayMs: 5_000, jitter: 0.5 }
           const base = Math.min(5_000, 100 * 2 ** (attempt - 1))
-          const d = backoffDelayMs(policy, attempt, () => r)
-          expect(d).toBeGreaterThanOrEqual(Math.floor(base * 0.5))
-          expect(d).toBeLessThanOrEqual(base)
+          const count = backoffDelayMs(policy, attempt, () => index)
+          expect(count).toBeGreaterThanOrEqual(Math.floor(base * 0.5))
+          expect(count).toBeLessThanOrEqual(base)
         },
       ),
     )
@@ -26,9 +26,9 @@ describe('backoffDelayMs', () => {
 
 describe('message codec', () => {
   test('names every problem of a malformed command or reply', () => {
-    const m = (body: unknown) => ({ id: 'i', key: 'k', type: 't', body, headers: {} })
-    expect(decodeCommand(m(null))).toBe('command body is not an object')
-    expect(decodeCommand(m({ sagaId: 's' }))).toMatch(
+    const message = (body: unknown) => ({ id: 'i', key: 'k', type: 't', body, headers: {} })
+    expect(decodeCommand(message(null))).toBe('command body is not an object')
+    expect(decodeCommand(message({ sagaId: 's' }))).toMatch(
       /sagaName must be.*stepId must be.*direction must be.*attempt must be.*replyTo must be/,
     )
     const reply = {
@@ -39,10 +39,10 @@ describe('message codec', () => {
       direction: 'invoke',
       attempt: 1,
     }
-    expect(decodeReply(m({ ...reply, outcome: 'failed' }))).toBe(
+    expect(decodeReply(message({ ...reply, outcome: 'failed' }))).toBe(
       'a failed reply needs an error object',
     )
-    expect(decodeReply(m({ ...reply, outcome: 'ok' }))).toMatchObject({ sagaId: 's' })
+    expect(decodeReply(message({ ...reply, outcome: 'ok' }))).toMatchObject({ sagaId: 's' })
   })
 
   test('toErrorRecord: unknown errors are transient, rejectStep is final', () => {

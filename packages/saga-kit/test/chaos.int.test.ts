@@ -83,9 +83,9 @@ async function prepareDatabase(name: string, size: ChaosSize) {
   // The sagas made to fail on purpose reserve from their own row, so they never run out of stock.
   const held = size.sagas * 3
   await pool.query(`INSERT INTO stock VALUES ('sku', $1), ($2, $3)`, [stock, HELD_SKU, held])
-  const failOnPurpose = Array.from({ length: size.sagas }, (_, i) => i)
-    .filter((i) => chaosData(i).failRefund)
-    .map((i) => `c${i}`)
+  const failOnPurpose = Array.from({ length: size.sagas }, (_, index) => index)
+    .filter((index) => chaosData(index).failRefund)
+    .map((index) => `c${index}`)
     .sort()
   return { url, pool, failOnPurpose, totalStock: stock + held }
 }
@@ -156,12 +156,12 @@ async function chaosRun(name: string, spec: ChaosTransportSpec, size: ChaosSize)
     // they join at once, so that the group forms in one rebalance rather than one per member.
     const instances = overKafka ? PARTICIPANT_INSTANCES : 1
     for (const definition of chaosParticipants(random, counters, faults)) {
-      for (let n = 0; n < instances; n++) {
+      for (let index = 0; index < instances; index++) {
         const transport = participantsTransport.transport
         participants.push(createParticipant({ db: pool, transport, definition }))
       }
     }
-    await Promise.all(participants.map((p) => p.listen()))
+    await Promise.all(participants.map((participant) => participant.listen()))
     const orchestrator = (owner: string, toStart: number) =>
       spawnScript('./orchestrator-process.ts', [db.url, owner, String(toStart), spec])
     await untilLine(orchestrator('second', 0), 'ready')
@@ -217,7 +217,7 @@ async function chaosRun(name: string, spec: ChaosTransportSpec, size: ChaosSize)
     }
   } finally {
     await killAll()
-    for (const p of participants) await p.close()
+    for (const participant of participants) await participant.close()
     await participantsTransport.close()
     await pool.end()
   }

@@ -27,7 +27,7 @@ afterAll(async () => db?.stop())
 interface Pay {
   orderId: string
 }
-const orderKey = (p: unknown) => `order:${(p as Pay).orderId}`
+const orderKey = (payload: unknown) => `order:${(payload as Pay).orderId}`
 const charge: CommandHandler = async ({ tx, payload, sagaId }) =>
   void (await tx.client.query('INSERT INTO charge (saga_id, order_id) VALUES ($1, $2)', [
     sagaId,
@@ -46,7 +46,7 @@ const gate = defineParticipant('gate', { 'gate.pass': async () => {} })
 
 /** Locks the order, charges it itself (its own command passes), then waits at the gate. */
 const holdSaga = defineSaga<Pay>('hold', {
-  lock: { key: (d) => `order:${d.orderId}`, onConflict: 'fail' },
+  lock: { key: (decision) => `order:${decision.orderId}`, onConflict: 'fail' },
 })
   .step('own-charge', {
     invoke: command('payments', 'payments.charge', ({ data }) => data),
@@ -69,16 +69,18 @@ const paySaga = (name: string, type: string) =>
       timeoutMs: 60_000,
     })
 
-async function setup(name: string, onEntityLock?: (c: EntityLockCheck) => Promise<void>) {
+async function setup(name: string, onEntityLock?: (check: EntityLockCheck) => Promise<void>) {
   const pool = await db.fresh(name)
   await pool.query('CREATE TABLE charge (saga_id text, order_id text)')
   await pool.query('CREATE TABLE note (saga_id text)')
   const held: SagaMessage[] = []
   const passed = new Set<string>()
-  const sagaOf = (m: SagaMessage) => (m.body as { sagaId: string }).sagaId
+  const sagaOf = (message: SagaMessage) => (message.body as { sagaId: string }).sagaId
   const transport = createMemoryTransport({
-    drop: (ch, m) =>
-      ch === 'saga.participant.gate' && !passed.has(sagaOf(m)) ? (held.push(m), true) : false,
+    drop: (ch, message) =>
+      ch === 'saga.participant.gate' && !passed.has(sagaOf(message))
+        ? (held.push(message), true)
+        : false,
   })
   const participant = createParticipant(
     withFaultHook({ db: pool, transport, definition: payments }, async (point, info) => {
@@ -103,31 +105,31 @@ async function setup(name: string, onEntityLock?: (c: EntityLockCheck) => Promis
   /** Lets the hold saga with this id pass its gate. */
   const release = (sagaId: string) => {
     passed.add(sagaId)
-    for (const m of held.filter((x) => sagaOf(x) === sagaId))
-      transport.publish('saga.participant.gate', m)
+    for (const message of held.filter((heldMessage) => sagaOf(heldMessage) === sagaId))
+      transport.publish('saga.participant.gate', message)
   }
   const holding = async (sagaId: string) => {
     await orch.start('hold', { orderId: sagaId.slice(1) }, { sagaId })
-    await waitFor(() => held.some((m) => sagaOf(m) === sagaId))
+    await waitFor(() => held.some((message) => sagaOf(message) === sagaId))
   }
   const charges = (sagaId: string) =>
     count(pool, 'SELECT count(*) n FROM charge WHERE saga_id = $1', [sagaId])
   return { pool, transport, participant, orch, state, release, holding, charges }
 }
 
-const codeOf = (e: unknown) => (isSagaKitError(e) ? e.code : String(e))
+const codeOf = (error: unknown) => (isSagaKitError(error) ? error.code : String(error))
 const waitingLocks = (pool: pg.Pool) =>
   count(pool, `SELECT count(*) n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted`)
 
 /** A lock-check hook that holds the first command with this key and verdict until `resume()`. */
 function pauseAt(lockKey: string, verdict: EntityLockCheck['verdict']) {
   let resume: () => void = () => {}
-  const resumed = new Promise<void>((r) => (resume = r))
+  const resumed = new Promise<void>((resolve) => (resume = resolve))
   const pause = {
     reached: false,
     resume: () => resume(),
-    hook: async (c: EntityLockCheck) => {
-      if (c.lockKey !== lockKey || c.verdict !== verdict || pause.reached) return
+    hook: async (check: EntityLockCheck) => {
+      if (check.lockKey !== lockKey || check.verdict !== verdict || pause.reached) return
       pause.reached = true
       await resumed
     },
@@ -151,7 +153,7 @@ describe('semantic locks on commands', () => {
 
     // Plain code in its own transaction.
     const refused = await withTx(pool, (tx) => assertUnlocked(tx, 'order:1')).catch(
-      (e: unknown) => e,
+      (error: unknown) => error,
     )
     expect(codeOf(refused)).toBe('E_SAGA_ENTITY_LOCKED')
     await withTx(pool, (tx) => assertUnlocked(tx, 'order:1', { sagaId: 'h1' }))
@@ -173,14 +175,14 @@ describe('semantic locks on commands', () => {
     await holding('h2')
     await orch.start('pay-later', { orderId: '2' }, { sagaId: 'q1' })
     await waitFor(async () => (await count(pool, 'SELECT count(*) n FROM saga.stash')) === 1)
-    const sent = transport.sent.find((s) => s.message.type === 'payments.charge-later')!
+    const sent = transport.sent.find((step) => step.message.type === 'payments.charge-later')!
     await participant.handle(sent.message) // a duplicate delivery is stashed once
     await transport.idle()
     expect(await count(pool, 'SELECT count(*) n FROM saga.stash')).toBe(1)
     expect(await state('q1')).toBe('RUNNING')
     expect(await charges('q1')).toBe(0)
     const replies = () =>
-      transport.sent.filter((s) => s.message.type === 'payments.charge-later.reply').length
+      transport.sent.filter((step) => step.message.type === 'payments.charge-later.reply').length
     expect(replies()).toBe(0)
 
     release('h2')
@@ -189,13 +191,15 @@ describe('semantic locks on commands', () => {
     expect(await charges('q1')).toBe(1)
     expect(replies()).toBe(1)
     expect(await count(pool, 'SELECT count(*) n FROM saga.stash')).toBe(0)
-    expect((await orch.history('h2')).filter((h) => h.kind === 'stash.replayed')).toHaveLength(1)
+    expect(
+      (await orch.history('h2')).filter((entry) => entry.kind === 'stash.replayed'),
+    ).toHaveLength(1)
     // The replayed command delivered once more changes nothing.
-    const replayed = transport.sent.filter((s) => s.message.type === 'payments.charge-later')
+    const replayed = transport.sent.filter((step) => step.message.type === 'payments.charge-later')
     expect(replayed).toHaveLength(2) // the original send and the replay
     await participant.handle(replayed[1]!.message)
     expect(await charges('q1')).toBe(1)
-    expect((await orch.get('q1'))?.steps.find((s) => s.stepId === 'charge')?.attempt).toBe(1)
+    expect((await orch.get('q1'))?.steps.find((step) => step.stepId === 'charge')?.attempt).toBe(1)
     await orch.close()
   })
 

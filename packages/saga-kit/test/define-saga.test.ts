@@ -6,8 +6,8 @@ const expectInvalid = (fn: () => unknown, text: string): void => {
   let caught: unknown
   try {
     fn()
-  } catch (e) {
-    caught = e
+  } catch (error) {
+    caught = error
   }
   expect(isSagaKitError(caught)).toBe(true)
   expect((caught as SagaKitError).code).toBe('E_SAGA_INVALID_DEFINITION')
@@ -24,7 +24,7 @@ describe('defineSaga', () => {
       ])
       .step('p', { kind: 'pivot', invoke: noop })
       .step('r', { kind: 'retriable', invoke: noop, retry: { maxAttempts: 10 } })
-    expect(saga.groups.map((g) => g.id)).toEqual(['a', 'b1+b2', 'p', 'r'])
+    expect(saga.groups.map((group) => group.id)).toEqual(['a', 'b1+b2', 'p', 'r'])
     expect(saga.kinds).toEqual([
       'compensatable',
       'compensatable',
@@ -82,26 +82,26 @@ describe('defineSaga', () => {
   test('definitions are immutable: extending one leaves the original unchanged', () => {
     const one = defineSaga('order').step('a', { invoke: noop })
     one.step('b', { invoke: noop })
-    expect(one.steps.map((s) => s.id)).toEqual(['a'])
+    expect(one.steps.map((step) => step.id)).toEqual(['a'])
   })
 })
 
 describe('SagaKitError', () => {
   test('carries code, retryable, typed context, cause and a cross-realm brand', () => {
     const cause = new Error('boom')
-    const e = new SagaKitError('E_SAGA_STEP_TIMEOUT', 'step failed', {
+    const failure = new SagaKitError('E_SAGA_STEP_TIMEOUT', 'step failed', {
       context: { sagaId: 's', step: 'a', attempt: 2 },
       cause,
       retryable: true,
     })
-    expect(e).toMatchObject({
+    expect(failure).toMatchObject({
       code: 'E_SAGA_STEP_TIMEOUT',
       retryable: true,
       context: { sagaId: 's', step: 'a', attempt: 2 },
       cause,
       name: 'SagaKitError',
     })
-    expect(isSagaKitError(e)).toBe(true)
+    expect(isSagaKitError(failure)).toBe(true)
     expect(isSagaKitError({ [Symbol.for('faultline.saga-kit.error')]: true })).toBe(true)
     expect(isSagaKitError(new Error('x'))).toBe(false)
     expect(isSagaKitError(null)).toBe(false)

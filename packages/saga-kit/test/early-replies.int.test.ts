@@ -66,9 +66,9 @@ async function setUp(name: string, startCommitWaitMs?: number) {
 /** Starts `sagaId` in a transaction that stays open until `commit()` is called. */
 async function startHeldOpen(pool: pg.Pool, orch: Orchestrator, sagaId: string) {
   let commit!: () => void
-  const gate = new Promise<void>((r) => (commit = r))
+  const gate = new Promise<void>((resolve) => (commit = resolve))
   let started!: () => void
-  const inserted = new Promise<void>((r) => (started = r))
+  const inserted = new Promise<void>((resolve) => (started = resolve))
   const done = withTx(pool, async (tx) => {
     await orch.start('early', { orderId: '1' }, { sagaId, tx })
     started()
@@ -107,8 +107,8 @@ describe('a reply that arrives before its saga is visible', () => {
 
     expect(await deadLetters(pool)).toEqual([])
     expect((await orch.get('e1'))?.state).toBe('COMPLETED')
-    const kinds = (await orch.history('e1')).map((h) => h.kind)
-    expect(kinds.filter((k) => k === 'step.completed')).toHaveLength(2)
+    const kinds = (await orch.history('e1')).map((entry) => entry.kind)
+    expect(kinds.filter((text) => text === 'step.completed')).toHaveLength(2)
     await orch.close()
   })
 

@@ -22,15 +22,15 @@ beforeAll(async () => {
 })
 afterAll(async () => db?.stop())
 
-const order = (n: number, extra = {}) => ({
-  orderId: `o${n}`,
+const order = (index: number, extra = {}) => ({
+  orderId: `o${index}`,
   sku: 'sku-1',
   qty: 1,
   amount: 10,
   ...extra,
 })
-const terminal = (s: string | undefined) =>
-  s === 'COMPLETED' || s === 'COMPENSATED' || s === 'FAILED'
+const terminal = (step: string | undefined) =>
+  step === 'COMPLETED' || step === 'COMPENSATED' || step === 'FAILED'
 
 describe('duplicated and reordered replies', () => {
   test('every message delivered twice with random delays changes no outcome and no effect count', async () => {
@@ -45,10 +45,12 @@ describe('duplicated and reordered replies', () => {
       pollIntervalMs: 20,
     })
     await orch.listen()
-    const N = 30
+    const value = 30
     await Promise.all(
-      Array.from({ length: N }, (_, i) =>
-        orch.start('order', order(i, { declineCard: i % 3 === 0 }), { sagaId: `d${i}` }),
+      Array.from({ length: value }, (_, index) =>
+        orch.start('order', order(index, { declineCard: index % 3 === 0 }), {
+          sagaId: `d${index}`,
+        }),
       ),
     )
     await waitFor(
@@ -56,7 +58,7 @@ describe('duplicated and reordered replies', () => {
         (await count(
           pool,
           `SELECT count(*) n FROM saga.instance WHERE state IN ('COMPLETED','COMPENSATED')`,
-        )) === N,
+        )) === value,
     )
     await transport.idle()
     expect(
@@ -73,21 +75,21 @@ describe('duplicated and reordered replies', () => {
     // Duplicates really reached the orchestrator and were recognised as such.
     expect(
       await count(pool, `SELECT count(*) n FROM saga.history WHERE kind = 'reply.ignored'`),
-    ).toBeGreaterThanOrEqual(N)
+    ).toBeGreaterThanOrEqual(value)
     // Each command attempt was sent once, though every reply arrived twice.
     const sends = new Map<string, number>()
     for (const { channel, message } of transport.sent) {
       if (!channel.startsWith('saga.participant.')) continue
-      const b = message.body as {
+      const right = message.body as {
         sagaId: string
         stepId: string
         direction: string
         attempt: number
       }
-      const k = `${b.sagaId}/${b.stepId}/${b.direction}/${b.attempt}`
-      sends.set(k, (sends.get(k) ?? 0) + 1)
+      const text = `${right.sagaId}/${right.stepId}/${right.direction}/${right.attempt}`
+      sends.set(text, (sends.get(text) ?? 0) + 1)
     }
-    expect([...sends.values()].every((n) => n === 1)).toBe(true)
+    expect([...sends.values()].every((index) => index === 1)).toBe(true)
     await orch.close()
   })
 
@@ -97,9 +99,9 @@ describe('duplicated and reordered replies', () => {
     const held: SagaMessage[] = []
     let holding = true
     const transport = createMemoryTransport({
-      drop: (ch, m) =>
-        holding && ch === 'saga.replies' && m.type === 'inventory.reserve.reply'
-          ? (held.push(m), true)
+      drop: (ch, message) =>
+        holding && ch === 'saga.replies' && message.type === 'inventory.reserve.reply'
+          ? (held.push(message), true)
           : false,
     })
     await startParticipants(pool, transport)
@@ -110,13 +112,13 @@ describe('duplicated and reordered replies', () => {
     const reply = held[0]!
     holding = false
     // The real handler: two concurrent deliveries of one reply.
-    const before = transport.sent.filter((s) => s.message.type === 'payments.charge').length
+    const before = transport.sent.filter((step) => step.message.type === 'payments.charge').length
     transport.publish('saga.replies', reply)
     transport.publish('saga.replies', reply)
     await transport.idle()
-    expect(transport.sent.filter((s) => s.message.type === 'payments.charge').length - before).toBe(
-      1,
-    )
+    expect(
+      transport.sent.filter((step) => step.message.type === 'payments.charge').length - before,
+    ).toBe(1)
 
     // The naive variant: read the step without a row lock and without checking its status.
     await pool.query('CREATE TABLE naive_sent (saga_id text, step_id text)')
@@ -125,7 +127,7 @@ describe('duplicated and reordered replies', () => {
         const { rows } = await tx.client.query(
           `SELECT status FROM saga.step WHERE saga_id='c1' AND step_id='reserve-stock' AND direction='invoke'`,
         )
-        await new Promise((r) => setTimeout(r, 50))
+        await new Promise((resolve) => setTimeout(resolve, 50))
         if (rows.length > 0) await tx.client.query(`INSERT INTO naive_sent VALUES ('c1', 'charge')`)
       })
     await Promise.all([naive(), naive()])
@@ -140,7 +142,8 @@ describe('deadlines', () => {
     await createShopTables(pool)
     const lost: SagaMessage[] = []
     const transport = createMemoryTransport({
-      drop: (_ch, m) => (m.type === 'payments.charge' ? (lost.push(m), true) : false),
+      drop: (_ch, message) =>
+        message.type === 'payments.charge' ? (lost.push(message), true) : false,
     })
     await startParticipants(pool, transport)
     const clock = new FakeClock()
@@ -154,45 +157,56 @@ describe('deadlines', () => {
         concurrency: 0,
         ownerId,
         leaseMs: 100,
-        onEvent: (e) => void (e.type === 'step:timeout' && timeouts.push(`${ownerId}:${e.step}`)),
+        onEvent: (event) =>
+          void (event.type === 'step:timeout' && timeouts.push(`${ownerId}:${event.step}`)),
       })
-    const [a, b] = [mk('a'), mk('b')]
-    await a.listen()
-    await a.start('order', order(1), { sagaId: 't1' })
+    const [orchestrator, otherOrchestrator] = [mk('a'), mk('b')]
+    await orchestrator.listen()
+    await orchestrator.start('order', order(1), { sagaId: 't1' })
     await waitFor(() => lost.length === 1)
     await transport.idle()
     clock.advance(500)
-    expect(await a.runDue()).toBe(0) // not due before its deadline
+    expect(await orchestrator.runDue()).toBe(0) // not due before its deadline
     clock.advance(1_000)
-    await Promise.all([a.runDue(), b.runDue(), a.runDue(), b.runDue()])
+    await Promise.all([
+      orchestrator.runDue(),
+      otherOrchestrator.runDue(),
+      orchestrator.runDue(),
+      otherOrchestrator.runDue(),
+    ])
     await transport.idle()
-    await waitFor(async () => (await a.get('t1'))?.state === 'COMPENSATED')
-    const h = await a.history('t1')
-    expect(h.filter((e) => e.kind === 'step.timeout')).toHaveLength(1)
+    await waitFor(async () => (await orchestrator.get('t1'))?.state === 'COMPENSATED')
+    const history = await orchestrator.history('t1')
+    expect(history.filter((entry) => entry.kind === 'step.timeout')).toHaveLength(1)
     expect(
-      h
-        .filter((e) => e.kind === 'step.completed' && e.direction === 'compensate')
-        .map((e) => e.stepId),
+      history
+        .filter((entry) => entry.kind === 'step.completed' && entry.direction === 'compensate')
+        .map((entry) => entry.stepId),
     ).toEqual(['charge', 'reserve-stock', 'create-order'])
     // The lost command finally arrives: the participant refuses it (its compensation came first).
     await createParticipant({ db: pool, transport, definition: payments }).handle(lost[0]!)
     await transport.idle()
     expect(await count(pool, 'SELECT count(*) n FROM payment')).toBe(0)
-    expect((await a.get('t1'))?.state).toBe('COMPENSATED')
-    expect((await a.history('t1')).filter((e) => e.kind === 'reply.ignored')).toHaveLength(1)
+    expect((await orchestrator.get('t1'))?.state).toBe('COMPENSATED')
+    expect(
+      (await orchestrator.history('t1')).filter((entry) => entry.kind === 'reply.ignored'),
+    ).toHaveLength(1)
     clock.advance(60_000)
-    expect(await a.runDue()).toBe(0)
-    expect((await a.history('t1')).filter((e) => e.kind === 'step.timeout')).toHaveLength(1)
-    expect(timeouts.map((t) => t.split(':')[1])).toEqual(['charge'])
-    await a.close()
+    expect(await orchestrator.runDue()).toBe(0)
+    expect(
+      (await orchestrator.history('t1')).filter((entry) => entry.kind === 'step.timeout'),
+    ).toHaveLength(1)
+    expect(timeouts.map((text) => text.split(':')[1])).toEqual(['charge'])
+    await orchestrator.close()
   })
 
   test('the saga deadline fires once before the pivot and is ignored after completion', async () => {
     const pool = await db.fresh('saga_deadline')
     await createShopTables(pool)
     const transport = createMemoryTransport({
-      drop: (_ch, m) =>
-        m.type === 'payments.charge' && (m.body as { sagaId: string }).sagaId === 'late',
+      drop: (_ch, message) =>
+        message.type === 'payments.charge' &&
+        (message.body as { sagaId: string }).sagaId === 'late',
     })
     await startParticipants(pool, transport)
     const clock = new FakeClock()
@@ -213,8 +227,12 @@ describe('deadlines', () => {
     await transport.idle()
     await waitFor(async () => terminal((await orch.get('late'))?.state))
     expect((await orch.get('late'))?.state).toBe('COMPENSATED')
-    expect((await orch.history('late')).filter((e) => e.kind === 'deadline.fired')).toHaveLength(1)
-    expect((await orch.history('fast')).filter((e) => e.kind === 'deadline.fired')).toHaveLength(0)
+    expect(
+      (await orch.history('late')).filter((entry) => entry.kind === 'deadline.fired'),
+    ).toHaveLength(1)
+    expect(
+      (await orch.history('fast')).filter((entry) => entry.kind === 'deadline.fired'),
+    ).toHaveLength(0)
     await orch.close()
   })
 })
@@ -248,8 +266,8 @@ describe('participant crash between effect and reply', () => {
 
     // Naive: the effect commits on its own, the reply afterwards; a crash in between is redelivered.
     let naiveCrashes = 0
-    const naive = async (m: SagaMessage): Promise<void> => {
-      const { qty } = (m.body as { payload: { qty: number } }).payload
+    const naive = async (message: SagaMessage): Promise<void> => {
+      const { qty } = (message.body as { payload: { qty: number } }).payload
       await pool.query(`UPDATE stock SET qty = qty - $1 WHERE sku = 'sku-1'`, [qty])
       if (naiveCrashes++ < 1) throw new Error('killed after the effect, before the reply')
     }

@@ -102,7 +102,7 @@ describe('lease renewal', () => {
 
     for (const sagaId of ['A', 'B']) {
       const saga = await orch.get(sagaId)
-      expect(saga?.steps.map((s) => [s.stepId, s.status])).toEqual([
+      expect(saga?.steps.map((step) => [step.stepId, step.status])).toEqual([
         ['a', 'done'],
         ['b', 'waiting'],
       ])

@@ -68,15 +68,15 @@ describe('local step timeoutMs', () => {
       transport: createMemoryTransport(),
       clock,
       concurrency: 0,
-      onEvent: (e) => events.push(e),
+      onEvent: (event) => events.push(event),
     })
     const timeouts = (sagaId: string) =>
-      events.filter((e) => e.type === 'step:timeout' && e.sagaId === sagaId)
+      events.filter((event) => event.type === 'step:timeout' && event.sagaId === sagaId)
 
     await orch.start('slow', {}, { sagaId: 's1' })
     const first = await orch.get('s1')
     expect(first?.state).toBe('RUNNING')
-    expect(first?.steps.find((s) => s.stepId === 'b')).toMatchObject({
+    expect(first?.steps.find((step) => step.stepId === 'b')).toMatchObject({
       status: 'retry_wait',
       attempt: 1,
       error: { code: 'E_SAGA_STEP_TIMEOUT' },
@@ -95,14 +95,16 @@ describe('local step timeoutMs', () => {
     expect(await count(pool, `SELECT count(*) n FROM effect WHERE what = 'b-late'`)).toBe(0)
     expect(isSagaKitError(lateError) && lateError.code).toBe('E_SAGA_STEP_TIMEOUT')
     const done = await orch.get('s1')
-    expect(done?.steps.find((s) => s.stepId === 'b')).toMatchObject({
+    expect(done?.steps.find((step) => step.stepId === 'b')).toMatchObject({
       status: 'done',
       result: 'second',
     })
     expect(await count(pool, `SELECT count(*) n FROM effect WHERE saga_id = 's1'`)).toBe(2) // a, b-ok
     expect(timeouts('s1')).toHaveLength(1)
     expect(
-      (await orch.history('s1')).filter((h) => h.kind === 'step.timeout').map((h) => h.attempt),
+      (await orch.history('s1'))
+        .filter((entry) => entry.kind === 'step.timeout')
+        .map((entry) => entry.attempt),
     ).toEqual([1])
 
     // Every attempt times out: the saga compensates, the timed-out step included ("maybe done").
@@ -111,10 +113,10 @@ describe('local step timeoutMs', () => {
     await orch.runDue()
     const s2 = await orch.get('s2')
     expect(s2?.state).toBe('COMPENSATED')
-    expect(timeouts('s2').map((e) => (e as { attempt: number }).attempt)).toEqual([1, 2])
+    expect(timeouts('s2').map((event) => (event as { attempt: number }).attempt)).toEqual([1, 2])
     expect(
       (await pool.query<{ what: string }>(`SELECT what FROM effect WHERE saga_id = 's2'`)).rows.map(
-        (r) => r.what,
+        (row) => row.what,
       ),
     ).toEqual(['a', 'undo-b', 'undo-a'])
   })
@@ -134,7 +136,7 @@ describe('local step timeoutMs', () => {
       sagas: [saga],
       transport: createMemoryTransport(),
       concurrency: 0,
-      onEvent: (e) => events.push(e),
+      onEvent: (event) => events.push(event),
     })
     // Another transaction holds the row, so the step's UPDATE waits on its lock.
     const holder = await pool.connect()
@@ -150,7 +152,7 @@ describe('local step timeoutMs', () => {
     }
     await started
     expect((await orch.get('k1'))?.state).toBe('COMPENSATED')
-    expect(events.filter((e) => e.type === 'step:timeout')).toHaveLength(1)
+    expect(events.filter((event) => event.type === 'step:timeout')).toHaveLength(1)
     expect(await count(pool, 'SELECT n FROM counter WHERE id = 1')).toBe(0)
   })
 })

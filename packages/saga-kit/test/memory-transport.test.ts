@@ -7,32 +7,32 @@ function fakeTx(): SagaTx & { commit(): void } {
   return {
     client: undefined as never,
     afterCommit: (fn) => hooks.push(fn),
-    commit: () => hooks.forEach((h) => h()),
+    commit: () => hooks.forEach((handler) => handler()),
   }
 }
 const msg = (id: string): SagaMessage => ({ id, key: 'k', type: 't', body: {}, headers: {} })
 
 describe('MemoryTransport', () => {
   test('delivers only what committed, redelivers after a rejection, and duplicates on request', async () => {
-    const t = createMemoryTransport({ redeliveryDelayMs: 1 })
+    const timer = createMemoryTransport({ redeliveryDelayMs: 1 })
     const seen: string[] = []
     let fail = 1
-    await t.subscribe('c', (m) => {
-      if (m.id === 'b' && fail-- > 0) return Promise.reject(new Error('transient'))
-      seen.push(m.id)
+    await timer.subscribe('c', (message) => {
+      if (message.id === 'b' && fail-- > 0) return Promise.reject(new Error('transient'))
+      seen.push(message.id)
       return Promise.resolve()
     })
     const committed = fakeTx()
-    await t.send(committed, 'c', msg('a'))
-    await t.send(committed, 'c', msg('b'))
-    await t.send(fakeTx(), 'c', msg('rolled-back'))
+    await timer.send(committed, 'c', msg('a'))
+    await timer.send(committed, 'c', msg('b'))
+    await timer.send(fakeTx(), 'c', msg('rolled-back'))
     committed.commit()
-    await t.idle()
+    await timer.idle()
     expect(seen.sort()).toEqual(['a', 'b'])
 
     const dup = createMemoryTransport({ duplicateRate: 1 })
     const got: string[] = []
-    await dup.subscribe('c', (m) => Promise.resolve(void got.push(m.id)))
+    await dup.subscribe('c', (message) => Promise.resolve(void got.push(message.id)))
     dup.publish('c', msg('x'))
     await dup.idle()
     expect(got).toEqual(['x', 'x'])

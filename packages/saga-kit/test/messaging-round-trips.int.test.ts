@@ -59,7 +59,7 @@ describe('round trips of a messaging saga', () => {
       sagas: [saga],
       transport,
       concurrency: 0, // no poller: every round trip below belongs to the saga
-      onEvent: (e) => void (e.type === 'saga:completed' && ended.get(e.sagaId)?.()),
+      onEvent: (event) => void (event.type === 'saga:completed' && ended.get(event.sagaId)?.()),
     })
     const participants: Participant[] = [
       defineParticipant('inventory', { reserve: effect('reserve') }),
@@ -68,7 +68,7 @@ describe('round trips of a messaging saga', () => {
     const wire = wireCounter(pool)
     try {
       await relay.start()
-      for (const p of participants) await p.listen()
+      for (const participant of participants) await participant.listen()
       await orch.listen()
       const run = async (sagaId: string): Promise<void> => {
         const done = new Promise<void>((resolve) => ended.set(sagaId, resolve))
@@ -79,8 +79,8 @@ describe('round trips of a messaging saga', () => {
       wire.on = true
       await run('m1')
       wire.on = false
-      const own = wire.texts.filter((t) => !syncKits(t))
-      const effects = own.filter((t) => t.startsWith('INSERT INTO effect'))
+      const own = wire.texts.filter((text) => !syncKits(text))
+      const effects = own.filter((text) => text.startsWith('INSERT INTO effect'))
       // start: BEGIN + instance + savepoint; create's insert; command + checkpoint + COMMIT.
       // Per command (participant, in sync-kit's transaction): inbox lock + read + savepoint;
       // its effect; inbox entry + reply. Per reply: saga lock + step read (+ the savepoint of
@@ -90,14 +90,14 @@ describe('round trips of a messaging saga', () => {
         effects: 4,
       })
       // Only start() commits on its own; the rest commits in sync-kit's inbox transactions.
-      expect(own.filter((t) => /^COMMIT\b/m.test(t))).toHaveLength(1)
-      expect(own.filter((t) => t.includes('sync_outbox'))).toHaveLength(4)
+      expect(own.filter((text) => /^COMMIT\b/m.test(text))).toHaveLength(1)
+      expect(own.filter((text) => text.includes('sync_outbox'))).toHaveLength(4)
       expect(
         (await pool.query(`SELECT step FROM effect WHERE saga = 'm1' ORDER BY step`)).rows,
       ).toEqual([{ step: 'approve' }, { step: 'charge' }, { step: 'create' }, { step: 'reserve' }])
     } finally {
       await orch.close()
-      for (const p of participants) await p.close()
+      for (const participant of participants) await participant.close()
       await relay.stop()
     }
   })

@@ -18,12 +18,12 @@ beforeAll(async () => {
 })
 afterAll(async () => db?.stop())
 
-const errorCode = (e: unknown) => (isSagaKitError(e) ? e.code : String(e))
+const errorCode = (error: unknown) => (isSagaKitError(error) ? error.code : String(error))
 
 describe('semantic locks', () => {
   const lockedSaga = (onConflict: 'fail' | 'stash') =>
     defineSaga<{ orderId: string }>(`locked-${onConflict}`, {
-      lock: { key: (d) => `order:${d.orderId}`, onConflict },
+      lock: { key: (decision) => `order:${decision.orderId}`, onConflict },
     })
       .step('hold', {
         invoke: command('inventory', 'inventory.reserve', () => ({ sku: 'sku-1', qty: 1 })),
@@ -43,7 +43,8 @@ describe('semantic locks', () => {
     const held: SagaMessage[] = []
     let hold = true
     const transport = createMemoryTransport({
-      drop: (ch, m) => (hold && ch === 'saga.participant.inventory' ? (held.push(m), true) : false),
+      drop: (ch, message) =>
+        hold && ch === 'saga.participant.inventory' ? (held.push(message), true) : false,
     })
     await startParticipants(pool, transport)
     const orch = createOrchestrator({
@@ -57,23 +58,23 @@ describe('semantic locks', () => {
     await orch.start('locked-fail', { orderId: '1' }, { sagaId: 'f1' })
     const refused = await orch
       .start('locked-fail', { orderId: '1' }, { sagaId: 'f2' })
-      .catch((e: unknown) => e)
+      .catch((error: unknown) => error)
     expect(errorCode(refused)).toBe('E_SAGA_LOCKED')
     expect((refused as Error).message).toContain('"order:1" is locked by saga "f1"')
     expect(await orch.get('f2')).toBeUndefined()
 
     await orch.start('locked-stash', { orderId: '2' }, { sagaId: 'a1' })
-    const b = await orch.start('locked-stash', { orderId: '2' }, { sagaId: 'a2' })
-    expect(b.state).toBe('STASHED')
+    const right = await orch.start('locked-stash', { orderId: '2' }, { sagaId: 'a2' })
+    expect(right.state).toBe('STASHED')
     await waitFor(() => held.length === 2)
     hold = false
-    for (const m of held) transport.publish('saga.participant.inventory', m)
+    for (const message of held) transport.publish('saga.participant.inventory', message)
     await waitFor(async () => (await orch.get('a2'))?.state === 'COMPLETED')
     const runs = (
       await pool.query<{ saga_id: string }>('SELECT saga_id FROM lock_runs ORDER BY at')
-    ).rows.map((r) => r.saga_id)
+    ).rows.map((row) => row.saga_id)
     expect(runs.indexOf('a1')).toBeLessThan(runs.indexOf('a2'))
-    expect((await orch.history('a2')).map((h) => h.kind).slice(0, 2)).toEqual([
+    expect((await orch.history('a2')).map((entry) => entry.kind).slice(0, 2)).toEqual([
       'stashed',
       'unstashed',
     ])
@@ -124,8 +125,8 @@ describe('ownership and recovery', () => {
     expect(await live.runDue()).toBe(0)
     clock.advance(9_000)
     expect(await live.runDue()).toBe(1)
-    const s = await live.get('l1')
-    expect(s).toMatchObject({ state: 'COMPENSATING', owner: 'live' })
+    const view = await live.get('l1')
+    expect(view).toMatchObject({ state: 'COMPENSATING', owner: 'live' })
   })
 })
 
@@ -160,7 +161,7 @@ describe('operator actions and compensation failures', () => {
       await orch.runDue()
     }
     const failed = await orch.list({ state: 'FAILED' })
-    expect(failed.map((f) => f.sagaId).sort()).toEqual(['f1', 'f2', 'f3'])
+    expect(failed.map((instance) => instance.sagaId).sort()).toEqual(['f1', 'f2', 'f3'])
     expect(failed[0]).toMatchObject({
       failedStep: 'a',
       failedPhase: 'backward',
@@ -168,8 +169,10 @@ describe('operator actions and compensation failures', () => {
     })
     expect(orch.metrics().counters['saga:failed']).toBe(3)
 
-    expect(errorCode(await orch.resume('nope').catch((e: unknown) => e))).toBe('E_SAGA_NOT_FOUND')
-    expect(errorCode(await orch.skipStep('f1', 'b').catch((e: unknown) => e))).toBe(
+    expect(errorCode(await orch.resume('nope').catch((error: unknown) => error))).toBe(
+      'E_SAGA_NOT_FOUND',
+    )
+    expect(errorCode(await orch.skipStep('f1', 'b').catch((error: unknown) => error))).toBe(
       'E_SAGA_UNKNOWN_STEP',
     )
     await orch.resume('f1') // still failing: back to FAILED after a fresh budget
@@ -181,10 +184,12 @@ describe('operator actions and compensation failures', () => {
     await orch.retryStep('f2', 'a')
     await orch.skipStep('f3', 'a')
     for (const id of ['f1', 'f2', 'f3']) expect((await orch.get(id))?.state).toBe('COMPENSATED')
-    expect((await orch.get('f3'))?.steps.find((s) => s.direction === 'compensate')?.status).toBe(
-      'skipped',
+    expect(
+      (await orch.get('f3'))?.steps.find((step) => step.direction === 'compensate')?.status,
+    ).toBe('skipped')
+    expect(errorCode(await orch.resume('f1').catch((error: unknown) => error))).toBe(
+      'E_SAGA_BAD_STATE',
     )
-    expect(errorCode(await orch.resume('f1').catch((e: unknown) => e))).toBe('E_SAGA_BAD_STATE')
   })
 
   test('parallel steps run together, and all completed members are compensated when one fails', async () => {
@@ -229,7 +234,7 @@ describe('evolving a definition while sagas are in flight', () => {
       .step('c', { invoke: () => 3 })
     const refused = await createOrchestrator({ db: pool, sagas: [withoutA], transport })
       .listen()
-      .catch((e: unknown) => e)
+      .catch((error: unknown) => error)
     expect(errorCode(refused)).toBe('E_SAGA_INCOMPATIBLE_DEFINITION')
     expect((refused as Error).message).toContain('evo: step "a" (e.g. saga e1)')
     const v2 = defineSaga('evo')
@@ -270,8 +275,8 @@ describe('choreography', () => {
       },
     })
     await shipping.listen()
-    for (let i = 0; i < 5; i++)
-      await orch.start('approve', { orderId: `o${i}` }, { sagaId: `ch${i}` })
+    for (let index = 0; index < 5; index++)
+      await orch.start('approve', { orderId: `o${index}` }, { sagaId: `ch${index}` })
     await transport.idle()
     await waitFor(
       async () =>
@@ -284,14 +289,16 @@ describe('choreography', () => {
       ),
     ).toBe(5)
     // A third delivery of every event still changes nothing.
-    const events = transport.sent.filter((x) => x.channel === 'events.order').map((x) => x.message)
+    const events = transport.sent
+      .filter((value) => value.channel === 'events.order')
+      .map((value) => value.message)
     expect(events).toHaveLength(5)
-    for (const e of events) await shipping.handle(e)
+    for (const message of events) await shipping.handle(message)
     expect(await count(pool, `SELECT count(*) n FROM shipment WHERE created_by='reactor'`)).toBe(5)
     // Naive: the same two deliveries per event, applied without the inbox.
-    for (const e of [...events, ...events]) {
+    for (const message of [...events, ...events]) {
       await pool.query(`INSERT INTO shipment VALUES ($1, 'naive')`, [
-        (e.body as { orderId: string }).orderId,
+        (message.body as { orderId: string }).orderId,
       ])
     }
     expect(await count(pool, `SELECT count(*) n FROM shipment WHERE created_by='naive'`)).toBe(10)

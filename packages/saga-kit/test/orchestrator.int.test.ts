@@ -29,7 +29,7 @@ beforeAll(async () => {
     db: pool,
     sagas: [orderSaga()],
     transport,
-    onEvent: (e) => events.push(e),
+    onEvent: (event) => events.push(event),
     pollIntervalMs: 20,
   })
   await orch.listen()
@@ -43,21 +43,23 @@ const state = async (id: string) => (await orch.get(id))?.state
 
 describe('Orchestrator', () => {
   test('runs the order saga to COMPLETED through local steps and participant commands', async () => {
-    const r = await orch.start(
+    const row = await orch.start(
       'order',
       { orderId: 'o1', sku: 'sku-1', qty: 2, amount: 10 },
       { sagaId: 's1' },
     )
-    expect(r).toMatchObject({ sagaId: 's1', created: true })
+    expect(row).toMatchObject({ sagaId: 's1', created: true })
     await waitFor(async () => (await state('s1')) === 'COMPLETED')
     expect(
       await count(pool, `SELECT count(*) n FROM orders WHERE order_id='o1' AND status='APPROVED'`),
     ).toBe(1)
     expect(await count(pool, `SELECT count(*) n FROM payment WHERE order_id='o1'`)).toBe(1)
-    const kinds = (await orch.history('s1')).map((h) => h.kind)
+    const kinds = (await orch.history('s1')).map((entry) => entry.kind)
     expect(kinds[0]).toBe('started')
     expect(kinds.at(-1)).toBe('completed')
-    expect(events.filter((e) => e.type === 'saga:completed' && e.sagaId === 's1')).toHaveLength(1)
+    expect(
+      events.filter((event) => event.type === 'saga:completed' && event.sagaId === 's1'),
+    ).toHaveLength(1)
   })
 
   test('start() is idempotent on sagaId', async () => {
@@ -82,8 +84,8 @@ describe('Orchestrator', () => {
     )
     await waitFor(async () => (await state('s3')) === 'COMPENSATED')
     const comp = (await orch.history('s3'))
-      .filter((h) => h.kind === 'step.completed' && h.direction === 'compensate')
-      .map((h) => h.stepId)
+      .filter((entry) => entry.kind === 'step.completed' && entry.direction === 'compensate')
+      .map((entry) => entry.stepId)
     expect(comp).toEqual(['reserve-stock', 'create-order'])
     expect(
       await count(
@@ -101,11 +103,11 @@ describe('Orchestrator', () => {
   })
 
   test('bad input: unknown saga, invalid data and a sagaId reused for another saga are SagaKitErrors', async () => {
-    const unknown = await orch.start('nope', {}, { sagaId: 'x1' }).catch((e: unknown) => e)
+    const unknown = await orch.start('nope', {}, { sagaId: 'x1' }).catch((error: unknown) => error)
     expect(isSagaKitError(unknown) && unknown.code).toBe('E_SAGA_UNKNOWN_SAGA')
     const invalid = await orch
       .start('order', { qty: -1 }, { sagaId: 'x2' })
-      .catch((e: unknown) => e)
+      .catch((error: unknown) => error)
     expect(isSagaKitError(invalid) && invalid.code).toBe('E_SAGA_INVALID_DATA')
     expect((invalid as Error).message).toContain('needs an orderId')
     expect(await orch.get('x2')).toBeUndefined()
@@ -114,7 +116,9 @@ describe('Orchestrator', () => {
       sagas: [defineSaga('other').step('a', { invoke: () => 1 })],
       transport,
     })
-    const conflict = await other.start('other', {}, { sagaId: 's1' }).catch((e: unknown) => e)
+    const conflict = await other
+      .start('other', {}, { sagaId: 's1' })
+      .catch((error: unknown) => error)
     expect(isSagaKitError(conflict) && conflict.code).toBe('E_SAGA_ID_CONFLICT')
   })
 
@@ -147,7 +151,7 @@ describe('Orchestrator', () => {
       await pool.query<{ reason: string }>('SELECT reason FROM saga.dead_letter ORDER BY id')
     ).rows
       .slice(before)
-      .map((r) => r.reason)
+      .map((row) => row.reason)
       .sort() // replies are handled concurrently, so their dead letters may land in any order
     expect(reasons).toEqual([
       expect.stringContaining('malformed reply'),

@@ -16,7 +16,7 @@ beforeAll(async () => {
 afterAll(async () => db?.stop())
 
 const STEPS = ['a', 'b', 'c']
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 /** Each step writes one business row through the saga transaction, and lingers in it a little. */
 const writeEffect =
@@ -63,8 +63,8 @@ describe('duplicate recoverers', () => {
     const pool = await db.fresh('recoverers')
     await pool.query('CREATE TABLE effect (id bigserial PRIMARY KEY, saga_id text, step text)')
     const clock = new FakeClock()
-    const N = 30
-    const ids = Array.from({ length: N }, (_, i) => `r${i}`)
+    const value = 30
+    const ids = Array.from({ length: value }, (_, index) => `r${index}`)
     await stalled(pool, ids, 'dead', clock.now() - 1, clock.now() - 1) // lease expired
     await stalled(pool, ['alive-1'], 'alive', clock.now() - 1, clock.now() + 60_000) // lease held
 
@@ -77,19 +77,23 @@ describe('duplicate recoverers', () => {
         clock,
         ownerId,
         concurrency: 0,
-        onEvent: (e) =>
-          void (e.type === 'step:completed' && worked.set(ownerId, (worked.get(ownerId) ?? 0) + 1)),
+        onEvent: (event) =>
+          void (
+            event.type === 'step:completed' && worked.set(ownerId, (worked.get(ownerId) ?? 0) + 1)
+          ),
       }),
     )
     // Every recoverer runs two claim loops at once, all six racing over the same due sagas.
-    await Promise.all(recoverers.flatMap((r) => [r.runDue(), r.runDue()]))
-    await Promise.all(recoverers.map((r) => r.runDue()))
+    await Promise.all(
+      recoverers.flatMap((orchestrator) => [orchestrator.runDue(), orchestrator.runDue()]),
+    )
+    await Promise.all(recoverers.map((orchestrator) => orchestrator.runDue()))
 
     expect(
       await count(pool, `SELECT count(*) n FROM saga.instance WHERE state = 'COMPLETED'`),
-    ).toBe(N)
+    ).toBe(value)
     expect(await count(pool, `SELECT count(*) n FROM effect WHERE saga_id LIKE 'r%'`)).toBe(
-      N * STEPS.length,
+      value * STEPS.length,
     )
     expect(await notOnce(pool, 'r')).toBe(0)
     // The race was real: more than one recoverer did work.
@@ -100,7 +104,7 @@ describe('duplicate recoverers', () => {
 
     // Naive: read the due sagas without FOR UPDATE SKIP LOCKED and without the lease check, then
     // run each one's current step and move its cursor, as the claim loop would.
-    const naiveIds = Array.from({ length: 10 }, (_, i) => `n${i}`)
+    const naiveIds = Array.from({ length: 10 }, (_, index) => `n${index}`)
     await stalled(pool, naiveIds, 'dead', clock.now() - 1, clock.now() - 1)
     let arrived = 0
     let bothRead: () => void = () => {}

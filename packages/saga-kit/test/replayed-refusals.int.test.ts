@@ -54,27 +54,35 @@ async function setUp(name: string, transport: MemoryTransport) {
 }
 
 /** Moves the clock past the step's deadline (and any backoff) and runs what is due, `rounds` times. */
-async function passTime(orch: Orchestrator, clock: FakeClock, t: MemoryTransport, rounds: number) {
-  for (let n = 0; n < rounds; n++) {
-    await t.idle()
+async function passTime(
+  orch: Orchestrator,
+  clock: FakeClock,
+  timer: MemoryTransport,
+  rounds: number,
+) {
+  for (let index = 0; index < rounds; index++) {
+    await timer.idle()
     if ((await orch.get('r1'))?.state !== 'RUNNING') return
     clock.advance(BACKOFF_MS + STEP_TIMEOUT_MS)
     await orch.runDue()
   }
-  await t.idle()
+  await timer.idle()
 }
 
 const chargeRow = async (orch: Orchestrator) =>
-  (await orch.get('r1'))?.steps.find((s) => s.stepId === 'charge' && s.direction === 'invoke')
+  (await orch.get('r1'))?.steps.find(
+    (step) => step.stepId === 'charge' && step.direction === 'invoke',
+  )
 
-const commandsSent = (t: MemoryTransport, type: string) =>
-  t.sent.filter((s) => s.message.type === type).length
+const commandsSent = (timer: MemoryTransport, type: string) =>
+  timer.sent.filter((step) => step.message.type === type).length
 
 describe('a refusal replayed by the participant', () => {
   test("a declined card whose reply was lost fails on the retry with the participant's reason, not after every attempt timed out", async () => {
     let lost = 0
     const transport = createMemoryTransport({
-      drop: (ch, m) => ch === 'saga.replies' && m.type === 'payments.charge.reply' && lost++ === 0,
+      drop: (ch, message) =>
+        ch === 'saga.replies' && message.type === 'payments.charge.reply' && lost++ === 0,
     })
     const { orch, clock } = await setUp('refusal_lost_reply', transport)
     await orch.start('card', { orderId: 'o1', amount: 10 }, { sagaId: 'r1' })
@@ -87,16 +95,16 @@ describe('a refusal replayed by the participant', () => {
     expect(row?.attempt).toBe(2)
     expect(commandsSent(transport, 'payments.charge')).toBe(2)
     const history = await orch.history('r1')
-    expect(history.filter((h) => h.kind === 'step.timeout')).toHaveLength(1)
-    expect(history.find((h) => h.kind === 'step.failed')?.attempt).toBe(2)
+    expect(history.filter((entry) => entry.kind === 'step.timeout')).toHaveLength(1)
+    expect(history.find((entry) => entry.kind === 'step.failed')?.attempt).toBe(2)
   })
 
   test('a refusal that arrives while the step waits to retry ends the step at once; no retry is sent', async () => {
     const held: SagaMessage[] = []
     const transport = createMemoryTransport({
-      drop: (ch, m) =>
-        ch === 'saga.replies' && m.type === 'payments.charge.reply' && held.length === 0
-          ? (held.push(m), true)
+      drop: (ch, message) =>
+        ch === 'saga.replies' && message.type === 'payments.charge.reply' && held.length === 0
+          ? (held.push(message), true)
           : false,
     })
     const { orch, clock } = await setUp('refusal_in_retry_wait', transport)
@@ -119,11 +127,13 @@ describe('a refusal replayed by the participant', () => {
   test('a refusal of an earlier attempt that arrives while a later attempt waits ends the step; the step is compensated', async () => {
     const held: SagaMessage[] = []
     const transport = createMemoryTransport({
-      drop: (ch, m) => {
-        const { attempt } = m.body as { attempt: number }
-        const reply = ch === 'saga.replies' && m.type === 'payments.charge.reply'
-        if (reply && attempt === 1 && held.length === 0) return (held.push(m), true)
-        return ch === 'saga.participant.payments' && m.type === 'payments.charge' && attempt === 2
+      drop: (ch, message) => {
+        const { attempt } = message.body as { attempt: number }
+        const reply = ch === 'saga.replies' && message.type === 'payments.charge.reply'
+        if (reply && attempt === 1 && held.length === 0) return (held.push(message), true)
+        return (
+          ch === 'saga.participant.payments' && message.type === 'payments.charge' && attempt === 2
+        )
       },
     })
     const { orch, clock } = await setUp('refusal_superseded', transport)
@@ -144,9 +154,9 @@ describe('a refusal replayed by the participant', () => {
     expect(row).toMatchObject({ status: 'failed', attempt: 2, uncertain: true })
     expect(row?.error).toMatchObject({ message: 'card declined', code: 'E_SAGA_STEP_REJECTED' })
     const history = await orch.history('r1')
-    expect(history.filter((h) => h.kind === 'step.timeout')).toHaveLength(1)
+    expect(history.filter((entry) => entry.kind === 'step.timeout')).toHaveLength(1)
     expect(
-      history.find((h) => h.kind === 'step.completed' && h.direction === 'compensate'),
+      history.find((entry) => entry.kind === 'step.completed' && entry.direction === 'compensate'),
     ).toBeDefined()
   })
 
@@ -225,9 +235,13 @@ describe('a refusal replayed by the participant', () => {
       message: 'refund refused: the account is closed',
       code: 'E_SAGA_STEP_REJECTED',
     })
-    const refund = again?.steps.find((s) => s.stepId === 'charge' && s.direction === 'compensate')
+    const refund = again?.steps.find(
+      (step) => step.stepId === 'charge' && step.direction === 'compensate',
+    )
     expect(refund?.attempt).toBe(2)
-    expect((await orch.history('r1')).filter((h) => h.kind === 'step.timeout')).toHaveLength(0)
+    expect(
+      (await orch.history('r1')).filter((entry) => entry.kind === 'step.timeout'),
+    ).toHaveLength(0)
     // The refusal is remembered: the handler ran once, for attempt 1.
     expect(refundCalls).toEqual([1])
   })
@@ -255,10 +269,13 @@ test('a stored success is replayed under the attempt that asked', async () => {
       payload: { orderId: 'o1', amount: 10, decline: false },
     },
   })
-  const sent = () => transport.sent.filter((s) => s.channel === 'saga.replies')
+  const sent = () => transport.sent.filter((step) => step.channel === 'saga.replies')
   await payments!.handle(charge(1))
   await payments!.handle(charge(3))
-  expect(sent().map((s) => (s.message.body as { attempt: number }).attempt)).toEqual([1, 3])
-  expect(sent().map((s) => (s.message.body as { outcome: string }).outcome)).toEqual(['ok', 'ok'])
+  expect(sent().map((step) => (step.message.body as { attempt: number }).attempt)).toEqual([1, 3])
+  expect(sent().map((step) => (step.message.body as { outcome: string }).outcome)).toEqual([
+    'ok',
+    'ok',
+  ])
   expect(await count(pool, 'SELECT count(*) n FROM payment')).toBe(1)
 })

@@ -28,16 +28,16 @@ const lockWaiter = (pool: pg.Pool, pattern: string): Promise<void> =>
 
 function localSaga(fails: (sagaId: string) => boolean) {
   let saga = defineSaga('local')
-  for (const n of [1, 2, 3, 4]) {
-    saga = saga.step(`s${n}`, {
+  for (const index of [1, 2, 3, 4]) {
+    saga = saga.step(`s${index}`, {
       invoke: async ({ tx, sagaId }) => {
-        if (n === 4 && fails(sagaId)) throw new Error('s4 fails')
-        await tx.client.query('INSERT INTO effect VALUES ($1, $2)', [sagaId, n])
+        if (index === 4 && fails(sagaId)) throw new Error('s4 fails')
+        await tx.client.query('INSERT INTO effect VALUES ($1, $2)', [sagaId, index])
       },
       compensate: async ({ tx, sagaId }) =>
         void (await tx.client.query('DELETE FROM effect WHERE saga = $1 AND step = $2', [
           sagaId,
-          n,
+          index,
         ])),
     })
   }
@@ -69,7 +69,9 @@ describe('round trips of local steps', () => {
       commits: 7,
     })
     wire.on = false
-    expect((await orch.history('ok')).map((h) => `${h.kind} ${h.stepId ?? ''}`)).toEqual([
+    expect(
+      (await orch.history('ok')).map((entry) => `${entry.kind} ${entry.stepId ?? ''}`),
+    ).toEqual([
       'started ',
       'step.completed s1',
       'step.completed s2',
@@ -79,7 +81,9 @@ describe('round trips of local steps', () => {
       'completed ',
     ])
     expect(
-      (await orch.history('bad')).map((h) => `${h.kind} ${h.stepId ?? ''} ${h.direction ?? ''}`),
+      (await orch.history('bad')).map(
+        (entry) => `${entry.kind} ${entry.stepId ?? ''} ${entry.direction ?? ''}`,
+      ),
     ).toEqual([
       'started  ',
       'step.completed s1 invoke',
@@ -169,10 +173,13 @@ describe('round trips of local steps', () => {
       sagas: [saga],
       transport: createMemoryTransport(),
       concurrency: 0,
-      onEvent: (e: SagaEvent) => events.push(`${e.sagaId} ${e.type} ${'step' in e ? e.step : ''}`),
+      onEvent: (event: SagaEvent) =>
+        events.push(`${event.sagaId} ${event.type} ${'step' in event ? event.step : ''}`),
     })
     try {
-      const late = await orch.start('chain', {}, { sagaId: 'late' }).catch((e: unknown) => e)
+      const late = await orch
+        .start('chain', {}, { sagaId: 'late' })
+        .catch((error: unknown) => error)
       expect((late as { code?: string }).code).toBe('55P03') // lock_timeout, after the commit
       await queueLocker
       await locker.query('ROLLBACK')
@@ -214,12 +221,12 @@ describe('round trips of local steps', () => {
       leaseMs: 3_600_000, // no lease renewal inside the window
     })
     await orch.listen()
-    await new Promise((r) => setTimeout(r, 200)) // past listen()'s first ticks
+    await new Promise((resolve) => setTimeout(resolve, 200)) // past listen()'s first ticks
     wire.on = true
-    await new Promise((r) => setTimeout(r, 1_000))
+    await new Promise((resolve) => setTimeout(resolve, 1_000))
     wire.on = false
     await orch.close()
-    const probes = wire.texts.filter((t) => t.startsWith('SELECT 1 FROM saga.instance'))
+    const probes = wire.texts.filter((text) => text.startsWith('SELECT 1 FROM saga.instance'))
     expect(probes).toHaveLength(wire.trips) // nothing else runs while idle
     // About 10 in 1 s (fewer when timers run late); one per loop would be about 40.
     expect(probes.length).toBeGreaterThan(0)

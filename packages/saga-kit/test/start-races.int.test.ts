@@ -22,7 +22,7 @@ beforeAll(async () => {
 afterAll(async () => db?.stop())
 
 const lockedSaga = defineSaga<{ orderId: string }>('locked', {
-  lock: { key: (d) => `order:${d.orderId}`, onConflict: 'fail' },
+  lock: { key: (decision) => `order:${decision.orderId}`, onConflict: 'fail' },
 }).step('hold', { invoke: command('inventory', 'inventory.reserve') })
 
 function orchestrator(pool: pg.Pool): Orchestrator {
@@ -46,9 +46,9 @@ const waitingForLocks = (pool: pg.Pool) =>
  */
 async function raceStarts(pool: pg.Pool, orch: Orchestrator, orders: readonly string[]) {
   let commit!: () => void
-  const gate = new Promise<void>((r) => (commit = r))
+  const gate = new Promise<void>((resolve) => (commit = resolve))
   let started!: () => void
-  const inserted = new Promise<void>((r) => (started = r))
+  const inserted = new Promise<void>((resolve) => (started = resolve))
   const first = withTx(pool, async (tx) => {
     await orch.start('locked', { orderId: '0' }, { sagaId: 's6', tx })
     started()
@@ -75,12 +75,12 @@ describe('start() races', () => {
     const orch = orchestrator(pool)
     const orders = ['1', '2', '3', '4', '5', '6', '7']
     const results = await raceStarts(pool, orch, orders)
-    expect(results.map((r) => r.created)).toEqual(orders.map(() => false))
+    expect(results.map((row) => row.created)).toEqual(orders.map(() => false))
     expect(await lockRows(pool)).toEqual([{ lock_key: 'order:0', saga_id: 's6' }])
     // The other entities are free for other sagas.
     for (const orderId of orders) {
-      const r = await orch.start('locked', { orderId }, { sagaId: `other-${orderId}` })
-      expect(r).toMatchObject({ created: true, state: 'RUNNING' })
+      const row = await orch.start('locked', { orderId }, { sagaId: `other-${orderId}` })
+      expect(row).toMatchObject({ created: true, state: 'RUNNING' })
     }
   })
 
@@ -88,11 +88,11 @@ describe('start() races', () => {
     const pool = await db.fresh('start_same_key')
     const orch = orchestrator(pool)
     const results = await raceStarts(pool, orch, ['0', '0', '0'])
-    expect(results.map((r) => r.created)).toEqual([false, false, false])
+    expect(results.map((row) => row.created)).toEqual([false, false, false])
     expect(await lockRows(pool)).toEqual([{ lock_key: 'order:0', saga_id: 's6' }])
     const refused = await orch
       .start('locked', { orderId: '0' }, { sagaId: 'other' })
-      .catch((e: unknown) => e)
+      .catch((error: unknown) => error)
     expect(isSagaKitError(refused) && refused.code).toBe('E_SAGA_LOCKED')
   })
 })
@@ -104,7 +104,9 @@ describe('start() without options', () => {
     const start = (name: string, data: unknown, options: unknown) =>
       orch.start(name, data, options as { sagaId: string })
     for (const options of [undefined, null, 'order-1']) {
-      const error = await start('locked', { orderId: '1' }, options).catch((e: unknown) => e)
+      const error = await start('locked', { orderId: '1' }, options).catch(
+        (thrown: unknown) => thrown,
+      )
       expect(isSagaKitError(error) && error.code).toBe('E_SAGA_INVALID_OPTION')
       expect((error as Error).message).toContain('{ sagaId }')
     }

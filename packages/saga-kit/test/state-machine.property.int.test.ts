@@ -49,7 +49,7 @@ const fwdCommand = fc.constantFrom<FwdOutcome>(
 const compLocal = fc.constantFrom<CompOutcome>('ok', 'ok', 'fail')
 const compCommand = fc.constantFrom<CompOutcome>('ok', 'ok', 'fail', 'lost-command', 'lost-reply')
 
-const stepArb = (i: number) =>
+const stepArb = (index: number) =>
   fc
     .record({
       mode: fc.constantFrom('local' as const, 'command' as const),
@@ -57,33 +57,39 @@ const stepArb = (i: number) =>
       compAttempts: fc.integer({ min: 1, max: 3 }),
       hasCompensation: fc.boolean(),
     })
-    .chain((s) =>
+    .chain((step) =>
       fc
         .record({
-          fwd: fc.array(s.mode === 'local' ? fwdLocal : fwdCommand, {
-            minLength: s.attempts,
-            maxLength: s.attempts,
+          fwd: fc.array(step.mode === 'local' ? fwdLocal : fwdCommand, {
+            minLength: step.attempts,
+            maxLength: step.attempts,
           }),
-          comp: fc.array(s.mode === 'local' ? compLocal : compCommand, {
-            minLength: s.compAttempts,
-            maxLength: s.compAttempts,
+          comp: fc.array(step.mode === 'local' ? compLocal : compCommand, {
+            minLength: step.compAttempts,
+            maxLength: step.compAttempts,
           }),
         })
-        .map((o) => ({ id: `s${i}`, mode: s.mode, hasCompensation: s.hasCompensation, ...o })),
+        .map((options) => ({
+          id: `s${index}`,
+          mode: step.mode,
+          hasCompensation: step.hasCompensation,
+          ...options,
+        })),
     )
 
-const sagaArb = fc.integer({ min: 1, max: 5 }).chain((n) =>
+const sagaArb = fc.integer({ min: 1, max: 5 }).chain((stepCount) =>
   fc
     .record({
-      steps: fc.tuple(...Array.from({ length: n }, (_, i) => stepArb(i))),
-      pivot: fc.integer({ min: -1, max: n - 1 }),
+      steps: fc.tuple(...Array.from({ length: stepCount }, (_, index) => stepArb(index))),
+      pivot: fc.integer({ min: -1, max: stepCount - 1 }),
       crashes: fc.uniqueArray(fc.integer({ min: 1, max: 15 }), { maxLength: 3 }),
       participantCrashes: fc.uniqueArray(fc.integer({ min: 1, max: 8 }), { maxLength: 2 }),
     })
     .map(({ steps, pivot, crashes, participantCrashes }) => ({
-      steps: steps.map((s, i): ModelStep => {
-        const kind = pivot < 0 || i < pivot ? 'compensatable' : i === pivot ? 'pivot' : 'retriable'
-        return { ...s, kind, hasCompensation: kind === 'compensatable' && s.hasCompensation }
+      steps: steps.map((step, index): ModelStep => {
+        const kind =
+          pivot < 0 || index < pivot ? 'compensatable' : index === pivot ? 'pivot' : 'retriable'
+        return { ...step, kind, hasCompensation: kind === 'compensatable' && step.hasCompensation }
       }),
       crashes,
       participantCrashes,
@@ -107,14 +113,14 @@ async function effect(
 }
 
 function outcomeOf(sagaId: string, stepId: string, direction: string, attempt: number): FwdOutcome {
-  const s = scripts.get(sagaId)?.get(stepId)
-  const list: readonly FwdOutcome[] = (direction === 'invoke' ? s?.fwd : s?.comp) ?? []
+  const step = scripts.get(sagaId)?.get(stepId)
+  const list: readonly FwdOutcome[] = (direction === 'invoke' ? step?.fwd : step?.comp) ?? []
   return list[attempt - 1] ?? 'fail'
 }
 
-function act(o: FwdOutcome): void {
-  if (o === 'fail') throw new Error('transient failure')
-  if (o === 'reject' || o === 'lost-reject') throw rejectStep('rejected')
+function act(options: FwdOutcome): void {
+  if (options === 'fail') throw new Error('transient failure')
+  if (options === 'reject' || options === 'lost-reject') throw rejectStep('rejected')
 }
 
 const FAILURES: Record<string, Failure> = {
@@ -135,27 +141,33 @@ async function failureOf(sagaId: string): Promise<Failure | null> {
 
 function buildSaga(name: string, steps: readonly ModelStep[]): SagaDefinition<unknown> {
   let def = defineSaga<unknown>(name)
-  for (const s of steps) {
+  for (const modelStep of steps) {
     const local =
       (direction: 'invoke' | 'compensate') =>
       async (ctx: { sagaId: string; attempt: number; tx: { client: pg.PoolClient } }) => {
-        act(outcomeOf(ctx.sagaId, s.id, direction, ctx.attempt))
-        await effect(ctx.tx.client, ctx.sagaId, s.id, direction)
+        act(outcomeOf(ctx.sagaId, modelStep.id, direction, ctx.attempt))
+        await effect(ctx.tx.client, ctx.sagaId, modelStep.id, direction)
       }
     const opts: StepOptions<unknown> = {
-      kind: s.kind,
+      kind: modelStep.kind,
       invoke:
-        s.mode === 'local' ? local('invoke') : command('prop', 'prop.do', () => ({ step: s.id })),
-      compensate: !s.hasCompensation
+        modelStep.mode === 'local'
+          ? local('invoke')
+          : command('prop', 'prop.do', () => ({ step: modelStep.id })),
+      compensate: !modelStep.hasCompensation
         ? undefined
-        : s.mode === 'local'
+        : modelStep.mode === 'local'
           ? local('compensate')
-          : command('prop', 'prop.undo', () => ({ step: s.id })),
+          : command('prop', 'prop.undo', () => ({ step: modelStep.id })),
       timeoutMs: 1_000,
-      retry: { maxAttempts: s.fwd.length, initialDelayMs: 10, maxDelayMs: 100 },
-      compensationRetry: { maxAttempts: s.comp.length, initialDelayMs: 10, maxDelayMs: 100 },
+      retry: { maxAttempts: modelStep.fwd.length, initialDelayMs: 10, maxDelayMs: 100 },
+      compensationRetry: {
+        maxAttempts: modelStep.comp.length,
+        initialDelayMs: 10,
+        maxDelayMs: 100,
+      },
     }
-    def = def.step(s.id, opts)
+    def = def.step(modelStep.id, opts)
   }
   return def
 }
@@ -169,20 +181,22 @@ describe('saga state machine (fast-check, real Postgres)', () => {
       fc.asyncProperty(sagaArb, async ({ steps, crashes, participantCrashes }) => {
         run++
         const sagaId = `prop-${run}`
-        scripts.set(sagaId, new Map(steps.map((s) => [s.id, s])))
-        const drop = (channel: string, m: SagaMessage): boolean => {
-          const b = m.body as {
+        scripts.set(sagaId, new Map(steps.map((step) => [step.id, step])))
+        const drop = (channel: string, message: SagaMessage): boolean => {
+          const right = message.body as {
             sagaId: string
             stepId: string
             direction: string
             attempt: number
             outcome?: string
           }
-          if (b.sagaId !== sagaId) return false
-          const o = outcomeOf(sagaId, b.stepId, b.direction, b.attempt)
+          if (right.sagaId !== sagaId) return false
+          const options = outcomeOf(sagaId, right.stepId, right.direction, right.attempt)
           const isReply = channel === 'saga.replies'
-          const key = `${sagaId}/${b.stepId}/${b.direction}/${b.attempt}/${isReply}`
-          const lost = isReply ? o === 'lost-reply' || o === 'lost-reject' : o === 'lost-command'
+          const key = `${sagaId}/${right.stepId}/${right.direction}/${right.attempt}/${isReply}`
+          const lost = isReply
+            ? options === 'lost-reply' || options === 'lost-reject'
+            : options === 'lost-command'
           if (lost && !dropped.has(key)) return (dropped.add(key), true)
           return false
         }
@@ -232,11 +246,11 @@ describe('saga state machine (fast-check, real Postgres)', () => {
         await participant.listen()
         try {
           let state: string | undefined
-          for (let i = 0; i < 200; i++) {
+          for (let index = 0; index < 200; index++) {
             state = (await orch.get(sagaId))?.state
             if (state === undefined)
-              await orch.start(`prop${run}`, {}, { sagaId }).catch((e: unknown) => {
-                if (!(e instanceof SimulatedCrash)) throw e
+              await orch.start(`prop${run}`, {}, { sagaId }).catch((error: unknown) => {
+                if (!(error instanceof SimulatedCrash)) throw error
               })
             await transport.idle()
             state = (await orch.get(sagaId))?.state
@@ -246,14 +260,16 @@ describe('saga state machine (fast-check, real Postgres)', () => {
           }
           const expected = model(steps)
           tally[expected.state] = (tally[expected.state] ?? 0) + 1
-          tally.crashes! += crashes.filter((c) => c <= points).length
-          tally.participantCrashes! += participantCrashes.filter((c) => c <= pPoints).length
+          tally.crashes! += crashes.filter((index) => index <= points).length
+          tally.participantCrashes! += participantCrashes.filter((index) => index <= pPoints).length
           const { rows } = await pool.query<{ step_id: string; direction: string }>(
             'SELECT step_id, direction FROM prop_effect WHERE saga_id = $1 ORDER BY id',
             [sagaId],
           )
-          const forward = rows.filter((r) => r.direction === 'invoke').map((r) => r.step_id)
-          const comp = rows.filter((r) => r.direction === 'compensate').map((r) => r.step_id)
+          const forward = rows.filter((row) => row.direction === 'invoke').map((row) => row.step_id)
+          const comp = rows
+            .filter((row) => row.direction === 'compensate')
+            .map((row) => row.step_id)
           const failure = await failureOf(sagaId)
           expect({ state, failure, forward, comp }).toEqual({
             state: expected.state,

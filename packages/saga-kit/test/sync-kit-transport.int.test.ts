@@ -59,7 +59,7 @@ beforeAll(async () => {
   const admin = new Kafka({ brokers: kafka.brokers, logLevel: logLevel.NOTHING }).admin()
   await admin.connect()
   await admin.createTopics({
-    topics: CHANNELS.map((c) => ({ topic: `outbox.event.${c}`, numPartitions: 2 })),
+    topics: CHANNELS.map((text) => ({ topic: `outbox.event.${text}`, numPartitions: 2 })),
   })
   await admin.disconnect()
   publisher = createKafkaPublisher({ brokers: kafka.brokers })
@@ -68,7 +68,7 @@ beforeAll(async () => {
 })
 afterAll(async () => {
   await orch?.close()
-  for (const p of participants) await p.close()
+  for (const participant of participants) await participant.close()
   await relay?.stop()
   await publisher?.close?.()
   await pool?.end()
@@ -90,13 +90,13 @@ describe('SyncKitTransport (outbox, logical-replication relay, Kafka, sync-kit i
       pollIntervalMs: 50,
     })
     await orch.listen()
-    const N = 20
+    const value = 20
     await Promise.all(
-      Array.from({ length: N }, (_, i) =>
+      Array.from({ length: value }, (_, index) =>
         orch.start(
           'order',
-          { orderId: `k${i}`, sku: 'sku-1', qty: 1, amount: 5, declineCard: i % 4 === 0 },
-          { sagaId: `k${i}` },
+          { orderId: `k${index}`, sku: 'sku-1', qty: 1, amount: 5, declineCard: index % 4 === 0 },
+          { sagaId: `k${index}` },
         ),
       ),
     )
@@ -105,16 +105,16 @@ describe('SyncKitTransport (outbox, logical-replication relay, Kafka, sync-kit i
         (await count(
           pool,
           `SELECT count(*) n FROM saga.instance WHERE state IN ('COMPLETED','COMPENSATED')`,
-        )) === N,
+        )) === value,
       60_000,
-    ).catch(async (e: unknown) => {
-      const q = async (sql: string) => JSON.stringify((await pool.query(sql)).rows)
-      const st = await q(`SELECT state, count(*) FROM saga.instance GROUP BY 1`)
-      const ob = await q(`SELECT aggregatetype, count(*) FROM sync_outbox GROUP BY 1`)
-      const ib = await q(`SELECT participant, count(*) FROM saga.inbox GROUP BY 1`)
-      const h = await q(`SELECT kind, count(*) FROM saga.history GROUP BY 1`)
+    ).catch(async (error: unknown) => {
+      const quantile = async (sql: string) => JSON.stringify((await pool.query(sql)).rows)
+      const st = await quantile(`SELECT state, count(*) FROM saga.instance GROUP BY 1`)
+      const ob = await quantile(`SELECT aggregatetype, count(*) FROM sync_outbox GROUP BY 1`)
+      const ib = await quantile(`SELECT participant, count(*) FROM saga.inbox GROUP BY 1`)
+      const text = await quantile(`SELECT kind, count(*) FROM saga.history GROUP BY 1`)
       throw new Error(
-        `${String(e)}: relay ${JSON.stringify(relay.stats())} states ${st} outbox ${ob} inbox ${ib} history ${h}`,
+        `${String(error)}: relay ${JSON.stringify(relay.stats())} states ${st} outbox ${ob} inbox ${ib} history ${text}`,
       )
     })
     expect(
@@ -128,14 +128,14 @@ describe('SyncKitTransport (outbox, logical-replication relay, Kafka, sync-kit i
         pool,
         `SELECT count(*) n FROM sync_outbox WHERE aggregatetype = 'saga.participant.inventory'`,
       ),
-    ).toBeGreaterThanOrEqual(N)
+    ).toBeGreaterThanOrEqual(value)
   })
 })
 
 describe('SyncKitTransport with `db`: one transaction per message', () => {
   test("a participant's inbox entry, effect and reply, and the orchestrator's reply handling, commit in sync-kit's inbox transaction", async () => {
     await orch?.close()
-    for (const p of participants) await p.close()
+    for (const participant of participants) await participant.close()
     const prefix = `shared-${Math.random().toString(36).slice(2)}`
     const transport = createSyncKitTransport({
       store: createPostgresConsumerStore({ pool }),
@@ -152,19 +152,19 @@ describe('SyncKitTransport with `db`: one transaction per message', () => {
       pollIntervalMs: 50,
     })
     await orch.listen()
-    const N = 8
+    const value = 8
     await Promise.all(
-      Array.from({ length: N }, (_, i) =>
+      Array.from({ length: value }, (_, index) =>
         orch.start(
           'order',
-          { orderId: `s${i}`, sku: 'sku-1', qty: 1, amount: 5, declineCard: i % 4 === 0 },
-          { sagaId: `s${i}` },
+          { orderId: `s${index}`, sku: 'sku-1', qty: 1, amount: 5, declineCard: index % 4 === 0 },
+          { sagaId: `s${index}` },
         ),
       ),
     )
     const ended = `SELECT count(*) n FROM saga.instance
                    WHERE saga_id LIKE 's%' AND state IN ('COMPLETED','COMPENSATED')`
-    await waitFor(async () => (await count(pool, ended)) === N, 60_000)
+    await waitFor(async () => (await count(pool, ended)) === value, 60_000)
     expect(
       await count(
         pool,
@@ -183,7 +183,7 @@ describe('SyncKitTransport with `db`: one transaction per message', () => {
       [prefix],
     )
     // 8 sagas x 2 commands, plus the release of each of the 2 declined ones.
-    expect(Number(participantRows.rows[0]?.total)).toBeGreaterThanOrEqual(2 * N)
+    expect(Number(participantRows.rows[0]?.total)).toBeGreaterThanOrEqual(2 * value)
     expect(participantRows.rows[0]?.shared).toBe(participantRows.rows[0]?.total)
     // ... and every reply to these sagas the orchestrator claimed was applied (its history
     // entry) in that transaction. (The new group also reads the earlier test's replies.) The
@@ -199,7 +199,7 @@ describe('SyncKitTransport with `db`: one transaction per message', () => {
        WHERE ib.namespace = $1 || '.saga.replies' AND o.aggregateid LIKE 's%'`,
       [prefix],
     )
-    expect(Number(replyRows.rows[0]?.total)).toBeGreaterThanOrEqual(2 * N)
+    expect(Number(replyRows.rows[0]?.total)).toBeGreaterThanOrEqual(2 * value)
     expect(replyRows.rows[0]?.shared).toBe(replyRows.rows[0]?.total)
   })
 })
@@ -207,7 +207,7 @@ describe('SyncKitTransport with `db`: one transaction per message', () => {
 /** Participants and an orchestrator over a transport with `db`, in consumer groups of their own. */
 async function restartWith(prefix: string, startCommitWaitMs?: number): Promise<Orchestrator> {
   await orch?.close()
-  for (const p of participants) await p.close()
+  for (const participant of participants) await participant.close()
   const transport = createSyncKitTransport({
     store: createPostgresConsumerStore({ pool }),
     db: pool,
@@ -240,7 +240,7 @@ const deadLettersOf = async (sagaId: string) =>
 
 describe('a message on the replies topic that is not a saga message', () => {
   test('is dead-lettered into saga.dead_letter at once; the saga behind it on its partition is not held back', async () => {
-    const o = await restartWith('hostile')
+    const otherOrchestrator = await restartWith('hostile')
     const sagaId = 'h1'
     // Produced straight to the topic, keyed like h1's replies, so it sits before them on their
     // partition; a sync-kit envelope of the saga type whose payload is no saga message.
@@ -262,11 +262,11 @@ describe('a message on the replies topic that is not a saga message', () => {
       return { topic: 'outbox.event.saga.replies', ...encodeEnvelope(envelope), key: sagaId }
     }
     const sent = await publisher.publish([hostile({ hello: 'world' }), hostile('not a saga')])
-    expect(sent.map((r) => r.ok)).toEqual([true, true])
+    expect(sent.map((row) => row.ok)).toEqual([true, true])
     const began = Date.now()
-    await o.start('order', order(sagaId), { sagaId })
+    await otherOrchestrator.start('order', order(sagaId), { sagaId })
     // Before the fix sync-kit retried each for its whole budget (~70 s) with the partition held.
-    await waitFor(async () => (await o.get(sagaId))?.state === 'COMPLETED', 30_000)
+    await waitFor(async () => (await otherOrchestrator.get(sagaId))?.state === 'COMPLETED', 30_000)
     console.log(
       `[saga-kit hostile] the saga behind 2 non-saga messages completed in ${Date.now() - began} ms`,
     )
@@ -275,7 +275,7 @@ describe('a message on the replies topic that is not a saga message', () => {
        WHERE message->>'id' = ANY($1) ORDER BY id`,
       [ids],
     )
-    expect(dead.rows.map((r) => [r.source, r.body])).toEqual([
+    expect(dead.rows.map((row) => [row.source, row.body])).toEqual([
       ['orchestrator', { hello: 'world' }],
       ['orchestrator', 'not a saga'],
     ])
@@ -313,7 +313,7 @@ const probeWaiting = () => backendsWaiting('transactionid', '%saga_start_probe%'
 
 describe('a reply published before its saga start is visible', () => {
   test('(relay A publishes a commit that waits for a synchronous standby) waits for the start and is applied', async () => {
-    const o = await restartWith('early', 120_000)
+    const otherOrchestrator = await restartWith('early', 120_000)
     const sagaId = 'v1'
     let started: Promise<unknown> = Promise.resolve()
     let probeSeen = false
@@ -327,7 +327,7 @@ describe('a reply published before its saga start is visible', () => {
           )
           return rows[0]?.synchronous_standby_names === 'saga_test_never_connects'
         })
-        await o.start('order', order(sagaId), { sagaId, tx })
+        await otherOrchestrator.start('order', order(sagaId), { sagaId, tx })
       })
       // The start's COMMIT is in the WAL and waits for the standby: other sessions cannot see it.
       await waitFor(async () => (await backendsWaiting('SyncRep')) === 1)
@@ -346,9 +346,9 @@ describe('a reply published before its saga start is visible', () => {
     await started
     expect(await deadLettersOf(sagaId)).toEqual([])
     expect(probeSeen).toBe(true)
-    await waitFor(async () => (await o.get(sagaId))?.state === 'COMPLETED', 30_000)
-    const history = await o.history(sagaId)
-    expect(history.filter((h) => h.kind === 'step.timeout')).toHaveLength(0)
+    await waitFor(async () => (await otherOrchestrator.get(sagaId))?.state === 'COMPLETED', 30_000)
+    const history = await otherOrchestrator.history(sagaId)
+    expect(history.filter((entry) => entry.kind === 'step.timeout')).toHaveLength(0)
   })
 })
 

@@ -61,8 +61,8 @@ export function validateGroup<Data>(
 ): void {
   if (group.steps.length === 0)
     throw invalid(sagaName, '(parallel)', 'parallel([...]) needs at least one step.')
-  const seen = new Set(existing.flatMap((group) => group.steps.map((step) => step.id)))
-  const afterPivot = existing.some((group) => group.steps.some((step) => step.kind === 'pivot'))
+  const seen = new Set(existing.flatMap((earlier) => earlier.steps.map((step) => step.id)))
+  const afterPivot = existing.some((earlier) => earlier.steps.some((step) => step.kind === 'pivot'))
   for (const step of group.steps) {
     if (seen.has(step.id))
       throw invalid(sagaName, step.id, 'duplicate step id; step ids must be unique.')

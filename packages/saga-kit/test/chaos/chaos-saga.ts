@@ -34,14 +34,14 @@ export const HELD_SKU = 'held'
  * Deterministic data for saga number `i`: ~20% declined cards; 2% (`i % 50 === 7`) are made to
  * end FAILED: their card is accepted, their approval is refused, and their refund always fails.
  */
-export function chaosData(i: number): ChaosOrder {
-  const h = (i * 2654435761) % 1000
-  const failRefund = i % 50 === 7
+export function chaosData(index: number): ChaosOrder {
+  const count = (index * 2654435761) % 1000
+  const failRefund = index % 50 === 7
   return {
-    orderId: `o${i}`,
-    qty: 1 + (i % 3),
-    amount: 10 + (i % 7),
-    declineCard: !failRefund && h < 200,
+    orderId: `o${index}`,
+    qty: 1 + (index % 3),
+    amount: 10 + (index % 7),
+    declineCard: !failRefund && count < 200,
     failRefund,
   }
 }
@@ -110,7 +110,7 @@ export function chaotic(
     if ((ctx.payload as Partial<ChaosOrder> | null)?.failRefund === true) return handler(ctx)
     if (random() < Number(process.env.SAGA_CHAOS_LATE ?? 0.04)) {
       counters.late = (counters.late ?? 0) + 1
-      await new Promise((r) => setTimeout(r, STEP_TIMEOUT_MS + 500))
+      await new Promise((resolve) => setTimeout(resolve, STEP_TIMEOUT_MS + 500))
     }
     if (random() < Number(process.env.SAGA_CHAOS_TRANSIENT ?? 0.1)) {
       counters.transient = (counters.transient ?? 0) + 1
@@ -132,7 +132,7 @@ export function chaosParticipants(
   counters: Record<string, number>,
   faults: ChaosFaults = { refundWorks: false },
 ) {
-  const wrap = (h: CommandHandler) => chaotic(h, random, counters)
+  const wrap = (handler: CommandHandler) => chaotic(handler, random, counters)
   return [
     defineParticipant('inventory', {
       'inventory.reserve': wrap(async ({ tx, payload, idempotencyKey }) => {
@@ -157,8 +157,11 @@ export function chaosParticipants(
           'DELETE FROM reservation WHERE key = $1 RETURNING qty, sku',
           [idempotencyKey],
         )
-        for (const r of rows)
-          await tx.client.query('UPDATE stock SET qty = qty + $1 WHERE sku = $2', [r.qty, r.sku])
+        for (const row of rows)
+          await tx.client.query('UPDATE stock SET qty = qty + $1 WHERE sku = $2', [
+            row.qty,
+            row.sku,
+          ])
         await tx.client.query(`INSERT INTO effect_log (key, what) VALUES ($1, 'release')`, [
           idempotencyKey,
         ])

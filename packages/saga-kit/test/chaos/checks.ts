@@ -39,7 +39,7 @@ export async function statesOf(pool: pg.Pool): Promise<Record<string, number>> {
   const { rows } = await pool.query<{ state: string; n: string }>(
     'SELECT state, count(*) n FROM saga.instance GROUP BY 1',
   )
-  return Object.fromEntries(rows.map((r) => [r.state, Number(r.n)]))
+  return Object.fromEntries(rows.map((row) => [row.state, Number(row.n)]))
 }
 
 /**
@@ -62,7 +62,7 @@ export async function expectOutcomes(run: ChaosRunFacts): Promise<string[]> {
   ).toBe(0)
   const operator = createOrchestrator({ db: pool, sagas: [chaosSaga()], transport: run.transport })
   const failed = await operator.list({ state: 'FAILED', limit: run.sagas })
-  const failedIds = failed.map((f) => f.sagaId).sort()
+  const failedIds = failed.map((instance) => instance.sagaId).sort()
   expect(failedIds.filter((id) => !failOnPurpose.includes(id))).toEqual([])
   expect(failedIds.length).toBeGreaterThan(failOnPurpose.length / 2)
   const escaped = failOnPurpose.filter((id) => !failedIds.includes(id))
@@ -76,8 +76,8 @@ export async function expectOutcomes(run: ChaosRunFacts): Promise<string[]> {
     ),
     `on-purpose sagas that escaped FAILED: ${escaped.join(', ')}`,
   ).toBe(0)
-  for (const f of failed) {
-    expect(f).toMatchObject({
+  for (const instance of failed) {
+    expect(instance).toMatchObject({
       failedPhase: 'backward',
       failedStep: 'charge',
       error: { message: 'refund provider rejects this card' },
@@ -161,7 +161,9 @@ export async function expectResumeCompensates(
   await waitFor(async () => (await operator.get(resumed))?.state === 'COMPENSATED', 60_000)
   const undone = await operator.get(resumed)
   expect(
-    undone?.steps.filter((s) => s.direction === 'compensate').map((s) => [s.stepId, s.status]),
+    undone?.steps
+      .filter((step) => step.direction === 'compensate')
+      .map((step) => [step.stepId, step.status]),
   ).toEqual(
     expect.arrayContaining([
       ['charge', 'done'],
@@ -213,5 +215,5 @@ export async function expectRefusalsHeard(pool: pg.Pool) {
        AND (detail->>'reason' LIKE 'step is waiting%' OR detail->>'reason' LIKE 'step is retry_wait%')`,
   )
   expect(ignored.rows).toEqual([])
-  return { byStep: Object.fromEntries(rows.map((r) => [r.step, r.n])), refusedButTimedOut }
+  return { byStep: Object.fromEntries(rows.map((row) => [row.step, row.n])), refusedButTimedOut }
 }

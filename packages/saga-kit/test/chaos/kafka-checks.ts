@@ -18,7 +18,10 @@ export async function createChaosTopics(brokers: string[]): Promise<void> {
   const admin = new Kafka({ brokers, logLevel: logLevel.NOTHING }).admin()
   await admin.connect()
   await admin.createTopics({
-    topics: CHAOS_CHANNELS.map((c) => ({ topic: topicOf(c), numPartitions: CHAOS_PARTITIONS })),
+    topics: CHAOS_CHANNELS.map((copy) => ({
+      topic: topicOf(copy),
+      numPartitions: CHAOS_PARTITIONS,
+    })),
   })
   await admin.disconnect()
 }
@@ -29,9 +32,9 @@ async function topicRecords(brokers: string[]): Promise<Record<string, number>> 
   await admin.connect()
   try {
     const out: Record<string, number> = {}
-    for (const c of CHAOS_CHANNELS) {
-      const offsets = await admin.fetchTopicOffsets(topicOf(c))
-      out[c] = offsets.reduce((n, p) => n + Number(p.high), 0)
+    for (const copy of CHAOS_CHANNELS) {
+      const offsets = await admin.fetchTopicOffsets(topicOf(copy))
+      out[copy] = offsets.reduce((index, offset) => index + Number(offset.high), 0)
     }
     return out
   } finally {
@@ -42,13 +45,15 @@ async function topicRecords(brokers: string[]): Promise<Record<string, number>> 
 async function traffic(pool: pg.Pool, brokers: string[]): Promise<ChannelTraffic> {
   const kafka = await topicRecords(brokers)
   const out: ChannelTraffic = {}
-  for (const c of CHAOS_CHANNELS) {
-    out[c] = {
-      outbox: await count(pool, 'SELECT count(*) n FROM sync_outbox WHERE aggregatetype = $1', [c]),
-      kafka: kafka[c] ?? 0,
+  for (const copy of CHAOS_CHANNELS) {
+    out[copy] = {
+      outbox: await count(pool, 'SELECT count(*) n FROM sync_outbox WHERE aggregatetype = $1', [
+        copy,
+      ]),
+      kafka: kafka[copy] ?? 0,
       // The transport's consumer group is `saga.<channel>`, which is also its inbox namespace.
       inbox: await count(pool, 'SELECT count(*) n FROM sync_inbox WHERE namespace = $1', [
-        `saga.${c}`,
+        `saga.${copy}`,
       ]),
     }
   }
@@ -67,15 +72,15 @@ export async function expectTravelledThroughKafka(
   // Replies to steps that already timed out may still be on their way when the last saga ends.
   let seen = await traffic(pool, brokers)
   for (let end = Date.now() + 60_000; Date.now() < end;) {
-    if (Object.values(seen).every((t) => t.inbox === t.outbox)) break
-    await new Promise((r) => setTimeout(r, 500))
+    if (Object.values(seen).every((timer) => timer.inbox === timer.outbox)) break
+    await new Promise((resolve) => setTimeout(resolve, 500))
     seen = await traffic(pool, brokers)
   }
-  for (const c of CHAOS_CHANNELS) {
-    const t = seen[c]!
-    expect(t.outbox, c).toBeGreaterThan(0)
-    expect(t.kafka, c).toBeGreaterThanOrEqual(t.outbox)
-    expect(t.inbox, c).toBe(t.outbox)
+  for (const copy of CHAOS_CHANNELS) {
+    const timer = seen[copy]!
+    expect(timer.outbox, copy).toBeGreaterThan(0)
+    expect(timer.kafka, copy).toBeGreaterThanOrEqual(timer.outbox)
+    expect(timer.inbox, copy).toBe(timer.outbox)
   }
   return seen
 }

@@ -28,8 +28,8 @@ process.stdout.write('ready\n')
 // Eight callers at once, like a service taking orders concurrently.
 let next = 0
 const caller = async (): Promise<void> => {
-  for (let i = next++; i < Number(toStart); i = next++) {
-    await orch.start('chaos-order', chaosData(i), { sagaId: `c${i}` })
+  for (let index = next++; index < Number(toStart); index = next++) {
+    await orch.start('chaos-order', chaosData(index), { sagaId: `c${index}` })
   }
 }
 await Promise.all(Array.from({ length: 8 }, caller))

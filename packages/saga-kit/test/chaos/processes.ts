@@ -23,14 +23,14 @@ export function spawnScript(script: string, args: string[]): ChildProcess {
   const lines: string[] = []
   printed.set(child, lines)
   let partial = ''
-  child.stdout?.on('data', (d: Buffer) => {
-    const parts = (partial + d.toString()).split('\n')
+  child.stdout?.on('data', (decision: Buffer) => {
+    const parts = (partial + decision.toString()).split('\n')
     partial = parts.pop() ?? ''
     lines.push(...parts)
     child.emit('line')
   })
-  child.stderr?.on('data', (d: Buffer) => {
-    if (process.env.SAGA_CHAOS_DEBUG) process.stderr.write(d)
+  child.stderr?.on('data', (decision: Buffer) => {
+    if (process.env.SAGA_CHAOS_DEBUG) process.stderr.write(decision)
   })
   return child
 }
@@ -66,7 +66,7 @@ export function untilLine(child: ChildProcess, line: string, timeoutMs = 90_000)
 /** SIGKILLs `child` and waits until it is gone. */
 export async function sigkill(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return
-  const exited = new Promise((r) => child.once('exit', r))
+  const exited = new Promise((resolve) => child.once('exit', resolve))
   child.kill('SIGKILL')
   await exited
 }
@@ -77,4 +77,4 @@ export async function killAll(): Promise<void> {
 }
 
 /** Waits `ms` milliseconds. */
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))

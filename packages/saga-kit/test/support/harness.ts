@@ -4,12 +4,18 @@ import { migrateSagaKit, type Clock } from '@faultline/saga-kit'
 
 /** A clock tests move by hand. */
 export class FakeClock implements Clock {
-  constructor(public t = 1_700_000_000_000) {}
-  now(): number {
-    return this.t
+  #nowMs: number
+
+  constructor(startMs = 1_700_000_000_000) {
+    this.#nowMs = startMs
   }
+
+  now(): number {
+    return this.#nowMs
+  }
+
   advance(ms: number): void {
-    this.t += ms
+    this.#nowMs += ms
   }
 }
 
@@ -40,7 +46,7 @@ export async function startTestDb(): Promise<TestDb> {
     pool,
     fresh,
     async stop() {
-      await Promise.all(pools.map((p) => p.end()))
+      await Promise.all(pools.map((each) => each.end()))
       await server.stop()
     },
   }
@@ -54,7 +60,7 @@ export async function waitFor(
   const end = Date.now() + timeoutMs
   while (Date.now() < end) {
     if (await check()) return
-    await new Promise((r) => setTimeout(r, 20))
+    await new Promise((resolve) => setTimeout(resolve, 20))
   }
   throw new Error(`condition not met within ${timeoutMs} ms`)
 }

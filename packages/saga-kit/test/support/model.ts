@@ -41,26 +41,27 @@ interface Run {
   failure?: Failure
 }
 
-const replyLost = (o: FwdOutcome): boolean => o === 'lost-reply' || o === 'lost-reject'
+const replyLost = (options: FwdOutcome): boolean =>
+  options === 'lost-reply' || options === 'lost-reject'
 
 function runForward(step: ModelStep): Run {
   let uncertain = false
   let effect = false
   let refused = false
   let failure: Failure = 'failed'
-  for (const o of step.fwd) {
+  for (const options of step.fwd) {
     // A lost command never reaches the participant, whatever happened before.
-    if (o === 'lost-command' || ((effect || refused) && replyLost(o))) {
+    if (options === 'lost-command' || ((effect || refused) && replyLost(options))) {
       ;[uncertain, failure] = [true, 'timeout']
       continue
     }
     // The participant replays its stored answer, under this attempt's number.
     if (effect) return { ok: true, uncertain, effect }
     if (refused) return { ok: false, uncertain, effect, failure: 'rejected' }
-    if (o === 'ok') return { ok: true, uncertain, effect: true }
-    if (o === 'reject') return { ok: false, uncertain, effect, failure: 'rejected' }
-    if (o === 'lost-reply') [uncertain, effect, failure] = [true, true, 'timeout']
-    else if (o === 'lost-reject') [uncertain, refused, failure] = [true, true, 'timeout']
+    if (options === 'ok') return { ok: true, uncertain, effect: true }
+    if (options === 'reject') return { ok: false, uncertain, effect, failure: 'rejected' }
+    if (options === 'lost-reply') [uncertain, effect, failure] = [true, true, 'timeout']
+    else if (options === 'lost-reject') [uncertain, refused, failure] = [true, true, 'timeout']
     else failure = 'failed'
   }
   return { ok: false, uncertain, effect, failure }
@@ -69,16 +70,16 @@ function runForward(step: ModelStep): Run {
 function runCompensation(step: ModelStep, forwardApplied: boolean): Run {
   let effect = false
   let replied = false
-  for (const o of step.comp) {
-    if (o === 'lost-command' || (replied && o === 'lost-reply')) continue
+  for (const options of step.comp) {
+    if (options === 'lost-command' || (replied && options === 'lost-reply')) continue
     if (replied) return { ok: true, uncertain: false, effect }
     if (!forwardApplied) {
-      if (o === 'lost-reply') replied = true
+      if (options === 'lost-reply') replied = true
       else return { ok: true, uncertain: false, effect: false } // tombstone, no handler call
       continue
     }
-    if (o === 'ok') return { ok: true, uncertain: false, effect: true }
-    if (o === 'lost-reply') [replied, effect] = [true, true]
+    if (options === 'ok') return { ok: true, uncertain: false, effect: true }
+    if (options === 'lost-reply') [replied, effect] = [true, true]
   }
   return { ok: false, uncertain: false, effect }
 }
@@ -90,26 +91,26 @@ export function model(steps: readonly ModelStep[]): ModelResult {
   let pivotDone = false
   let failedAt = -1
   let failure: Failure | null = null
-  for (const [i, step] of steps.entries()) {
-    const r = runForward(step)
-    if (r.effect) forwardEffects.push(step.id)
-    if (r.ok || r.uncertain) toUndo.push({ step, applied: r.effect })
-    if (r.ok) {
+  for (const [index, step] of steps.entries()) {
+    const row = runForward(step)
+    if (row.effect) forwardEffects.push(step.id)
+    if (row.ok || row.uncertain) toUndo.push({ step, applied: row.effect })
+    if (row.ok) {
       if (step.kind === 'pivot') pivotDone = true
       continue
     }
-    failure = r.failure ?? 'failed'
+    failure = row.failure ?? 'failed'
     if (pivotDone) return { state: 'FAILED', failure, forwardEffects, compensations: [] }
-    failedAt = i
+    failedAt = index
     break
   }
   if (failedAt < 0) return { state: 'COMPLETED', failure: null, forwardEffects, compensations: [] }
   const compensations: string[] = []
   for (const { step, applied } of toUndo.reverse()) {
     if (!step.hasCompensation) continue
-    const r = runCompensation(step, step.mode === 'local' ? true : applied)
-    if (r.effect) compensations.push(step.id)
-    if (!r.ok) return { state: 'FAILED', failure, forwardEffects, compensations }
+    const row = runCompensation(step, step.mode === 'local' ? true : applied)
+    if (row.effect) compensations.push(step.id)
+    if (!row.ok) return { state: 'FAILED', failure, forwardEffects, compensations }
   }
   return { state: 'COMPENSATED', failure, forwardEffects, compensations }
 }

@@ -38,11 +38,11 @@ export async function createShopTables(pool: pg.Pool, stock = 1000): Promise<voi
 export function orderSaga(opts: { timeoutMs?: number; stepTimeoutMs?: number } = {}) {
   return defineSaga<Order>('order', {
     timeoutMs: opts.timeoutMs,
-    validate: (d) =>
-      typeof d === 'object' &&
-      d !== null &&
-      typeof (d as Order).orderId === 'string' &&
-      (d as Order).qty > 0
+    validate: (decision) =>
+      typeof decision === 'object' &&
+      decision !== null &&
+      typeof (decision as Order).orderId === 'string' &&
+      (decision as Order).qty > 0
         ? true
         : 'needs an orderId and qty > 0',
   })
@@ -105,8 +105,8 @@ export const inventory = defineParticipant('inventory', {
       'DELETE FROM reservation WHERE key = $1 RETURNING sku, qty',
       [idempotencyKey],
     )
-    for (const r of rows)
-      await tx.client.query('UPDATE stock SET qty = qty + $2 WHERE sku = $1', [r.sku, r.qty])
+    for (const row of rows)
+      await tx.client.query('UPDATE stock SET qty = qty + $2 WHERE sku = $1', [row.sku, row.qty])
     await tx.client.query(`INSERT INTO effect_log (key, what) VALUES ($1, 'release')`, [
       idempotencyKey,
     ])
@@ -147,6 +147,6 @@ export async function startParticipants(
   const ps = [inventory, payments].map((definition) =>
     createParticipant({ db: pool, transport, definition }),
   )
-  for (const p of ps) await p.listen()
+  for (const participant of ps) await participant.listen()
   return ps
 }
