@@ -365,3 +365,39 @@ describe('SyncKitTransport contract', () => {
     }),
   )
 })
+
+describe('topics', () => {
+  test("subscribe creates a channel's missing topic; one it can neither find nor create fails at once, named", async () => {
+    const transport = createSyncKitTransport({
+      store: createPostgresStore({ pool }),
+      eventConsumer: () => createKafkaEventConsumer({ brokers: kafka.brokers }),
+      deadLetters: publisher,
+    })
+    const subscription = await transport.subscribe('saga.participant.shipping', () =>
+      Promise.resolve(),
+    )
+    await subscription.close()
+    const admin = new Kafka({ brokers: kafka.brokers, logLevel: logLevel.NOTHING }).admin()
+    await admin.connect()
+    const topics = await admin.listTopics()
+    await admin.disconnect()
+    expect(topics).toContain('outbox.event.saga.participant.shipping')
+
+    const refusing = createSyncKitTransport({
+      store: createPostgresStore({ pool }),
+      eventConsumer: () => createKafkaEventConsumer({ brokers: kafka.brokers }),
+      deadLetters: {
+        publish: () => Promise.resolve([]),
+        close: () => Promise.resolve(),
+        ensureTopic: () => Promise.reject(new Error('not authorised to create topics')),
+      },
+    })
+    await expect(
+      refusing.subscribe('saga.participant.billing', () => Promise.resolve()),
+    ).rejects.toMatchObject({
+      code: 'E_SAGA_TOPIC_MISSING',
+      retryable: false,
+      context: { topic: 'outbox.event.saga.participant.billing' },
+    })
+  })
+})
