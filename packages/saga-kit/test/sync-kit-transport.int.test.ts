@@ -369,7 +369,7 @@ describe('SyncKitTransport contract', () => {
 describe('topics', () => {
   test("subscribe creates a channel's missing topic; one it can neither find nor create fails at once, named", async () => {
     const transport = createSyncKitTransport({
-      store: createPostgresStore({ pool }),
+      store: createPostgresConsumerStore({ pool }),
       eventConsumer: () => createKafkaEventConsumer({ brokers: kafka.brokers }),
       deadLetters: publisher,
     })
@@ -384,7 +384,7 @@ describe('topics', () => {
     expect(topics).toContain('outbox.event.saga.participant.shipping')
 
     const refusing = createSyncKitTransport({
-      store: createPostgresStore({ pool }),
+      store: createPostgresConsumerStore({ pool }),
       eventConsumer: () => createKafkaEventConsumer({ brokers: kafka.brokers }),
       deadLetters: {
         publish: () => Promise.resolve([]),

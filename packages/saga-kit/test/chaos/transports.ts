@@ -60,14 +60,6 @@ const PARTICIPANT_GROUP = {
 }
 
 /** kafkajs and sync-kit warnings on stderr with SAGA_CHAOS_DEBUG (which shows children's stderr). */
-const debugLogger = {
-  debug: () => {},
-  info: () => {},
-  warn: (message: string, context?: unknown) => debugLine('warn', message, context),
-  error: (message: string, context?: unknown) => debugLine('error', message, context),
-}
-
-/** The same lines from sync-kit, whose logger takes pino's argument order. */
 const syncKitDebugLogger = {
   debug: () => {},
   info: () => {},
