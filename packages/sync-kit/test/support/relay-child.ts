@@ -5,7 +5,8 @@
  */
 import { createLogicalRelay, type EventPublisher } from '../../src/index.js'
 import { createKafkaPublisher } from '../../src/kafka.js'
-import { withFaultHook } from '../../src/testing.js'
+// Not from ./testing: that entry loads vitest, which a plain child process cannot.
+import { withFaultHook } from '../../src/relay/faults.js'
 
 interface ChildConfig {
   url: string
