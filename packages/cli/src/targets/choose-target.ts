@@ -33,18 +33,21 @@ export function missingServers(env: NodeJS.ProcessEnv = process.env): string[] {
  * `external` start the topology on that infra provider (`FAULTLINE_PROVIDER`); `auto` takes the
  * topology when its servers are available here and otherwise falls back to embedded, saying so.
  */
-export async function chooseTarget(infra: string): Promise<ChosenTarget> {
+export async function chooseTarget(
+  infra: string,
+  missing: () => string[] = missingServers,
+): Promise<ChosenTarget> {
   const mode = parseInfra(infra)
   const topology = TARGETS.get('topology')
   if (mode === 'embedded') return { provider: await embedded(), infra: 'embedded' }
   if (mode === 'auto') {
-    const missing = missingServers()
-    if (topology !== undefined && missing.length === 0)
+    const absent = missing()
+    if (topology !== undefined && absent.length === 0)
       return { provider: await topology(), infra: 'local' }
     return {
       provider: await embedded(),
       infra: 'embedded',
-      note: `${missing.join(', ') || 'the topology target'} missing here, so --infra auto runs the embedded (in-memory) system: nothing real is measured. \`faultline doctor\` shows how to install what the topology needs.`,
+      note: `${absent.join(', ') || 'the topology target'} missing here, so --infra auto runs the embedded (in-memory) system: nothing real is measured. \`faultline doctor\` shows how to install what the topology needs.`,
     }
   }
   if (topology === undefined) {

@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { PassThrough } from 'node:stream'
 import { describe, expect, test } from 'vitest'
 import { runCommand } from '../../src/commands/run.js'
-import { chooseTarget, parseInfra } from '../../src/targets/choose-target.js'
+import { chooseTarget, missingServers, parseInfra } from '../../src/targets/choose-target.js'
 
 describe('chooseTarget', () => {
   test('embedded is the in-memory target, which measures nothing real', async () => {
@@ -14,17 +14,39 @@ describe('chooseTarget', () => {
     expect(chosen.provider.describe()).toMatchObject({ name: 'embedded', measuresReality: false })
   })
 
-  test('auto falls back to embedded while no topology target is registered, and says so', async () => {
-    const chosen = await chooseTarget('auto')
-    expect(chosen.infra).toBe('embedded')
-    expect(chosen.note).toMatch(/embedded \(in-memory\).*nothing real is measured/)
+  test('auto takes the topology when its servers are here', async () => {
+    const chosen = await chooseTarget('auto', () => [])
+    expect(chosen.infra).toBe('local')
+    expect(chosen.note).toBeUndefined()
+    expect(chosen.provider.describe()).toMatchObject({ name: 'topology', measuresReality: true })
   })
 
-  test.each(['local', 'docker', 'external'])('%s needs the topology target', async (mode) => {
-    await expect(chooseTarget(mode)).rejects.toMatchObject({
-      code: 'E_CLI_TARGET',
-      message: expect.stringMatching(/--infra embedded/) as unknown,
-    })
+  test('auto falls back to embedded when servers are missing, naming them', async () => {
+    const chosen = await chooseTarget('auto', () => ['postgres', 'java'])
+    expect(chosen.infra).toBe('embedded')
+    expect(chosen.note).toMatch(
+      /postgres, java missing .*embedded \(in-memory\).*nothing real is measured/,
+    )
+  })
+
+  test.each(['local', 'docker', 'external'])(
+    '%s runs the topology on that infra provider',
+    async (mode) => {
+      const before = process.env.FAULTLINE_PROVIDER
+      try {
+        const chosen = await chooseTarget(mode, () => ['postgres'])
+        expect(chosen.infra).toBe(mode)
+        expect(chosen.provider.describe().name).toBe('topology')
+        expect(process.env.FAULTLINE_PROVIDER).toBe(mode)
+      } finally {
+        if (before === undefined) delete process.env.FAULTLINE_PROVIDER
+        else process.env.FAULTLINE_PROVIDER = before
+      }
+    },
+  )
+
+  test('servers served by another provider are not missing', () => {
+    expect(missingServers({ FAULTLINE_PROVIDER: 'external' })).toEqual([])
   })
 
   test('an unknown mode names the choices', () => {
