@@ -12,7 +12,11 @@ const FIXTURES = join(repoRoot, 'packages', 'checks', 'test', 'fixtures', 'pack-
  * Node and `pg` has. Versions are the ones this repo installed, so npm serves them from its cache.
  */
 export function consumerDependencies(kits: readonly string[]): Record<string, string> {
-  const peers = kits.flatMap((kit) => Object.keys(readPackageJson(kit).peerDependencies ?? {}))
+  // A kit that is a peer of another (saga-kit's `./sync-kit` needs sync-kit) comes from its
+  // tarball like every kit: it is not on the public registry.
+  const peers = kits
+    .flatMap((kit) => Object.keys(readPackageJson(kit).peerDependencies ?? {}))
+    .filter((name) => !name.startsWith('@faultline/'))
   const names = [...new Set([...peers, '@types/node', '@types/pg'])].sort()
   return Object.fromEntries(names.map((name) => [name, installedVersion(name)]))
 }
