@@ -1,3 +1,4 @@
+// The assertions live in the exported contract suite this file runs against one adapter.
 import { createMemoryBusHub } from '@faultline/cache-kit'
 import { invalidationBusContract } from '@faultline/cache-kit/testing'
 

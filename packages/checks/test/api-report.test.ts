@@ -47,6 +47,8 @@ describe.each(enforced)('API report of %s', (pkg) => {
   )
 })
 
+// A package whose surface is being reworked shows here as a todo, so it is visibly not enforced;
+// the list is empty now that issue 13's reworks landed.
 describe.each(API_REPORT_PENDING)('API report of %s', (pkg) => {
   test.todo(`is enforced once its issue 13 rework lands (API_REPORT_PENDING in packages/checks)`)
   void pkg

@@ -1,3 +1,4 @@
+// The assertions live in the exported contract suite this file runs against one adapter.
 import { afterAll, beforeAll, describe } from 'vitest'
 import { createPgQueueTransport, withTx } from '@faultline/saga-kit'
 import { startTestDb, type TestDb } from './support/harness.js'

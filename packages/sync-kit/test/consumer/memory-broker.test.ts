@@ -1,3 +1,4 @@
+// The assertions live in the exported contract suite this file runs against one adapter.
 import { createMemoryBroker } from '../../src/adapters/memory-broker.js'
 import { eventConsumerContract } from '@faultline/sync-kit/testing'
 
