@@ -69,7 +69,10 @@ function buildProgram(controller: AbortController, stop: Interruption): Command 
     )
     .option('--junit <file>', 'write JUnit XML: one test case per threshold and check')
     .option('--out <dir>', 'run directory (default .faultline/runs/<time>-<scenario>)')
-    .option('--keep-up', 'leave the topology running after the run')
+    .option(
+      '--keep-up',
+      'after the run, keep the topology it started up (as `faultline up`) until Ctrl-C or `faultline down`',
+    )
     .option('--replay <dir>', 'rerun a previous run with its seed, overrides and fault schedule')
     .option(
       '--infra <mode>',

@@ -10,6 +10,10 @@ import { loadScenario } from '../core/scenario-loader.js'
 import type { RunSummary } from '../core/summary-types.js'
 import { resolveTarget } from '../core/targets.js'
 import { chooseTarget } from '../targets/choose-target.js'
+import { TopologyKeeper } from '../targets/topology/keeper.js'
+import { topologyProvider } from '../targets/topology/provider.js'
+import { holdTopology, refuseIfUp } from './topology/hold.js'
+import { upFiles } from './topology/up-state.js'
 import type { TargetProvider } from '../core/target.js'
 import { writeReport } from '../report/write-report.js'
 import { renderComparison } from '../ui/compare-text.js'
@@ -76,7 +80,8 @@ export async function runCommand(
   const baseline = flags.baseline === undefined ? undefined : readSide(flags.baseline)
   const replay = flags.replay === undefined ? undefined : readReplay(flags.replay)
   const loaded = await loadScenario(argument ?? replayArgument(replay))
-  const target = io.target ?? (await pickTarget(flags, io))
+  const keeper = flags.keepUp === true ? keeperFor(io) : undefined
+  const target = io.target ?? (await pickTarget(flags, io, keeper))
   // One seed for every repetition: the runs differ only by the system's own noise.
   const seed = parseSeed(flags.seed) ?? replay?.seed ?? randomSeed()
   const outBase = flags.out ?? defaultRunDir(process.cwd(), loaded.scenario.name)
@@ -94,11 +99,43 @@ export async function runCommand(
   if (flags.junit !== undefined) writeFileSync(flags.junit, renderJunit(last))
   let exit = worst(summaries.map((s) => s.exitCode))
   if (baseline !== undefined) exit = worst([exit, gate(baseline, summaries, tolerance, flags, io)])
+  if (keeper !== undefined) await keepUp(keeper, flags, io)
   return exit
 }
 
+/** `--keep-up` with the topology target: refused at once when a topology is already up. */
+function keeperFor(io: RunIo): TopologyKeeper {
+  if (io.target === undefined) refuseIfUp(upFiles())
+  return new TopologyKeeper()
+}
+
+/**
+ * After the run, keeps the topology it started up the way `faultline up` does, until Ctrl-C or
+ * `faultline down`; an interrupted run stops it instead (Ctrl-C meant stop).
+ */
+async function keepUp(keeper: TopologyKeeper, flags: RunFlags, io: RunIo): Promise<void> {
+  const handle = keeper.take()
+  if (handle === undefined) {
+    io.stdout.write(
+      '  note: --keep-up has nothing to keep: this target did not start a topology (embedded, attached or a module).\n',
+    )
+    return
+  }
+  if (io.signal.aborted) {
+    await handle.stop()
+    return
+  }
+  if (flags.json !== true) io.stdout.write('\n')
+  await holdTopology(handle, upFiles(), io)
+}
+
 /** `--target` names the target outright; otherwise `--infra` chooses (default auto). */
-async function pickTarget(flags: RunFlags, io: RunIo): Promise<TargetProvider> {
+async function pickTarget(
+  flags: RunFlags,
+  io: RunIo,
+  keeper: TopologyKeeper | undefined,
+): Promise<TargetProvider> {
+  if (flags.target === 'topology' && keeper !== undefined) return topologyProvider({ keeper })
   if (flags.target !== undefined) {
     if (flags.infra !== undefined)
       throw new CliError(
@@ -110,6 +147,7 @@ async function pickTarget(flags: RunFlags, io: RunIo): Promise<TargetProvider> {
   }
   const chosen = await chooseTarget(flags.infra ?? 'auto')
   if (chosen.note !== undefined && flags.json !== true) io.stdout.write(`  note: ${chosen.note}\n`)
+  if (keeper !== undefined && chosen.infra !== 'embedded') return topologyProvider({ keeper })
   return chosen.provider
 }
 

@@ -79,6 +79,18 @@ describe('faultline run --infra embedded', () => {
     expect(last.notes.join(' ')).toMatch(/nothing real was measured/)
   })
 
+  test('--keep-up with the embedded target says there is nothing to keep, and exits', async () => {
+    const { io: runIo, text } = io()
+    const out = join(mkdtempSync(join(tmpdir(), 'faultline-infra-')), 'run')
+    const code = await runCommand(
+      'order-saga-happy',
+      { infra: 'embedded', smoke: true, duration: '1s', keepUp: true, report: false, out },
+      runIo,
+    )
+    expect(code).toBe(0)
+    expect(text()).toContain('--keep-up has nothing to keep')
+  })
+
   test('--target and --infra together are refused', async () => {
     const { io: runIo } = io()
     await expect(

@@ -2,13 +2,16 @@ import { spawn } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { createRequire } from 'node:module'
+import { fileURLToPath, pathToFileURL } from 'node:url'
 import { createLocalJWKSet, decodeJwt, jwtVerify } from 'jose'
 import { importKeySet } from '@faultline/topology'
 import { describe, expect, test } from 'vitest'
 
 const here = fileURLToPath(new URL('.', import.meta.url))
 const bin = join(here, '..', '..', 'src', 'bin.ts')
+// Resolved here, so the bin also starts from a directory outside the repository (as a user's).
+const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href
 
 interface Exit {
   code: number | null
@@ -16,13 +19,14 @@ interface Exit {
   stderr: string
 }
 
-function spawnBin(args: string[]) {
+function spawnBin(args: string[], cwd?: string) {
   return spawn(
     process.execPath,
-    ['--conditions=@faultline/source', '--import', 'tsx', bin, ...args],
+    ['--conditions=@faultline/source', '--import', tsx, bin, ...args],
     {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, CI: 'true' },
+      ...(cwd === undefined ? {} : { cwd }),
     },
   )
 }
@@ -136,5 +140,44 @@ describe('faultline up / status / token / down (the real bin, a real topology)',
       if (alive(upPid)) process.kill(upPid, 'SIGKILL')
     }
     // Starting a whole topology on a busy 2-core runner takes minutes; the steps wait on conditions.
+  }, 600_000)
+
+  test('run --keep-up keeps the topology the run started up after the summary, until down', async () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'faultline-keep-up-'))
+    const dir = join(cwd, '.faultline', 'up')
+    const scenario = join(here, '..', 'fixtures', 'keep-up-scenario.ts')
+    const run = spawnBin(['run', scenario, '--keep-up', '--no-report', '--out', 'run'], cwd)
+    let out = ''
+    let err = ''
+    run.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()))
+    run.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()))
+    const exit = new Promise<number | null>((resolve) => run.on('exit', (code) => resolve(code)))
+    const runPid = run.pid as number
+    try {
+      while (!out.includes('TOKENS')) {
+        if (run.exitCode !== null) throw new Error(`run exited ${run.exitCode}: ${err}${out}`)
+        await new Promise((resolve) => setTimeout(resolve, 250))
+      }
+      // The summary came first, then the topology stayed up.
+      expect(out.indexOf('THRESHOLDS')).toBeLessThan(out.indexOf('ENDPOINTS'))
+      expect(out).toContain('status:   ✓ passed')
+      const status = await faultline(['status', '--dir', dir, '--json'])
+      expect(status.code, status.stdout + status.stderr).toBe(0)
+      expect((JSON.parse(status.stdout) as { up: boolean }).up).toBe(true)
+      const children = childrenOf(runPid)
+      expect(children.length).toBeGreaterThan(0)
+
+      const down = await faultline(['down', '--dir', dir])
+      expect(down.code, down.stdout + down.stderr).toBe(0)
+      // The run's own exit code: its thresholds passed.
+      expect(await exit).toBe(0)
+      expect(out).toContain('stopped: no process of the topology is left')
+      for (let polls = 0; polls < 300 && children.some(alive); polls++)
+        await new Promise((resolve) => setTimeout(resolve, 100))
+      expect(children.filter(alive)).toEqual([])
+      expect(existsSync(join(dir, 'topology.json'))).toBe(false)
+    } finally {
+      if (alive(runPid)) process.kill(runPid, 'SIGKILL')
+    }
   }, 600_000)
 })

@@ -1,9 +1,7 @@
-import { existsSync } from 'node:fs'
-import { createKeySet, mintToken, startTopology, type TopologyHandle } from '@faultline/topology'
+import { startTopology, type TopologyHandle } from '@faultline/topology'
 import { CliError, describeError } from '../../core/errors.js'
-import { readStateFile } from '../../targets/topology/index.js'
-import { ownerAlive } from './owner.js'
-import { removeUpFiles, stateOf, upFiles, writeUpFiles, type UpFiles } from './up-state.js'
+import { holdTopology, refuseIfUp } from './hold.js'
+import { upFiles, type UpFiles } from './up-state.js'
 
 /** Where `up` gets its infra; `embedded` has no services to start. */
 export const INFRA_CHOICES = ['auto', 'local', 'docker', 'external', 'embedded'] as const
@@ -68,14 +66,7 @@ function checkFlags(flags: UpFlags, files: UpFiles): void {
       'E_CLI_UNSUPPORTED',
       '--tls: the topology does not start its services with mutual TLS yet; run without --tls.',
     )
-  if (existsSync(files.state)) {
-    const state = readStateFile(files.state)
-    if (ownerAlive(state.ownerPid))
-      throw new CliError(
-        'E_CLI_INVALID_OPTION',
-        `A topology is already up from ${files.dir} (pid ${state.ownerPid}); run \`faultline down\` first, or pass another --dir.`,
-      )
-  }
+  refuseIfUp(files)
   if (infra !== 'auto') process.env.FAULTLINE_PROVIDER = infra
 }
 
@@ -83,50 +74,6 @@ function lbChoice(text: string | undefined): 'auto' | 'nginx' | 'node' {
   if (text === undefined || text === 'auto' || text === 'nginx' || text === 'node')
     return text ?? 'auto'
   throw invalid('--lb', `must be auto, nginx or node, got '${text}'.`)
-}
-
-function printUp(
-  stdout: NodeJS.WritableStream,
-  handle: TopologyHandle,
-  files: UpFiles,
-  tokens: Record<string, string>,
-): void {
-  const endpoints = handle.endpoints()
-  const width = Math.max(...Object.keys(endpoints).map((name) => name.length))
-  stdout.write(
-    `topology up (load balancer: ${handle.lbProvider}); Ctrl-C or \`faultline down\` stops it\n\nENDPOINTS\n`,
-  )
-  for (const [name, url] of Object.entries(endpoints))
-    stdout.write(`  ${name.padEnd(width)}  ${url}\n`)
-  stdout.write('\nTOKENS (1 h; `faultline token --role <r>` mints more)\n')
-  for (const [role, token] of Object.entries(tokens)) stdout.write(`  ${role}: ${token}\n`)
-  stdout.write(
-    `\nSTATE\n  state:  ${files.state} (faultline run <scenario> --target ${files.state})\n  logs:   ${files.logs}\n  ops:    GET <endpoint>/ops/state on every service\n`,
-  )
-  stdout.write(
-    `  startup: ${Object.entries(handle.timings)
-      .map(([step, ms]) => `${step} ${ms} ms`)
-      .join(', ')}\n`,
-  )
-}
-
-/**
- * Resolves when `signal` aborts. A timer holds the event loop open meanwhile: the topology's
- * children and sockets are unref'd, so without it Node would exit with everything still running.
- */
-function untilAborted(signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve()
-    const keepAlive = setInterval(() => undefined, 60_000)
-    signal.addEventListener(
-      'abort',
-      () => {
-        clearInterval(keepAlive)
-        resolve()
-      },
-      { once: true },
-    )
-  })
 }
 
 /** `faultline up`: starts infra and the topology and keeps them up until Ctrl-C or `down`. */
@@ -153,19 +100,6 @@ export async function upCommand(flags: UpFlags, io: UpIo): Promise<number> {
       { cause },
     )
   }
-  try {
-    const keySet = await createKeySet()
-    writeUpFiles(files, stateOf(handle, process.pid), keySet)
-    const tokens: Record<string, string> = {}
-    for (const role of ['customer', 'catalog:write', 'ops'] as const)
-      tokens[role] = await mintToken({ keySet, role, ttlMs: 3_600_000 })
-    printUp(io.stdout, handle, files, tokens)
-    await untilAborted(io.signal)
-    io.stdout.write('stopping the topology ...\n')
-  } finally {
-    await handle.stop()
-    removeUpFiles(files)
-  }
-  io.stdout.write('stopped: no process of the topology is left\n')
+  await holdTopology(handle, files, io)
   return 0
 }

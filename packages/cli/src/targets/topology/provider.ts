@@ -8,6 +8,7 @@ import { applyRequirements, startForRun, startOptions } from './open.js'
 import { query } from './sql.js'
 import { readStateFile } from './state-file.js'
 import { createTopologyTarget } from './target.js'
+import type { TopologyKeeper } from './keeper.js'
 
 /** How the topology target finds its topology. */
 export interface TopologyProviderOptions {
@@ -17,6 +18,8 @@ export interface TopologyProviderOptions {
   readonly stateFile?: string
   /** Extra `startTopology` options when the run starts its own (e.g. `testHooks`). */
   readonly start?: Partial<StartTopologyOptions>
+  /** `--keep-up`: the topology the run starts goes to the keeper at the end, not stopped. */
+  readonly keeper?: TopologyKeeper
 }
 
 async function catalogOf(access: TopologyAccess): Promise<{ ids: string[]; categories: string[] }> {
@@ -42,15 +45,23 @@ async function openAttached(file: string): Promise<Target> {
   })
 }
 
+/** Whether the run owns the topology (started it), and who takes it when the run ends. */
+interface Ownership {
+  readonly owned: boolean
+  readonly keeper?: TopologyKeeper | undefined
+}
+
 async function openHandle(
   handle: TopologyHandle,
-  owned: boolean,
+  ownership: Ownership,
   context: TargetContext,
   namespace: string,
 ): Promise<Target> {
+  const { owned, keeper } = ownership
   const requirements = context.scenario.topology
   const access = accessOfHandle(handle, namespace)
   const stop = owned ? () => handle.stop() : () => Promise.resolve()
+  const release = owned && keeper !== undefined ? () => keeper.keep(handle) : stop
   try {
     const wanted = requirements.replicas?.['catalog-query'] ?? 1
     if (!owned && handle.service('catalog-query').instances().length !== wanted)
@@ -70,7 +81,7 @@ async function openHandle(
     products: handle.seeded.productIds,
     categories: [...handle.seeded.categories],
     requirements,
-    stop,
+    stop: release,
   })
 }
 
@@ -89,14 +100,15 @@ export function topologyProvider(options: TopologyProviderOptions = {}): TargetP
     async open(context) {
       if (options.stateFile !== undefined) return openAttached(options.stateFile)
       const namespace = options.start?.namespace ?? ''
-      if (options.handle !== undefined) return openHandle(options.handle, false, context, namespace)
+      if (options.handle !== undefined)
+        return openHandle(options.handle, { owned: false }, context, namespace)
       // Proxies only on the links the scenario puts faults on: each adds a hop to every request.
       const links = linksOf(context.scenario.faults)
       const handle = await startForRun(
         startOptions(context.scenario.topology, context, { links, ...options.start }),
         context.signal,
       )
-      return openHandle(handle, true, context, namespace)
+      return openHandle(handle, { owned: true, keeper: options.keeper }, context, namespace)
     },
   }
 }
