@@ -111,7 +111,9 @@ function stallUntilGone(keys: readonly string[]): void {
 describe('C1 when a tombstone is lost before a fill lands', () => {
   test('a fill whose ticket predates a Redis restart never lands (10 keys read v1, then applyChange v2, then restart)', async () => {
     const prefix = 'restart:'
-    const filler = node(prefix, { hardTimeoutMs: 30_000 })
+    // Generous store timeout: on a busy machine a Redis call can outlast the default, and an
+    // open breaker would fail the acknowledged writes this test is about.
+    const filler = node(prefix, { hardTimeoutMs: 30_000, storeTimeoutMs: 60_000 })
     const db = seed()
     const gate = deferred()
     const { returned: results } = await readersHoldingV1(filler.cache, db, gate.promise)
