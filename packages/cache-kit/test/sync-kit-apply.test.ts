@@ -137,7 +137,7 @@ describe('applyEvent()', () => {
     await cache.close()
   })
 
-  test('every key is checked before any is applied', async () => {
+  test('every key and the tags are checked before anything is applied', async () => {
     const { cache, read, db } = setup()
     expect(await read()).toBe(1)
     const applying = applyEvent(cache, eventFor(2), { key: [KEY, ''] })
@@ -148,17 +148,26 @@ describe('applyEvent()', () => {
       code: 'E_CACHE_INVALID_OPTION',
       context: { option: 'key' },
     })
+    const tags = 'category:lamps' as unknown as string[]
+    await expect(applyEvent(cache, eventFor(2), { key: KEY, tags })).rejects.toMatchObject({
+      code: 'E_CACHE_INVALID_OPTION',
+      context: { option: 'tags' },
+    })
+    expect(await read()).toBe(1)
     await cache.close()
   })
 
   test('works on anything with applyChange() and invalidateTags()', async () => {
     const calls: unknown[] = []
     const fake: Pick<ReadThroughCache, 'applyChange' | 'invalidateTags'> = {
-      applyChange: (change) => (
-        calls.push(change),
-        Promise.resolve({ applied: true, watermark: { version: change.version } })
-      ),
-      invalidateTags: (tags) => (calls.push(tags), Promise.resolve()),
+      applyChange: (change) => {
+        calls.push(change)
+        return Promise.resolve({ applied: true, watermark: { version: change.version } })
+      },
+      invalidateTags: (tags) => {
+        calls.push(tags)
+        return Promise.resolve()
+      },
     }
     await applyEvent(fake, eventFor(3), { key: KEY, tags: ['t'] })
     expect(calls).toStrictEqual([{ key: KEY, version: 3, lsn: '1/300' }, ['t']])

@@ -30,7 +30,7 @@ export interface EventChangeResult {
  * and never moves a key backwards, and it rejects, retryably, while Redis or the bus is away:
  * call it from the consumer's handler, so the offset is committed only after it resolved.
  * @throws CacheKitError what {@link changeFromEvent} throws, `E_CACHE_INVALID_OPTION` for an
- * empty `key`, and what `applyChange()` and `invalidateTags()` reject with.
+ * empty `key` or `tags` that is not an array, and what `applyChange()` and `invalidateTags()` reject with.
  */
 export async function applyEvent(
   cache: Pick<ReadThroughCache, 'applyChange' | 'invalidateTags'>,
@@ -38,11 +38,11 @@ export async function applyEvent(
   options: ApplyEventOptions,
 ): Promise<EventChangeResult> {
   const changes = keysOf(options).map((key) => changeFromEvent(event, key))
+  const tags = tagsOf(options)
   const results: ChangeResult[] = []
   // One at a time: a rejection leaves the rest to the handler's retry, which repeats the keys
   // already applied harmlessly.
   for (const change of changes) results.push(await cache.applyChange(change))
-  const tags = options.tags ?? []
   if (tags.length > 0) await cache.invalidateTags(tags)
   return { applied: results.some((result) => result.applied), changes: results }
 }
@@ -52,4 +52,11 @@ function keysOf(options: ApplyEventOptions): readonly string[] {
   if (typeof key === 'string') return [key]
   if (Array.isArray(key) && key.length > 0) return key as readonly string[]
   throw invalidOption('key', key, 'a cache key or a non-empty array of cache keys')
+}
+
+function tagsOf(options: ApplyEventOptions): readonly string[] {
+  const tags: unknown = options.tags
+  if (tags === undefined) return []
+  if (Array.isArray(tags)) return tags as readonly string[]
+  throw invalidOption('tags', tags, 'an array of tags')
 }
