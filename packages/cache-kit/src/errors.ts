@@ -9,6 +9,7 @@ export type CacheKitErrorCode =
   | 'E_CACHE_INVALID_OPTION'
   | 'E_CACHE_INVALID_LSN'
   | 'E_CACHE_INVALID_CHANGE'
+  | 'E_CACHE_INVALID_EVENT'
   | 'E_CACHE_UNSERIALIZABLE'
   | 'E_CACHE_DESERIALIZE'
   | 'E_CACHE_LOADER_FAILED'
@@ -32,6 +33,10 @@ export interface CacheKitErrorContext {
   readonly value?: unknown
   /** The backend that failed, `host:port` with no credentials (`E_CACHE_*_UNAVAILABLE`). */
   readonly endpoint?: string
+  /** The sync-kit event's `id` (`E_CACHE_INVALID_EVENT`). */
+  readonly eventId?: string
+  /** The event field that is missing or wrong, e.g. `commitLsn` (`E_CACHE_INVALID_EVENT`). */
+  readonly field?: string
 }
 
 /** @internal Options for constructing a {@link CacheKitError}. */

@@ -26,6 +26,7 @@ const VALUE_EXPORTS: Record<string, string[]> = {
   ],
   '@faultline/cache-kit/redis': ['createRedisBus', 'createRedisStore'],
   '@faultline/cache-kit/postgres': ['REPLICA_DEFAULTS', 'createReplicaRouter'],
+  '@faultline/cache-kit/sync-kit': ['applyEvent', 'changeFromEvent'],
   '@faultline/cache-kit/testing': [
     'cacheStoreContract',
     'createManualClock',
@@ -84,6 +85,13 @@ describe('public surface', () => {
     const postgres = runtimeImports(`${SRC}postgres.ts`)
     expect(postgres).not.toContain('pg')
     expect(postgres).not.toContain('ioredis')
+  })
+
+  test('./sync-kit names @faultline/sync-kit in types only, so it loads without sync-kit installed', () => {
+    expect([...runtimeImports(`${SRC}sync-kit.ts`)]).toStrictEqual(['@faultline/common'])
+    expect(readFileSync(`${SRC}adapters/sync-kit-change.ts`, 'utf8')).toContain(
+      "import type { ConsumedEvent } from '@faultline/sync-kit'",
+    )
   })
 
   test('the walker sees through the files: it finds the driver behind ./redis', () => {

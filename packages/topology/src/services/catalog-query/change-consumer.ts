@@ -1,10 +1,11 @@
 import type { ReadThroughCache } from '@faultline/cache-kit'
+import { applyEvent } from '@faultline/cache-kit/sync-kit'
 import type { Logger } from '@faultline/common'
 import {
   createConsumer,
   createMemoryConsumerStore,
+  type ConsumedEvent,
   type Consumer,
-  type EventEnvelope,
   type MemoryTx,
 } from '@faultline/sync-kit'
 import { createKafkaEventConsumer, createKafkaPublisher } from '@faultline/sync-kit/kafka'
@@ -41,16 +42,16 @@ export interface ChangeConsumer {
 }
 
 /**
- * Applies one product event to this node: the key at the row's version (idempotent, never
- * backwards, and it drops this node's L1 entry even when another node already raised the
- * watermark in Redis), then the pages of the product's categories.
+ * Applies one product event to this node: the key at the aggregate's version (the event's
+ * sequence, which is the row's version: every write bumps it and appends one event) and commit
+ * LSN (idempotent, never backwards, and it drops this node's L1 entry even when another node
+ * already raised the watermark in Redis), then the pages of the product's categories.
  */
-async function applyToCache(cache: ReadThroughCache, event: EventEnvelope): Promise<void> {
+async function applyToCache(cache: ReadThroughCache, event: ConsumedEvent): Promise<void> {
   const product = event.payload as unknown as ProductChangedPayload
-  await cache.applyChange({ key: productKey(product.id), version: product.version })
   const tags = new Set([categoryTag(product.category)])
   if (product.previousCategory !== null) tags.add(categoryTag(product.previousCategory))
-  await cache.invalidateTags([...tags])
+  await applyEvent(cache, event, { key: productKey(product.id), tags: [...tags] })
 }
 
 /**
