@@ -95,8 +95,10 @@ export async function outboxTypesChecked(pool: Pool, table: string): Promise<boo
 }
 
 /**
- * An outbox row as the polling relay reads it. `commit_lsn` is the WAL position read in the same
- * statement: the row is visible, so its transaction's commit record lies at or before it.
+ * An outbox row as the polling relay reads it. `commit_lsn` is the WAL insert position read in
+ * the same statement: the row is visible, so its transaction's commit record was inserted at or
+ * before it. Not the write position (`pg_current_wal_lsn()`): with `synchronous_commit = off` a
+ * commit is visible before its record is written, and a replica at that position can miss it.
  */
 export type FetchedRow = OutboxRowText & {
   readonly commit_ts: string | null
@@ -114,7 +116,7 @@ export async function fetchRows(
             o.sequence::text, o.payload::text, o.headers::text, o.occurred_at::text,
             o.xid::text AS xid, o.position::text AS position,
             pg_xact_commit_timestamp(o.xid::xid)::text AS commit_ts,
-            pg_current_wal_lsn()::text AS commit_lsn
+            pg_current_wal_insert_lsn()::text AS commit_lsn
        FROM ${quoteTable(table)} o WHERE o.position = ANY($1::bigint[])`,
     [positions],
   )

@@ -40,7 +40,7 @@ async function appendChange(
       aggregateType: PRODUCT_AGGREGATE,
       aggregateId: product.id,
       type: PRODUCT_CHANGED,
-      version: 1,
+      schemaVersion: 1,
       payload: { ...product, change, previousCategory },
     })),
   )
