@@ -1,7 +1,7 @@
 /**
  * A relay in its own process, so tests can SIGKILL it for real. Started as
- * `node --import tsx relay-child.ts '<json config>'`; prints READY once streaming and
- * RECEIVED <n> as events arrive.
+ * `node --import tsx relay-child.ts '<json config>'`; prints READY once streaming,
+ * RECEIVED <n> as events arrive and STATUS <n> as it reports its position to Postgres.
  */
 import { createLogicalRelay, type EventPublisher } from '../../src/index.js'
 import { createKafkaPublisher } from '../../src/kafka.js'
@@ -36,6 +36,7 @@ const publisher: EventPublisher = {
   close: () => kafka.close(),
 }
 let received = 0
+let statuses = 0
 const relay = createLogicalRelay(
   withFaultHook(
     {
@@ -49,6 +50,7 @@ const relay = createLogicalRelay(
       unsafeAckOnReceipt: cfg.unsafe === true,
     },
     (point, info) => {
+      if (point === 'relay:before-ack') process.stdout.write(`STATUS ${++statuses}\n`)
       if (point !== 'relay:received') return
       received += info.events
       process.stdout.write(`RECEIVED ${received}\n`)
