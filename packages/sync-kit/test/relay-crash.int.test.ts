@@ -111,6 +111,7 @@ describe('LogicalRelay crashes (relay in a child process, real Kafka)', () => {
         topic,
         unsafe: mode === 'on-receipt',
         stallPublishAfter: 10,
+        reportStatuses: true,
       }
       // Fresh slot positioned at the current WAL end, so only this round's events count.
       const before = await outboxRows(pool)

@@ -10,7 +10,7 @@ export interface RelayChild {
   received(): number
   /** Events the child reported as acknowledged by Kafka. */
   published(): number
-  /** Status updates (acknowledged positions) the child reported sending to Postgres. */
+  /** Status updates the child reported sending to Postgres (with `reportStatuses: true`). */
   statuses(): number
   /** Resolves once the child prints READY. */
   ready: Promise<void>
