@@ -1,4 +1,5 @@
 import type { ErrorRecord } from './errors.js'
+import type { DatabaseStatus } from './health/database-health.js'
 import type { Direction } from './core/types.js'
 
 /** What the orchestrator reports, after the transition it describes has committed. */
@@ -47,7 +48,7 @@ export type SagaEvent =
     }
   | { readonly type: 'message:dead-lettered'; readonly reason: string; readonly sagaId?: string }
 
-/** Counters and step latencies, as returned by `orchestrator.metrics()`. */
+/** Counters, step latencies and the database's reachability, as `orchestrator.metrics()` returns. */
 export interface SagaMetricsSnapshot {
   readonly counters: Readonly<Record<SagaEvent['type'], number>>
   /** Latency percentiles of completed forward steps, in ms, over the last 10,000 samples. */
@@ -57,6 +58,8 @@ export interface SagaMetricsSnapshot {
     readonly p99: number
     readonly max: number
   }
+  /** Whether the saga database answers, and where it is (see {@link DatabaseStatus}). */
+  readonly database: DatabaseStatus
 }
 
 const SAMPLE_LIMIT = 10_000
@@ -74,7 +77,7 @@ export class SagaMetrics {
     }
   }
 
-  snapshot(): SagaMetricsSnapshot {
+  snapshot(): Omit<SagaMetricsSnapshot, 'database'> {
     const sorted = [...this.#latencies].sort((left, right) => left - right)
     const at = (quantile: number): number =>
       sorted[Math.min(sorted.length - 1, Math.floor(quantile * sorted.length))] ?? 0

@@ -28,6 +28,8 @@ export type { InstanceRecord, SagaState, StepRecord, StepStatus } from './core/r
 export { isSagaKitError, rejectStep, SagaKitError } from './errors.js'
 export type { ErrorRecord, SagaKitErrorCode, SagaKitErrorContext } from './errors.js'
 export type { SagaEvent, SagaMetricsSnapshot } from './events.js'
+export type { DatabaseStatus } from './health/database-health.js'
+export type { TransportMetricsSnapshot } from './health/transport-metrics.js'
 export { SAGA_DEFAULTS } from './options.js'
 export type { OrchestratorOptions } from './options.js'
 export { createOrchestrator } from './orchestrator.js'
@@ -42,6 +44,7 @@ export type {
   CommandHandler,
   Participant,
   ParticipantDefinition,
+  ParticipantMetricsSnapshot,
   ParticipantOptions,
 } from './participant.js'
 export type {

@@ -6,6 +6,8 @@ import type { SagaTx } from './core/types.js'
 import { SagaKitError } from './errors.js'
 import { SagaMetrics, type SagaMetricsSnapshot } from './events.js'
 import { faultHookOf } from './fault-hook.js'
+import { DatabaseHealth } from './health/database-health.js'
+import { databaseEndpoint } from './health/unreachable.js'
 import {
   type OrchestratorOptions,
   type ResolvedOrchestratorOptions,
@@ -68,6 +70,7 @@ export interface Orchestrator {
   checkDefinitions(): Promise<void>
   /** Checks definitions, subscribes to replies, starts the poller and lease heartbeat. */
   listen(): Promise<void>
+  /** Counters, step latencies, and whether the saga database answers (`database`). */
   metrics(): SagaMetricsSnapshot
   /**
    * Stops listening and waits for the work in progress; leaves the pool and transport open (the
@@ -116,6 +119,7 @@ class SagaOrchestrator implements Orchestrator {
   readonly #metrics = new SagaMetrics()
   readonly #deps: EngineDeps
   readonly #poller: DuePoller
+  readonly #health: DatabaseHealth
   readonly #loops: BackgroundLoop[] = []
   /** Advances started by `wake` (after a commit), which close() waits for. */
   readonly #woken = new Set<Promise<void>>()
@@ -126,11 +130,14 @@ class SagaOrchestrator implements Orchestrator {
     this.#settings = resolveOrchestratorOptions(options)
     this.#sagas = sagaRegistry(options.sagas)
     const logger = options.logger ?? silentLogger
+    const clock = options.clock ?? systemClock
+    const health = new DatabaseHealth('orchestrator', databaseEndpoint(options.db), logger, clock)
+    this.#health = health
     this.#deps = {
       db: options.db,
       sagas: this.#sagas,
       transport: options.transport,
-      clock: options.clock ?? systemClock,
+      clock,
       logger,
       tracer: options.tracer ?? defaultTracer(),
       ownerId: this.#settings.ownerId ?? randomUUID(),
@@ -145,14 +152,15 @@ class SagaOrchestrator implements Orchestrator {
       fault: faultHookOf(options),
       wake: (sagaId) => {
         const advance = this.#advance(sagaId)
-          .catch((error: unknown) =>
-            logger.error({ sagaId, error: String(error) }, 'saga-kit: advance failed'),
-          )
+          .catch((error: unknown) => {
+            if (!health.failed(error))
+              logger.error({ sagaId, error: String(error) }, 'saga-kit: advance failed')
+          })
           .finally(() => this.#woken.delete(advance))
         this.#woken.add(advance)
       },
     }
-    this.#poller = new DuePoller(this.#deps, this.#running)
+    this.#poller = new DuePoller(this.#deps, this.#running, health)
     registerOrchestratorProbe(this, () => ({
       pendingTimers: this.#loops.reduce((sum, loop) => sum + loop.pendingTimers, 0),
     }))
@@ -213,11 +221,17 @@ class SagaOrchestrator implements Orchestrator {
       this.#startLoop(() => this.#poller.poll(pollIntervalMs), pollIntervalMs)
     }
     // The heartbeat renews leases every third of a lease, so one late renewal loses none.
-    this.#startLoop(() => renewLeases(this.#deps), Math.min(MAX_TIMER_MS, Math.floor(leaseMs / 3)))
+    this.#startLoop(
+      async () => {
+        await renewLeases(this.#deps)
+        this.#health.succeeded()
+      },
+      Math.min(MAX_TIMER_MS, Math.floor(leaseMs / 3)),
+    )
   }
 
   metrics(): SagaMetricsSnapshot {
-    return this.#metrics.snapshot()
+    return { ...this.#metrics.snapshot(), database: this.#health.status() }
   }
 
   async close(): Promise<void> {
@@ -232,9 +246,11 @@ class SagaOrchestrator implements Orchestrator {
   readonly #running = (): boolean => !this.#closed
 
   #startLoop(work: () => Promise<unknown>, everyMs: number): void {
-    const loop = new BackgroundLoop(work, everyMs, (error) =>
-      this.#deps.logger.error({ error: String(error) }, 'saga-kit: background loop failed'),
-    )
+    const loop = new BackgroundLoop(work, everyMs, (error) => {
+      // An unreachable database was logged once by the health tracker, not once per run.
+      if (this.#health.failed(error)) return
+      this.#deps.logger.error({ error: String(error) }, 'saga-kit: background loop failed')
+    })
     this.#loops.push(loop)
     loop.start()
   }

@@ -10,8 +10,11 @@ import { type Delivery, type SagaTransport, type Subscription, type SagaMessage 
 import { contextFromHeaders, defaultTracer, traceHeaders } from './telemetry.js'
 import type { ParticipantHandler } from './participant-locks.js'
 import { faultHookOf } from './fault-hook.js'
+import { DatabaseHealth, type DatabaseStatus } from './health/database-health.js'
+import { databaseEndpoint, isUnreachable } from './health/unreachable.js'
+import { BackgroundLoop } from './orchestrator/background-loop.js'
 import { CommandRunner } from './participant/command-runner.js'
-import { checkOptions, checkPort, invalidOption } from './validate.js'
+import { checkMs, checkOptions, checkPort, invalidOption } from './validate.js'
 
 /** What a participant's handler receives. */
 export interface CommandContext {
@@ -64,7 +67,22 @@ export interface ParticipantOptions {
   /** @default a silent logger */
   readonly logger?: Logger
   readonly tracer?: Tracer
+  /**
+   * How often a listening participant checks that its database answers (`SELECT 1`), so an
+   * outage shows in the log and in `metrics().database` even while no command arrives.
+   * @default 5000
+   */
+  readonly healthCheckIntervalMs?: number
 }
+
+/** What `participant.metrics()` returns. */
+export interface ParticipantMetricsSnapshot {
+  /** Whether the participant's database answers, and where it is. */
+  readonly database: DatabaseStatus
+}
+
+/** Default of {@link ParticipantOptions.healthCheckIntervalMs}. */
+const HEALTH_CHECK_INTERVAL_MS = 5_000
 
 /** A running participant. */
 export interface Participant {
@@ -73,7 +91,11 @@ export interface Participant {
    * this participant's database, the command is handled in the delivery's transaction.
    */
   handle(message: SagaMessage, delivery?: Delivery): Promise<void>
+  /** Subscribes to the participant's channel and starts checking its database. */
   listen(): Promise<void>
+  /** Whether the participant's database answers (see {@link ParticipantMetricsSnapshot}). */
+  metrics(): ParticipantMetricsSnapshot
+  /** Stops the subscription and the database check; leaves the pool and transport open. */
   close(): Promise<void>
 }
 
@@ -96,7 +118,10 @@ class ParticipantRuntime implements Participant {
   readonly #logger: Logger
   readonly #tracer: Tracer
   readonly #runner: CommandRunner
+  readonly #health: DatabaseHealth
+  readonly #healthCheckIntervalMs: number
   #subscription: Subscription | undefined
+  #healthCheck: BackgroundLoop | undefined
 
   constructor(options: ParticipantOptions) {
     this.#db = options.db
@@ -106,6 +131,10 @@ class ParticipantRuntime implements Participant {
     this.#logger = options.logger ?? silentLogger
     this.#tracer = options.tracer ?? defaultTracer()
     this.#runner = new CommandRunner(this.#definition, this.#clock, faultHookOf(options))
+    const component = `participant "${this.#definition.name}"`
+    const endpoint = databaseEndpoint(this.#db)
+    this.#health = new DatabaseHealth(component, endpoint, this.#logger, this.#clock)
+    this.#healthCheckIntervalMs = options.healthCheckIntervalMs ?? HEALTH_CHECK_INTERVAL_MS
   }
 
   async handle(message: SagaMessage, delivery?: Delivery): Promise<void> {
@@ -118,13 +147,33 @@ class ParticipantRuntime implements Participant {
 
   async listen(): Promise<void> {
     await requireSagaSchema(this.#db, `participant "${this.#definition.name}" listen()`)
+    this.#health.succeeded()
     this.#subscription = await this.#transport.subscribe(
       participantChannel(this.#definition.name),
       (message, delivery) => this.#handle(message, delivery),
     )
+    this.#healthCheck = new BackgroundLoop(
+      () => this.#health.track(() => this.#db.query('SELECT 1')),
+      this.#healthCheckIntervalMs,
+      (error) => {
+        // An unreachable database was logged by the health tracker, once.
+        if (isUnreachable(error)) return
+        this.#logger.error(
+          { participant: this.#definition.name, error: String(error) },
+          'saga-kit: participant database check failed',
+        )
+      },
+    )
+    this.#healthCheck.start()
+  }
+
+  metrics(): ParticipantMetricsSnapshot {
+    return { database: this.#health.status() }
   }
 
   async close(): Promise<void> {
+    await this.#healthCheck?.stop()
+    this.#healthCheck = undefined
     await this.#subscription?.close()
   }
 
@@ -170,7 +219,8 @@ class ParticipantRuntime implements Participant {
     }
     try {
       // Our own transaction defers writes: the handler only ever sees a non-deferring view.
-      await (shared === undefined ? runInTx(this.#db, run, undefined, true) : run(shared))
+      if (shared !== undefined) await run(shared)
+      else await this.#health.track(() => runInTx(this.#db, run, undefined, true))
     } finally {
       span.end()
     }
@@ -201,4 +251,5 @@ function checkParticipantOptions(options: ParticipantOptions): void {
   if (options.tracer !== undefined) {
     checkPort(WHERE, 'tracer', options.tracer, 'an OpenTelemetry Tracer', ['startSpan'])
   }
+  checkMs(WHERE, 'healthCheckIntervalMs', options.healthCheckIntervalMs, HEALTH_CHECK_INTERVAL_MS)
 }

@@ -91,7 +91,8 @@ describe('PublishQueue lingerMs', () => {
     })
     return { q, sizes }
   }
-  const tick = () => new Promise((r) => setTimeout(r, 1))
+  // One turn of the event loop between pushes: a trickle, without a timer racing the linger.
+  const tick = () => new Promise((r) => setImmediate(r))
 
   test('messages trickling in within the linger go out as one produce request', async () => {
     const { q, sizes } = counting(100, 200)

@@ -50,9 +50,13 @@ describe.skipIf(!up)('RabbitMqPublisher (RabbitMQ on 127.0.0.1:5672)', () => {
     },
     read: async (topic, count) => {
       const out: { key: string; value: Buffer; headers: Record<string, string> }[] = []
+      const deadline = Date.now() + 10_000
       while (out.length < count) {
         const m = await ch!.get(topic, { noAck: true })
         if (m === false) {
+          if (Date.now() > deadline) {
+            throw new Error(`queue ${topic}: ${out.length} of ${count} messages within 10 s`)
+          }
           await new Promise((r) => setTimeout(r, 20))
           continue
         }

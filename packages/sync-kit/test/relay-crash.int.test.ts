@@ -111,6 +111,7 @@ describe('LogicalRelay crashes (relay in a child process, real Kafka)', () => {
         topic,
         unsafe: mode === 'on-receipt',
         stallPublishAfter: 10,
+        reportStatuses: true,
       }
       // Fresh slot positioned at the current WAL end, so only this round's events count.
       const before = await outboxRows(pool)
@@ -122,7 +123,10 @@ describe('LogicalRelay crashes (relay in a child process, real Kafka)', () => {
       await writeLoad(pool, 40, 3, 10)
       const expected = (await outboxRows(pool)).length - before.length
       await waitFor(() => child.received() >= expected)
-      await new Promise((r) => setTimeout(r, 500)) // several status intervals pass
+      // Several status updates after the last receipt: whatever this relay acknowledges for the
+      // events it holds, Postgres has been told before the kill.
+      const statuses = child.statuses()
+      await waitFor(() => child.statuses() >= statuses + 3, 30_000, 'three status updates')
       await child.kill()
       await drain(slot, 'p_crash', topic)
       const ids = new Set(before.map((r) => r.id))

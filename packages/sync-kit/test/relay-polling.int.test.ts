@@ -37,6 +37,16 @@ afterAll(async () => {
   await server?.stop()
 })
 
+/** Waits until `relay` has started `count` more polls: each of them saw what committed before. */
+async function pollsPast(relay: { stats(): { polls: number } }, count: number): Promise<void> {
+  const polls = relay.stats().polls
+  await waitFor(
+    () => relay.stats().polls >= polls + count,
+    10_000,
+    `the relay to poll ${count} more times`,
+  )
+}
+
 /** Outbox ids in true commit order. */
 async function commitOrder(): Promise<string[]> {
   const r = await pool.query<{ id: string }>(
@@ -47,7 +57,7 @@ async function commitOrder(): Promise<string[]> {
 }
 
 describe('PollingRelay', () => {
-  test('a transaction held open 10 s: nothing past the horizon, then all in commit order; a naive id poller loses its events', async () => {
+  test('a transaction held open while 20 others commit and the stall alarm fires: nothing past the horizon, then all in commit order; a naive id poller loses its events', async () => {
     const publisher = createMemoryPublisher()
     const stalls: StallReport[] = []
     const relay = createPollingRelay({
@@ -55,7 +65,7 @@ describe('PollingRelay', () => {
       publisher,
       name: 'long-tx',
       pollIntervalMs: 50,
-      stallAlarmMs: 2000,
+      stallAlarmMs: 500,
       onStall: (r) => stalls.push(r),
     })
     const naive = new NaiveIdPoller(pool)
@@ -68,11 +78,13 @@ describe('PollingRelay', () => {
     await long.query('BEGIN')
     const held = await appendEvents(long, [ev('held-1', 0), ev('held-2', 1)])
     let others = 0
-    const deadline = Date.now() + 10_000
-    while (Date.now() < deadline) {
+    // Sized by work: each transaction behind the open one is seen by the naive poller and by two
+    // later polls of the relay, which must not deliver it; until 20 have, and the alarm fired.
+    for (let written = 0; written < 20 || stalls.length === 0; written++) {
+      if (written > 1000) throw new Error('the stall alarm never fired')
       others += await writeLoad(pool, 1, 3, 50, others)
       await naive.pollOnce()
-      await new Promise((r) => setTimeout(r, 100))
+      await pollsPast(relay, 2)
     }
     const deliveredWhileOpen = publisher.messages('outbox.event.order').length
     await long.query('COMMIT')
@@ -81,7 +93,7 @@ describe('PollingRelay', () => {
 
     const total = before + others + held.length
     await waitFor(() => publisher.messages('outbox.event.order').length >= total)
-    await new Promise((r) => setTimeout(r, 300)) // nothing extra may trickle in
+    await pollsPast(relay, 3) // nothing extra may trickle in
     await relay.stop()
 
     const delivered = publisher
@@ -139,8 +151,12 @@ describe('PollingRelay', () => {
   })
 
   test('stop() while the broker withholds acks leaves the cursor where it was', async () => {
+    let attempts = 0
     const withheld = {
-      publish: () => new Promise<never>(() => undefined),
+      publish: () => {
+        attempts++
+        return new Promise<never>(() => undefined)
+      },
       close: () => Promise.resolve(),
     }
     const stuck = createPollingRelay({
@@ -150,7 +166,7 @@ describe('PollingRelay', () => {
       pollIntervalMs: 20,
     })
     await stuck.start()
-    await new Promise((r) => setTimeout(r, 500))
+    await waitFor(() => attempts > 0, 10_000, 'a publish the broker never acknowledges')
     await stuck.stop(200)
     const publisher = createMemoryPublisher()
     const next = createPollingRelay({
@@ -199,7 +215,8 @@ describe('PollingRelay', () => {
     })
     await relay.start()
     const writers = Array.from({ length: 16 }, () => startWriter(pool, 10, 0))
-    await new Promise((r) => setTimeout(r, 4000))
+    const committed = () => writers.reduce((sum, w) => sum + w.committed, 0)
+    await waitFor(() => committed() >= 1500, 60_000, 'the writers to commit 1,500 events')
     await Promise.all(writers.map((w) => w.stop()))
     const all = await commitOrder()
     await waitFor(() => publisher.messages('outbox.event.order').length >= all.length, 60_000)

@@ -25,7 +25,8 @@ afterAll(async () => {
   await Promise.all([pgServer?.stop(), kafka?.stop()])
 })
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+/** Events the writer commits before the fault, and again after it: the load is sized by work. */
+const EVENTS_AROUND_FAULT = 250
 
 /** Runs a relay and a writer around `fault`, then checks the topic against the outbox. */
 async function underFault(slot: string, topic: string, fault: () => Promise<void>) {
@@ -45,11 +46,22 @@ async function underFault(slot: string, topic: string, fault: () => Promise<void
   // A new slot streams only what commits after it exists: earlier tests' rows are not ours.
   const earlier = new Set((await outboxRows(pool)).map((r) => r.id))
   const writer = startWriter(pool, 30, 10)
-  await sleep(1500)
+  // Under way before the fault: events committed, and some of them already in Kafka.
+  await waitFor(
+    () => writer.committed >= EVENTS_AROUND_FAULT && relay.stats().publishedEvents > 0,
+    60_000,
+    'the writer and the relay to get under way',
+  )
   const beforeFault = writer.committed
   await fault()
-  const duringFault = writer.committed - beforeFault
-  await sleep(1500)
+  const afterFault = writer.committed
+  const duringFault = afterFault - beforeFault
+  // The load goes on past the fault, so the relay has events to carry after it recovers.
+  await waitFor(
+    () => writer.committed >= afterFault + EVENTS_AROUND_FAULT,
+    60_000,
+    'the writer to commit more after the fault',
+  )
   await writer.stop()
   const target = parseLsn(
     (await pool.query<{ l: string }>('SELECT pg_current_wal_lsn()::text AS l')).rows[0]!.l,

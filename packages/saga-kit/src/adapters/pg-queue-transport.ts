@@ -3,6 +3,9 @@ import type { SagaTx } from '../core/types.js'
 import { requireSagaSchema } from '../engine/schema.js'
 import { runInTx } from '../engine/client-tx.js'
 import { checkInt, checkMs, checkOptions, checkPort } from '../validate.js'
+import { DatabaseHealth } from '../health/database-health.js'
+import { databaseEndpoint } from '../health/unreachable.js'
+import type { TransportMetricsSnapshot } from '../health/transport-metrics.js'
 import { type Clock, type Logger, silentLogger, systemClock } from '@faultline/common'
 import {
   type MessageHandler,
@@ -44,6 +47,8 @@ export class PgQueueTransport implements SagaTransport {
   #listener: Promise<PoolClient> | undefined
   #subscriptions = 0
   readonly #options: PgQueueTransportOptions
+  /** Every poll tells whether the database answers; an outage is logged there, once. */
+  readonly #health: DatabaseHealth
   constructor(options: PgQueueTransportOptions) {
     this.#options = options
 
@@ -60,6 +65,13 @@ export class PgQueueTransport implements SagaTransport {
     }
     this.#clock = options.clock ?? systemClock
     this.#logger = options.logger ?? silentLogger
+    const endpoint = databaseEndpoint(options.db)
+    this.#health = new DatabaseHealth('pg queue transport', endpoint, this.#logger, this.#clock)
+  }
+
+  /** Whether the queue's database answers, as its pollers last found it. */
+  metrics(): TransportMetricsSnapshot {
+    return { database: this.#health.status() }
   }
 
   /**
@@ -144,8 +156,10 @@ export class PgQueueTransport implements SagaTransport {
       let handled = 0
       try {
         handled = await this.pollOnce(channel, handler)
+        this.#health.succeeded()
       } catch (error) {
-        this.#logger.error({ channel, error: String(error) }, 'saga-kit: pg queue poll failed')
+        if (!this.#health.failed(error))
+          this.#logger.error({ channel, error: String(error) }, 'saga-kit: pg queue poll failed')
       }
       if (handled === 0 && isOpen()) await this.#idle(channel)
     }

@@ -22,7 +22,10 @@ import {
   checkText,
   invalidOption,
 } from '../validate.js'
-import { type Logger, silentLogger } from '@faultline/common'
+import { type Logger, silentLogger, systemClock } from '@faultline/common'
+import { DatabaseHealth } from '../health/database-health.js'
+import { databaseEndpoint } from '../health/unreachable.js'
+import type { TransportMetricsSnapshot } from '../health/transport-metrics.js'
 import {
   type MessageHandler,
   type SagaTransport,
@@ -223,10 +226,23 @@ function toMessage(event: EventEnvelope): SagaMessage {
  */
 export class SyncKitTransport implements SagaTransport {
   readonly #options: SyncKitTransportOptions
+  /** Fed by sync-kit's consumers: a store outage they wait out is logged here, once. */
+  readonly #health: DatabaseHealth
   constructor(options: SyncKitTransportOptions) {
     this.#options = options
 
     checkSyncKitTransportOptions(options)
+    const endpoint = options.db === undefined ? undefined : databaseEndpoint(options.db)
+    const logger = options.logger ?? silentLogger
+    this.#health = new DatabaseHealth('sync-kit transport', endpoint, logger, systemClock)
+  }
+
+  /**
+   * Whether the consumer store's database answers, as the transport's consumers last found it
+   * (sync-kit waits a store outage out and reports it; an applied message reports recovery).
+   */
+  metrics(): TransportMetricsSnapshot {
+    return { database: this.#health.status() }
   }
 
   async send(tx: SagaTx, channel: string, message: SagaMessage): Promise<void> {
@@ -258,6 +274,8 @@ export class SyncKitTransport implements SagaTransport {
     await ensureChannelTopic(settings.deadLetters, topic, logger)
     const pending = new Map<string, ClientTx>()
     const onEvent = (event: ConsumerEvent): void => {
+      this.#observe(event)
+      if (db === undefined) return
       if (event.type !== 'consumer:applied' && event.type !== 'consumer:dead-lettered') return
       if (event.eventId === undefined) return
       const tx = pending.get(event.eventId)
@@ -281,7 +299,7 @@ export class SyncKitTransport implements SagaTransport {
           await tx.flush()
         },
       },
-      onEvent: db === undefined ? undefined : onEvent,
+      onEvent,
       consumer: settings.eventConsumer(),
       db: settings.store,
       deadLetters: settings.deadLetters,
@@ -298,6 +316,13 @@ export class SyncKitTransport implements SagaTransport {
         pending.clear()
       },
     }
+  }
+
+  /** What a consumer event says about the store's database. */
+  #observe(event: ConsumerEvent): void {
+    if (event.type === 'consumer:store-unavailable') this.#health.unreachable(event.error)
+    else if (event.type === 'consumer:applied' || event.type === 'consumer:duplicate')
+      this.#health.succeeded()
   }
 }
 

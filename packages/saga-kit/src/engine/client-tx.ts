@@ -1,6 +1,7 @@
 import pg, { type Pool, type PoolClient } from 'pg'
 import type { SagaTx } from '../core/types.js'
 import { SagaKitError } from '../errors.js'
+import { guardClient } from './client-guard.js'
 
 function literal(value: unknown): string {
   if (value === null || value === undefined) return 'NULL'
@@ -115,6 +116,7 @@ export async function runInTx<T>(
   defers = false,
 ): Promise<T> {
   const client = await db.connect()
+  const unguard = guardClient(client)
   const tx = new ClientTx(client, false, defers)
   let broken = false
   try {
@@ -129,6 +131,7 @@ export async function runInTx<T>(
     })
     throw error
   } finally {
+    unguard()
     client.release(broken)
   }
 }

@@ -1,5 +1,6 @@
 import type { Pool } from 'pg'
 import { SagaKitError } from '../errors.js'
+import { guardClient } from './client-guard.js'
 
 /**
  * The schema, one entry per version; entries are append-only once shipped. Times are epoch
@@ -115,6 +116,7 @@ export const MIGRATIONS: readonly string[] = [
  */
 export async function migrateSagaKit(db: Pool): Promise<void> {
   const client = await db.connect()
+  const unguard = guardClient(client)
   try {
     await client.query('BEGIN')
     await client.query(`SELECT pg_advisory_xact_lock(hashtext('faultline.saga-kit.migrate'))`)
@@ -136,6 +138,7 @@ export async function migrateSagaKit(db: Pool): Promise<void> {
       cause: error,
     })
   } finally {
+    unguard()
     client.release()
   }
 }

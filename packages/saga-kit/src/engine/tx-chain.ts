@@ -1,4 +1,5 @@
 import type { Pool, PoolClient, QueryResult } from 'pg'
+import { guardClient } from './client-guard.js'
 import { ClientTx } from './client-tx.js'
 
 /** One transaction of a {@link withTxChain}. */
@@ -45,6 +46,7 @@ export async function withTxChain(
   onHookError: (error: unknown) => void,
 ): Promise<void> {
   const client = await db.connect()
+  const unguard = guardClient(client)
   let broken = false
   try {
     let pass: ChainedPass | null = first
@@ -80,6 +82,7 @@ export async function withTxChain(
     }
     throw error
   } finally {
+    unguard()
     client.release(broken)
   }
 }

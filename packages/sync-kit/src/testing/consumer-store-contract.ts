@@ -8,10 +8,12 @@ import {
   type ProjectionStore,
 } from '../consumer/ports.js'
 import type { EventEnvelope } from '../envelope.js'
-import { itemEvent, waitUntil } from './support.js'
+import { itemEvent, letRivalQueue, signal, waitUntil, warmUp } from './support.js'
 
 const origin = { topic: 't', partition: 0, offset: '0' }
 const agg = { aggregateType: 'item', aggregateId: 'a' }
+/** An aggregate no rival touches: the lock holder's busy work while a rival queues. */
+const probe = { aggregateType: 'item', aggregateId: 'probe' }
 let n = 0
 const ns = () => `contract-${Date.now()}-${n++}`
 
@@ -101,17 +103,18 @@ export function consumerStoreContract<Tx>(name: string, store: () => ProjectionS
             : claimAndLock(s, tx, space, itemEvent('a', 1))
         // The position exists already: a first insert would serialise the two on its own.
         await s.transaction((tx) => s.lastSequence(tx, space, agg))
-        let locked!: () => void
-        const holding = new Promise<void>((r) => (locked = r))
+        await warmUp(s)
+        const [holding, rivalStarted] = [signal(), signal()]
         const first = s.transaction(async (tx) => {
           await read(tx)
-          locked()
-          // Long enough for the second transaction to reach the lock while this one holds it.
-          await new Promise((r) => setTimeout(r, 200))
+          holding.fire()
+          await rivalStarted.promise
+          await letRivalQueue(() => s.lastSequence(tx, space, probe))
           await s.setSequence(tx, space, agg, 5)
         })
-        await holding
+        await holding.promise
         const second = s.transaction((tx) => read(tx))
+        rivalStarted.fire()
         await first
         expect(await second).toBe(5)
       })
@@ -166,19 +169,20 @@ export function consumerStoreContract<Tx>(name: string, store: () => ProjectionS
       const s = store()
       const space = ns()
       await s.transaction((tx) => s.lastSequence(tx, space, agg))
-      let locked!: () => void
-      const holding = new Promise<void>((r) => (locked = r))
+      await warmUp(s)
+      const [holding, rivalStarted] = [signal(), signal()]
       const first = s.transaction(async (tx) => {
         await s.lastSequence(tx, space, agg)
-        locked()
-        // Long enough for the chunk to reach the lock while this transaction holds it.
-        await new Promise((r) => setTimeout(r, 200))
+        holding.fire()
+        await rivalStarted.promise
+        await letRivalQueue(() => s.lastSequence(tx, space, probe))
         await s.park(tx, space, { event: itemEvent('a', 3), origin, dead: false, parkedAt: 0 })
       })
-      await holding
+      await holding.promise
       const second = chunk(s, space, [itemEvent('a', 1)], (_, claim) =>
         Promise.resolve({ sequences: [], value: claim.positions.get(aggregateKey(agg)) }),
       )
+      rivalStarted.fire()
       await first
       expect(await second).toEqual({ last: 0, parked: true })
     })
@@ -190,18 +194,20 @@ export function consumerStoreContract<Tx>(name: string, store: () => ProjectionS
         await s.lastSequence(tx, space, agg)
         await s.lastSequence(tx, space, b)
       })
-      let locked!: () => void
-      const holding = new Promise<void>((r) => (locked = r))
+      await warmUp(s)
+      const [holding, rivalStarted] = [signal(), signal()]
       const first = chunk(s, space, [itemEvent('a', 1)], async (tx) => {
-        locked()
-        await new Promise((r) => setTimeout(r, 200))
+        holding.fire()
+        await rivalStarted.promise
+        await letRivalQueue(() => s.lastSequence(tx, space, probe))
         await s.lastSequence(tx, space, b) // a chunk that locked b before a would hold it now
         return { sequences: [], value: 'first' }
       })
-      await holding
+      await holding.promise
       const second = chunk(s, space, [itemEvent('b', 1), itemEvent('a', 2)], () =>
         Promise.resolve({ sequences: [], value: 'second' }),
       )
+      rivalStarted.fire()
       expect(await Promise.all([first, second])).toEqual(['first', 'second'])
     })
 
@@ -249,7 +255,7 @@ export function consumerStoreContract<Tx>(name: string, store: () => ProjectionS
         await held
         order.push('released')
       })
-      await waitUntil(() => order.includes('exclusive'))
+      await waitUntil('the exclusive holder to start', () => order.includes('exclusive'))
       const shared = s.transaction(() => Promise.resolve(order.push('shared')), {
         sharedLock: lock,
       })

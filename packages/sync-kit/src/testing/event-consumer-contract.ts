@@ -15,6 +15,17 @@ export interface EventConsumerHarness {
 }
 
 let groups = 0
+
+/** How many messages of `topic` the group has committed, over all partitions. */
+async function committedCount(x: EventConsumerHarness, groupId: string, topic: string) {
+  const probe = x.make()
+  try {
+    const committed = await probe.committedOffsets(groupId, [topic])
+    return committed.reduce((n, e) => n + Number(e.offset), 0)
+  } finally {
+    await probe.stop()
+  }
+}
 const group = () => `contract-${Date.now()}-${groups++}`
 
 /** The guarantees every EventConsumer adapter keeps (see the port's TSDoc). */
@@ -42,7 +53,7 @@ export function eventConsumerContract(name: string, h: () => EventConsumerHarnes
           busy.delete(m.partition)
         },
       })
-      await waitUntil(() => seen.length === 40, timeoutMs)
+      await waitUntil('all 40 messages', () => seen.length === 40, timeoutMs)
       await c.stop()
       for (const key of ['k1', 'k2']) {
         const mine = seen.filter((m) => m.key === key)
@@ -68,7 +79,7 @@ export function eventConsumerContract(name: string, h: () => EventConsumerHarnes
         fromBeginning: true,
         eachMessage: (m) => Promise.resolve(void first.push(m.value!.toString())),
       })
-      await waitUntil(() => first.length === 5, timeoutMs)
+      await waitUntil('the first run to get 5 messages', () => first.length === 5, timeoutMs)
       await c1.stop()
       await x.produce(t, 'k', 3)
       const probe = x.make()
@@ -85,7 +96,7 @@ export function eventConsumerContract(name: string, h: () => EventConsumerHarnes
         fromBeginning: true,
         eachMessage: (m) => Promise.resolve(void second.push(m.value!.toString())),
       })
-      await waitUntil(() => second.length === 3, timeoutMs)
+      await waitUntil('the second run to get 3 messages', () => second.length === 3, timeoutMs)
       await c2.stop()
       expect(second).toEqual(['k-5', 'k-6', 'k-7'])
     })
@@ -111,12 +122,13 @@ export function eventConsumerContract(name: string, h: () => EventConsumerHarnes
       }
       const c1 = x.make()
       await c1.run({ groupId: g, topics: [t], fromBeginning: true, eachBatch: handler })
-      await waitUntil(() => rejected, timeoutMs)
-      await new Promise((r) => setTimeout(r, 200))
+      await waitUntil('the handler to reject k-5', () => rejected, timeoutMs)
+      // stop() lets the rejected call finish, so whatever this run commits is committed now.
       await c1.stop()
+      expect(await committedCount(x, g, t)).toBe(4) // k-0 … k-3: nothing past the uncovered k-4
       const c2 = x.make()
       await c2.run({ groupId: g, topics: [t], fromBeginning: true, eachBatch: handler })
-      await waitUntil(() => deliveries.includes('k-9'), timeoutMs)
+      await waitUntil('the second run to reach k-9', () => deliveries.includes('k-9'), timeoutMs)
       await c2.stop()
       const times = (v: string) => deliveries.filter((d) => d === v).length
       expect(['k-0', 'k-1', 'k-2', 'k-3'].map(times)).toEqual([1, 1, 1, 1])
@@ -143,12 +155,17 @@ export function eventConsumerContract(name: string, h: () => EventConsumerHarnes
       }
       const c1 = x.make()
       await c1.run({ groupId: g, topics: [t], fromBeginning: true, eachMessage: handler })
-      await waitUntil(() => rejected, timeoutMs)
-      await new Promise((r) => setTimeout(r, 200))
+      await waitUntil('the handler to reject k-1', () => rejected, timeoutMs)
+      // stop() lets the rejected call finish, so whatever this run commits is committed now.
       await c1.stop()
+      expect(await committedCount(x, g, t)).toBe(1) // k-0 only
       const c2 = x.make()
       await c2.run({ groupId: g, topics: [t], fromBeginning: true, eachMessage: handler })
-      await waitUntil(() => deliveries.filter((d) => d === 'k-1').length >= 2, timeoutMs)
+      await waitUntil(
+        'k-1 to be delivered again',
+        () => deliveries.filter((d) => d === 'k-1').length >= 2,
+        timeoutMs,
+      )
       await c2.stop()
       expect(deliveries.filter((d) => d === 'k-0')).toHaveLength(1)
     })

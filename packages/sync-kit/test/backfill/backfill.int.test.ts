@@ -66,6 +66,25 @@ async function liveUpdate(id: number, price: number, client?: pg.PoolClient): Pr
   }
 }
 
+/** Sessions of this database that wait for a lock another transaction holds. */
+async function lockWaiters(): Promise<number> {
+  const r = await pool.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM pg_stat_activity
+      WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+  )
+  return r.rows[0]?.n ?? 0
+}
+
+/** Polls `check` until it is true; past `timeoutMs` it throws, naming `what`. */
+async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 10_000) {
+  const deadline = Date.now() + timeoutMs
+  while (!(await check())) {
+    if (Date.now() > deadline)
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
+    await new Promise((r) => setTimeout(r, 10))
+  }
+}
+
 /** What a consumer applying the outbox in sequence order ends with (events carry full state). */
 async function replayOutbox(): Promise<Record<string, JsonValue>> {
   const r = await pool.query<{ aggregateid: string; payload: JsonValue }>(
@@ -143,10 +162,15 @@ describe('Backfill', () => {
       toEvent: snapshot,
       batchSize: 100,
       mode: 'always',
-      afterRead: (rows) => {
-        // Rows are locked now: the writer's UPDATE waits for this batch to commit.
-        if (rows[0]?.id === 1) writer = liveUpdate(5, 12345)
-        return new Promise((r) => setTimeout(r, 100))
+      afterRead: async (rows) => {
+        if (rows[0]?.id !== 1) return
+        // Rows are locked now: the writer's UPDATE waits for this batch to commit. Go on once
+        // Postgres shows it waiting, or once it is done (only when the rows were not locked).
+        let finished = false
+        writer = liveUpdate(5, 12345).finally(() => (finished = true))
+        await waitFor('the writer to wait for the batch', async () => {
+          return finished || (await lockWaiters()) > 0
+        })
       },
     })
     await bf.run()

@@ -279,8 +279,8 @@ describe('Consumer dead letters', () => {
       },
     })
     await c.start()
-    await new Promise((r) => setTimeout(r, 50))
-    expect(calls).toBeGreaterThan(10)
+    // Sized by work: ten more attempts at the poison, and b, behind it, still not applied.
+    await waitUntil(() => calls > 10, 10_000, 'ten attempts at the poison event')
     expect(histories(store)).toEqual({})
   })
 

@@ -66,11 +66,16 @@ export function expectedHistories(events: readonly EventEnvelope[]): Record<stri
   return out
 }
 
-/** Polls `check` until it returns true. */
-export async function waitUntil(check: () => boolean | Promise<boolean>, timeoutMs = 10_000) {
+/** Polls `check` until it returns true; past `timeoutMs` the error names `what` it waited for. */
+export async function waitUntil(
+  check: () => boolean | Promise<boolean>,
+  timeoutMs = 10_000,
+  what = 'the condition',
+) {
   const deadline = Date.now() + timeoutMs
   while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('waitUntil: timed out')
+    if (Date.now() > deadline)
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
     await new Promise((r) => setTimeout(r, 5))
   }
 }

@@ -10,6 +10,8 @@ export interface RelayChild {
   received(): number
   /** Events the child reported as acknowledged by Kafka. */
   published(): number
+  /** Status updates the child reported sending to Postgres (with `reportStatuses: true`). */
+  statuses(): number
   /** Resolves once the child prints READY. */
   ready: Promise<void>
   /** SIGKILL, and wait for the exit. */
@@ -23,6 +25,7 @@ export function spawnRelay(config: Record<string, unknown>): RelayChild {
   })
   let received = 0
   let published = 0
+  let statuses = 0
   let out = ''
   let err = ''
   const ready = new Promise<void>((resolve, reject) => {
@@ -31,6 +34,7 @@ export function spawnRelay(config: Record<string, unknown>): RelayChild {
       for (const m of out.matchAll(/RECEIVED (\d+)/g)) received = Math.max(received, Number(m[1]))
       for (const m of out.matchAll(/PUBLISHED (\d+)/g))
         published = Math.max(published, Number(m[1]))
+      for (const m of out.matchAll(/STATUS (\d+)/g)) statuses = Math.max(statuses, Number(m[1]))
       if (out.includes('READY')) resolve()
       out = out.slice(-200)
     })
@@ -46,6 +50,7 @@ export function spawnRelay(config: Record<string, unknown>): RelayChild {
     ready,
     received: () => received,
     published: () => published,
+    statuses: () => statuses,
     kill: async () => {
       if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL')
       await exited

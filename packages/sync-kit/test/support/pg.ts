@@ -47,14 +47,21 @@ export async function writeLoad(
   return n
 }
 
-/** Polls `check` every 50 ms until it returns true or `timeoutMs` passes. */
-export async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs = 30_000) {
+/**
+ * Polls `check` every 50 ms until it returns true; past `timeoutMs` it throws, naming `what` it
+ * waited for.
+ */
+export async function waitFor(
+  check: () => boolean | Promise<boolean>,
+  timeoutMs = 30_000,
+  what = 'the condition',
+) {
   const end = Date.now() + timeoutMs
   while (Date.now() < end) {
     if (await check()) return
     await new Promise((r) => setTimeout(r, 50))
   }
-  throw new Error(`condition not met within ${timeoutMs} ms`)
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
 }
 
 /** Every outbox row's id and per-aggregate position, in commit order of the sequence. */

@@ -1,7 +1,8 @@
 /**
  * A relay in its own process, so tests can SIGKILL it for real. Started as
- * `node --import tsx relay-child.ts '<json config>'`; prints READY once streaming and
- * RECEIVED <n> as events arrive.
+ * `node --import tsx relay-child.ts '<json config>'`; prints READY once streaming,
+ * RECEIVED <n> as events arrive and, with `reportStatuses`, STATUS <n> as it reports its
+ * position to Postgres.
  */
 import { createLogicalRelay, type EventPublisher } from '../../src/index.js'
 import { createKafkaPublisher } from '../../src/kafka.js'
@@ -18,6 +19,8 @@ interface ChildConfig {
   unsafe?: boolean
   /** After this many events reached Kafka, later publishes never get an ack (hang). */
   stallPublishAfter?: number
+  /** Print STATUS <n> at each status update sent to Postgres. */
+  reportStatuses?: boolean
 }
 
 const cfg = JSON.parse(process.argv[2] ?? '{}') as ChildConfig
@@ -36,6 +39,7 @@ const publisher: EventPublisher = {
   close: () => kafka.close(),
 }
 let received = 0
+let statuses = 0
 const relay = createLogicalRelay(
   withFaultHook(
     {
@@ -49,6 +53,8 @@ const relay = createLogicalRelay(
       unsafeAckOnReceipt: cfg.unsafe === true,
     },
     (point, info) => {
+      if (point === 'relay:before-ack' && cfg.reportStatuses === true)
+        process.stdout.write(`STATUS ${++statuses}\n`)
       if (point !== 'relay:received') return
       received += info.events
       process.stdout.write(`RECEIVED ${received}\n`)
