@@ -53,6 +53,9 @@ async function drain(slot: string, publication: string, topic: string): Promise<
   await publisher.close()
 }
 
+/** Events the random-kill test's writer commits (transactions of 1–4, so it may overshoot by 3). */
+const WRITER_EVENTS = 2_000
+
 describe('LogicalRelay crashes (relay in a child process, real Kafka)', () => {
   test('SIGKILLed at random points 20 times while a writer commits: every event in Kafka in per-aggregate order, and the read model applies each exactly once', async () => {
     const topic = 'crash.events'
@@ -66,12 +69,13 @@ describe('LogicalRelay crashes (relay in a child process, real Kafka)', () => {
       const child = spawnRelay(cfg)
       await child.ready
       // The slot streams only what commits after it exists (older rows are backfill's job).
-      writer ??= startWriter(pool, 25, 25) // ~2,000 events: the read model applies them one by one
+      // 2,000 events, however long the kills take: the read model applies them one by one.
+      writer ??= startWriter(pool, 25, 25, WRITER_EVENTS)
       await new Promise((r) => setTimeout(r, 100 + Math.floor(random() * 900)))
       receivedBeforeKills += child.received()
       await child.kill()
     }
-    await writer!.stop()
+    await writer!.finished()
     await drain(cfg.slot, cfg.publication, topic)
 
     const outbox = await outboxRows(pool)
