@@ -6,6 +6,8 @@ export type TopologyErrorCode =
   | 'E_TOPOLOGY_INVALID_OPTION'
   | 'E_TOPOLOGY_INVALID_CONFIG'
   | 'E_TOPOLOGY_ROUTE_SCHEMA'
+  /** A topology service registered a route its access table does not list. */
+  | 'E_TOPOLOGY_ROUTE_ACCESS'
   | 'E_TOPOLOGY_DEPENDENCY_CYCLE'
   | 'E_TOPOLOGY_UNKNOWN_SERVICE'
   | 'E_TOPOLOGY_STARTUP_FAILED'

@@ -42,6 +42,12 @@ export type { Backend, LbProviderName, LoadBalancer } from './lb/types.js'
 
 export { startTopology } from './start-topology/start-topology.js'
 export type { StartTopologyOptions } from './start-topology/options.js'
+export type {
+  ExternalIssuerOptions,
+  LocalIssuerOptions,
+  TopologyAuth,
+  TopologyAuthOptions,
+} from './start-topology/auth.js'
 export type { TopologyHandle, TopologyService } from './start-topology/handle.js'
 export type { TopologyInfra } from './start-topology/infra.js'
 export { DEFAULT_CATEGORIES, seedProducts } from './start-topology/seed.js'
@@ -59,5 +65,24 @@ export type {
 export type { Product, ProductChangedPayload } from './services/shared/product.js'
 export { CONSISTENCY_TOKEN_HEADER } from './services/shared/consistency.js'
 
-export { createKeySet, importKeySet, isRole, mintToken, ROLES } from './wiring/auth/index.js'
-export type { KeySet, KeySetDocument, MintTokenOptions, Role } from './wiring/auth/index.js'
+export {
+  createKeySet,
+  createTokenMinter,
+  importKeySet,
+  isRole,
+  mintToken,
+  ROLES,
+} from './wiring/auth/index.js'
+export type {
+  KeySet,
+  KeySetDocument,
+  MintTokenOptions,
+  MintTokenRequest,
+  Role,
+  RouteAccess,
+  TokenMinter,
+  TokenMinterOptions,
+} from './wiring/auth/index.js'
+export { ROUTE_ACCESS } from './services/shared/route-access.js'
+export type { ServiceKind } from './services/shared/route-access.js'
+export type { ServiceAuthConfig } from './services/shared/service-auth.js'

@@ -30,14 +30,20 @@ export const client = new Agent({ keepAliveTimeout: 10_000, connections: 64 })
 export async function call(
   base: string,
   path: string,
-  init: { method?: 'GET' | 'POST' | 'PUT'; body?: unknown } = {},
+  init: {
+    method?: 'GET' | 'POST' | 'PUT'
+    body?: unknown
+    headers?: Readonly<Record<string, string>>
+  } = {},
 ): Promise<{ status: number; body: Record<string, unknown> }> {
   const response = await request(new URL(path, base), {
     dispatcher: client,
     method: init.method ?? 'GET',
-    ...(init.body === undefined
-      ? {}
-      : { body: JSON.stringify(init.body), headers: { 'content-type': 'application/json' } }),
+    headers: {
+      ...(init.body === undefined ? {} : { 'content-type': 'application/json' }),
+      ...init.headers,
+    },
+    ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) }),
   })
   const text = await response.body.text()
   let body: Record<string, unknown> = {}

@@ -24,7 +24,11 @@ afterAll(async () => {
 })
 
 async function chaos(settings: Record<string, unknown>): Promise<void> {
-  const put = await send(run.urls.payments, '/admin/chaos', { method: 'PUT', body: settings })
+  const put = await send(run.urls.payments, '/admin/chaos', {
+    method: 'PUT',
+    body: settings,
+    headers: await run.bearer('ops'),
+  })
   expect(put.status).toBe(200)
 }
 
@@ -33,6 +37,7 @@ describe('order side: compensation after a charge that may have happened', () =>
     const stock = await send(run.urls.inventory, '/admin/stock/p-refund', {
       method: 'PUT',
       body: { available: 4 },
+      headers: await run.bearer('ops'),
     })
     expect(stock.status, stock.text).toBe(200)
     await chaos({ hang: true })
@@ -41,7 +46,7 @@ describe('order side: compensation after a charge that may have happened', () =>
       const placed = await send(run.urls.orders, '/orders', {
         method: 'POST',
         body: { customerId: 'c-refund', productId: 'p-refund', quantity: 3, amountCents: 4200 },
-        headers: { 'idempotency-key': 'refund-1' },
+        headers: { 'idempotency-key': 'refund-1', ...(await run.bearer('customer', 'c-refund')) },
       })
       expect(placed.status).toBe(201)
       orderId = (JSON.parse(placed.text) as { id: string }).id
@@ -57,11 +62,12 @@ describe('order side: compensation after a charge that may have happened', () =>
       // The hung charge now goes through, late; the refund behind it undoes it.
       await chaos({ hang: false })
     }
+    const asCustomer = { headers: await run.bearer('customer', 'c-refund') }
     await waitFor(
       'the order to be rejected',
       async () =>
-        (await json<{ status: string }>(run.urls.orders, `/orders/${orderId}`)).body.status ===
-        'REJECTED',
+        (await json<{ status: string }>(run.urls.orders, `/orders/${orderId}`, asCustomer)).body
+          .status === 'REJECTED',
       120_000,
     )
     const charges = await run.db.payments.query<{ status: string }>(
@@ -81,13 +87,14 @@ describe('order side: compensation after a charge that may have happened', () =>
     const stock = await send(run.urls.inventory, '/admin/stock/p-stop', {
       method: 'PUT',
       body: { available: 1 },
+      headers: await run.bearer('ops'),
     })
     expect(stock.status, stock.text).toBe(200)
     await chaos({ hang: true })
     const placed = await send(run.urls.orders, '/orders', {
       method: 'POST',
       body: { customerId: 'c-stop', productId: 'p-stop', quantity: 1, amountCents: 100 },
-      headers: { 'idempotency-key': 'stop-1' },
+      headers: { 'idempotency-key': 'stop-1', ...(await run.bearer('customer', 'c-stop')) },
     })
     expect(placed.status).toBe(201)
     const orderId = (JSON.parse(placed.text) as { id: string }).id

@@ -29,10 +29,14 @@ afterAll(async () => {
 
 type Order = { id: string; status: string; customerId: string; productId: string }
 
+/** Who placed each order: only that customer's token may read it. */
+const customers = new Map<string, string>()
+
 async function setStock(productId: string, available: number): Promise<void> {
   const put = await send(run.urls.inventory, `/admin/stock/${productId}`, {
     method: 'PUT',
     body: { available },
+    headers: await run.bearer('ops'),
   })
   expect(put.status).toBe(200)
 }
@@ -41,11 +45,22 @@ async function available(productId: string): Promise<number> {
   return scalar(run.db.inventory, 'SELECT available FROM stock WHERE product_id = $1', [productId])
 }
 
+/** Places an order as the customer the body names. */
 async function placeOrder(body: Record<string, unknown>, key: string = randomUUID()) {
-  return send(run.urls.orders, '/orders', {
+  const customer = String(body.customerId)
+  const placed = await send(run.urls.orders, '/orders', {
     method: 'POST',
     body,
-    headers: { 'idempotency-key': key },
+    headers: { 'idempotency-key': key, ...(await run.bearer('customer', customer)) },
+  })
+  if (placed.status === 201) customers.set((JSON.parse(placed.text) as Order).id, customer)
+  return placed
+}
+
+/** `GET /orders/:id` as the customer who placed it. */
+async function getOrder(id: string) {
+  return json<Order>(run.urls.orders, `/orders/${id}`, {
+    headers: await run.bearer('customer', customers.get(id)),
   })
 }
 
@@ -54,7 +69,7 @@ async function settledStatus(id: string): Promise<string> {
   await waitFor(
     `order ${id} to leave PENDING`,
     async () => {
-      status = (await json<Order>(run.urls.orders, `/orders/${id}`)).body.status
+      status = (await getOrder(id)).body.status
       return status !== 'PENDING'
     },
     120_000,
@@ -63,7 +78,11 @@ async function settledStatus(id: string): Promise<string> {
 }
 
 async function chaos(settings: Record<string, unknown>): Promise<void> {
-  const put = await send(run.urls.payments, '/admin/chaos', { method: 'PUT', body: settings })
+  const put = await send(run.urls.payments, '/admin/chaos', {
+    method: 'PUT',
+    body: settings,
+    headers: await run.bearer('ops'),
+  })
   expect(put.status).toBe(200)
 }
 
@@ -90,6 +109,7 @@ describe('order side (orders, inventory, payments, shipping over Kafka)', () => 
     const state = await json<{ orders: { id: string; status: string; customer: string }[] }>(
       run.urls.orders,
       '/ops/state',
+      { headers: await run.bearer('ops') },
     )
     expect(state.body.orders).toContainEqual({ id: order.id, status: 'APPROVED', customer: 'c-1' })
   })
@@ -127,9 +147,7 @@ describe('order side (orders, inventory, payments, shipping over Kafka)', () => 
       })
       const charges = 'SELECT count(*) FROM charges WHERE order_id = $1'
       expect(await scalar(run.db.payments, charges, [order.id])).toBe(0)
-      expect((await json<Order>(run.urls.orders, `/orders/${order.id}`)).body.status).toBe(
-        'PENDING',
-      )
+      expect((await getOrder(order.id)).body.status).toBe('PENDING')
     } finally {
       await chaos({ hang: false })
     }
@@ -188,9 +206,11 @@ describe('order side (orders, inventory, payments, shipping over Kafka)', () => 
   })
 
   test('bad input is a 400 naming the field, never a 5xx', async () => {
+    const asC = await run.bearer('customer', 'c')
     const missingKey = await send(run.urls.orders, '/orders', {
       method: 'POST',
       body: { customerId: 'c', productId: 'p', quantity: 1, amountCents: 1 },
+      headers: asC,
     })
     expect(missingKey.status).toBe(400)
     const extra = await placeOrder({
@@ -207,10 +227,13 @@ describe('order side (orders, inventory, payments, shipping over Kafka)', () => 
     const badChaos = await send(run.urls.payments, '/admin/chaos', {
       method: 'PUT',
       body: { failureRate: 2 },
+      headers: await run.bearer('ops'),
     })
     expect(badChaos.status).toBe(400)
-    expect((await send(run.urls.orders, '/orders/not-a-uuid')).status).toBe(400)
-    expect((await send(run.urls.orders, `/orders/${randomUUID()}`)).status).toBe(404)
+    expect((await send(run.urls.orders, '/orders/not-a-uuid', { headers: asC })).status).toBe(400)
+    expect((await send(run.urls.orders, `/orders/${randomUUID()}`, { headers: asC })).status).toBe(
+      404,
+    )
   })
 
   test('flash sale: 2,000 concurrent orders on 50 units approve exactly 50; stock ends at 0, never below', async () => {

@@ -23,6 +23,8 @@ export interface StreamRequest {
   readonly path: string
   readonly method?: 'GET' | 'POST'
   readonly body?: unknown
+  /** E.g. `{ authorization: 'Bearer …' }`. */
+  readonly headers?: Readonly<Record<string, string>>
 }
 
 /** Starts `concurrency` loops of `request` (a GET of a path by default) on `base` until stopped. */

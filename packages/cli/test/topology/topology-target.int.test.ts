@@ -2,10 +2,11 @@ import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { findScenario, resolveScenario } from '@faultline/scenarios'
-import { startTopology, type TopologyHandle } from '@faultline/topology'
+import { startTopology, type Role, type TopologyHandle } from '@faultline/topology'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { defineScenario, runScenario, type RunSummary } from '../../src/index.js'
 import type { SystemSnapshot } from '../../src/checkers/snapshot.js'
+import { createRandom } from '../../src/core/random.js'
 import type { ScheduledFault } from '../../src/core/schedule.js'
 import { topologyProvider } from '../../src/targets/topology/index.js'
 
@@ -22,12 +23,17 @@ function outDir(): string {
   return join(mkdtempSync(join(tmpdir(), 'faultline-target-run-')), 'run')
 }
 
+/** `Bearer <token>` of the running topology for `role` (as `sub`). */
+async function bearer(role: Role, sub?: string): Promise<string> {
+  return `Bearer ${await topology.mintToken({ role, ...(sub === undefined ? {} : { sub }) })}`
+}
+
 /** Switches catalog-query's invalidation off (bus messages lost, change stream ignored) or on. */
 async function invalidation(on: boolean): Promise<void> {
   for (const url of topology.service('catalog-query').urls()) {
     const response = await fetch(`${url}/ops/test/bus`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', authorization: await bearer('ops') },
       body: JSON.stringify({ drop: !on, skipChanges: !on }),
     })
     expect(response.status).toBe(200)
@@ -123,6 +129,45 @@ describe('the topology target', () => {
     }
   })
 
+  it('places orders as a pool of customers, and each reads back only their own', async () => {
+    const dir = outDir()
+    const signal = new AbortController().signal
+    // The read storm's requirements keep the suite's three catalog-query instances.
+    const target = await topologyProvider({ handle: topology }).open({
+      scenario: resolveScenario(findScenario('catalog-read-storm')!, { smoke: true }),
+      seed: 3,
+      runDir: dir,
+      logDir: dir,
+      signal,
+    })
+    const random = createRandom(9)
+    const placed: { id: string; customer: string }[] = []
+    try {
+      for (let order = 0; order < 5; order++) {
+        const invocation = target.prepare('place-order', random)
+        const outcome = await target.perform('place-order', invocation, { process: 1, signal })
+        expect(outcome.type, JSON.stringify(outcome)).toBe('ok')
+        const customer = (invocation.value as { customer: string }).customer
+        placed.push({ id: (outcome.value as { orderId: string }).orderId, customer })
+      }
+      expect(new Set(placed.map((order) => order.customer)).size).toBeGreaterThan(1)
+      for (let read = 0; read < 10; read++) {
+        const invocation = target.prepare('get-order', random)
+        const outcome = await target.perform('get-order', invocation, { process: 1, signal })
+        expect(outcome, JSON.stringify(invocation)).toMatchObject({ type: 'ok', status: 200 })
+      }
+      // The same order, asked for by another customer: not found, as if it did not exist.
+      const [first] = placed as [{ id: string; customer: string }]
+      const orders = topology.endpoints().orders as string
+      const asStranger = { authorization: await bearer('customer', `not-${first.customer}`) }
+      expect((await fetch(`${orders}/orders/${first.id}`, { headers: asStranger })).status).toBe(
+        404,
+      )
+    } finally {
+      await target.close()
+    }
+  })
+
   it('applies and reverts process faults and scale (reverts safe twice), and inspect reads each part', async () => {
     const dir = outDir()
     const target = await topologyProvider({ handle: topology }).open({
@@ -210,7 +255,7 @@ describe('the topology target on a topology with a proxied link', () => {
     const reader = topology.service('catalog-query').urls()[0] as string
     const created = await fetch(`${admin}/products`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', authorization: await bearer('catalog:write') },
       body: JSON.stringify({ name: 'linked', category: 'tools', priceCents: 100, stock: 1 }),
     })
     const { id } = (await created.json()) as { id: string }
@@ -230,7 +275,8 @@ describe('the topology target on a topology with a proxied link', () => {
       expect(topology.link('catalog-query->postgres-replica').toxics()).toHaveLength(1)
       // A miss goes to the replica through the proxy: the toxic's delay is in the read.
       const started = performance.now()
-      await waitFor(async () => (await fetch(`${reader}/products/${id}`)).status === 200)
+      const asReader = { headers: { authorization: await bearer('customer') } }
+      await waitFor(async () => (await fetch(`${reader}/products/${id}`, asReader)).status === 200)
       expect(performance.now() - started).toBeGreaterThanOrEqual(400)
       await revert()
       await revert()

@@ -115,6 +115,20 @@ describe('faultline up / status / token / down (the real bin, a real topology)',
         createLocalJWKSet({ keys: [...keySet.jwks().keys] }),
       )
       expect(verified.payload).toMatchObject({ sub: 'alice', roles: ['customer'] })
+      // The services check tokens against the same keys: the minted token reads, none is refused.
+      const state = JSON.parse(readFileSync(join(dir, 'topology.json'), 'utf8')) as {
+        endpoints: Record<string, string>
+        auth: { keysFile: string; jwksUrl: string }
+      }
+      expect(state.auth.keysFile).toBe(join(dir, 'keys.json'))
+      const page = `${state.endpoints['catalog-query-lb']}/products?category=books`
+      const withToken = await fetch(page, {
+        headers: { authorization: `Bearer ${token.stdout.trim()}` },
+      })
+      expect(withToken.status).toBe(200)
+      const anonymous = await fetch(page)
+      expect(anonymous.status).toBe(401)
+      expect(anonymous.headers.get('www-authenticate')).toBe('Bearer realm="faultline"')
       const claims = decodeJwt(token.stdout.trim())
       expect((claims.exp as number) - (claims.iat as number)).toBe(300)
       const badRole = await faultline(['token', '--dir', dir, '--role', 'admin'])

@@ -14,7 +14,13 @@ function catalogAdmin(ctx: TopologyServiceContext): ServiceDefinition {
     entry: serviceEntry('catalog-admin'),
     // The relay's slot must exist before the first event commits, or that event is never sent.
     dependsOn: ['relay-catalog'],
-    config: { databaseUrl: url, replicaUrl, redisUrl: ctx.redisUrl, namespace: ctx.namespace },
+    config: {
+      databaseUrl: url,
+      replicaUrl,
+      redisUrl: ctx.redisUrl,
+      namespace: ctx.namespace,
+      auth: ctx.auth,
+    },
     restartPolicy: ON_CRASH,
   }
 }
@@ -36,6 +42,7 @@ function catalogQuery(ctx: TopologyServiceContext): ServiceDefinition {
       groupId: groupName(ctx.namespace, `catalog-query.${instance.id}`),
       namespace: ctx.namespace,
       testHooks: ctx.testHooks,
+      auth: ctx.auth,
     }),
     restartPolicy: ON_CRASH,
   }
@@ -51,6 +58,7 @@ function search(ctx: TopologyServiceContext): ServiceDefinition {
       brokers: ctx.kafkaBrokers,
       topic: topicName(ctx.namespace, PRODUCT_TOPIC),
       groupId: groupName(ctx.namespace, 'search.products'),
+      auth: ctx.auth,
     },
     restartPolicy: ON_CRASH,
   }

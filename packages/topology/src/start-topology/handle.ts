@@ -6,6 +6,8 @@ import type { ServiceInstance } from '../supervisor/service-instance.js'
 import type { Supervisor } from '../supervisor/supervisor.js'
 import type { FaultProxy } from '@faultline/infra'
 import { TopologyError } from '../errors.js'
+import type { MintTokenRequest } from '../wiring/auth/token-minter.js'
+import type { TopologyAuth, TopologyIssuer } from './auth.js'
 import type { TopologyInfra } from './infra.js'
 import type { LinkProxy } from './links.js'
 import type { SeededCatalog } from './seed.js'
@@ -42,14 +44,21 @@ export interface TopologyHandle {
   readonly seeded: SeededCatalog
   /** How long each start step took (ms): infra, databases, topics, balancer, services, seed. */
   readonly timings: Readonly<Record<string, number>>
-  /** Base URL of each service's first instance, plus `catalog-query-lb`. */
+  /** Who issues the tokens the services accept: JWKS URL, `iss`, `aud`, and the keys when ours. */
+  readonly auth: TopologyAuth
+  /**
+   * A token the services accept, e.g. `{ role: 'customer', sub: 'alice' }` (15 min unless
+   * `ttlMs` says otherwise). Every service route but the probes needs one.
+   */
+  mintToken(request: MintTokenRequest): Promise<string>
+  /** Base URL of each service's first instance, plus `catalog-query-lb` and `auth` (the JWKS endpoint, when served here). */
   endpoints(): Record<string, string>
   /** Every service's name, in start order. */
   services(): string[]
   service(name: string): TopologyService
   /** Adds instances or drains the newest ones, without dropping an in-flight request. */
   scale(name: string, count: number): Promise<void>
-  /** `GET /ops/state` of every instance, keyed by instance id. */
+  /** `GET /ops/state` of every instance (with an `ops` token), keyed by instance id. */
   opsState(): Promise<Record<string, unknown>>
   /** The links routed through a fault proxy (`startTopology({ links })`), `from->to`. */
   links(): string[]
@@ -82,9 +91,10 @@ function serviceControl(group: ServiceGroup): TopologyService {
   }
 }
 
-async function fetchState(url: string): Promise<unknown> {
+async function fetchState(url: string, authorization: string): Promise<unknown> {
   try {
     const response = await request(`${url}/ops/state`, {
+      headers: { authorization },
       headersTimeout: 5_000,
       bodyTimeout: 30_000,
     })
@@ -107,12 +117,15 @@ export interface HandleParts {
   readonly timings: Readonly<Record<string, number>>
   /** Fault proxies on links; closed with the topology. @default none */
   readonly links?: readonly LinkProxy[]
+  /** Issues the tokens; closed with the topology. */
+  readonly issuer: TopologyIssuer
 }
 
 /** The handle over a started supervisor, balancer and infra. */
 export function createHandle(parts: HandleParts): TopologyHandle {
-  const { supervisor, balancer, infra } = parts
+  const { supervisor, balancer, infra, issuer } = parts
   let stopped: Promise<void> | undefined
+  const { jwksUrl, issuer: iss, audience, keySet } = issuer
   return {
     lbUrl: balancer.url,
     lbProvider: balancer.provider,
@@ -121,6 +134,8 @@ export function createHandle(parts: HandleParts): TopologyHandle {
     runDir: supervisor.runDir,
     seeded: parts.seeded,
     timings: parts.timings,
+    auth: { jwksUrl, issuer: iss, audience, keySet },
+    mintToken: (request) => issuer.mintToken(request),
     endpoints: () => {
       const entries = supervisor
         .services()
@@ -128,13 +143,15 @@ export function createHandle(parts: HandleParts): TopologyHandle {
       const found = entries.filter(
         (entry): entry is readonly [string, string] => entry[1] !== undefined,
       )
-      return { ...Object.fromEntries(found), 'catalog-query-lb': balancer.url }
+      const auth: Record<string, string> = issuer.url === undefined ? {} : { auth: issuer.url }
+      return { ...Object.fromEntries(found), 'catalog-query-lb': balancer.url, ...auth }
     },
     services: () => supervisor.services().map((group) => group.name),
     service: (name) => serviceControl(supervisor.service(name)),
     scale: (name, count) => supervisor.scale(name, count),
     opsState: async () => {
       const instances = supervisor.services().flatMap((group) => group.instances())
+      const token = await issuer.mintToken({ role: 'ops', sub: 'faultline-topology' })
       const states = await Promise.all(
         instances.map(
           async (instance) =>
@@ -142,7 +159,7 @@ export function createHandle(parts: HandleParts): TopologyHandle {
               instance.id,
               instance.url === undefined
                 ? { state: instance.state }
-                : await fetchState(instance.url),
+                : await fetchState(instance.url, `Bearer ${token}`),
             ] as const,
         ),
       )
@@ -164,6 +181,7 @@ export function createHandle(parts: HandleParts): TopologyHandle {
         await supervisor.stop()
         await balancer.stop()
         await Promise.all((parts.links ?? []).map((link) => link.proxy.close()))
+        await issuer.close()
         if (parts.ownsInfra)
           await Promise.all([infra.postgres.stop(), infra.redis.stop(), infra.kafka.stop()])
       })()),

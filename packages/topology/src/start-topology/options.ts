@@ -2,6 +2,7 @@ import type { Logger } from '@faultline/common'
 import { TopologyError } from '../errors.js'
 import type { LbProviderChoice } from '../lb/options.js'
 import type { SupervisorEvent } from '../supervisor/types.js'
+import { checkAuthOptions, type TopologyAuthOptions } from './auth.js'
 import type { TopologyInfra } from './infra.js'
 import type { SeedOptions } from './seed.js'
 
@@ -31,6 +32,12 @@ export interface StartTopologyOptions {
    * address; `handle.link(name)` puts toxics on it. @default none
    */
   readonly links?: readonly string[]
+  /**
+   * Who issues the bearer tokens every service route needs. By default `startTopology` makes a
+   * key set, serves its JWKS on loopback and mints tokens with it (`handle.mintToken()`); pass
+   * `{ keySet }` to use your keys, or `{ jwksUrl, minter }` for an external IdP. @default {}
+   */
+  readonly auth?: TopologyAuthOptions
   /** Register test-only fault routes in the services. @default false */
   readonly testHooks?: boolean
   /** Supervisor lifecycle events. */
@@ -66,4 +73,5 @@ export function checkStartOptions(options: StartTopologyOptions): void {
     throw invalid('products', `must be a count from 0 to 100000, got ${String(count)}`)
   if (options.namespace !== undefined && !/^[a-z0-9._-]{0,32}$/.test(options.namespace))
     throw invalid('namespace', `must match /^[a-z0-9._-]{0,32}$/, got ${options.namespace}`)
+  checkAuthOptions(options.auth)
 }

@@ -69,14 +69,15 @@ export function seedProducts(seed: number, options: SeedOptions = {}): ProductIn
 }
 
 /**
- * Seeds through catalog-admin's bulk route (`POST /ops/seed`): each batch commits its rows and
- * their `catalog.product.changed` events in one transaction, so every reader learns of them
- * through the change stream like any other write.
+ * Seeds through catalog-admin's bulk route (`POST /ops/seed`, with a `catalog:write` token's
+ * `authorization`): each batch commits its rows and their `catalog.product.changed` events in
+ * one transaction, so every reader learns of them through the change stream like any other write.
  */
 export async function seedCatalog(
   adminUrl: string,
   seed: number,
-  options: SeedOptions = {},
+  options: SeedOptions,
+  authorization: string,
 ): Promise<SeededCatalog> {
   const products = seedProducts(seed, options)
   const productIds: string[] = []
@@ -86,7 +87,7 @@ export async function seedCatalog(
     const response = await request(`${adminUrl}/ops/seed`, {
       method: 'POST',
       body,
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', authorization },
     })
     const text = await response.body.text()
     if (response.statusCode !== 201)

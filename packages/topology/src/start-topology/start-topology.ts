@@ -9,6 +9,7 @@ import type { LoadBalancer } from '../lb/types.js'
 import { topologyServices } from '../services/registry.js'
 import type { TopologyServiceContext } from '../services/shared/context.js'
 import { createSupervisor } from '../supervisor/supervisor.js'
+import { startTopologyIssuer } from './auth.js'
 import { createHandle, type TopologyHandle } from './handle.js'
 import { withDependencies } from './service-selection.js'
 import { createTopologyDatabases, startTopologyInfra, type TopologyInfra } from './infra.js'
@@ -47,6 +48,7 @@ async function contextFor(
   infra: TopologyInfra,
   options: StartTopologyOptions,
   runDir: string,
+  auth: TopologyServiceContext['auth'],
 ): Promise<TopologyServiceContext> {
   const databases = await createTopologyDatabases(infra.postgres)
   const kafkaBrokers = infra.kafka.brokers
@@ -64,6 +66,7 @@ async function contextFor(
     seed: options.seed ?? 1,
     namespace: options.namespace ?? '',
     testHooks: options.testHooks ?? false,
+    auth,
   }
 }
 
@@ -128,7 +131,11 @@ export async function startTopology(options: StartTopologyOptions = {}): Promise
       ),
     )
   try {
-    const ctx = await step('databases', () => contextFor(infra, options, runDir))
+    const issuer = await startTopologyIssuer(options.auth)
+    cleanup.unshift(() => issuer.close())
+    const ctx = await step('databases', () =>
+      contextFor(infra, options, runDir, issuer.serviceConfig),
+    )
     await step('topics', () => createTopologyTopics(ctx.kafkaBrokers, ctx.namespace))
     const balancer = await step('balancer', () =>
       createLoadBalancer({ runDir, provider: options.lb ?? 'auto', logger }),
@@ -153,7 +160,8 @@ export async function startTopology(options: StartTopologyOptions = {}): Promise
       typeof options.products === 'number' ? { count: options.products } : (options.products ?? {})
     const seeded = await step('seed', async () => {
       if (adminUrl === undefined) return { productIds: [], categories: [], token: undefined }
-      const catalog = await seedCatalog(adminUrl, ctx.seed, products)
+      const token = await issuer.mintToken({ role: 'catalog:write', sub: 'faultline-seed' })
+      const catalog = await seedCatalog(adminUrl, ctx.seed, products, `Bearer ${token}`)
       if (catalog.token !== undefined) await waitForReplay(infra, catalog.token)
       return catalog
     })
@@ -166,6 +174,7 @@ export async function startTopology(options: StartTopologyOptions = {}): Promise
       seeded,
       timings,
       links,
+      issuer,
     })
   } catch (error) {
     for (const undo of cleanup) await undo().catch(() => undefined)

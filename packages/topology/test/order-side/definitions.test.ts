@@ -36,6 +36,7 @@ const ctx: TopologyServiceContext = {
   runDir: '/tmp/run',
   seed: 42,
   namespace: 'run7.',
+  auth: { jwksUrl: 'http://127.0.0.1:1/.well-known/jwks.json', issuer: 'i', audience: 'a' },
 }
 
 const SCHEMAS: Record<string, ObjectSchema> = {

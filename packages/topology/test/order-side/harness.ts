@@ -4,6 +4,9 @@ import { startKafka, startPostgres, type KafkaHandle, type PostgresHandle } from
 import { createSupervisor, type Supervisor, type SupervisorEvent } from '../../src/index.js'
 import { orderSideServices, type OrderSideOptions } from '../../src/services/order-services.js'
 import type { TopologyServiceContext } from '../../src/services/shared/context.js'
+import { startTopologyIssuer, type TopologyIssuer } from '../../src/start-topology/auth.js'
+import type { Role } from '../../src/wiring/auth/roles.js'
+import { startExternalIdp } from '../fixtures/external-idp.js'
 import { makeRunDir, removeRunDir } from '../helpers.js'
 
 /** The order side's services and where to reach them. */
@@ -21,6 +24,10 @@ export interface OrderSideRun {
   readonly namespace: string
   /** Every supervisor event so far. */
   readonly events: readonly SupervisorEvent[]
+  /** Issues the tokens the services accept: an external IdP's (a stand-in in this process). */
+  readonly issuer: TopologyIssuer
+  /** `{ authorization: 'Bearer …' }` for `role` (and `sub`, a customer's id for orders). */
+  bearer(role: Role, sub?: string): Promise<Record<string, string>>
   /** Stops the eight processes (SIGTERM), once; `stop()` then stops only the rest. */
   stopServices(): Promise<void>
   stop(): Promise<void>
@@ -33,6 +40,7 @@ function contextOf(
   kafka: KafkaHandle,
   urls: Record<OrderSideService, string>,
   runDir: string,
+  issuer: TopologyIssuer,
 ): TopologyServiceContext {
   const database = (url: string) => ({ url, replicaUrl: url })
   return {
@@ -57,6 +65,7 @@ function contextOf(
     seed: 7,
     namespace: 'orderside.',
     testHooks: false,
+    auth: issuer.serviceConfig,
   }
 }
 
@@ -78,7 +87,10 @@ export async function startOrderSide(options: OrderSideOptions): Promise<OrderSi
   const dbUrls = Object.fromEntries(
     SERVICES.map((name, index) => [name, created[index]!.url]),
   ) as Record<OrderSideService, string>
-  const ctx = contextOf(server, kafka, dbUrls, runDir)
+  // The order side checks tokens of an external IdP: `startTopology({ auth: { jwksUrl, minter } })`.
+  const idp = await startExternalIdp()
+  const issuer = await startTopologyIssuer({ jwksUrl: idp.jwksUrl, minter: idp.minter })
+  const ctx = contextOf(server, kafka, dbUrls, runDir, issuer)
   const events: SupervisorEvent[] = []
   const supervisor = createSupervisor({
     runDir,
@@ -93,7 +105,7 @@ export async function startOrderSide(options: OrderSideOptions): Promise<OrderSi
   const stop = async () => {
     await stopServices()
     await Promise.all(Object.values(db).map((pool) => pool.end()))
-    await Promise.all([server.stop(), kafka.stop()])
+    await Promise.all([server.stop(), kafka.stop(), idp.close()])
     removeRunDir(runDir)
   }
   try {
@@ -112,6 +124,10 @@ export async function startOrderSide(options: OrderSideOptions): Promise<OrderSi
     kafkaBrokers: kafka.brokers,
     namespace: ctx.namespace,
     events,
+    issuer,
+    bearer: async (role, sub) => ({
+      authorization: `Bearer ${await issuer.mintToken({ role, ...(sub === undefined ? {} : { sub }) })}`,
+    }),
     stopServices,
     stop,
   }

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startTopology, type TopologyHandle } from '../../src/index.js'
 import { waitFor } from '../helpers.js'
 import { startStream } from '../stream.js'
-import { getProduct, opsState, send, setPrice, type QueryState } from './catalog-client.js'
+import { bearersOf, CatalogClient, type QueryState } from './catalog-client.js'
 
 /** The bounds the README documents for a read without the token (see "Consistency"). */
 const BUS_BOUND_MS = 2_000
@@ -18,6 +18,7 @@ const ROTATION_BOUND_MS = 10_000
 const INSTANCES = 3
 
 let topology: TopologyHandle
+let catalog: CatalogClient
 let admin: string
 let replica: pg.Pool
 
@@ -29,6 +30,7 @@ beforeAll(async () => {
     testHooks: true,
   })
   console.log(`startTopology steps (ms): ${JSON.stringify(topology.timings)}`)
+  catalog = new CatalogClient(await bearersOf(topology))
   admin = topology.endpoints()['catalog-admin'] as string
   replica = new pg.Pool({ connectionString: topology.databases.catalog.replicaUrl, max: 2 })
 }, 600_000)
@@ -45,8 +47,8 @@ function queryUrls(): string[] {
 /** Reads `id` through every instance directly, so each one's L1 holds it. */
 async function warmEverywhere(id: string): Promise<void> {
   for (const url of queryUrls()) {
-    expect((await getProduct(url, id)).status).toBe(200)
-    expect((await getProduct(url, id)).status).toBe(200)
+    expect((await catalog.getProduct(url, id)).status).toBe(200)
+    expect((await catalog.getProduct(url, id)).status).toBe(200)
   }
 }
 
@@ -66,12 +68,14 @@ describe('catalog topology', () => {
     const ids = topology.seeded.productIds.slice(0, cycles)
     for (const [index, id] of ids.entries()) {
       await warmEverywhere(id)
-      const write = await setPrice(admin, id, 1_000 + index, 1)
+      const write = await catalog.setPrice(admin, id, 1_000 + index, 1)
       expect(write.status).toBe(200)
       // The lag is real: the standby still has the old row right after the write.
       if (((await replicaVersion(id)) ?? 0) < write.version) replicaBehind += 1
-      const throughLb = await getProduct(topology.lbUrl, id, write.token)
-      const direct = await Promise.all(queryUrls().map((url) => getProduct(url, id, write.token)))
+      const throughLb = await catalog.getProduct(topology.lbUrl, id, write.token)
+      const direct = await Promise.all(
+        queryUrls().map((url) => catalog.getProduct(url, id, write.token)),
+      )
       for (const read of [throughLb, ...direct])
         if (read.product.version !== write.version) violations += 1
     }
@@ -87,13 +91,13 @@ describe('catalog topology', () => {
     const elapsed: number[] = []
     for (let cycle = 0; cycle < 10; cycle += 1) {
       await warmEverywhere(id)
-      const write = await setPrice(admin, id, 2_000 + cycle)
+      const write = await catalog.setPrice(admin, id, 2_000 + cycle)
       const started = Date.now()
       await Promise.all(
         queryUrls().map((url) =>
           waitFor(
             `version ${write.version} on ${url}`,
-            async () => (await getProduct(url, id)).product.version >= write.version,
+            async () => (await catalog.getProduct(url, id)).product.version >= write.version,
             BUS_BOUND_MS * 5,
           ),
         ),
@@ -108,35 +112,42 @@ describe('catalog topology', () => {
 
   it('invalidates an instance through the change stream when its pub/sub connection is killed and its messages lost', async () => {
     const target = queryUrls()[0] as string
-    const hooked = await send(target, '/ops/test/bus', {
+    const hooked = await catalog.send(target, '/ops/test/bus', {
       method: 'POST',
       body: { drop: true, kill: true },
+      as: 'ops',
     })
     expect(hooked.body.killed).toBe(1)
     await waitFor(
       'the bus to reconnect',
-      async () => (await opsState<QueryState>(target)).cache.busState === 'up',
+      async () => (await catalog.opsState<QueryState>(target)).cache.busState === 'up',
       30_000,
     )
     const elapsed: number[] = []
     for (const [cycle, id] of topology.seeded.productIds.slice(30, 40).entries()) {
-      await getProduct(target, id)
-      const before = await opsState<QueryState>(target)
-      const warm = await getProduct(target, id)
+      await catalog.getProduct(target, id)
+      const before = await catalog.opsState<QueryState>(target)
+      const warm = await catalog.getProduct(target, id)
       // The second read came from L1: without an invalidation this node would keep serving it.
-      expect((await opsState<QueryState>(target)).cache.l1Hits).toBeGreaterThan(before.cache.l1Hits)
-      const write = await setPrice(admin, id, 3_000 + cycle)
+      expect((await catalog.opsState<QueryState>(target)).cache.l1Hits).toBeGreaterThan(
+        before.cache.l1Hits,
+      )
+      const write = await catalog.setPrice(admin, id, 3_000 + cycle)
       expect(write.version).toBe(warm.product.version + 1)
       const started = Date.now()
       await waitFor(
         `change stream to invalidate ${id}`,
-        async () => (await getProduct(target, id)).product.version === write.version,
+        async () => (await catalog.getProduct(target, id)).product.version === write.version,
         CHANGE_STREAM_BOUND_MS * 4,
       )
       elapsed.push(Date.now() - started)
     }
-    const after = await opsState<QueryState>(target)
-    await send(target, '/ops/test/bus', { method: 'POST', body: { drop: false } })
+    const after = await catalog.opsState<QueryState>(target)
+    await catalog.send(target, '/ops/test/bus', {
+      method: 'POST',
+      body: { drop: false },
+      as: 'ops',
+    })
     console.log(
       `lost bus: ${after.busMessagesDropped} bus messages dropped; visible after (ms): ${elapsed.join(', ')}`,
     )
@@ -151,20 +162,21 @@ describe('catalog topology', () => {
       let cursor: string | null = null
       do {
         const query: string = `/products?category=${category}&limit=7${cursor === null ? '' : `&cursor=${cursor}`}`
-        const page = (await send(topology.lbUrl, query)).body as unknown as Page
+        const page = (await catalog.send(topology.lbUrl, query)).body as unknown as Page
         ids.push(...page.items.map((item) => item.id))
         cursor = page.nextCursor
       } while (cursor !== null)
       return ids
     }
-    const state = await opsState<{ products: { id: string }[] }>(admin)
+    const state = await catalog.opsState<{ products: { id: string }[] }>(admin)
     const books = await walk('books')
     expect(books).toEqual([...books].sort())
     expect(books.length).toBe(Math.ceil(state.products.length / 6))
     const moved = books[0] as string
-    const put = await send(admin, `/products/${moved}`, {
+    const put = await catalog.send(admin, `/products/${moved}`, {
       method: 'PUT',
       body: { name: 'moved', category: 'garden', priceCents: 10, stock: 1 },
+      as: 'writer',
     })
     expect(put.status).toBe(200)
     await waitFor(
@@ -173,11 +185,12 @@ describe('catalog topology', () => {
       BUS_BOUND_MS * 5,
     )
     expect(await walk('garden')).toContain(moved)
-    const many = await send(topology.lbUrl, `/products?ids=${books.slice(0, 3).join(',')}`)
+    const many = await catalog.send(topology.lbUrl, `/products?ids=${books.slice(0, 3).join(',')}`)
     expect((many.body.items as unknown[]).length).toBe(3)
-    const bad = await send(admin, '/products', {
+    const bad = await catalog.send(admin, '/products', {
       method: 'POST',
       body: { name: 'x', category: 'Bad Category', priceCents: 1, stock: 1 },
+      as: 'writer',
     })
     expect(bad.status).toBe(400)
     expect(JSON.stringify(bad.body)).toContain('category')
@@ -204,13 +217,18 @@ describe('catalog topology', () => {
     await waitFor(
       'search to catch up with the catalog',
       async () =>
-        implied(await opsState<Catalog>(admin)) === projected(await opsState<Search>(search)),
+        implied(await catalog.opsState<Catalog>(admin)) ===
+        projected(await catalog.opsState<Search>(search)),
       60_000,
     )
-    const live = await opsState<Search>(search)
-    const rebuilt = await send(search, '/ops/rebuild', { method: 'POST', body: {} })
+    const live = await catalog.opsState<Search>(search)
+    const rebuilt = await catalog.send(search, '/ops/rebuild', {
+      method: 'POST',
+      body: {},
+      as: 'ops',
+    })
     expect(rebuilt.status).toBe(200)
-    const after = await opsState<Search>(search)
+    const after = await catalog.opsState<Search>(search)
     console.log(
       `search: live ${live.checksum.count} rows ${live.checksum.digest.slice(0, 12)}, rebuilt ${JSON.stringify(rebuilt.body)}`,
     )
@@ -225,7 +243,9 @@ describe('catalog topology', () => {
     const ids = topology.seeded.productIds.slice(70, 90)
     await relay.kill()
     // Writes commit to the outbox while no relay runs; the slot keeps them.
-    const writes = await Promise.all(ids.map((id, index) => setPrice(admin, id, 5_000 + index)))
+    const writes = await Promise.all(
+      ids.map((id, index) => catalog.setPrice(admin, id, 5_000 + index)),
+    )
     expect(writes.every((write) => write.status === 200)).toBe(true)
     await waitFor(
       'relay-catalog to be restarted',
@@ -238,25 +258,29 @@ describe('catalog topology', () => {
     await waitFor(
       'search to have every write made while the relay was down',
       async () =>
-        (await opsState<Search>(search)).rows.filter((row) => expected.get(row.id) === row.version)
-          .length === ids.length,
+        (await catalog.opsState<Search>(search)).rows.filter(
+          (row) => expected.get(row.id) === row.version,
+        ).length === ids.length,
       60_000,
     )
   })
 
   it('scales catalog-query up and down under load without a failed request, and a new instance is invalidated too', async () => {
     const id = topology.seeded.productIds[95] as string
-    const streams = [startStream(topology.lbUrl, `/products/${id}`, 3)]
+    const streams = [
+      startStream(topology.lbUrl, { path: `/products/${id}`, headers: catalog.headers() }, 3),
+    ]
     await waitFor('load to flow', () => streams.every((stream) => stream.oks() > 20), 60_000)
     await topology.scale('catalog-query', INSTANCES + 1)
     const added = topology.service('catalog-query').instance(INSTANCES + 1)
     expect(added.inRotation).toBe(true)
     // A change after it joined reaches the new instance's L1 (the bus, and its own new group).
-    await getProduct(added.url as string, id)
-    const write = await setPrice(admin, id, 7_777)
+    await catalog.getProduct(added.url as string, id)
+    const write = await catalog.setPrice(admin, id, 7_777)
     await waitFor(
       'the new instance to see the change',
-      async () => (await getProduct(added.url as string, id)).product.version === write.version,
+      async () =>
+        (await catalog.getProduct(added.url as string, id)).product.version === write.version,
       BUS_BOUND_MS * 5,
     )
     await topology.scale('catalog-query', INSTANCES)
@@ -276,7 +300,11 @@ describe('catalog topology', () => {
 
   it('drops a killed catalog-query instance from the balancer: no request fails after the detection bound', async () => {
     const ids = topology.seeded.productIds.slice(50, 60)
-    const streams = ids.slice(0, 4).map((id) => startStream(topology.lbUrl, `/products/${id}`, 2))
+    const streams = ids
+      .slice(0, 4)
+      .map((id) =>
+        startStream(topology.lbUrl, { path: `/products/${id}`, headers: catalog.headers() }, 2),
+      )
     await waitFor('load to flow', () => streams.every((stream) => stream.oks() > 20), 60_000)
     const victim = topology.service('catalog-query').instance(2)
     const killedAt = Date.now()

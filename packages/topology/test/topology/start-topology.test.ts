@@ -1,3 +1,4 @@
+import { decodeJwt } from 'jose'
 import { describe, expect, it } from 'vitest'
 import {
   isTopologyError,
@@ -5,7 +6,9 @@ import {
   topologyServices,
   type TopologyServiceContext,
 } from '../../src/index.js'
+import { startTopologyIssuer } from '../../src/start-topology/auth.js'
 import { checkStartOptions } from '../../src/start-topology/options.js'
+import { createKeySet, createTokenMinter } from '../../src/wiring/auth/index.js'
 import { withDependencies } from '../../src/start-topology/service-selection.js'
 
 const db = (name: string) => ({ url: `postgres://p/${name}`, replicaUrl: `postgres://r/${name}` })
@@ -30,6 +33,7 @@ const ctx: TopologyServiceContext = {
   seed: 1,
   namespace: 'ns.',
   testHooks: false,
+  auth: { jwksUrl: 'http://127.0.0.1:1/.well-known/jwks.json', issuer: 'i', audience: 'a' },
 }
 
 function refusal(run: () => unknown): string {
@@ -53,6 +57,54 @@ describe('startTopology options', () => {
     expect(
       refusal(() => checkStartOptions({ replicas: { 'catalog-query': 3 }, products: 10 })),
     ).toBe('accepted')
+  })
+
+  it('refuses an auth option that could not issue or check tokens, naming it', async () => {
+    const minter = createTokenMinter({ keySet: await createKeySet() })
+    expect(refusal(() => checkStartOptions({ auth: { jwksUrl: 'ftp://x', minter } }))).toMatch(
+      /E_TOPOLOGY_INVALID_OPTION: .*auth\.jwksUrl/,
+    )
+    const noMinter = { jwksUrl: 'http://idp/jwks' } as unknown as { jwksUrl: string; minter: never }
+    expect(refusal(() => checkStartOptions({ auth: noMinter }))).toMatch(/auth\.minter/)
+    const fakeKeys = { keySet: {} as never }
+    expect(refusal(() => checkStartOptions({ auth: fakeKeys }))).toMatch(/auth\.keySet/)
+    expect(
+      refusal(() => checkStartOptions({ auth: { jwksUrl: 'https://idp/jwks', minter } })),
+    ).toBe('accepted')
+  })
+})
+
+describe('the topology issuer', () => {
+  it('serves its own key set: the services get its JWKS URL, and tokens carry its iss and aud', async () => {
+    const issuer = await startTopologyIssuer({ issuer: 'https://me', audience: 'shop' })
+    try {
+      expect(issuer.serviceConfig).toEqual({
+        jwksUrl: `${issuer.url}/.well-known/jwks.json`,
+        issuer: 'https://me',
+        audience: 'shop',
+      })
+      const jwks = (await (await fetch(issuer.jwksUrl)).json()) as { keys: { kid: string }[] }
+      expect(jwks.keys.map((key) => key.kid)).toContain(issuer.keySet?.current.kid)
+      const token = await issuer.mintToken({ role: 'ops' })
+      expect(decodeJwt(token)).toMatchObject({ iss: 'https://me', aud: 'shop', roles: ['ops'] })
+    } finally {
+      await issuer.close()
+    }
+  })
+
+  it('with an external IdP, passes its JWKS URL to the services and mints through its minter', async () => {
+    const keySet = await createKeySet()
+    const minter = createTokenMinter({ keySet, issuer: 'https://idp', audience: 'api' })
+    const issuer = await startTopologyIssuer({ jwksUrl: 'https://idp/keys', minter })
+    expect(issuer.serviceConfig).toEqual({
+      jwksUrl: 'https://idp/keys',
+      issuer: 'https://idp',
+      audience: 'api',
+    })
+    expect(issuer.url).toBeUndefined()
+    expect(issuer.keySet).toBeUndefined()
+    const token = await issuer.mintToken({ role: 'customer', sub: 'alice' })
+    expect(token.split('.')).toHaveLength(3)
   })
 })
 
@@ -87,6 +139,15 @@ describe('catalog service definitions', () => {
         .groupId
     expect(group(1)).toBe('ns.catalog-query.catalog-query-1')
     expect(group(2)).not.toBe(group(1))
+  })
+
+  it('gives every service, relays included, the auth config of the context', () => {
+    const info = { service: 'x', index: 1, id: 'x-1', runDir: '/tmp/run' }
+    for (const definition of definitions) {
+      const config =
+        typeof definition.config === 'function' ? definition.config(info) : definition.config
+      expect(config?.auth, definition.name).toEqual(ctx.auth)
+    }
   })
 
   it('selects a service with everything it depends on', () => {

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs'
-import { createKeySet, mintToken, type TopologyHandle } from '@faultline/topology'
+import type { TopologyHandle } from '@faultline/topology'
 import { CliError } from '../../core/errors.js'
 import { readStateFile } from '../../targets/topology/index.js'
 import { ownerAlive } from './owner.js'
@@ -77,11 +77,17 @@ export async function holdTopology(
   io: HoldIo,
 ): Promise<void> {
   try {
-    const keySet = await createKeySet()
-    writeUpFiles(files, stateOf(handle, process.pid), keySet)
+    // The key set the services check tokens against: `faultline token` signs with it.
+    const keySet = handle.auth.keySet
+    if (keySet === undefined)
+      throw new CliError(
+        'E_CLI_TARGET',
+        'The topology holds no signing keys to write for `faultline token`.',
+      )
+    writeUpFiles(files, stateOf(handle, process.pid, files), keySet)
     const tokens: Record<string, string> = {}
     for (const role of ['customer', 'catalog:write', 'ops'] as const)
-      tokens[role] = await mintToken({ keySet, role, ttlMs: 3_600_000 })
+      tokens[role] = await handle.mintToken({ role, ttlMs: 3_600_000 })
     printUp(io.stdout, handle, files, tokens)
     await untilAborted(io.signal)
     io.stdout.write('stopping the topology ...\n')

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import { parseDuration } from '@faultline/scenarios'
 import { importKeySet, isRole, mintToken, ROLES } from '@faultline/topology'
 import { CliError, describeError } from '../../core/errors.js'
+import { readStateFile } from '../../targets/topology/index.js'
 import { upFiles } from './up-state.js'
 
 /** Flags of `faultline token`. */
@@ -36,12 +37,15 @@ export async function tokenCommand(
     throw new CliError('E_CLI_INVALID_OPTION', describeError(cause), { cause })
   }
   const keySet = await importKeySet(JSON.parse(readFileSync(files.keys, 'utf8')))
+  // The issuer and audience the running services check, as `up` recorded them.
+  const audience = existsSync(files.state) ? readStateFile(files.state).auth : undefined
   try {
     const token = await mintToken({
       keySet,
       role: flags.role,
       ttlMs,
       ...(flags.sub === undefined ? {} : { sub: flags.sub }),
+      ...(audience === undefined ? {} : { issuer: audience.issuer, audience: audience.audience }),
     })
     stdout.write(`${token}\n`)
   } catch (cause) {

@@ -1,5 +1,5 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { join, resolve } from 'node:path'
 import type { KeySet, TopologyHandle } from '@faultline/topology'
 import {
   STATE_FILE_NAME,
@@ -49,8 +49,13 @@ function servicePids(handle: TopologyHandle): Record<string, number> {
 }
 
 /** The state file of a running topology, as `run --target <file>` and `status` read it. */
-export function stateOf(handle: TopologyHandle, ownerPid: number): TopologyStateFile {
+export function stateOf(
+  handle: TopologyHandle,
+  ownerPid: number,
+  files: UpFiles,
+): TopologyStateFile {
   const { infra } = handle
+  const { jwksUrl, issuer, audience } = handle.auth
   return {
     version: STATE_FILE_VERSION,
     startedAt: new Date().toISOString(),
@@ -64,10 +69,11 @@ export function stateOf(handle: TopologyHandle, ownerPid: number): TopologyState
     postgresUrl: infra.postgres.url,
     postgresReplicaUrl: infra.postgres.replicaUrl ?? infra.postgres.url,
     pids: servicePids(handle),
+    auth: { jwksUrl, issuer, audience, keysFile: resolve(files.keys) },
   }
 }
 
-/** Writes the state and key files; the key file only its owner can read. */
+/** Writes the state and key files; the key file (the topology's signing keys) only its owner can read. */
 export function writeUpFiles(files: UpFiles, state: TopologyStateFile, keySet: KeySet): void {
   mkdirSync(files.dir, { recursive: true })
   writeFileSync(files.keys, `${JSON.stringify(keySet.export())}\n`, { mode: 0o600 })

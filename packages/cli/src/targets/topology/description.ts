@@ -3,7 +3,7 @@ import type { TargetDescription } from '../../core/target.js'
 import { TOPOLOGY_OPERATIONS } from './invocations.js'
 import { SUPPORTED_LINKS } from './link-faults.js'
 
-/** The topology's services (the `auth` service of the design is not in it yet). */
+/** The topology's services (its token issuer serves the JWKS from the process that started it, not as a service). */
 export const TOPOLOGY_SERVICES = [
   'catalog-admin',
   'catalog-query',

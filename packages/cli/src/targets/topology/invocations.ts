@@ -18,9 +18,12 @@ function readProduct(keys: KeySpace, random: SeededRandom): Invocation {
   return { ...(key === undefined ? {} : { key }), value: token === undefined ? {} : { token } }
 }
 
+/** Customers orders are placed as: each is a token subject, and reads back only its own orders. */
+export const CUSTOMER_POOL = 1_000
+
 function placeOrder(keys: KeySpace, random: SeededRandom): Invocation {
   const productId = keys.product(random) ?? 'none'
-  const customer = `customer-${random.int(1_000)}`
+  const customer = `customer-${random.int(CUSTOMER_POOL)}`
   const idempotencyKey = `order-${random.int(2 ** 30).toString(36)}-${random.int(2 ** 30).toString(36)}`
   return { key: productId, value: { productId, qty: 1, customer, idempotencyKey } }
 }
@@ -35,7 +38,10 @@ const PREPARE: Readonly<Record<string, Prepare>> = {
   }),
   'delete-product': (keys, random) => withKey(keys.product(random)),
   'place-order': placeOrder,
-  'get-order': (keys, random) => withKey(keys.order(random)),
+  'get-order': (keys, random) => {
+    const order = keys.order(random)
+    return order === undefined ? {} : { key: order.id, value: { customer: order.customer } }
+  },
   search: (_keys, random) => ({ value: { q: SEARCH_WORDS[random.int(SEARCH_WORDS.length)] } }),
 }
 

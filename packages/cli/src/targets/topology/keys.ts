@@ -14,7 +14,7 @@ export class KeySpace {
   readonly #products: readonly string[]
   readonly #categories: readonly string[]
   readonly #tokens = new Map<string, string>()
-  readonly #orders: string[] = []
+  readonly #orders: { readonly id: string; readonly customer: string }[] = []
 
   constructor(products: readonly string[], categories: readonly string[]) {
     this.#products = products
@@ -59,13 +59,16 @@ export class KeySpace {
     this.#tokens.set(product, token)
   }
 
-  /** An order this client placed, for `get-order`; `undefined` before the first. */
-  order(random: SeededRandom): string | undefined {
+  /**
+   * An order this client placed and the customer who placed it (only they may read it), for
+   * `get-order`; `undefined` before the first.
+   */
+  order(random: SeededRandom): { id: string; customer: string } | undefined {
     return this.#orders.length === 0 ? undefined : this.#orders[random.int(this.#orders.length)]
   }
 
-  rememberOrder(orderId: string): void {
+  rememberOrder(orderId: string, customer: string): void {
     // A bounded sample is enough for reads of orders; memory stays flat in long runs.
-    if (this.#orders.length < 10_000) this.#orders.push(orderId)
+    if (this.#orders.length < 10_000) this.#orders.push({ id: orderId, customer })
   }
 }

@@ -3,6 +3,7 @@ import type { QuiescenceReport } from '../../core/target.js'
 import type { TopologyAccess } from './access.js'
 import type { TopologyKafka } from './kafka.js'
 import { query } from './sql.js'
+import { LOAD_SUBJECTS } from './tokens.js'
 
 function field(value: unknown, ...path: string[]): unknown {
   let at = value
@@ -11,7 +12,7 @@ function field(value: unknown, ...path: string[]): unknown {
   return at
 }
 
-/** `/ops/state` of every instance of the services whose name starts with `prefix`. */
+/** `/ops/state` (as an operator) of every instance of the services whose name starts with `prefix`. */
 async function states(
   access: TopologyAccess,
   http: HttpClient,
@@ -27,10 +28,12 @@ async function states(
           .services()
           .filter((name) => name.startsWith(prefix))
           .flatMap((name) => handle.service(name).urls())
+  const authorization = await access.tokens.authorization('ops', LOAD_SUBJECTS.operator)
   return Promise.all(
     urls.map(async (url) => {
       try {
         const response = await http.request(`${url}/ops/state`, {
+          headers: { authorization },
           signal: AbortSignal.timeout(5_000),
         })
         return response.status === 200 ? response.json() : undefined

@@ -3,6 +3,8 @@ import { startTopology, type StartTopologyOptions, type TopologyHandle } from '@
 import { CliError, describeError } from '../../core/errors.js'
 import type { HttpClient } from '../../core/load/http-client.js'
 import type { TargetContext } from '../../core/target.js'
+import type { TopologyAccess } from './access.js'
+import { LOAD_SUBJECTS } from './tokens.js'
 
 /** Stock per product when the scenario does not say (scenarios' documented default). */
 export const DEFAULT_STOCK = 1_000
@@ -50,8 +52,13 @@ export async function startForRun(
   return handle
 }
 
-async function put(http: HttpClient, url: string, body: unknown): Promise<void> {
-  const response = await http.request(url, { method: 'PUT', body })
+async function put(
+  http: HttpClient,
+  url: string,
+  body: unknown,
+  authorization: string,
+): Promise<void> {
+  const response = await http.request(url, { method: 'PUT', body, headers: { authorization } })
   if (response.status !== 200)
     throw new CliError(
       'E_CLI_TARGET',
@@ -60,15 +67,18 @@ async function put(http: HttpClient, url: string, body: unknown): Promise<void> 
 }
 
 /**
- * Puts the scenario's business state in place: `stock` units of every product in inventory (the
- * catalog's own stock column is not what orders reserve) and the payments chaos knob.
+ * Puts the scenario's business state in place, as an operator (`ops` token): `stock` units of
+ * every product in inventory (the catalog's own stock column is not what orders reserve) and the
+ * payments chaos knob.
  */
 export async function applyRequirements(
   requirements: TopologyRequirements,
-  endpoints: Readonly<Record<string, string>>,
+  access: TopologyAccess,
   products: readonly string[],
   http: HttpClient,
 ): Promise<void> {
+  const endpoints = access.endpoints
+  const authorization = await access.tokens.authorization('ops', LOAD_SUBJECTS.operator)
   const inventory = endpoints.inventory
   if (inventory !== undefined) {
     const available = requirements.stock ?? DEFAULT_STOCK
@@ -76,12 +86,15 @@ export async function applyRequirements(
       await Promise.all(
         products
           .slice(start, start + 20)
-          .map((id) => put(http, `${inventory}/admin/stock/${id}`, { available })),
+          .map((id) => put(http, `${inventory}/admin/stock/${id}`, { available }, authorization)),
       )
   }
   const payments = endpoints.payments
   if (payments !== undefined)
-    await put(http, `${payments}/admin/chaos`, {
-      failureRate: requirements.paymentFailureRate ?? 0,
-    })
+    await put(
+      http,
+      `${payments}/admin/chaos`,
+      { failureRate: requirements.paymentFailureRate ?? 0 },
+      authorization,
+    )
 }

@@ -1,7 +1,12 @@
 import type { StartTopologyOptions, TopologyHandle } from '@faultline/topology'
 import { createHttpClient } from '../../core/load/http-client.js'
 import type { Target, TargetContext, TargetProvider } from '../../core/target.js'
-import { accessOfHandle, accessOfStateFile, type TopologyAccess } from './access.js'
+import {
+  accessOfHandle,
+  accessOfStateFile,
+  minterOfStateFile,
+  type TopologyAccess,
+} from './access.js'
 import { describeTopology } from './description.js'
 import { linksOf } from './link-faults.js'
 import { applyRequirements, startForRun, startOptions } from './open.js'
@@ -9,6 +14,7 @@ import { query } from './sql.js'
 import { readStateFile } from './state-file.js'
 import { createTopologyTarget } from './target.js'
 import type { TopologyKeeper } from './keeper.js'
+import { LOAD_SUBJECTS } from './tokens.js'
 
 /** How the topology target finds its topology. */
 export interface TopologyProviderOptions {
@@ -34,7 +40,10 @@ async function catalogOf(access: TopologyAccess): Promise<{ ids: string[]; categ
 }
 
 async function openAttached(file: string): Promise<Target> {
-  const access = accessOfStateFile(readStateFile(file))
+  const state = readStateFile(file)
+  const access = accessOfStateFile(state, await minterOfStateFile(state))
+  // Closed workloads build requests synchronously: the reader's token must be there already.
+  await access.tokens.authorization('customer', LOAD_SUBJECTS.reader)
   const { ids, categories } = await catalogOf(access)
   return createTopologyTarget({
     access,
@@ -68,10 +77,11 @@ async function openHandle(
       await handle.scale('catalog-query', wanted)
     const http = createHttpClient({ connections: 20 })
     try {
-      await applyRequirements(requirements, handle.endpoints(), handle.seeded.productIds, http)
+      await applyRequirements(requirements, access, handle.seeded.productIds, http)
     } finally {
       await http.close()
     }
+    await access.tokens.authorization('customer', LOAD_SUBJECTS.reader)
   } catch (error) {
     await stop()
     throw error

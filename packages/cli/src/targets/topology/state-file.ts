@@ -5,7 +5,7 @@ import { CliError, describeError } from '../../core/errors.js'
 export const STATE_FILE_NAME = 'topology.json'
 
 /** The version of {@link TopologyStateFile}; bump it when a field changes meaning. */
-export const STATE_FILE_VERSION = 1
+export const STATE_FILE_VERSION = 2
 
 /** The databases of the topology, as `@faultline/topology` names them. */
 export type StateDatabaseName =
@@ -39,6 +39,18 @@ export interface TopologyStateFile {
   readonly postgresReplicaUrl: string
   /** Pids by process name: `postgres`, `redis`, `kafka`, `catalog-query#0`, `relay-catalog#0`. */
   readonly pids: Readonly<Record<string, number>>
+  /** How to get tokens the services accept: every route but the probes needs one. */
+  readonly auth: StateFileAuth
+}
+
+/** The token side of a state file. */
+export interface StateFileAuth {
+  /** Where the services fetch the public keys. */
+  readonly jwksUrl: string
+  readonly issuer: string
+  readonly audience: string
+  /** The signing keys (`KeySet.export()`, mode 0600), for minting tokens. */
+  readonly keysFile: string
 }
 
 /** Writes the state file (pretty JSON, so people can read it). */
@@ -63,7 +75,8 @@ export function readStateFile(file: string): TopologyStateFile {
     state?.version !== STATE_FILE_VERSION ||
     typeof state.endpoints !== 'object' ||
     typeof state.databases !== 'object' ||
-    !Array.isArray(state.kafkaBrokers)
+    !Array.isArray(state.kafkaBrokers) ||
+    typeof state.auth?.keysFile !== 'string'
   )
     throw new CliError(
       'E_CLI_INVALID_OPTION',

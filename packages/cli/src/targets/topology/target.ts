@@ -13,6 +13,7 @@ import { KeySpace } from './keys.js'
 import { cacheHitRatio, relayStats, sagaCounts, topologyQuiescence } from './live.js'
 import { DEFAULT_STOCK } from './open.js'
 import { performOperation } from './perform.js'
+import { LOAD_SUBJECTS } from './tokens.js'
 
 /** What {@link createTopologyTarget} drives. */
 export interface TopologyTargetParts {
@@ -32,7 +33,8 @@ export function createTopologyTarget(parts: TopologyTargetParts): Target {
   const http = createHttpClient({ connections: 256 })
   const keys = new KeySpace(parts.products, parts.categories)
   const kafka = new TopologyKafka(access.kafkaBrokers, access.namespace)
-  const deps = { http, keys, endpoints: () => access.endpoints }
+  const deps = { http, keys, tokens: access.tokens, endpoints: () => access.endpoints }
+  const reader = LOAD_SUBJECTS.reader
   const report = parts.report ?? (() => undefined)
   const initialStock =
     access.handle === undefined ? undefined : (parts.requirements.stock ?? DEFAULT_STOCK)
@@ -43,11 +45,16 @@ export function createTopologyTarget(parts: TopologyTargetParts): Target {
         : describeTopology(false, access.handle.links()),
     prepare: (op: string, random: SeededRandom) => prepareInvocation(op, keys, random),
     perform: (op, invocation, { signal }) => performOperation(op, deps, invocation, signal),
-    httpRequest: (_op: string, invocation: Invocation): HttpRequestSpec => ({
-      origin: readOrigin(access),
-      method: 'GET',
-      path: `/products/${invocation.key ?? ''}`,
-    }),
+    httpRequest: (_op: string, invocation: Invocation): HttpRequestSpec => {
+      // Built synchronously per request: the reader token was minted when the target opened.
+      const authorization = access.tokens.cachedAuthorization('customer', reader)
+      return {
+        origin: readOrigin(access),
+        method: 'GET',
+        path: `/products/${invocation.key ?? ''}`,
+        ...(authorization === undefined ? {} : { headers: { authorization } }),
+      }
+    },
     applyFault: (fault: ScheduledFault) => applyTopologyFault(access, fault, report),
     quiescence: () => topologyQuiescence(access, http, kafka),
     inspect: () => inspectTopology(access, kafka, initialStock),

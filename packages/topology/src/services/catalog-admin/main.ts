@@ -5,6 +5,11 @@ import { runService } from '../../wiring/http/run-service.js'
 import { createCatalogCache } from '../shared/cache.js'
 import { migrateService } from '../shared/migrate.js'
 import { createPool } from '../shared/pools.js'
+import {
+  SERVICE_AUTH_CONFIG_SCHEMA,
+  serviceAuthPlugins,
+  type ServiceAuthConfig,
+} from '../shared/service-auth.js'
 import { CATALOG_MIGRATIONS } from './migrations.js'
 import { registerCatalogOps } from './ops-routes.js'
 import { registerAdminRoutes } from './routes.js'
@@ -14,6 +19,7 @@ interface AdminConfig {
   readonly replicaUrl: string
   readonly redisUrl: string
   readonly namespace: string
+  readonly auth: ServiceAuthConfig
 }
 
 await runService<AdminConfig>({
@@ -24,11 +30,16 @@ await runService<AdminConfig>({
       replicaUrl: { type: 'string', minLength: 1 },
       redisUrl: { type: 'string', minLength: 1 },
       namespace: { type: 'string', default: '' },
+      auth: SERVICE_AUTH_CONFIG_SCHEMA,
     },
-    required: ['databaseUrl', 'replicaUrl', 'redisUrl'],
+    required: ['databaseUrl', 'replicaUrl', 'redisUrl', 'auth'],
   },
   async build(config) {
-    const service = await createServiceApp({ service: config.service, instance: config.instance })
+    const service = await createServiceApp({
+      service: config.service,
+      instance: config.instance,
+      plugins: serviceAuthPlugins('catalog-admin', config.auth),
+    })
     const logger = service.app.log
     const primary = createPool(config.databaseUrl, { name: config.instance, logger })
     const replica = createPool(config.replicaUrl, {

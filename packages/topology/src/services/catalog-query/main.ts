@@ -3,6 +3,11 @@ import { createServiceApp } from '../../wiring/http/create-service-app.js'
 import { runService } from '../../wiring/http/run-service.js'
 import { createCatalogCache } from '../shared/cache.js'
 import { createPool } from '../shared/pools.js'
+import {
+  SERVICE_AUTH_CONFIG_SCHEMA,
+  serviceAuthPlugins,
+  type ServiceAuthConfig,
+} from '../shared/service-auth.js'
 import { LossyBus } from './bus-faults.js'
 import { startChangeConsumer } from './change-consumer.js'
 import { registerQueryOps, registerQueryTestHooks } from './ops-routes.js'
@@ -19,6 +24,7 @@ interface QueryConfig {
   readonly namespace: string
   readonly l1MaxTtlMs: number
   readonly testHooks: boolean
+  readonly auth: ServiceAuthConfig
 }
 
 await runService<QueryConfig>({
@@ -34,11 +40,16 @@ await runService<QueryConfig>({
       namespace: { type: 'string', default: '' },
       l1MaxTtlMs: { type: 'integer', minimum: 1, default: 60_000 },
       testHooks: { type: 'boolean', default: false },
+      auth: SERVICE_AUTH_CONFIG_SCHEMA,
     },
-    required: ['databaseUrl', 'replicaUrl', 'redisUrl', 'brokers', 'topic', 'groupId'],
+    required: ['databaseUrl', 'replicaUrl', 'redisUrl', 'brokers', 'topic', 'groupId', 'auth'],
   },
   async build(config) {
-    const service = await createServiceApp({ service: config.service, instance: config.instance })
+    const service = await createServiceApp({
+      service: config.service,
+      instance: config.instance,
+      plugins: serviceAuthPlugins('catalog-query', config.auth),
+    })
     const logger = service.app.log
     const primary = createPool(config.databaseUrl, { name: config.instance, logger, max: 4 })
     const replica = createPool(config.replicaUrl, { name: `${config.instance}-replica`, logger })

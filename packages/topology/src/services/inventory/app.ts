@@ -21,6 +21,7 @@ export async function buildInventoryApp(
   config: BaseServiceConfig & OrderSideConfig,
 ): Promise<ServiceApp> {
   const base = await startOrderSideService(config, {
+    kind: 'inventory',
     migrations: INVENTORY_MIGRATIONS,
     channels: [CHANNELS.inventory, CHANNELS.product],
     consumers: ['inventory-commands', 'product-events'],

@@ -28,6 +28,7 @@ export async function buildOrdersApp(
   config: BaseServiceConfig & OrdersConfig,
 ): Promise<ServiceApp> {
   const base = await startOrderSideService(config, {
+    kind: 'orders',
     migrations: ORDERS_MIGRATIONS,
     channels: [CHANNELS.replies],
     consumers: ['saga-replies'],

@@ -22,6 +22,15 @@ function canonical(value: unknown): string {
   return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`
 }
 
+/**
+ * The key as stored: per customer, so two customers may pick the same `Idempotency-Key` and
+ * neither learns of the other's order. The space cannot occur in either part (a customer id has
+ * no space, and a key is printable ASCII without one).
+ */
+export function scopedKey(customer: string, key: string): string {
+  return `${customer} ${key}`
+}
+
 /** The hash a key's first request is remembered by (sha256 of its canonical JSON body). */
 export function requestHash(body: unknown): string {
   return createHash('sha256').update(canonical(body)).digest('hex')

@@ -36,6 +36,7 @@ export async function buildPaymentsApp(
   config: BaseServiceConfig & PaymentsConfig,
 ): Promise<ServiceApp> {
   const base = await startOrderSideService(config, {
+    kind: 'payments',
     migrations: PAYMENTS_MIGRATIONS,
     channels: [CHANNELS.payments],
     consumers: ['payments-commands'],

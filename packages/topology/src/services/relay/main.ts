@@ -3,6 +3,7 @@ import { createKafkaPublisher } from '@faultline/sync-kit/kafka'
 import { createServiceApp } from '../../wiring/http/create-service-app.js'
 import { runService } from '../../wiring/http/run-service.js'
 import { createPool } from '../shared/pools.js'
+import { serviceAuthPlugins } from '../shared/service-auth.js'
 import { RELAY_CONFIG_SCHEMA, type RelayConfig } from '../shared/relay-definition.js'
 
 /**
@@ -13,7 +14,11 @@ import { RELAY_CONFIG_SCHEMA, type RelayConfig } from '../shared/relay-definitio
 await runService<RelayConfig>({
   configSchema: RELAY_CONFIG_SCHEMA,
   async build(config) {
-    const service = await createServiceApp({ service: config.service, instance: config.instance })
+    const service = await createServiceApp({
+      service: config.service,
+      instance: config.instance,
+      plugins: serviceAuthPlugins('relay', config.auth),
+    })
     const logger = service.app.log
     const pool = createPool(config.databaseUrl, {
       name: config.instance,

@@ -7,6 +7,11 @@ import { createKafkaEventConsumer, createKafkaPublisher } from '@faultline/sync-
 import { createServiceApp } from '../../wiring/http/create-service-app.js'
 import { runService } from '../../wiring/http/run-service.js'
 import { createPool } from '../shared/pools.js'
+import {
+  SERVICE_AUTH_CONFIG_SCHEMA,
+  serviceAuthPlugins,
+  type ServiceAuthConfig,
+} from '../shared/service-auth.js'
 import { productSearch } from './projection.js'
 import { registerSearchOps, registerSearchRoutes } from './routes.js'
 
@@ -15,6 +20,7 @@ interface SearchConfig {
   readonly brokers: readonly string[]
   readonly topic: string
   readonly groupId: string
+  readonly auth: ServiceAuthConfig
 }
 
 await runService<SearchConfig>({
@@ -25,11 +31,16 @@ await runService<SearchConfig>({
       brokers: { type: 'array', minItems: 1, items: { type: 'string', minLength: 1 } },
       topic: { type: 'string', minLength: 1 },
       groupId: { type: 'string', minLength: 1 },
+      auth: SERVICE_AUTH_CONFIG_SCHEMA,
     },
-    required: ['databaseUrl', 'brokers', 'topic', 'groupId'],
+    required: ['databaseUrl', 'brokers', 'topic', 'groupId', 'auth'],
   },
   async build(config) {
-    const service = await createServiceApp({ service: config.service, instance: config.instance })
+    const service = await createServiceApp({
+      service: config.service,
+      instance: config.instance,
+      plugins: serviceAuthPlugins('search', config.auth),
+    })
     const logger = service.app.log
     // A rebuild needs about 2 × partitions + 2 connections besides the live consumer's.
     const pool = createPool(config.databaseUrl, {

@@ -1,3 +1,5 @@
+import type { ServiceAuthConfig } from './service-auth.js'
+
 /** The databases of the reference topology; one per service, on the infra Postgres cluster. */
 export type TopologyDatabaseName =
   'catalog' | 'orders' | 'inventory' | 'payments' | 'search' | 'shipping'
@@ -49,4 +51,6 @@ export interface TopologyServiceContext {
    * unless the caller of `startTopology` asks, so a normal run exposes none.
    */
   readonly testHooks: boolean
+  /** How every service checks bearer tokens: the issuer's JWKS URL, `iss` and `aud`. */
+  readonly auth: ServiceAuthConfig
 }

@@ -2,6 +2,7 @@ import type { ServiceDefinition } from '../../supervisor/types.js'
 import type { ObjectSchema } from '../../wiring/http/service-config.js'
 import type { TopologyDatabaseName, TopologyServiceContext } from './context.js'
 import { serviceEntry } from './entry.js'
+import { SERVICE_AUTH_CONFIG_SCHEMA, type ServiceAuthConfig } from './service-auth.js'
 
 /** The configuration of a relay process (`src/services/relay/main.ts`). */
 export interface RelayConfig {
@@ -11,6 +12,7 @@ export interface RelayConfig {
   readonly slot: string
   /** Prefix of the topics it publishes to (`<namespace>outbox.event.<aggregateType>`). */
   readonly namespace: string
+  readonly auth: ServiceAuthConfig
 }
 
 /** The JSON Schema of {@link RelayConfig}. */
@@ -21,8 +23,9 @@ export const RELAY_CONFIG_SCHEMA: ObjectSchema = {
     brokers: { type: 'array', minItems: 1, items: { type: 'string', minLength: 1 } },
     slot: { type: 'string', pattern: '^[a-z0-9_]{1,63}$' },
     namespace: { type: 'string', default: '' },
+    auth: SERVICE_AUTH_CONFIG_SCHEMA,
   },
-  required: ['databaseUrl', 'brokers', 'slot'],
+  required: ['databaseUrl', 'brokers', 'slot', 'auth'],
 }
 
 /** Slot names are cluster-wide and take only `[a-z0-9_]`. */
@@ -49,6 +52,7 @@ export function relayDefinition(
       brokers: ctx.kafkaBrokers,
       slot: slotName(ctx.namespace, database),
       namespace: ctx.namespace,
+      auth: ctx.auth,
     },
     restartPolicy: { restart: 'on-crash' },
   }

@@ -15,6 +15,7 @@ export async function buildShippingApp(
   config: BaseServiceConfig & OrderSideConfig,
 ): Promise<ServiceApp> {
   const base = await startOrderSideService(config, {
+    kind: 'shipping',
     migrations: SHIPPING_MIGRATIONS,
     channels: [CHANNELS.order],
     consumers: ['order-events'],

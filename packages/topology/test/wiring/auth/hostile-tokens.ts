@@ -1,12 +1,27 @@
 import { createHmac } from 'node:crypto'
 import { exportSPKI, SignJWT } from 'jose'
-import { createKeySet, createTokenMinter, type KeySet } from '../../../src/wiring/auth/index.js'
-import type { AuthKit } from './auth-fixtures.js'
+import {
+  createKeySet,
+  createTokenMinter,
+  type Clock,
+  type KeySet,
+  type TokenMinter,
+} from '../../../src/wiring/auth/index.js'
+
+/**
+ * What hostile tokens are made from: the real key set and minter (and the clock they use), as
+ * an `AuthKit` has them or a running topology (`handle.auth.keySet`).
+ */
+export interface TokenKit {
+  readonly clock: Clock
+  readonly keySet: KeySet
+  readonly minter: TokenMinter
+}
 
 const b64 = (value: unknown): string => Buffer.from(JSON.stringify(value)).toString('base64url')
 
 /** The payload of a valid customer token minted now, for hand-built tokens. */
-function claims(kit: AuthKit): Record<string, unknown> {
+function claims(kit: TokenKit): Record<string, unknown> {
   const now = Math.floor(kit.clock.now() / 1000)
   return {
     roles: ['ops'],
@@ -20,7 +35,7 @@ function claims(kit: AuthKit): Record<string, unknown> {
 }
 
 /** A minter on another clock, issuer or audience, signing with the kit's real key. */
-function minterWith(kit: AuthKit, changes: { at?: number; issuer?: string; audience?: string }) {
+function minterWith(kit: TokenKit, changes: { at?: number; issuer?: string; audience?: string }) {
   return createTokenMinter({
     keySet: kit.keySet,
     clock: { now: () => changes.at ?? kit.clock.now() },
@@ -41,7 +56,7 @@ export function tamper(token: string, change: (payload: Record<string, unknown>)
 }
 
 /** Signs `claims` with another key set's key but claims the real key's `kid`. */
-async function signedWithWrongKey(kit: AuthKit, kid: string): Promise<string> {
+async function signedWithWrongKey(kit: TokenKit, kid: string): Promise<string> {
   const impostor: KeySet = await createKeySet()
   return await new SignJWT(claims(kit))
     .setProtectedHeader({ alg: 'EdDSA', kid, typ: 'JWT' })
@@ -49,14 +64,14 @@ async function signedWithWrongKey(kit: AuthKit, kid: string): Promise<string> {
 }
 
 /** HS256 with the verifier's own public key (its SPKI PEM) as the HMAC secret. */
-async function hs256WithPublicKey(kit: AuthKit): Promise<string> {
+async function hs256WithPublicKey(kit: TokenKit): Promise<string> {
   const pem = await exportSPKI(kit.keySet.current.publicKey)
   const input = `${b64({ alg: 'HS256', kid: kit.keySet.current.kid, typ: 'JWT' })}.${b64(claims(kit))}`
   return `${input}.${createHmac('sha256', pem).update(input).digest('base64url')}`
 }
 
 /** A validly signed token padded past the size limit. */
-async function oversized(kit: AuthKit, bytes: number): Promise<string> {
+async function oversized(kit: TokenKit, bytes: number): Promise<string> {
   return await new SignJWT({ ...claims(kit), pad: 'x'.repeat(bytes) })
     .setProtectedHeader({ alg: 'EdDSA', kid: kit.keySet.current.kid, typ: 'JWT' })
     .sign(kit.keySet.current.privateKey)
@@ -67,13 +82,13 @@ export interface HostileCase {
   readonly name: string
   /** Accepted reasons: a cut signature may also stop being canonical base64url. */
   readonly reason: string | readonly string[]
-  readonly token: (kit: AuthKit) => Promise<string>
+  readonly token: (kit: TokenKit) => Promise<string>
 }
 
 const MINUTE = 60_000
 
-const now = (kit: AuthKit) => kit.clock.now()
-const valid = (kit: AuthKit) => kit.minter.mint({ role: 'ops', sub: 'mallory' })
+const now = (kit: TokenKit) => kit.clock.now()
+const valid = (kit: TokenKit) => kit.minter.mint({ role: 'ops', sub: 'mallory' })
 
 /** Every hostile token the issue names, each with the reason that must refuse it. */
 export const HOSTILE_CASES: readonly HostileCase[] = [

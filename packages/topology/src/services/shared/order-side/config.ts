@@ -1,4 +1,5 @@
 import type { ObjectSchema } from '../../../wiring/http/service-config.js'
+import { SERVICE_AUTH_CONFIG_SCHEMA, type ServiceAuthConfig } from '../service-auth.js'
 
 /** The configuration fields every order-side process has (besides the base fields). */
 export interface OrderSideConfig {
@@ -12,6 +13,8 @@ export interface OrderSideConfig {
   readonly logLevel: string
   /** Connections in the service's pool. @default 10 */
   readonly poolMax: number
+  /** How the service checks bearer tokens. */
+  readonly auth: ServiceAuthConfig
 }
 
 /** JSON Schema properties of {@link OrderSideConfig}. */
@@ -29,6 +32,7 @@ export const ORDER_SIDE_CONFIG_PROPERTIES = {
     default: 'info',
   },
   poolMax: { type: 'integer', minimum: 2, maximum: 100, default: 10 },
+  auth: SERVICE_AUTH_CONFIG_SCHEMA,
 } as const
 
 /** An order-side service's config schema: the shared fields plus its own. */
@@ -39,6 +43,6 @@ export function orderSideConfigSchema(
   return {
     type: 'object',
     properties: { ...ORDER_SIDE_CONFIG_PROPERTIES, ...own },
-    required: ['databaseUrl', 'kafkaBrokers', ...required],
+    required: ['databaseUrl', 'kafkaBrokers', 'auth', ...required],
   }
 }

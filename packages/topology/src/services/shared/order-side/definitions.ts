@@ -44,6 +44,7 @@ export function sharedConfig(
     kafkaBrokers: [...ctx.kafkaBrokers],
     namespace: ctx.namespace,
     logLevel: options.logLevel ?? 'info',
+    auth: ctx.auth,
   }
 }
 

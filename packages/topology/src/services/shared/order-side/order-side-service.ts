@@ -1,6 +1,8 @@
 import type { ServiceMigration as Migration } from '../migrate.js'
 import { createServiceApp, type ServiceApp } from '../../../wiring/http/create-service-app.js'
 import type { BaseServiceConfig } from '../../../wiring/http/service-config.js'
+import type { ServiceKind } from '../route-access.js'
+import { serviceAuthPlugins } from '../service-auth.js'
 import type { OrderSideConfig } from './config.js'
 import { kitLogger, type KitLogger } from './kit-logger.js'
 import { createMessaging, type Messaging } from './messaging.js'
@@ -17,6 +19,8 @@ export interface OrderSideService {
 
 /** Options of {@link startOrderSideService}. */
 export interface OrderSideServiceOptions {
+  /** Which routes the service has, for their access rules (`ROUTE_ACCESS`). */
+  readonly kind: ServiceKind
   /** The service's own schema changes, ids prefixed with the service's name. */
   readonly migrations: readonly Migration[]
   /** Channels the service consumes; their topics are created before it subscribes. */
@@ -26,7 +30,8 @@ export interface OrderSideServiceOptions {
 }
 
 /**
- * The common start of an order-side service: the app with its probes, the pool and transport,
+ * The common start of an order-side service: the app with its probes and every other route
+ * behind a bearer token (the rules of `ROUTE_ACCESS[kind]`), the pool and transport,
  * the database migrated, the topics it reads created. `/readyz` passes once the database answers
  * and every consumer named in `consumers` has subscribed.
  */
@@ -38,6 +43,7 @@ export async function startOrderSideService(
     service: config.service,
     instance: config.instance,
     logLevel: config.logLevel,
+    plugins: serviceAuthPlugins(options.kind, config.auth),
   })
   const logger = kitLogger(svc.app.log, 'kits')
   const messaging = createMessaging(config, logger)

@@ -4,6 +4,7 @@ import { createKafkaPublisher } from '@faultline/sync-kit/kafka'
 import { createServiceApp, type ServiceApp } from '../../../../wiring/http/create-service-app.js'
 import type { BaseServiceConfig } from '../../../../wiring/http/service-config.js'
 import { orderSideConfigSchema, type OrderSideConfig } from '../config.js'
+import { serviceAuthPlugins } from '../../service-auth.js'
 import { kitLogger } from '../kit-logger.js'
 import { channelTopic, relaySlot } from '../names.js'
 
@@ -46,6 +47,7 @@ export async function buildRelayApp(config: BaseServiceConfig & RelayConfig): Pr
     service: config.service,
     instance: config.instance,
     logLevel: config.logLevel,
+    plugins: serviceAuthPlugins('relay', config.auth),
   })
   const logger = kitLogger(svc.app.log, 'relay')
   await migrateOutbox(config.databaseUrl)
