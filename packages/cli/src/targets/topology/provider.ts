@@ -4,6 +4,7 @@ import type { Target, TargetContext, TargetProvider } from '../../core/target.js
 import { accessOfHandle, accessOfStateFile, type TopologyAccess } from './access.js'
 import { describeTopology } from './description.js'
 import { linksOf } from './link-faults.js'
+import { readLoaderCalls } from './loader-calls.js'
 import { applyRequirements, startForRun, startOptions } from './open.js'
 import { query } from './sql.js'
 import { readStateFile } from './state-file.js'
@@ -42,6 +43,7 @@ async function openAttached(file: string): Promise<Target> {
     categories,
     requirements: {},
     stop: () => Promise.resolve(),
+    loaderCallsAtOpen: await readLoaderCalls(access),
   })
 }
 
@@ -82,6 +84,7 @@ async function openHandle(
     categories: [...handle.seeded.categories],
     requirements,
     stop: release,
+    loaderCallsAtOpen: await readLoaderCalls(access),
   })
 }
 
