@@ -135,6 +135,28 @@ describe('the topology target', () => {
     }
   })
 
+  it('runs hot-key-stampede --smoke: every herd on a cold key costs one loader call across the 3 instances', async () => {
+    const summary = await finish(
+      runScenario({
+        scenario: findScenario('hot-key-stampede')!,
+        target: topologyProvider({ handle: topology }),
+        outDir: outDir(),
+        seed: 13,
+        resolve: { smoke: true },
+      }),
+    )
+    const herd = summary.checks.find((check) => check.name === 'herd')
+    console.log(`hot-key-stampede herd: ${herd?.summary} ${JSON.stringify(herd?.stats)}`)
+    expect(summary.error).toBeUndefined()
+    expect(herd?.verdict, herd?.summary).toBe('valid')
+    expect(herd?.stats.herds).toBe(3)
+    expect(herd?.stats.herdsExercised).toBeGreaterThan(0)
+    expect(herd?.stats.loaderCalls).toBeGreaterThanOrEqual(3)
+    const staleness = summary.checks.find((check) => check.name === 'staleness')
+    expect(staleness?.verdict, staleness?.summary).toBe('valid')
+    expect(summary.exitCode).toBe(0)
+  })
+
   it('says invalid when catalog-query reads past its cache (the herd defence switched off)', async () => {
     const scenario = defineScenario({
       name: 'planted-herd',
