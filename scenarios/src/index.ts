@@ -19,6 +19,7 @@ export type {
 } from './threshold-syntax.js'
 export {
   BUILT_IN_OPERATIONS,
+  CACHE_FAULT_KINDS,
   FAULT_KINDS,
   GUARANTEE_IDS,
   INFRA_PROCESSES,
@@ -46,6 +47,7 @@ export type {
   FaultCommon,
   FaultSpec,
   FaultTiming,
+  HerdFault,
   LinkCommon,
   LinkFault,
   OpenWorkload,

@@ -89,8 +89,19 @@ export const LINK_FAULT_KINDS = [
   'down',
 ] as const
 
+/**
+ * Cache faults: `herd` makes one product's key cold and sends concurrent reads of it (a herd the
+ * cache must answer with one loader call across every node, C4).
+ */
+export const CACHE_FAULT_KINDS = ['herd'] as const
+
 /** Every fault kind. */
-export const FAULT_KINDS = [...PROCESS_FAULT_KINDS, 'scale', ...LINK_FAULT_KINDS] as const
+export const FAULT_KINDS = [
+  ...PROCESS_FAULT_KINDS,
+  'scale',
+  ...LINK_FAULT_KINDS,
+  ...CACHE_FAULT_KINDS,
+] as const
 
 /** The guarantee ids of DESIGN.md. */
 export const GUARANTEE_IDS = [

@@ -20,10 +20,11 @@ export function resolveFault(spec: FaultSpec, index: number): ResolvedFaultSpec[
   const everyMs = spec.repeat === undefined ? 0 : parseDuration(spec.repeat.every)
   const base = {
     kind: spec.kind,
-    target: 'link' in spec ? `link:${spec.link}` : spec.target,
+    target: targetOf(spec),
     ...('instance' in spec && spec.instance !== undefined ? { instance: spec.instance } : {}),
     ...(spec.duration === undefined ? {} : { durationMs: parseDuration(spec.duration) }),
-    params: params(spec),
+    // A herd's product defaults to the first, so the schedule names the one it will hit.
+    params: spec.kind === 'herd' ? { product: 0, ...params(spec) } : params(spec),
   }
   const atMs = spec.at === undefined ? undefined : parseDuration(spec.at)
   const within = spec.within === undefined ? undefined : spec.within.map((d) => parseDuration(d))
@@ -38,6 +39,12 @@ export function resolveFault(spec: FaultSpec, index: number): ResolvedFaultSpec[
         : { withinMs: [(within[0] as number) + shift, (within[1] as number) + shift] as const }),
     }
   })
+}
+
+/** What the fault hits: a link, a process, or (a herd) the catalog-query tier. */
+function targetOf(spec: FaultSpec): string {
+  if ('link' in spec) return `link:${spec.link}`
+  return spec.kind === 'herd' ? 'catalog-query' : spec.target
 }
 
 /** The kind's own values; durations become `<name>Ms`. */

@@ -46,7 +46,10 @@ export interface ResolvedFaultSpec {
   /** Index in the scenario's `faults` list, and the occurrence for a repeated fault. */
   readonly source: { readonly index: number; readonly occurrence: number }
   readonly kind: string
-  /** A process (`redis`, `catalog-query`) or a link (`link:catalog-query->redis`). */
+  /**
+   * A process (`redis`, `catalog-query`), a link (`link:catalog-query->redis`), or for a herd
+   * `catalog-query` (the tier it stampedes; `params.product` says which product).
+   */
   readonly target: string
   readonly instance?: number | 'any'
   readonly atMs?: number

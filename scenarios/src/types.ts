@@ -169,8 +169,26 @@ export type LinkFault = FaultTiming &
     | { readonly kind: 'down' }
   )
 
+/**
+ * A herd on one product's key: at the start the key is made cold on every catalog-query node (a
+ * write of the product, whose invalidation reaches every node), then `readers` concurrent reads
+ * of it go out. The window (start to end) is what the herd checker (C4) judges: the cache must
+ * answer the herd with one loader call across all nodes.
+ */
+export type HerdFault = FaultTiming &
+  FaultCommon & {
+    readonly kind: 'herd'
+    /**
+     * Which seeded product, 0-based, below `topology.products`; 0 is the one the built-in
+     * workloads read most. @default 0
+     */
+    readonly product?: number
+    /** Concurrent reads of the key sent at the start, 1 to 1000. */
+    readonly readers: number
+  }
+
 /** A fault of the schedule. */
-export type FaultSpec = ProcessFault | ScaleFault | LinkFault
+export type FaultSpec = ProcessFault | ScaleFault | LinkFault | HerdFault
 
 /** A checker by name, or with options. Names are those of the CLI's checker registry. */
 export type CheckSpec =

@@ -76,6 +76,24 @@ describe('defineScenario', () => {
     expect(problems[2]).toMatch(/faults\[2\]\.link \(to\): 'memcached' is not a known link end/)
   })
 
+  test('refuses a herd without readers, on a product the topology does not seed, or with a target', () => {
+    const problems = problemsOf({
+      ...base,
+      topology: { products: 5 },
+      faults: [
+        { kind: 'herd', at: '1s' },
+        { kind: 'herd', at: '1s', readers: 5_000, product: 5 },
+        { kind: 'herd', target: 'redis', at: '1s', readers: 5 },
+      ],
+    })
+    expect(problems).toEqual([
+      'faults[0].readers: is required for a herd fault: how many concurrent reads, e.g. 100',
+      expect.stringMatching(/^faults\[1\]\.readers: 5000 .*1000/),
+      expect.stringMatching(/^faults\[1\]\.product: 5 .*4/),
+      expect.stringMatching(/^faults\[2\]\.target: is not a field here/),
+    ])
+  })
+
   test('lists every problem at once, each with its field', () => {
     const problems = problemsOf({
       ...base,
@@ -200,5 +218,20 @@ describe('resolveScenario', () => {
       target: 'link:catalog-query->redis',
       params: { latencyMs: 100, jitterMs: 10 },
     })
+  })
+
+  test('a herd fault hits the catalog-query tier and names its product (the first by default)', () => {
+    const herds = defineScenario({
+      ...base,
+      topology: { products: 5 },
+      faults: [
+        { kind: 'herd', at: '2s', duration: '1s', readers: 50 },
+        { kind: 'herd', at: '4s', duration: '1s', readers: 10, product: 4 },
+      ],
+    })
+    expect(resolveScenario(herds).faults).toMatchObject([
+      { kind: 'herd', target: 'catalog-query', atMs: 2000, params: { product: 0, readers: 50 } },
+      { kind: 'herd', target: 'catalog-query', atMs: 4000, params: { product: 4, readers: 10 } },
+    ])
   })
 })

@@ -1,6 +1,9 @@
 import { defineScenario } from '../define.js'
 
-/** Many readers on a few keys whose entries writes keep invalidating (C4). */
+/**
+ * Many readers on a few keys whose entries writes keep invalidating, and herds: the most read key
+ * made cold, then hundreds of concurrent reads of it (C4).
+ */
 export const hotKeyStampede = defineScenario({
   name: 'hot-key-stampede',
   description:
@@ -23,6 +26,15 @@ export const hotKeyStampede = defineScenario({
       stages: [{ target: 4, duration: '45s' }],
       maxInFlight: 10,
       operations: [{ op: 'write-product' }],
+    },
+  ],
+  faults: [
+    {
+      kind: 'herd',
+      at: '10s',
+      duration: '5s',
+      readers: 200,
+      repeat: { every: '10s', times: 3 },
     },
   ],
   checks: ['herd', 'staleness'],

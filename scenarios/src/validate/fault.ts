@@ -36,6 +36,17 @@ const LINK_PARAMS: Readonly<
   down: { fields: [], required: [], durations: [] },
 }
 
+/** Most concurrent reads one herd may send. */
+const MAX_HERD_READERS = 1_000
+
+/** What the scenario's topology offers its faults: instances to hit, products to herd on. */
+export interface FaultLimits {
+  /** catalog-query instances. */
+  readonly replicas: number
+  /** Seeded products. */
+  readonly products: number
+}
+
 /** The latest time a fault may start, in ms after load start (for the scenario-level check). */
 export interface FaultWindow {
   readonly field: string
@@ -47,7 +58,7 @@ export function checkFault(
   problems: Problems,
   field: string,
   input: unknown,
-  replicas: number,
+  limits: FaultLimits,
 ): FaultWindow | undefined {
   if (
     !problems.object(
@@ -71,7 +82,8 @@ export function checkFault(
   if ((LINK_FAULT_KINDS as readonly string[]).includes(kind))
     checkLinkFault(problems, field, input, kind)
   else if (kind === 'scale') checkScale(problems, field, input)
-  else checkProcess(problems, field, input, replicas)
+  else if (kind === 'herd') checkHerd(problems, field, input, limits.products)
+  else checkProcess(problems, field, input, limits.replicas)
   return checkTiming(problems, field, input)
 }
 
@@ -100,6 +112,28 @@ function checkScale(
   problems.unknownKeys(field, input, [...COMMON, 'target', 'instances'])
   problems.oneOf(`${field}.target`, input.target, SCALABLE_SERVICES, 'scalable service')
   problems.number(`${field}.instances`, input.instances, { min: 1, max: 64, integer: true })
+}
+
+function checkHerd(
+  problems: Problems,
+  field: string,
+  input: Readonly<Record<string, unknown>>,
+  products: number,
+): void {
+  problems.unknownKeys(field, input, [...COMMON, 'product', 'readers'])
+  if (input.readers === undefined)
+    problems.add(
+      `${field}.readers`,
+      'is required for a herd fault: how many concurrent reads, e.g. 100',
+    )
+  else
+    problems.number(`${field}.readers`, input.readers, {
+      min: 1,
+      max: MAX_HERD_READERS,
+      integer: true,
+    })
+  if (input.product !== undefined)
+    problems.number(`${field}.product`, input.product, { min: 0, max: products - 1, integer: true })
 }
 
 function checkLinkFault(

@@ -1,7 +1,7 @@
 import { formatDuration } from '../duration.js'
 import { SERVICE_NAMES } from '../names.js'
 import { parseThresholdCondition, parseThresholdKey } from '../threshold-syntax.js'
-import { checkFault } from './fault.js'
+import { checkFault, type FaultLimits } from './fault.js'
 import type { Problems } from './problems.js'
 import { show } from './problems.js'
 import { checkWorkload } from './workload.js'
@@ -34,7 +34,7 @@ export function checkFaults(
   field: string,
   input: unknown,
   loadMs: number | undefined,
-  replicas: number,
+  limits: FaultLimits,
 ): void {
   if (input === undefined) return
   if (
@@ -46,7 +46,7 @@ export function checkFaults(
   )
     return
   input.forEach((fault, index) => {
-    const window = checkFault(problems, `${field}[${index}]`, fault, replicas)
+    const window = checkFault(problems, `${field}[${index}]`, fault, limits)
     if (window === undefined || loadMs === undefined || window.latestStartMs < loadMs) return
     problems.add(
       window.field,
@@ -107,10 +107,15 @@ export function checkThresholds(problems: Problems, field: string, input: unknow
   }
 }
 
-/** Checks the topology requirements; returns the catalog-query replica count. */
-export function checkTopology(problems: Problems, field: string, input: unknown): number {
-  if (input === undefined) return 1
-  if (!problems.object(field, input, "write e.g. { replicas: { 'catalog-query': 3 } }")) return 1
+/** Products seeded when `topology.products` is not given (its documented default). */
+const DEFAULT_PRODUCTS = 200
+
+/** Checks the topology requirements; returns what they offer faults. */
+export function checkTopology(problems: Problems, field: string, input: unknown): FaultLimits {
+  const defaults = { replicas: 1, products: DEFAULT_PRODUCTS }
+  if (input === undefined) return defaults
+  if (!problems.object(field, input, "write e.g. { replicas: { 'catalog-query': 3 } }"))
+    return defaults
   problems.unknownKeys(field, input, [
     'replicas',
     'tls',
@@ -121,8 +126,11 @@ export function checkTopology(problems: Problems, field: string, input: unknown)
     'stock',
     'paymentFailureRate',
   ])
-  if (input.products !== undefined)
-    problems.number(`${field}.products`, input.products, { min: 1, max: 100_000, integer: true })
+  const products =
+    input.products === undefined ||
+    !problems.number(`${field}.products`, input.products, { min: 1, max: 100_000, integer: true })
+      ? DEFAULT_PRODUCTS
+      : input.products
   if (input.stock !== undefined)
     problems.number(`${field}.stock`, input.stock, { min: 0, max: 1_000_000_000, integer: true })
   if (input.paymentFailureRate !== undefined)
@@ -141,17 +149,17 @@ export function checkTopology(problems: Problems, field: string, input: unknown)
       problems.oneOf(`${field}.services[${index}]`, name, SERVICE_NAMES, 'service'),
     )
   }
-  if (input.replicas === undefined) return 1
-  if (!problems.object(`${field}.replicas`, input.replicas, "write { 'catalog-query': 3 }"))
-    return 1
-  problems.unknownKeys(`${field}.replicas`, input.replicas, ['catalog-query'])
-  const count = input.replicas['catalog-query']
+  return { replicas: checkReplicas(problems, `${field}.replicas`, input.replicas), products }
+}
+
+/** Checks `topology.replicas`; returns the catalog-query instance count. */
+function checkReplicas(problems: Problems, field: string, input: unknown): number {
+  if (input === undefined) return 1
+  if (!problems.object(field, input, "write { 'catalog-query': 3 }")) return 1
+  problems.unknownKeys(field, input, ['catalog-query'])
+  const count = input['catalog-query']
   if (count === undefined) return 1
-  return problems.number(`${field}.replicas['catalog-query']`, count, {
-    min: 1,
-    max: 64,
-    integer: true,
-  })
+  return problems.number(`${field}['catalog-query']`, count, { min: 1, max: 64, integer: true })
     ? count
     : 1
 }

@@ -2,6 +2,7 @@ import { formatDuration } from '../duration.js'
 import { ScenarioError } from '../errors.js'
 import { GUARANTEE_IDS } from '../names.js'
 import type { Scenario, ScenarioInput } from '../types.js'
+import type { FaultLimits } from './fault.js'
 import { checkChecks, checkFaults, checkLoad, checkThresholds, checkTopology } from './parts.js'
 import { Problems } from './problems.js'
 
@@ -31,13 +32,13 @@ export function validateScenario(input: unknown): Scenario {
   const name = checkHead(problems, input)
   if (typeof input === 'object' && input !== null && !Array.isArray(input)) {
     const scenario = input as ScenarioInput
-    const replicas = checkTopology(problems, 'topology', scenario.topology)
+    const limits = checkTopology(problems, 'topology', scenario.topology)
     const loadMs = checkLoad(problems, 'load', scenario.load)
-    checkFaults(problems, 'faults', scenario.faults, loadMs, replicas)
+    checkFaults(problems, 'faults', scenario.faults, loadMs, limits)
     checkChecks(problems, 'checks', scenario.checks)
     checkThresholds(problems, 'thresholds', scenario.thresholds)
     if (scenario.quiesce !== undefined) problems.duration('quiesce', scenario.quiesce)
-    checkSmoke(problems, scenario, loadMs, replicas)
+    checkSmoke(problems, scenario, loadMs, limits)
   }
   if (problems.list.length > 0) {
     const label = name === undefined ? 'The scenario' : `Scenario '${name}'`
@@ -92,7 +93,7 @@ function checkSmoke(
   problems: Problems,
   scenario: ScenarioInput,
   loadMs: number | undefined,
-  replicas: number,
+  limits: FaultLimits,
 ): void {
   const smoke: unknown = scenario.smoke
   if (smoke === undefined) {
@@ -113,7 +114,7 @@ function checkSmoke(
     smoke.duration === undefined ? undefined : problems.duration('smoke.duration', smoke.duration)
   const effectiveMs = overrideMs ?? smokeLoadMs
   if (smoke.faults !== undefined)
-    checkFaults(problems, 'smoke.faults', smoke.faults, smokeLoadMs, replicas)
+    checkFaults(problems, 'smoke.faults', smoke.faults, smokeLoadMs, limits)
   checkChecks(problems, 'smoke.checks', smoke.checks)
   checkThresholds(problems, 'smoke.thresholds', smoke.thresholds)
   if (effectiveMs !== undefined && effectiveMs > SMOKE_MAX_MS) {

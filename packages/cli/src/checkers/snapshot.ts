@@ -192,11 +192,12 @@ export interface ChargeRow {
 
 // ---- cache (C4) and processes (R1) ------------------------------------------------------------
 
-/** Cache counters summed over every node (from each instance's `/metrics`). */
+/** Cache counters summed over every node. */
 export interface CacheSnapshot {
   /**
    * Loader calls per entity key (the key the history uses, e.g. a product id), whole run: each
-   * instance counts cache-kit's `cache:loaded` and `cache:load-failed` events by key.
+   * instance counts the calls of the loaders it hands the cache (the topology's catalog-query on
+   * `GET /ops/loader-calls`), and the adapter sums them.
    */
   readonly loaderCalls: Readonly<Record<string, number>>
 }

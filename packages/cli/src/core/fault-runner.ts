@@ -76,7 +76,11 @@ export class FaultRunner {
   private async apply(fault: ScheduledFault, loadStartUs: number): Promise<void> {
     if (this.options.signal.aborted) return
     const startedUs = this.options.clock.nowUs()
-    this.record(fault, 'start', startedUs, { params: fault.params, scheduledMs: fault.startMs })
+    this.record(fault, 'start', startedUs, {
+      params: fault.params,
+      scheduledMs: fault.startMs,
+      ...this.targetDetail(fault),
+    })
     try {
       const revert = await this.options.target.applyFault(fault, this.options.signal)
       const entry: { revert: Revert; startedUs: number; endTimer?: NodeJS.Timeout } = {
@@ -90,6 +94,15 @@ export class FaultRunner {
       entry.endTimer = setTimeout(() => this.track(this.end(fault.id)), Math.max(0, endDelayMs))
     } catch (error) {
       this.fail(fault, startedUs, `could not apply: ${describeError(error)}`)
+    }
+  }
+
+  /** The target's own detail for the start event; a target that fails to give it is noted. */
+  private targetDetail(fault: ScheduledFault): Readonly<Record<string, unknown>> {
+    try {
+      return this.options.target.faultDetail?.(fault) ?? {}
+    } catch (error) {
+      return { detailError: describeError(error) }
     }
   }
 

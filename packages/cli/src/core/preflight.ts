@@ -73,6 +73,8 @@ function faultProblems(schedule: readonly ScheduledFault[], target: TargetDescri
       )
       continue
     }
+    // A herd names a product, which the target resolves when it applies it.
+    if (fault.kind === 'herd') continue
     const choices = fault.target.startsWith('link:')
       ? target.links.map((l) => `link:${l}`)
       : target.processes

@@ -6,7 +6,10 @@ export interface ScheduledFault {
   /** 1-based, in start order; the history's fault events carry it. */
   readonly id: number
   readonly kind: string
-  /** `redis`, `catalog-query#1` (service instance), or `link:catalog-query->redis`. */
+  /**
+   * `redis`, `catalog-query#1` (service instance), `link:catalog-query->redis`, or
+   * `catalog-query` (a scale, or a herd: `params.product` says which product).
+   */
   readonly target: string
   /** ms after load start. */
   readonly startMs: number
@@ -61,8 +64,9 @@ function pickStart(spec: ResolvedFaultSpec, stream: SeededRandom): number {
 }
 
 function targetName(spec: ResolvedFaultSpec, stream: SeededRandom, replicas: number): string {
-  if (spec.target.startsWith('link:') || INFRA.has(spec.target) || spec.kind === 'scale')
-    return spec.target
+  // A scale and a herd act on the catalog-query tier as a whole, not on one instance.
+  const wholeTier = spec.kind === 'scale' || spec.kind === 'herd'
+  if (spec.target.startsWith('link:') || INFRA.has(spec.target) || wholeTier) return spec.target
   const count = spec.target === 'catalog-query' ? replicas : 1
   const instance = spec.instance === 'any' ? stream.int(count) : (spec.instance ?? 0)
   return `${spec.target}#${instance}`

@@ -90,6 +90,11 @@ export interface Target {
   /** The HTTP request for an operation, for closed workloads; absent if it has none. */
   httpRequest?(op: string, invocation: Invocation): HttpRequestSpec
   applyFault(fault: ScheduledFault, signal: AbortSignal): Promise<Revert>
+  /**
+   * What the fault's start event records besides its kind, target and params, e.g. a herd's
+   * `key` (the entity key the history's reads use, which only the target can name).
+   */
+  faultDetail?(fault: ScheduledFault): Readonly<Record<string, unknown>>
   /** Polled after the load until quiet or the scenario's quiesce bound. @default quiet at once */
   quiescence?(): Promise<QuiescenceReport>
   /** The state the checkers read (a `SystemSnapshot` for the topology). */

@@ -83,6 +83,16 @@ describe('library smoke scenarios on the embedded target', () => {
     )
   })
 
+  test('hot-key-stampede: each herd on a cold key costs one loader call across the instances', async () => {
+    const summary = await run(library('hot-key-stampede'))
+    const herd = summary.checks.find((check) => check.name === 'herd')
+    expect(herd?.verdict, herd?.summary).toBe('valid')
+    expect(herd?.stats).toMatchObject({ herds: 3, herdsExercised: 3 })
+    expect(herd?.stats.loaderCalls).toBeGreaterThanOrEqual(3)
+    expect(verdicts(summary)).toEqual({ herd: 'valid', staleness: 'valid' })
+    expect(summary.faults.map((fault) => fault.kind)).toEqual(['herd', 'herd', 'herd'])
+  })
+
   test('flash sale: exactly the stock is sold, never more', async () => {
     const summary = await run(library('flash-sale-no-oversell'))
     const sagas = summary.checks.find((check) => check.name === 'sagas')

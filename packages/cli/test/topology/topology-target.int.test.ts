@@ -40,6 +40,18 @@ async function invalidation(on: boolean): Promise<void> {
   }
 }
 
+/** Switches catalog-query's cache bypass (every product read calls its loader: no herd defence). */
+async function bypassCache(on: boolean): Promise<void> {
+  for (const url of topology.service('catalog-query').urls()) {
+    const response = await fetch(`${url}/ops/test/load`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: await bearer('ops') },
+      body: JSON.stringify({ bypassCache: on }),
+    })
+    expect(response.status).toBe(200)
+  }
+}
+
 /** One topology for the suite: starting it is most of the cost. */
 let topology: TopologyHandle
 
@@ -168,6 +180,69 @@ describe('the topology target', () => {
     }
   })
 
+  it('runs hot-key-stampede --smoke: every herd on a cold key costs one loader call across the 3 instances', async () => {
+    const summary = await finish(
+      runScenario({
+        scenario: findScenario('hot-key-stampede')!,
+        target: topologyProvider({ handle: topology }),
+        outDir: outDir(),
+        seed: 13,
+        resolve: { smoke: true },
+      }),
+    )
+    const herd = summary.checks.find((check) => check.name === 'herd')
+    console.log(`hot-key-stampede herd: ${herd?.summary} ${JSON.stringify(herd?.stats)}`)
+    expect(summary.error).toBeUndefined()
+    expect(herd?.verdict, herd?.summary).toBe('valid')
+    expect(herd?.stats.herds).toBe(3)
+    expect(herd?.stats.herdsExercised).toBeGreaterThan(0)
+    expect(herd?.stats.loaderCalls).toBeGreaterThanOrEqual(3)
+    const staleness = summary.checks.find((check) => check.name === 'staleness')
+    expect(staleness?.verdict, staleness?.summary).toBe('valid')
+    expect(summary.exitCode).toBe(0)
+  })
+
+  it('says invalid when catalog-query reads past its cache (the herd defence switched off)', async () => {
+    const scenario = defineScenario({
+      name: 'planted-herd',
+      description:
+        'catalog-query loads every read itself: a herd costs one loader call per reader.',
+      guarantees: ['C4'],
+      topology: { replicas: { 'catalog-query': 3 } },
+      load: [
+        {
+          name: 'readers',
+          model: 'open',
+          startRate: 60,
+          stages: [{ target: 60, duration: '4s' }],
+          maxInFlight: 30,
+          operations: [{ op: 'read-product' }],
+        },
+      ],
+      faults: [{ kind: 'herd', at: '1s', duration: '2s', readers: 20 }],
+      checks: ['herd'],
+      quiesce: '5s',
+    })
+    await bypassCache(true)
+    try {
+      const summary = await finish(
+        runScenario({
+          scenario,
+          target: topologyProvider({ handle: topology }),
+          outDir: outDir(),
+          seed: 17,
+        }),
+      )
+      const herd = summary.checks.find((check) => check.name === 'herd')
+      expect(herd?.verdict, herd?.summary).toBe('invalid')
+      expect(herd?.counterexamples[0]?.key).toBe(topology.seeded.productIds[0])
+      expect(herd?.stats.loaderCalls).toBeGreaterThanOrEqual(20)
+      expect(summary.exitCode).toBe(99)
+    } finally {
+      await bypassCache(false)
+    }
+  })
+
   it('applies and reverts process faults and scale (reverts safe twice), and inspect reads each part', async () => {
     const dir = outDir()
     const target = await topologyProvider({ handle: topology }).open({
@@ -213,6 +288,9 @@ describe('the topology target', () => {
       expect(snapshot.readModels?.[0]?.differingKeys).toEqual([])
       expect(snapshot.business?.stock?.length).toBeGreaterThan(0)
       expect(snapshot.processes?.some((process) => process.name === 'catalog-query#0')).toBe(true)
+      // The scale fault added and removed an instance: its loader calls are gone with it.
+      expect(snapshot.cache).toBeUndefined()
+      expect(snapshot.unavailable?.cache).toMatch(/a scale fault ran/)
     } finally {
       await target.close()
     }

@@ -8,6 +8,7 @@ import {
   registerQueryTestHooks,
 } from '../../src/services/catalog-query/ops-routes.js'
 import { registerQueryRoutes } from '../../src/services/catalog-query/routes.js'
+import { registerLoaderCallRoutes } from '../../src/services/catalog-query/loader-call-routes.js'
 import { registerInventoryRoutes } from '../../src/services/inventory/routes.js'
 import { registerOrderRoutes } from '../../src/services/orders/routes.js'
 import { registerPaymentsRoutes } from '../../src/services/payments/routes.js'
@@ -46,6 +47,7 @@ const REGISTER: Readonly<Record<ServiceKind, (app: FastifyInstance) => void>> = 
     registerQueryRoutes(app, STUB)
     registerQueryOps(app, STUB)
     registerQueryTestHooks(app, STUB)
+    registerLoaderCallRoutes(app, { instance: 'catalog-query-1', calls: STUB, testHooks: true })
   },
   search: (app) => {
     registerSearchRoutes(app, STUB)

@@ -19,7 +19,8 @@ export const EMBEDDED_PROCESSES = [
 /**
  * What the embedded target offers. `auth-probe` and `fuzz` are left out: there is no HTTP surface
  * and no token service to probe, so preflight refuses scenarios that use them. There are no links
- * (everything is in one process), so no toxics either.
+ * (everything is in one process), so no toxics either. A `herd` writes the product and applies the
+ * change at once, then reads it concurrently through the instances.
  */
 export const EMBEDDED_DESCRIPTION: TargetDescription = {
   name: 'embedded',
@@ -36,7 +37,7 @@ export const EMBEDDED_DESCRIPTION: TargetDescription = {
   ],
   processes: [...EMBEDDED_PROCESSES],
   links: [],
-  faultKinds: ['kill', 'pause', 'restart'],
+  faultKinds: ['kill', 'pause', 'restart', 'herd'],
   metrics: [
     {
       name: 'cache_hit_ratio',

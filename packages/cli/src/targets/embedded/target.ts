@@ -3,6 +3,7 @@ import type { Target, TargetContext, TargetProvider } from '../../core/target.js
 import { EMBEDDED_DESCRIPTION, MAX_INSTANCES } from './description.js'
 import { CliError } from '../../core/errors.js'
 import { applyEmbeddedFault } from './faults.js'
+import { applyEmbeddedHerd, herdKey } from './herd.js'
 import { performOperation, prepareOperation } from './operations.js'
 import { EmbeddedSystem } from './system.js'
 
@@ -62,7 +63,11 @@ async function openEmbeddedTarget(
     describe: () => EMBEDDED_DESCRIPTION,
     prepare: (op, random) => prepareOperation(op, random, products),
     perform: (op, invocation) => performOperation(system, op, invocation),
-    applyFault: (fault) => applyEmbeddedFault(system, fault),
+    applyFault: (fault) =>
+      fault.kind === 'herd'
+        ? applyEmbeddedHerd(system, products, fault)
+        : applyEmbeddedFault(system, fault),
+    faultDetail: (fault) => (fault.kind === 'herd' ? { key: herdKey(products, fault) } : {}),
     quiescence: () => system.quiescence(),
     inspect: () => Promise.resolve(system.snapshot()),
     liveMetrics: () =>

@@ -49,9 +49,17 @@ export function describeTopology(
     httpOperations: ['read-product'],
     processes: processNames(),
     links,
+    // A herd needs only the HTTP entry points, so an attached topology takes it too.
     faultKinds: attached
-      ? ['pause']
-      : ['kill', 'pause', 'restart', 'scale', ...(links.length > 0 ? LINK_FAULT_KINDS : [])],
+      ? ['pause', 'herd']
+      : [
+          'kill',
+          'pause',
+          'restart',
+          'scale',
+          'herd',
+          ...(links.length > 0 ? LINK_FAULT_KINDS : []),
+        ],
     metrics: [
       {
         name: 'cache_hit_ratio',

@@ -1,4 +1,9 @@
-import type { ProcessSnapshot, SnapshotPart, SystemSnapshot } from '../../checkers/snapshot.js'
+import type {
+  CacheSnapshot,
+  ProcessSnapshot,
+  SnapshotPart,
+  SystemSnapshot,
+} from '../../checkers/snapshot.js'
 import { describeError } from '../../core/errors.js'
 import type { TopologyAccess } from './access.js'
 import { catalogStream, searchReadModel } from './inspect-catalog.js'
@@ -39,17 +44,17 @@ function isRunning(pid: number): boolean {
 
 /**
  * The checkers' view of the topology after quiescence. Each part is read on its own: one that
- * fails (a database or Kafka down) is left out and named in `unavailable` with the reason, so its
- * checkers say `unknown` instead of passing.
+ * fails (a database or Kafka down, a catalog-query instance whose loader calls cannot be read) is
+ * left out and named in `unavailable` with the reason, so its checkers say `unknown` instead of
+ * passing. `loaderCalls` gives the run's loader calls per product, summed over every instance.
  */
 export async function inspectTopology(
   access: TopologyAccess,
   kafka: TopologyKafka,
   initialStock: number | undefined,
+  loaderCalls: () => Promise<CacheSnapshot['loaderCalls']>,
 ): Promise<SystemSnapshot> {
-  const unavailable: Partial<Record<SnapshotPart, string>> = {
-    cache: 'catalog-query does not report loader calls per key yet',
-  }
+  const unavailable: Partial<Record<SnapshotPart, string>> = {}
   const attempt = async <Value>(part: SnapshotPart, read: () => Promise<Value>) => {
     try {
       return await read()
@@ -58,11 +63,12 @@ export async function inspectTopology(
       return undefined
     }
   }
-  const [stream, readModel, sagas, business] = await Promise.all([
+  const [stream, readModel, sagas, business, cache] = await Promise.all([
     attempt('streams', () => catalogStream(access, kafka)),
     attempt('readModels', () => searchReadModel(access)),
     attempt('sagas', () => orderSagas(access)),
     attempt('business', () => businessState(access, initialStock)),
+    attempt('cache', async (): Promise<CacheSnapshot> => ({ loaderCalls: await loaderCalls() })),
   ])
   return {
     takenAt: Date.now(),
@@ -70,6 +76,7 @@ export async function inspectTopology(
     ...(readModel === undefined ? {} : { readModels: [readModel] }),
     ...(sagas === undefined ? {} : { sagas }),
     ...(business === undefined ? {} : { business }),
+    ...(cache === undefined ? {} : { cache }),
     processes: processes(access),
     unavailable,
   }

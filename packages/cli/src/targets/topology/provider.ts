@@ -9,6 +9,7 @@ import {
 } from './access.js'
 import { describeTopology } from './description.js'
 import { linksOf } from './link-faults.js'
+import { readLoaderCalls } from './loader-calls.js'
 import { applyRequirements, startForRun, startOptions } from './open.js'
 import { query } from './sql.js'
 import { readStateFile } from './state-file.js'
@@ -51,6 +52,7 @@ async function openAttached(file: string): Promise<Target> {
     categories,
     requirements: {},
     stop: () => Promise.resolve(),
+    loaderCallsAtOpen: await readLoaderCalls(access),
   })
 }
 
@@ -92,6 +94,7 @@ async function openHandle(
     categories: [...handle.seeded.categories],
     requirements,
     stop: release,
+    loaderCallsAtOpen: await readLoaderCalls(access),
   })
 }
 

@@ -10,6 +10,8 @@ import {
 } from '../shared/service-auth.js'
 import { LossyBus } from './bus-faults.js'
 import { startChangeConsumer } from './change-consumer.js'
+import { registerLoaderCallRoutes } from './loader-call-routes.js'
+import { countLoaderCalls, LoaderCalls } from './loader-calls.js'
 import { registerQueryOps, registerQueryTestHooks } from './ops-routes.js'
 import { ProductReads } from './product-reads.js'
 import { registerQueryRoutes } from './routes.js'
@@ -68,7 +70,14 @@ await runService<QueryConfig>({
       groupId: config.groupId,
       logger,
     })
-    registerQueryRoutes(service.app, new ProductReads(cache, router, primary))
+    const calls = new LoaderCalls()
+    const reads = new ProductReads(countLoaderCalls(cache, calls), router, primary)
+    registerQueryRoutes(service.app, reads)
+    registerLoaderCallRoutes(service.app, {
+      instance: config.instance,
+      calls,
+      testHooks: config.testHooks,
+    })
     const ops = {
       ...config,
       cache,

@@ -1,4 +1,4 @@
-import type { BatchLoaderContext, LoaderContext, ReadThroughCache } from '@faultline/cache-kit'
+import type { BatchLoaderContext, LoaderContext } from '@faultline/cache-kit'
 import type { ReplicaRouter } from '@faultline/cache-kit/postgres'
 import { compareLsn, type Lsn, type SqlClient } from '@faultline/common'
 import {
@@ -9,6 +9,7 @@ import {
   type Product,
   type ProductRow,
 } from '../shared/product.js'
+import type { ProductCache } from './loader-calls.js'
 
 /** One keyset page of a category, ordered by id. */
 export interface ProductPage {
@@ -51,11 +52,11 @@ function later(left: Lsn | undefined, right: Lsn | undefined): Lsn | undefined {
  * older live row is refused) and shown as not found by the routes.
  */
 export class ProductReads {
-  readonly #cache: ReadThroughCache
+  readonly #cache: ProductCache
   readonly #router: ReplicaRouter
   readonly #primary: SqlClient
 
-  constructor(cache: ReadThroughCache, router: ReplicaRouter, primary: SqlClient) {
+  constructor(cache: ProductCache, router: ReplicaRouter, primary: SqlClient) {
     this.#cache = cache
     this.#router = router
     this.#primary = primary
