@@ -2,6 +2,9 @@ import { randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { encodeEnvelope, uuidv7 } from '@faultline/sync-kit'
 import { createKafkaPublisher } from '@faultline/sync-kit/kafka'
+import { Kafka, logLevel } from 'kafkajs'
+import { TOPIC_PARTITIONS } from '../src/services/shared/names.js'
+import { CHANNELS, channelTopic } from '../src/services/shared/order-side/names.js'
 import { waitFor } from './helpers.js'
 import {
   closeClient,
@@ -342,6 +345,25 @@ describe('order side (orders, inventory, payments, shipping over Kafka)', () => 
     await relay.restart()
     expect(await settledStatus(order.id)).toBe('APPROVED')
     expect(await available('p-relay')).toBe(4)
+  })
+
+  test('saga topics have TOPIC_PARTITIONS partitions, and the sagas so far used more than one of them', async () => {
+    const kafka = new Kafka({ brokers: [...run.kafkaBrokers], logLevel: logLevel.NOTHING })
+    const admin = kafka.admin()
+    await admin.connect()
+    try {
+      const channels = [CHANNELS.inventory, CHANNELS.payments, CHANNELS.replies, CHANNELS.order]
+      for (const channel of channels) {
+        const topic = channelTopic(run.namespace, channel)
+        const offsets = await admin.fetchTopicOffsets(topic)
+        expect(offsets, topic).toHaveLength(TOPIC_PARTITIONS)
+        // Each saga's messages are keyed by its id, so the sagas spread over the partitions.
+        const used = offsets.filter((partition) => Number(partition.high) > 0)
+        expect(used.length, topic).toBeGreaterThan(1)
+      }
+    } finally {
+      await admin.disconnect()
+    }
   })
 
   test('SIGTERM drains: every process shuts down cleanly (exit 0) within its bound', async () => {

@@ -2,8 +2,9 @@ import type { ServiceDefinition } from '../supervisor/types.js'
 import type { ServiceFactory } from './order-services.js'
 import type { TopologyServiceContext } from './shared/context.js'
 import { serviceEntry } from './shared/entry.js'
+import { relayDefinition } from './relay/definition.js'
 import { PRODUCT_TOPIC, groupName, topicName } from './shared/names.js'
-import { relayDefinition } from './shared/relay-definition.js'
+import { PRODUCT_AGGREGATE } from './shared/product.js'
 
 const ON_CRASH = { restart: 'on-crash' } as const
 
@@ -66,7 +67,7 @@ function search(ctx: TopologyServiceContext): ServiceDefinition {
 
 /** The catalog side: relay-catalog, catalog-admin, catalog-query (N, behind the LB), search. */
 export const catalogServiceFactory: ServiceFactory = (ctx) => [
-  relayDefinition(ctx, 'catalog'),
+  relayDefinition(ctx, 'catalog', { aggregateTypes: [PRODUCT_AGGREGATE] }),
   catalogAdmin(ctx),
   catalogQuery(ctx),
   search(ctx),

@@ -1,36 +1,21 @@
-import { Kafka, logLevel } from 'kafkajs'
-import { PRODUCT_TOPIC, TOPIC_PARTITIONS, topicName } from '../services/shared/names.js'
+import { PRODUCT_TOPIC, topicName } from '../services/shared/names.js'
+import { orderSideTopics } from '../services/shared/order-side/names.js'
+import { ensureTopics } from '../services/shared/topics.js'
 
 /**
- * Creates the catalog's topics with {@link TOPIC_PARTITIONS} partitions before any service
- * subscribes: an auto-created topic would get the broker's default of one partition, and a
- * consumer subscribing to a topic that does not exist yet only sees it after a metadata refresh.
+ * Creates every topic of the topology, the catalog's and the order side's, with
+ * `TOPIC_PARTITIONS` partitions before any service subscribes or publishes: an auto-created
+ * topic would get the broker's default of one partition, and a consumer subscribing to a topic
+ * that does not exist yet only sees it after a metadata refresh. One admin call for all of them
+ * is cheaper than each relay and consumer creating its own (they still make sure, so a
+ * supervisor run without `startTopology` gets the same topics).
  */
 export async function createTopologyTopics(
   brokers: readonly string[],
   namespace: string,
 ): Promise<void> {
-  const kafka = new Kafka({
-    clientId: 'faultline-topology',
-    brokers: [...brokers],
-    logLevel: logLevel.NOTHING,
+  await ensureTopics({
+    brokers,
+    topics: [topicName(namespace, PRODUCT_TOPIC), ...orderSideTopics(namespace)],
   })
-  const admin = kafka.admin()
-  await admin.connect()
-  try {
-    const wanted = [topicName(namespace, PRODUCT_TOPIC)]
-    const existing = new Set(await admin.listTopics())
-    const missing = wanted.filter((topic) => !existing.has(topic))
-    if (missing.length > 0)
-      await admin.createTopics({
-        waitForLeaders: true,
-        topics: missing.map((topic) => ({
-          topic,
-          numPartitions: TOPIC_PARTITIONS,
-          replicationFactor: 1,
-        })),
-      })
-  } finally {
-    await admin.disconnect()
-  }
 }

@@ -5,8 +5,9 @@ import { INVENTORY_CONFIG_SCHEMA } from '../../src/services/inventory/app.js'
 import { orderServices, orderSideServices } from '../../src/services/order-services.js'
 import { ORDERS_CONFIG_SCHEMA } from '../../src/services/orders/app.js'
 import { PAYMENTS_CONFIG_SCHEMA } from '../../src/services/payments/app.js'
-import { RELAY_CONFIG_SCHEMA } from '../../src/services/shared/order-side/relay/relay-app.js'
-import { channelTopic, relaySlot } from '../../src/services/shared/order-side/names.js'
+import { RELAY_CONFIG_SCHEMA } from '../../src/services/relay/config.js'
+import { relaySlot } from '../../src/services/relay/definition.js'
+import { channelTopic } from '../../src/services/shared/order-side/names.js'
 import type { TopologyServiceContext } from '../../src/services/shared/context.js'
 import { SHIPPING_CONFIG_SCHEMA } from '../../src/services/shipping/app.js'
 
@@ -90,6 +91,24 @@ describe('order side service definitions', () => {
       const schema = SCHEMAS[definition.name] ?? RELAY_CONFIG_SCHEMA
       expect(() => readServiceConfig(schema, env), definition.name).not.toThrow()
     }
+  })
+
+  test('each relay creates the topics of what its database sends, before it is ready', () => {
+    const topics = Object.fromEntries(
+      orderSideServices(ctx)
+        .filter((definition) => definition.name.startsWith('relay-'))
+        .map((definition) => [definition.name, (definition.config as { topics: string[] }).topics]),
+    )
+    expect(topics).toEqual({
+      'relay-orders': [
+        'run7.outbox.event.saga.participant.inventory',
+        'run7.outbox.event.saga.participant.payments',
+        'run7.outbox.event.order',
+      ],
+      'relay-inventory': ['run7.outbox.event.saga.replies'],
+      'relay-payments': ['run7.outbox.event.saga.replies'],
+      'relay-shipping': ['run7.outbox.event.shipment'],
+    })
   })
 
   test('topics and slots carry the namespace; slots are valid Postgres names', () => {

@@ -131,6 +131,26 @@ describe('catalog service definitions', () => {
     expect(byName.get('catalog-query')?.dependsOn).toEqual(['catalog-admin'])
   })
 
+  it('runs every relay, catalog and order side, from the one relay module, each on its own slot', () => {
+    const relays = definitions.filter((definition) => definition.name.startsWith('relay-'))
+    expect(relays.map((definition) => definition.name).sort()).toEqual([
+      'relay-catalog',
+      'relay-inventory',
+      'relay-orders',
+      'relay-payments',
+      'relay-shipping',
+    ])
+    expect(new Set(relays.map((definition) => definition.entry)).size).toBe(1)
+    expect(relays[0]?.entry).toMatch(/services[/\\]relay[/\\]main\.[jt]s$/)
+    const slots = relays.map((definition) => (definition.config as { slot: string }).slot)
+    expect(new Set(slots).size).toBe(relays.length)
+    expect(byName.get('relay-catalog')?.config).toMatchObject({
+      slot: 'ns_relay_catalog',
+      topics: ['ns.outbox.event.product'],
+      partitions: 3,
+    })
+  })
+
   it('gives every catalog-query instance its own consumer group, under the namespace', () => {
     const config = byName.get('catalog-query')?.config
     if (typeof config !== 'function') throw new Error('catalog-query config must be per instance')

@@ -63,7 +63,7 @@ export async function relayStats(
   let queued = 0
   let lagMs: number | undefined
   for (const state of await states(access, http, 'relay-')) {
-    const stats = field(state, 'stats') ?? field(state, 'relay')
+    const stats = field(state, 'stats')
     queued += Number(field(stats, 'queuedEvents') ?? 0)
     const heartbeat = field(stats, 'heartbeatLagMs')
     if (typeof heartbeat === 'number') lagMs = Math.max(lagMs ?? 0, heartbeat)

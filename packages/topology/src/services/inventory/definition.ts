@@ -2,10 +2,11 @@ import type { ServiceDefinition } from '../../supervisor/types.js'
 import type { TopologyServiceContext } from '../shared/context.js'
 import {
   entryOf,
-  relayDefinition,
+  orderSideRelay,
   serviceDefinition,
   type OrderSideOptions,
 } from '../shared/order-side/definitions.js'
+import { CHANNELS } from '../shared/order-side/names.js'
 
 /** `inventory` and `relay-inventory`. */
 export function inventoryServices(
@@ -17,5 +18,5 @@ export function inventoryServices(
     entry: entryOf(import.meta.url, './main'),
     dependsOn: ['relay-inventory'],
   })
-  return [relayDefinition(ctx, 'inventory', options), inventory]
+  return [orderSideRelay(ctx, 'inventory', options, [CHANNELS.replies]), inventory]
 }

@@ -2,10 +2,11 @@ import type { ServiceDefinition } from '../../supervisor/types.js'
 import type { TopologyServiceContext } from '../shared/context.js'
 import {
   entryOf,
-  relayDefinition,
+  orderSideRelay,
   serviceDefinition,
   type OrderSideOptions,
 } from '../shared/order-side/definitions.js'
+import { CHANNELS } from '../shared/order-side/names.js'
 
 /** `orders` and `relay-orders`. Orders starts once its relay and both participants are ready. */
 export function ordersServices(
@@ -18,5 +19,8 @@ export function ordersServices(
     dependsOn: ['relay-orders', 'inventory', 'payments'],
     config: { stepTimeoutMs: options.stepTimeoutMs ?? 30_000, poolMax: 20 },
   })
-  return [relayDefinition(ctx, 'orders', options), orders]
+  return [
+    orderSideRelay(ctx, 'orders', options, [CHANNELS.inventory, CHANNELS.payments, CHANNELS.order]),
+    orders,
+  ]
 }

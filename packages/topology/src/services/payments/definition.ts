@@ -2,10 +2,11 @@ import type { ServiceDefinition } from '../../supervisor/types.js'
 import type { TopologyServiceContext } from '../shared/context.js'
 import {
   entryOf,
-  relayDefinition,
+  orderSideRelay,
   serviceDefinition,
   type OrderSideOptions,
 } from '../shared/order-side/definitions.js'
+import { CHANNELS } from '../shared/order-side/names.js'
 import { NO_CHAOS } from './chaos.js'
 
 /** `payments` and `relay-payments`; the chaos knobs start as `options.chaos` says. */
@@ -19,5 +20,5 @@ export function paymentsServices(
     dependsOn: ['relay-payments'],
     config: { chaos: { ...NO_CHAOS, ...options.chaos }, seed: ctx.seed >>> 0 },
   })
-  return [relayDefinition(ctx, 'payments', options), payments]
+  return [orderSideRelay(ctx, 'payments', options, [CHANNELS.replies]), payments]
 }

@@ -2,10 +2,11 @@ import type { ServiceDefinition } from '../../supervisor/types.js'
 import type { TopologyServiceContext } from '../shared/context.js'
 import {
   entryOf,
-  relayDefinition,
+  orderSideRelay,
   serviceDefinition,
   type OrderSideOptions,
 } from '../shared/order-side/definitions.js'
+import { CHANNELS } from '../shared/order-side/names.js'
 
 /** `shipping` and `relay-shipping`. */
 export function shippingServices(
@@ -17,5 +18,5 @@ export function shippingServices(
     entry: entryOf(import.meta.url, './main'),
     dependsOn: ['relay-shipping'],
   })
-  return [relayDefinition(ctx, 'shipping', options), shipping]
+  return [orderSideRelay(ctx, 'shipping', options, [CHANNELS.shipment]), shipping]
 }

@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url'
 import type { RestartPolicy } from '../../../supervisor/restart-policy.js'
 import type { ServiceDefinition } from '../../../supervisor/types.js'
+import { relayDefinition } from '../../relay/definition.js'
 import type { TopologyServiceContext } from '../context.js'
 
 /** The order side's databases. */
@@ -33,7 +34,7 @@ export function entryOf(moduleUrl: string, relative: string): string {
   return fileURLToPath(new URL(`${relative}${extension}`, moduleUrl))
 }
 
-/** The config fields every order-side process of database `database` gets. */
+/** The config fields every order-side service of database `database` gets. */
 export function sharedConfig(
   ctx: TopologyServiceContext,
   database: OrderSideDatabase,
@@ -66,18 +67,19 @@ export function serviceDefinition(
 }
 
 /**
- * `relay-<database>`: the database's outbox relay, a process of its own (one instance: a slot
- * has one reader), which its service depends on so the slot exists before the first write.
+ * `relay-<database>` of an order-side database: the topology's one relay module, with the order
+ * side's restart policy and log level, creating the topics of the channels `channels` (what this
+ * database's outbox sends) before it is ready.
  */
-export function relayDefinition(
+export function orderSideRelay(
   ctx: TopologyServiceContext,
   database: OrderSideDatabase,
   options: OrderSideOptions,
+  channels: readonly string[],
 ): ServiceDefinition {
-  return {
-    name: `relay-${database}`,
-    entry: entryOf(import.meta.url, './relay/main'),
-    config: { ...sharedConfig(ctx, database, options), database, poolMax: 2 },
+  return relayDefinition(ctx, database, {
+    aggregateTypes: channels,
     restartPolicy: options.restartPolicy ?? { restart: 'never' },
-  }
+    logLevel: options.logLevel ?? 'info',
+  })
 }

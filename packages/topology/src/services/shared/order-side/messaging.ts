@@ -1,11 +1,13 @@
 import pg from 'pg'
-import { createPostgresConsumerStore, isSyncKitError } from '@faultline/sync-kit'
+import { createPostgresConsumerStore } from '@faultline/sync-kit'
 import {
   createKafkaEventConsumer,
   createKafkaPublisher,
   type KafkaPublisher,
 } from '@faultline/sync-kit/kafka'
 import { createSyncKitTransport, type SyncKitTransport } from '@faultline/saga-kit/sync-kit'
+import { TOPIC_PARTITIONS } from '../names.js'
+import { ensureTopics } from '../topics.js'
 import type { OrderSideConfig } from './config.js'
 import type { KitLogger } from './kit-logger.js'
 import { channelTopic, namespaced } from './names.js'
@@ -13,11 +15,14 @@ import { channelTopic, namespaced } from './names.js'
 /** A service's database pool and its Kafka side: the saga transport and the publisher. */
 export interface Messaging {
   readonly pool: pg.Pool
-  /** Dead letters, and creating the topics the service reads. */
+  /** Dead letters. */
   readonly publisher: KafkaPublisher
   /** saga-kit's transport over sync-kit: outbox in `pool`, inbox consumers on Kafka. */
   readonly transport: SyncKitTransport
-  /** Creates the topics of `channels` that do not exist yet (the broker's partition count). */
+  /**
+   * Creates the topics of `channels` that do not exist yet, with `TOPIC_PARTITIONS` partitions
+   * (saga-kit would create a missing one with the broker's default of one).
+   */
   ensureChannels(channels: readonly string[]): Promise<void>
   /** Closes the publisher, then the pool (after the consumers were closed). */
   close(): Promise<void>
@@ -30,26 +35,6 @@ export interface Messaging {
  */
 const SESSION_TIMEOUT_MS = 10_000
 const HEARTBEAT_INTERVAL_MS = 1_000
-
-/** How long a topic check keeps retrying errors Kafka calls retriable. */
-const ENSURE_TOPIC_TIMEOUT_MS = 60_000
-
-/**
- * Retries `attempt` while it fails with a retryable sync-kit error: a topic that another client
- * (a relay's producer) is creating at the same moment answers "this server does not host this
- * topic-partition" until its leader is elected.
- */
-async function retryWhileRetryable<T>(attempt: () => Promise<T>): Promise<T> {
-  const deadline = Date.now() + ENSURE_TOPIC_TIMEOUT_MS
-  for (let delayMs = 100; ; delayMs = Math.min(delayMs * 2, 2_000)) {
-    try {
-      return await attempt()
-    } catch (error) {
-      if (!isSyncKitError(error) || !error.retryable || Date.now() + delayMs > deadline) throw error
-      await new Promise((resolve) => setTimeout(resolve, delayMs))
-    }
-  }
-}
 
 /** A kafkajs consumer with the order side's session settings (one per subscription). */
 export function kafkaEventConsumer(brokers: readonly string[], logger: KitLogger) {
@@ -81,14 +66,12 @@ export function createMessaging(config: OrderSideConfig, logger: KitLogger): Mes
     pool,
     publisher,
     transport,
-    ensureChannels: async (channels) => {
-      for (const channel of channels) {
-        const topic = channelTopic(config.namespace, channel)
-        await retryWhileRetryable(() =>
-          publisher.ensureTopic({ topic, fitMessagesOf: [], headroomBytes: 0 }),
-        )
-      }
-    },
+    ensureChannels: (channels) =>
+      ensureTopics({
+        brokers,
+        topics: channels.map((channel) => channelTopic(config.namespace, channel)),
+        partitions: TOPIC_PARTITIONS,
+      }),
     close: async () => {
       await publisher.close()
       await pool.end()

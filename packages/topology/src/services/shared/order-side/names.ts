@@ -1,7 +1,9 @@
+import { outboxTopic } from '../names.js'
+
 /**
- * Names shared by the order side's processes: a service's Kafka topics, consumer groups and its
- * relay's replication slot are all derived here, so a relay and the consumers of what it
- * publishes can never disagree.
+ * Names shared by the order side's processes: a service's Kafka topics and consumer groups are
+ * derived here (topics through `outboxTopic`, as the relay names them), so a relay and the
+ * consumers of what it publishes can never disagree.
  */
 
 /**
@@ -13,20 +15,11 @@ export function namespaced(namespace: string, name: string): string {
 }
 
 /**
- * The topic a channel's events travel on: sync-kit's relay convention `outbox.event.<aggregate
- * type>` (saga-kit's transport sends a channel's messages as that aggregate type).
+ * The topic a channel's events travel on: the relay's `outbox.event.<aggregate type>` (saga-kit's
+ * transport sends a channel's messages as that aggregate type).
  */
 export function channelTopic(namespace: string, channel: string): string {
-  return namespaced(namespace, `outbox.event.${channel}`)
-}
-
-/**
- * The replication slot of one database's relay. Slots are per cluster, not per database, so the
- * name carries the database and the namespace; Postgres allows `[a-z0-9_]`, at most 63 chars.
- */
-export function relaySlot(namespace: string, database: string): string {
-  const raw = `fl_${namespace}_${database}`.toLowerCase().replace(/[^a-z0-9_]/g, '_')
-  return raw.slice(0, 63)
+  return outboxTopic(namespace, channel)
 }
 
 /** The saga channels (saga-kit's defaults) and choreography channels of the order side. */
@@ -44,7 +37,7 @@ export const CHANNELS = {
 
 /**
  * Every topic the order side reads or writes, so whoever creates the run's topics up front (with
- * more partitions than the broker's default) can include them.
+ * `TOPIC_PARTITIONS`, not the broker's default of one) can include them.
  */
 export function orderSideTopics(namespace: string): string[] {
   return Object.values(CHANNELS).map((channel) => channelTopic(namespace, channel))
